@@ -1,0 +1,202 @@
+#include "kernels/cpu/ops_cpu.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace tca::cpu {
+
+namespace {
+
+// CBLAS by precision.
+inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float alpha,
+                      const float* A, int lda, const float* B, int ldb, float beta, float* C,
+                      int ldc) {
+  cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, double alpha,
+                      const double* A, int lda, const double* B, int ldb, double beta, double* C,
+                      int ldc) {
+  cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+inline void blas_gemv(CBLAS_TRANSPOSE t, int M, int N, float alpha, const float* A, int lda,
+                      const float* x, float beta, float* y) {
+  cblas_sgemv(CblasRowMajor, t, M, N, alpha, A, lda, x, 1, beta, y, 1);
+}
+inline void blas_gemv(CBLAS_TRANSPOSE t, int M, int N, double alpha, const double* A, int lda,
+                      const double* x, double beta, double* y) {
+  cblas_dgemv(CblasRowMajor, t, M, N, alpha, A, lda, x, 1, beta, y, 1);
+}
+inline void blas_ger(int M, int N, float alpha, const float* x, const float* y, float* A, int lda) {
+  cblas_sger(CblasRowMajor, M, N, alpha, x, 1, y, 1, A, lda);
+}
+inline void blas_ger(int M, int N, double alpha, const double* x, const double* y, double* A,
+                     int lda) {
+  cblas_dger(CblasRowMajor, M, N, alpha, x, 1, y, 1, A, lda);
+}
+inline CBLAS_TRANSPOSE trans(bool t) { return t ? CblasTrans : CblasNoTrans; }
+
+}  // namespace
+
+template <typename T>
+void fill(T* x, int64_t n, T value) {
+  std::fill(x, x + n, value);
+}
+
+template <typename T>
+void axpy(int64_t n, T alpha, const T* x, T* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
+template <typename T>
+void scale(int64_t n, T alpha, T* x) {
+  for (int64_t i = 0; i < n; ++i) x[i] *= alpha;
+}
+
+template <typename T>
+void mul(int64_t n, T alpha, const T* x, const T* y, T* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = alpha * x[i] * y[i];
+}
+
+// Reductions accumulate in double whatever T is, so float results do not depend on order.
+template <typename T>
+double dot(int64_t n, const T* x, const T* y) {
+  double s = 0.0;
+  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * static_cast<double>(y[i]);
+  return s;
+}
+
+template <typename T>
+double nrm2(int64_t n, const T* x) {
+  // Scaled sum of squares: no overflow or underflow for any finite input.
+  double largest = 0.0;
+  for (int64_t i = 0; i < n; ++i) largest = std::max(largest, std::abs(static_cast<double>(x[i])));
+  if (largest == 0.0 || !std::isfinite(largest)) return largest;
+  double s = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = static_cast<double>(x[i]) / largest;
+    s += v * v;
+  }
+  return largest * std::sqrt(s);
+}
+
+template <typename T>
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+          int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  blas_gemm(trans(trans_a), trans(trans_b), static_cast<int>(M), static_cast<int>(N),
+            static_cast<int>(K), alpha, A, static_cast<int>(lda), B, static_cast<int>(ldb), beta,
+            C, static_cast<int>(ldc));
+}
+
+template <typename T>
+void gemv(bool trans_a, int64_t M, int64_t N, T alpha, const T* A, int64_t lda, const T* x,
+          T beta, T* y) {
+  blas_gemv(trans(trans_a), static_cast<int>(M), static_cast<int>(N), alpha, A,
+            static_cast<int>(lda), x, beta, y);
+}
+
+template <typename T>
+void ger(int64_t M, int64_t N, T alpha, const T* x, const T* y, T* A, int64_t lda) {
+  blas_ger(static_cast<int>(M), static_cast<int>(N), alpha, x, y, A, static_cast<int>(lda));
+}
+
+template <typename T>
+void build_presynaptic(int64_t B, int64_t n, int64_t m, const T* a_prev, const T* x, T* ahat) {
+  const int64_t k = n + m + 1;
+  for (int64_t b = 0; b < B; ++b) {
+    T* row = ahat + b * k;
+    std::copy(a_prev + b * n, a_prev + (b + 1) * n, row);
+    std::copy(x + b * m, x + (b + 1) * m, row + n);
+    row[n + m] = T(1);
+  }
+}
+
+template <typename T>
+void leaky_tanh(int64_t count, T alpha, const T* h, T* a, T* dphi) {
+  for (int64_t i = 0; i < count; ++i) {
+    const T phi = std::tanh(h[i]);
+    a[i] = (T(1) - alpha) * a[i] + alpha * phi;
+    dphi[i] = T(1) - phi * phi;
+  }
+}
+
+template <typename T>
+void recurrent_jacobian(int64_t n, int64_t k, T alpha, const T* W, const T* dphi, T* J) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T row_scale = alpha * dphi[i];
+    for (int64_t j = 0; j < n; ++j) J[i * n + j] = row_scale * W[i * k + j];
+    J[i * n + i] += T(1) - alpha;
+  }
+}
+
+template <typename T>
+void add_immediate_influence(int64_t B, int64_t n, int64_t k, T scale, const T* dphi,
+                             const T* ahat, T* M) {
+  const int64_t nk = n * k;
+  for (int64_t b = 0; b < B; ++b) {
+    const T* ah = ahat + b * k;
+    for (int64_t i = 0; i < n; ++i) {
+      const T d = scale * dphi[b * n + i];
+      T* block = M + (b * n + i) * nk + i * k;  // row i, columns (i, 0..k-1)
+      for (int64_t j = 0; j < k; ++j) block[j] += d * ah[j];
+    }
+  }
+}
+
+template <typename T>
+double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, const T* target,
+                    const T* mask, T* e) {
+  double total = 0.0;
+  for (int64_t b = 0; b < B; ++b) {
+    const T w = scale * mask[b];
+    const T* yb = y + b * o;
+    const T* tb = target + b * o;
+    T* eb = e + b * o;
+    double l = 0.0;
+    if (loss == LossKind::mse) {
+      for (int64_t j = 0; j < o; ++j) {
+        const T d = yb[j] - tb[j];
+        l += 0.5 * static_cast<double>(d) * static_cast<double>(d);
+        eb[j] = w * d;
+      }
+    } else {
+      // Softmax with the max subtracted; log p = y - max - log sum exp.
+      const T top = *std::max_element(yb, yb + o);
+      double sum = 0.0;
+      for (int64_t j = 0; j < o; ++j) sum += std::exp(static_cast<double>(yb[j] - top));
+      const double log_sum = std::log(sum);
+      for (int64_t j = 0; j < o; ++j) {
+        const double log_p = static_cast<double>(yb[j] - top) - log_sum;
+        if (tb[j] != T(0)) l -= static_cast<double>(tb[j]) * log_p;
+        eb[j] = w * (static_cast<T>(std::exp(log_p)) - tb[j]);
+      }
+    }
+    total += static_cast<double>(w) * l;
+  }
+  return total;
+}
+
+#define TCA_INSTANTIATE_CPU_OPS(T)                                                             \
+  template void fill<T>(T*, int64_t, T);                                                       \
+  template void axpy<T>(int64_t, T, const T*, T*);                                             \
+  template void scale<T>(int64_t, T, T*);                                                      \
+  template void mul<T>(int64_t, T, const T*, const T*, T*);                                    \
+  template double dot<T>(int64_t, const T*, const T*);                                         \
+  template double nrm2<T>(int64_t, const T*);                                                  \
+  template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, \
+                        int64_t, T, T*, int64_t);                                              \
+  template void gemv<T>(bool, int64_t, int64_t, T, const T*, int64_t, const T*, T, T*);        \
+  template void ger<T>(int64_t, int64_t, T, const T*, const T*, T*, int64_t);                  \
+  template void build_presynaptic<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);       \
+  template void leaky_tanh<T>(int64_t, T, const T*, T*, T*);                                   \
+  template void recurrent_jacobian<T>(int64_t, int64_t, T, const T*, const T*, T*);            \
+  template void add_immediate_influence<T>(int64_t, int64_t, int64_t, T, const T*, const T*,   \
+                                           T*);                                                \
+  template double output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, \
+                                  T*);
+
+TCA_INSTANTIATE_CPU_OPS(float)
+TCA_INSTANTIATE_CPU_OPS(double)
+
+}  // namespace tca::cpu

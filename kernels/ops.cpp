@@ -1,0 +1,283 @@
+// Launchers: validate, then dispatch to the CPU or CUDA implementation.
+#include "kernels/ops.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "kernels/cpu/ops_cpu.h"
+#ifdef TCA_HAVE_CUDA
+#include "kernels/cuda/ops_cuda.h"
+#endif
+
+namespace tca::ops {
+
+namespace {
+
+[[noreturn]] void fail(const char* op, const std::string& why) {
+  throw std::invalid_argument(std::string("ops::") + op + ": " + why);
+}
+
+void same_backend(const char* op, const Tensor& a, const Tensor& b) {
+  if (!a.defined() || !b.defined()) fail(op, "undefined tensor");
+  if (a.device() != b.device() || a.dtype() != b.dtype())
+    fail(op, "mixed backends: " + a.describe() + " and " + b.describe());
+}
+
+void same_numel(const char* op, const Tensor& a, const Tensor& b) {
+  if (a.numel() != b.numel())
+    fail(op, "sizes differ: " + a.describe() + " and " + b.describe());
+}
+
+// A rows x cols block with leading dimension ld must lie inside the tensor.
+void fits(const char* op, const char* name, const Tensor& t, int64_t rows, int64_t cols, int64_t ld) {
+  if (rows < 0 || cols < 0 || ld < cols || ld < 1) fail(op, std::string("bad sizes for ") + name);
+  if (rows > 0 && cols > 0 && (rows - 1) * ld + cols > t.numel())
+    fail(op, std::string(name) + " block " + std::to_string(rows) + "x" + std::to_string(cols) +
+                 " (ld " + std::to_string(ld) + ") exceeds " + t.describe());
+}
+
+void expect_shape(const char* op, const char* name, const Tensor& t, std::vector<int64_t> shape) {
+  if (t.shape() != shape) {
+    std::string want = "[";
+    for (size_t i = 0; i < shape.size(); ++i) want += (i ? ", " : "") + std::to_string(shape[i]);
+    fail(op, std::string(name) + " is " + t.describe() + ", expected shape " + want + "]");
+  }
+}
+
+[[noreturn]] void no_cuda(const char* op) {
+  fail(op, "no CUDA implementation of this op in this build");
+}
+
+// Calls f(T{}) with T the C++ type of dtype.
+template <typename F>
+decltype(auto) on_dtype(DType dtype, F&& f) {
+  if (dtype == DType::f32) return f(float{});
+  return f(double{});
+}
+
+}  // namespace
+
+// Each launcher: checks, then `if cuda ... else cpu`. The CUDA branch exists only for the
+// ops the CUDA backend implements so far.
+#ifdef TCA_HAVE_CUDA
+#define TCA_CUDA_BRANCH(op, ...)                                                   \
+  if (device == Device::cuda) {                                                    \
+    return on_dtype(dtype, [&](auto tag) {                                         \
+      using T = decltype(tag);                                                     \
+      return cuda::op(__VA_ARGS__);                                                \
+    });                                                                            \
+  }
+#else
+#define TCA_CUDA_BRANCH(op, ...) \
+  if (device == Device::cuda) no_cuda(#op);
+#endif
+#define TCA_CPU_ONLY(op) \
+  if (device == Device::cuda) no_cuda(#op);
+
+void fill(Tensor& x, double value) {
+  if (!x.defined()) fail("fill", "undefined tensor");
+  const Device device = x.device();
+  const DType dtype = x.dtype();
+  TCA_CUDA_BRANCH(fill, x.data_as<T>(), x.numel(), static_cast<T>(value));
+  on_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    cpu::fill<T>(x.data_as<T>(), x.numel(), static_cast<T>(value));
+  });
+}
+
+void copy(Tensor& dst, const Tensor& src) {
+  same_backend("copy", dst, src);
+  same_numel("copy", dst, src);
+  dst.copy_from(src);
+}
+
+void axpy(double alpha, const Tensor& x, Tensor& y) {
+  same_backend("axpy", x, y);
+  same_numel("axpy", x, y);
+  const Device device = y.device();
+  const DType dtype = y.dtype();
+  TCA_CUDA_BRANCH(axpy, y.numel(), static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>());
+  on_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    cpu::axpy<T>(y.numel(), static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>());
+  });
+}
+
+void scale(Tensor& x, double alpha) {
+  if (!x.defined()) fail("scale", "undefined tensor");
+  const Device device = x.device();
+  const DType dtype = x.dtype();
+  TCA_CUDA_BRANCH(scale, x.numel(), static_cast<T>(alpha), x.data_as<T>());
+  on_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    cpu::scale<T>(x.numel(), static_cast<T>(alpha), x.data_as<T>());
+  });
+}
+
+void mul(Tensor& out, const Tensor& x, const Tensor& y, double alpha) {
+  same_backend("mul", out, x);
+  same_backend("mul", out, y);
+  same_numel("mul", out, x);
+  same_numel("mul", out, y);
+  const Device device = out.device();
+  const DType dtype = out.dtype();
+  TCA_CUDA_BRANCH(mul, out.numel(), static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>(),
+                  out.data_as<T>());
+  on_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    cpu::mul<T>(out.numel(), static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>(),
+                out.data_as<T>());
+  });
+}
+
+double dot(const Tensor& x, const Tensor& y) {
+  same_backend("dot", x, y);
+  same_numel("dot", x, y);
+  const Device device = x.device();
+  const DType dtype = x.dtype();
+  TCA_CUDA_BRANCH(dot, x.numel(), x.data_as<T>(), y.data_as<T>());
+  return on_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    return cpu::dot<T>(x.numel(), x.data_as<T>(), y.data_as<T>());
+  });
+}
+
+double nrm2(const Tensor& x) {
+  if (!x.defined()) fail("nrm2", "undefined tensor");
+  const Device device = x.device();
+  const DType dtype = x.dtype();
+  TCA_CUDA_BRANCH(nrm2, x.numel(), x.data_as<T>());
+  return on_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    return cpu::nrm2<T>(x.numel(), x.data_as<T>());
+  });
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
+          const Tensor& A, int64_t lda, const Tensor& B, int64_t ldb, double beta, Tensor& C,
+          int64_t ldc) {
+  same_backend("gemm", C, A);
+  same_backend("gemm", C, B);
+  fits("gemm", "A", A, trans_a ? K : M, trans_a ? M : K, lda);
+  fits("gemm", "B", B, trans_b ? N : K, trans_b ? K : N, ldb);
+  fits("gemm", "C", C, M, N, ldc);
+  const Device device = C.device();
+  TCA_CPU_ONLY(gemm);
+  on_dtype(C.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::gemm<T>(trans_a, trans_b, M, N, K, static_cast<T>(alpha), A.data_as<T>(), lda,
+                 B.data_as<T>(), ldb, static_cast<T>(beta), C.data_as<T>(), ldc);
+  });
+}
+
+void gemv(bool trans, int64_t M, int64_t N, double alpha, const Tensor& A, int64_t lda,
+          const Tensor& x, double beta, Tensor& y) {
+  same_backend("gemv", y, A);
+  same_backend("gemv", y, x);
+  fits("gemv", "A", A, M, N, lda);
+  if (x.numel() < (trans ? M : N) || y.numel() < (trans ? N : M)) fail("gemv", "x or y too short");
+  const Device device = y.device();
+  TCA_CPU_ONLY(gemv);
+  on_dtype(y.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::gemv<T>(trans, M, N, static_cast<T>(alpha), A.data_as<T>(), lda, x.data_as<T>(),
+                 static_cast<T>(beta), y.data_as<T>());
+  });
+}
+
+void ger(int64_t M, int64_t N, double alpha, const Tensor& x, const Tensor& y, Tensor& A,
+         int64_t lda) {
+  same_backend("ger", A, x);
+  same_backend("ger", A, y);
+  fits("ger", "A", A, M, N, lda);
+  if (x.numel() < M || y.numel() < N) fail("ger", "x or y too short");
+  const Device device = A.device();
+  TCA_CPU_ONLY(ger);
+  on_dtype(A.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::ger<T>(M, N, static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>(), A.data_as<T>(), lda);
+  });
+}
+
+void build_presynaptic(Tensor& ahat, const Tensor& a_prev, const Tensor& x) {
+  same_backend("build_presynaptic", ahat, a_prev);
+  same_backend("build_presynaptic", ahat, x);
+  if (a_prev.rank() != 2 || x.rank() != 2) fail("build_presynaptic", "a_prev and x must be [B, .]");
+  const int64_t B = a_prev.dim(0), n = a_prev.dim(1), m = x.dim(1);
+  expect_shape("build_presynaptic", "x", x, {B, m});
+  expect_shape("build_presynaptic", "ahat", ahat, {B, n + m + 1});
+  const Device device = ahat.device();
+  TCA_CPU_ONLY(build_presynaptic);
+  on_dtype(ahat.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::build_presynaptic<T>(B, n, m, a_prev.data_as<T>(), x.data_as<T>(), ahat.data_as<T>());
+  });
+}
+
+void leaky_tanh(Tensor& a, Tensor& dphi, const Tensor& h, double alpha) {
+  same_backend("leaky_tanh", a, dphi);
+  same_backend("leaky_tanh", a, h);
+  expect_shape("leaky_tanh", "dphi", dphi, a.shape());
+  expect_shape("leaky_tanh", "h", h, a.shape());
+  const Device device = a.device();
+  TCA_CPU_ONLY(leaky_tanh);
+  on_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::leaky_tanh<T>(a.numel(), static_cast<T>(alpha), h.data_as<T>(), a.data_as<T>(),
+                       dphi.data_as<T>());
+  });
+}
+
+void recurrent_jacobian(Tensor& J, const Tensor& W, const Tensor& dphi, double alpha) {
+  same_backend("recurrent_jacobian", J, W);
+  same_backend("recurrent_jacobian", J, dphi);
+  if (W.rank() != 2) fail("recurrent_jacobian", "W must be n x k");
+  const int64_t n = W.dim(0), k = W.dim(1);
+  if (k <= n) fail("recurrent_jacobian", "W must be n x k with k > n");
+  expect_shape("recurrent_jacobian", "J", J, {n, n});
+  if (dphi.numel() != n) fail("recurrent_jacobian", "dphi must have n elements");
+  const Device device = J.device();
+  TCA_CPU_ONLY(recurrent_jacobian);
+  on_dtype(J.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::recurrent_jacobian<T>(n, k, static_cast<T>(alpha), W.data_as<T>(), dphi.data_as<T>(),
+                               J.data_as<T>());
+  });
+}
+
+void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, double scale) {
+  same_backend("add_immediate_influence", M, dphi);
+  same_backend("add_immediate_influence", M, ahat);
+  if (dphi.rank() != 2 || ahat.rank() != 2) fail("add_immediate_influence", "dphi, ahat: [B, .]");
+  const int64_t B = dphi.dim(0), n = dphi.dim(1), k = ahat.dim(1);
+  expect_shape("add_immediate_influence", "ahat", ahat, {B, k});
+  expect_shape("add_immediate_influence", "M", M, {B, n, n * k});
+  const Device device = M.device();
+  TCA_CPU_ONLY(add_immediate_influence);
+  on_dtype(M.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::add_immediate_influence<T>(B, n, k, static_cast<T>(scale), dphi.data_as<T>(),
+                                    ahat.data_as<T>(), M.data_as<T>());
+  });
+}
+
+double output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor& mask,
+                    LossKind loss, double scale) {
+  same_backend("output_error", e, y);
+  same_backend("output_error", e, target);
+  same_backend("output_error", e, mask);
+  if (y.rank() != 2) fail("output_error", "y must be [B, o]");
+  const int64_t B = y.dim(0), o = y.dim(1);
+  expect_shape("output_error", "e", e, {B, o});
+  expect_shape("output_error", "target", target, {B, o});
+  expect_shape("output_error", "mask", mask, {B});
+  const Device device = e.device();
+  TCA_CPU_ONLY(output_error);
+  return on_dtype(e.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    return cpu::output_error<T>(B, o, loss, static_cast<T>(scale), y.data_as<T>(),
+                                target.data_as<T>(), mask.data_as<T>(), e.data_as<T>());
+  });
+}
+
+}  // namespace tca::ops

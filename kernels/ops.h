@@ -1,0 +1,55 @@
+// The backend ops every learning rule is written against.
+//
+// One launcher per op: it checks shapes, devices and dtypes, then dispatches to the CPU
+// implementation (kernels/cpu, CBLAS) or the CUDA one (kernels/cuda). Matrices are row-major;
+// the BLAS-style ops take explicit sizes and leading dimensions so they can work on blocks
+// of larger tensors (e.g. the W_rec block of W = [W_rec | W_in | b]). All tensors of one call
+// share a device and a dtype. Scalars are passed as double and rounded to the dtype.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/loss_kind.h"
+#include "kernels/tensor.h"
+
+namespace tca::ops {
+
+// ---- elementwise and reductions ----------------------------------------------------------
+void fill(Tensor& x, double value);
+void copy(Tensor& dst, const Tensor& src);                 // same shape, device and dtype
+void axpy(double alpha, const Tensor& x, Tensor& y);       // y += alpha x
+void scale(Tensor& x, double alpha);                       // x *= alpha
+void mul(Tensor& out, const Tensor& x, const Tensor& y, double alpha);  // out = alpha x * y
+double dot(const Tensor& x, const Tensor& y);
+double nrm2(const Tensor& x);                              // Euclidean norm
+
+// ---- dense linear algebra (BLAS semantics, row-major) -----------------------------------
+// C[M,N] = alpha op(A) op(B) + beta C, op(X) = X or X^T.
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
+          const Tensor& A, int64_t lda, const Tensor& B, int64_t ldb, double beta, Tensor& C,
+          int64_t ldc);
+// y = alpha op(A) x + beta y, A is M x N.
+void gemv(bool trans, int64_t M, int64_t N, double alpha, const Tensor& A, int64_t lda,
+          const Tensor& x, double beta, Tensor& y);
+// A[M,N] += alpha x y^T (outer-product accumulate).
+void ger(int64_t M, int64_t N, double alpha, const Tensor& x, const Tensor& y, Tensor& A,
+         int64_t lda);
+
+// ---- recurrent-network ops (B sequences, n units, m inputs, k = n + m + 1) -------------
+// ahat[b] = [a_prev[b]; x[b]; 1]: the presynaptic vector of every sequence.
+void build_presynaptic(Tensor& ahat, const Tensor& a_prev, const Tensor& x);
+// a = (1 - alpha) a + alpha tanh(h); dphi = tanh'(h) = 1 - tanh(h)^2. a, dphi, h: [B, n].
+void leaky_tanh(Tensor& a, Tensor& dphi, const Tensor& h, double alpha);
+// J = (1 - alpha) I + alpha diag(dphi) W_rec with W_rec = W[:, :n]; W is n x k, dphi [n].
+void recurrent_jacobian(Tensor& J, const Tensor& W, const Tensor& dphi, double alpha);
+// Kronecker-structured immediate influence: M[b, i, i*k + j] += scale dphi[b,i] ahat[b,j],
+// i.e. M_b += scale diag(dphi_b) (x) ahat_b^T. M: [B, n, n*k], dphi: [B, n], ahat: [B, k].
+void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, double scale);
+// Loss of one step and its derivative e = dL/dy for every sequence. y, target, e: [B, o];
+// mask: [B]. MSE: l = 0.5 |y - t|^2, e = y - t. Cross-entropy: p = softmax(y),
+// l = -sum t log p, e = p - t (targets are distributions). Both scaled by scale * mask[b].
+// Returns sum_b scale * mask[b] * l_b.
+double output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor& mask,
+                    LossKind loss, double scale);
+
+}  // namespace tca::ops

@@ -1,0 +1,94 @@
+// Tensor: a dense, row-major array that knows its backend (device) and precision (dtype).
+//
+// Tensors share storage when sliced or reshaped (views), like numpy. Ops (kernels/ops.h)
+// dispatch on device and dtype; algorithm code is written once against them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace tca {
+
+enum class Device { cpu, cuda };
+enum class DType { f32, f64 };
+
+std::string to_string(Device d);
+std::string to_string(DType t);
+DType parse_dtype(const std::string& s);  // "float"/"f32" or "double"/"f64"; throws otherwise
+size_t dtype_size(DType t);
+
+// Owns one allocation on one device.
+class Storage {
+ public:
+  Storage(size_t bytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  void* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+
+ private:
+  void* data_ = nullptr;
+  size_t bytes_ = 0;
+  Device device_;
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  // Allocates; contents are unspecified (use ops::fill or a factory below).
+  Tensor(std::vector<int64_t> shape, DType dtype, Device device = Device::cpu);
+
+  static Tensor zeros(std::vector<int64_t> shape, DType dtype, Device device = Device::cpu);
+  // Copies host doubles into a new tensor of the given dtype and device.
+  static Tensor from_host(const std::vector<double>& values, std::vector<int64_t> shape,
+                          DType dtype, Device device = Device::cpu);
+
+  bool defined() const { return storage_ != nullptr; }
+  const std::vector<int64_t>& shape() const { return shape_; }
+  int64_t dim(int i) const;
+  int rank() const { return static_cast<int>(shape_.size()); }
+  int64_t numel() const;
+  DType dtype() const { return dtype_; }
+  Device device() const { return device_; }
+  size_t bytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype_); }
+  std::string describe() const;  // e.g. "f32 cpu [16, 32]"
+
+  void* data() const;
+  template <typename T>
+  T* data_as() const {  // checks that T matches dtype()
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float or double");
+    expect_dtype(std::is_same_v<T, float> ? DType::f32 : DType::f64);
+    return static_cast<T*>(data());
+  }
+
+  // View of element i along the first dimension (rank drops by one).
+  Tensor slice(int64_t i) const;
+  // View with another shape of the same element count.
+  Tensor reshape(std::vector<int64_t> shape) const;
+  // Deep copies.
+  Tensor clone() const;
+  Tensor to(Device device) const;
+  Tensor to(DType dtype) const;
+  std::vector<double> to_host() const;  // all elements as doubles, in row-major order
+  // Copies the bytes of src (same dtype and element count, any device) into this tensor.
+  void copy_from(const Tensor& src);
+
+ private:
+  void expect_dtype(DType dtype) const;  // throws std::logic_error on a mismatch
+
+  std::shared_ptr<Storage> storage_;
+  size_t offset_ = 0;  // in elements
+  std::vector<int64_t> shape_;
+  DType dtype_ = DType::f32;
+  Device device_ = Device::cpu;
+};
+
+bool cuda_available();  // built with CUDA and at least one device present
+
+}  // namespace tca

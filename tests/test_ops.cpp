@@ -1,0 +1,243 @@
+// CPU backend ops against naive loops on random inputs, in float and double.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "kernels/ops.h"
+#include "test_util.h"
+
+namespace tca {
+namespace {
+
+class OpsTest : public testing::TestWithParam<DType> {
+ protected:
+  DType dtype() const { return GetParam(); }
+  double tol() const { return dtype() == DType::f32 ? 2e-6 : 1e-14; }
+  Tensor rnd(std::vector<int64_t> shape, uint64_t seed) const {
+    return test::random_tensor(std::move(shape), dtype(), seed);
+  }
+  // A tensor full of NaN: any element an op fails to write shows up.
+  Tensor poisoned(std::vector<int64_t> shape) const {
+    Tensor t(std::move(shape), dtype());
+    ops::fill(t, std::nan(""));
+    return t;
+  }
+  void expect_close(const std::vector<double>& got, const std::vector<double>& want) const {
+    ASSERT_EQ(got.size(), want.size());
+    ASSERT_GT(test::norm(want), 0.0);
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_FALSE(std::isnan(got[i])) << "element " << i;
+    EXPECT_LT(test::relative_error(got, want), tol());
+  }
+};
+
+TEST_P(OpsTest, GemmAllTransposesWithLeadingDimensions) {
+  const int M = 7, N = 5, K = 6, pad = 3;
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      const int a_rows = ta ? K : M, a_cols = ta ? M : K;
+      const int b_rows = tb ? N : K, b_cols = tb ? K : N;
+      const Tensor A = rnd({a_rows, a_cols + pad}, 1), B = rnd({b_rows, b_cols + pad}, 2);
+      Tensor C = rnd({M, N + pad}, 3);
+      const std::vector<double> a = A.to_host(), b = B.to_host(), c0 = C.to_host();
+      ops::gemm(ta, tb, M, N, K, 0.75, A, a_cols + pad, B, b_cols + pad, -0.5, C, N + pad);
+      std::vector<double> want = c0;
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j) {
+          double s = 0;
+          for (int l = 0; l < K; ++l) {
+            const double av = ta ? a[l * (a_cols + pad) + i] : a[i * (a_cols + pad) + l];
+            const double bv = tb ? b[j * (b_cols + pad) + l] : b[l * (b_cols + pad) + j];
+            s += av * bv;
+          }
+          want[i * (N + pad) + j] = 0.75 * s - 0.5 * c0[i * (N + pad) + j];
+        }
+      expect_close(C.to_host(), want);  // padding columns untouched, checked too
+    }
+  }
+}
+
+TEST_P(OpsTest, GemvAndGer) {
+  const int M = 6, N = 9, lda = 11;
+  const Tensor A = rnd({M, lda}, 4), x = rnd({N}, 5), xt = rnd({M}, 6);
+  Tensor y = rnd({M}, 7), yt = rnd({N}, 8);
+  const std::vector<double> a = A.to_host(), xv = x.to_host(), xtv = xt.to_host();
+  std::vector<double> want_y = y.to_host(), want_yt = yt.to_host();
+  for (int i = 0; i < M; ++i) {
+    double s = 0;
+    for (int j = 0; j < N; ++j) s += a[i * lda + j] * xv[j];
+    want_y[i] = 2.0 * s + 0.5 * want_y[i];
+  }
+  for (int j = 0; j < N; ++j) {
+    double s = 0;
+    for (int i = 0; i < M; ++i) s += a[i * lda + j] * xtv[i];
+    want_yt[j] = 2.0 * s + 0.5 * want_yt[j];
+  }
+  ops::gemv(false, M, N, 2.0, A, lda, x, 0.5, y);
+  ops::gemv(true, M, N, 2.0, A, lda, xt, 0.5, yt);
+  expect_close(y.to_host(), want_y);
+  expect_close(yt.to_host(), want_yt);
+
+  Tensor G = rnd({M, lda}, 9);
+  std::vector<double> want_g = G.to_host();
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) want_g[i * lda + j] += -1.5 * xtv[i] * xv[j];
+  ops::ger(M, N, -1.5, xt, x, G, lda);
+  expect_close(G.to_host(), want_g);
+}
+
+TEST_P(OpsTest, ElementwiseAndReductions) {
+  const Tensor x = rnd({37}, 10), y = rnd({37}, 11);
+  const std::vector<double> xv = x.to_host(), yv = y.to_host();
+  Tensor z = y.clone();
+  ops::axpy(-0.3, x, z);
+  std::vector<double> want(37);
+  for (int i = 0; i < 37; ++i) want[i] = yv[i] - 0.3 * xv[i];
+  expect_close(z.to_host(), want);
+  ops::scale(z, 2.0);
+  for (double& w : want) w *= 2.0;
+  expect_close(z.to_host(), want);
+  Tensor p = poisoned({37});
+  ops::mul(p, x, y, 0.5);
+  for (int i = 0; i < 37; ++i) want[i] = 0.5 * xv[i] * yv[i];
+  expect_close(p.to_host(), want);
+  double d = 0, n2 = 0;
+  for (int i = 0; i < 37; ++i) d += xv[i] * yv[i], n2 += xv[i] * xv[i];
+  EXPECT_NEAR(ops::dot(x, y), d, tol() * std::abs(d));
+  EXPECT_NEAR(ops::nrm2(x), std::sqrt(n2), tol() * std::sqrt(n2));
+  Tensor f = poisoned({5});
+  ops::fill(f, 2.5);
+  EXPECT_EQ(f.to_host(), std::vector<double>(5, 2.5));
+}
+
+TEST_P(OpsTest, Nrm2DoesNotOverflow) {
+  const double big = dtype() == DType::f32 ? 1e30 : 1e300;
+  const Tensor x = Tensor::from_host({big, big, big, big}, {4}, dtype());
+  EXPECT_NEAR(ops::nrm2(x) / big, 2.0, 1e-6);
+}
+
+TEST_P(OpsTest, PresynapticVectorAndLeakyTanh) {
+  const int B = 3, n = 4, m = 2;
+  const Tensor a = rnd({B, n}, 12), x = rnd({B, m}, 13);
+  Tensor ahat = poisoned({B, n + m + 1});
+  ops::build_presynaptic(ahat, a, x);
+  const std::vector<double> av = a.to_host(), xv = x.to_host();
+  std::vector<double> want;
+  for (int b = 0; b < B; ++b) {
+    for (int i = 0; i < n; ++i) want.push_back(av[b * n + i]);
+    for (int j = 0; j < m; ++j) want.push_back(xv[b * m + j]);
+    want.push_back(1.0);
+  }
+  expect_close(ahat.to_host(), want);
+
+  const Tensor h = rnd({B, n}, 14);
+  Tensor state = a.clone(), dphi = poisoned({B, n});
+  ops::leaky_tanh(state, dphi, h, 0.3);
+  const std::vector<double> hv = h.to_host();
+  std::vector<double> want_a(B * n), want_d(B * n);
+  for (int i = 0; i < B * n; ++i) {
+    want_a[i] = 0.7 * av[i] + 0.3 * std::tanh(hv[i]);
+    want_d[i] = 1 - std::tanh(hv[i]) * std::tanh(hv[i]);
+  }
+  expect_close(state.to_host(), want_a);
+  expect_close(dphi.to_host(), want_d);
+}
+
+TEST_P(OpsTest, RecurrentJacobianAndImmediateInfluence) {
+  const int B = 2, n = 3, k = 6;
+  const Tensor W = rnd({n, k}, 15), dphi = rnd({B, n}, 16), ahat = rnd({B, k}, 17);
+  Tensor J = poisoned({n, n});
+  ops::recurrent_jacobian(J, W, dphi.slice(1), 0.4);
+  const std::vector<double> w = W.to_host(), d = dphi.to_host(), ah = ahat.to_host();
+  std::vector<double> want(n * n);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) want[i * n + j] = (i == j ? 0.6 : 0.0) + 0.4 * d[n + i] * w[i * k + j];
+  expect_close(J.to_host(), want);
+
+  Tensor M = rnd({B, n, n * k}, 18);
+  std::vector<double> want_m = M.to_host();
+  for (int b = 0; b < B; ++b)
+    for (int i = 0; i < n; ++i)
+      for (int ip = 0; ip < n; ++ip)
+        for (int j = 0; j < k; ++j)
+          want_m[(b * n + i) * n * k + ip * k + j] += (i == ip ? 0.4 * d[b * n + i] * ah[b * k + j] : 0.0);
+  ops::add_immediate_influence(M, dphi, ahat, 0.4);
+  expect_close(M.to_host(), want_m);
+}
+
+TEST_P(OpsTest, OutputErrorIsTheDerivativeOfTheLoss) {
+  const int B = 3, o = 4;
+  for (LossKind loss : {LossKind::mse, LossKind::cross_entropy}) {
+    const Batch batch = test::random_batch(1, B, 1, o, loss, 19);
+    const Tensor target = Tensor::from_host(batch.targets, {B, o}, DType::f64);
+    const Tensor mask = Tensor::from_host({1.0, 0.0, 1.0}, {B}, DType::f64);
+    const std::vector<double> y0 = test::random_values(B * o, 20);
+    Tensor e = Tensor::zeros({B, o}, DType::f64);
+    const double l = ops::output_error(e, Tensor::from_host(y0, {B, o}, DType::f64), target, mask, loss, 0.5);
+    // The loss value against the formula, and e against central differences.
+    double want_l = 0;
+    for (int b = 0; b < B; ++b) {
+      const double* y = &y0[b * o];
+      const double* t = &batch.targets[b * o];
+      double lb = 0;
+      if (loss == LossKind::mse) {
+        for (int j = 0; j < o; ++j) lb += 0.5 * (y[j] - t[j]) * (y[j] - t[j]);
+      } else {
+        double z = 0;
+        for (int j = 0; j < o; ++j) z += std::exp(y[j]);
+        for (int j = 0; j < o; ++j) lb -= t[j] * (y[j] - std::log(z));
+      }
+      want_l += 0.5 * mask.to_host()[b] * lb;
+    }
+    EXPECT_NEAR(l, want_l, 1e-14);
+    std::vector<double> fd(B * o);
+    Tensor scratch = Tensor::zeros({B, o}, DType::f64);
+    for (int i = 0; i < B * o; ++i) {
+      std::vector<double> yp = y0, ym = y0;
+      yp[i] += 1e-6;
+      ym[i] -= 1e-6;
+      fd[i] = (ops::output_error(scratch, Tensor::from_host(yp, {B, o}, DType::f64), target, mask, loss, 0.5) -
+               ops::output_error(scratch, Tensor::from_host(ym, {B, o}, DType::f64), target, mask, loss, 0.5)) /
+              2e-6;
+    }
+    EXPECT_LT(test::relative_error(e.to_host(), fd), 1e-8);
+  }
+}
+
+TEST_P(OpsTest, ShapeAndBackendMismatchesThrow) {
+  Tensor a = rnd({4}, 21);
+  const Tensor b = rnd({5}, 22);
+  EXPECT_THROW(ops::axpy(1.0, b, a), std::invalid_argument);
+  const Tensor other = test::random_tensor({4}, dtype() == DType::f32 ? DType::f64 : DType::f32, 23);
+  EXPECT_THROW(ops::axpy(1.0, other, a), std::invalid_argument);
+  Tensor C = rnd({2, 2}, 24);
+  EXPECT_THROW(ops::gemm(false, false, 3, 2, 2, 1.0, a, 2, a, 2, 0.0, C, 2), std::invalid_argument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Precision, OpsTest, testing::Values(DType::f32, DType::f64),
+                         [](const testing::TestParamInfo<DType>& i) { return to_string(i.param); });
+
+TEST(Tensor, ViewsShareStorageAndCopiesDoNot) {
+  Tensor t = test::random_tensor({3, 4}, DType::f64, 25);
+  Tensor row = t.slice(1);
+  EXPECT_EQ(row.shape(), (std::vector<int64_t>{4}));
+  ops::fill(row, 7.0);
+  EXPECT_EQ(t.to_host()[4], 7.0);
+  EXPECT_EQ(t.to_host()[3], test::random_values(12, 25)[3]);
+  Tensor copy = t.clone();
+  ops::fill(copy, 1.0);
+  EXPECT_EQ(t.to_host()[4], 7.0);
+  EXPECT_THROW(t.slice(3), std::out_of_range);
+  EXPECT_THROW(t.reshape({5}), std::invalid_argument);
+  const Tensor f = t.to(DType::f32);
+  EXPECT_EQ(f.dtype(), DType::f32);
+  EXPECT_NEAR(f.to_host()[0], t.to_host()[0], 1e-7);
+}
+
+TEST(Tensor, ParsesPrecisionNames) {
+  EXPECT_EQ(parse_dtype("float"), DType::f32);
+  EXPECT_EQ(parse_dtype("double"), DType::f64);
+  EXPECT_THROW(parse_dtype("half"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tca

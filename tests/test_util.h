@@ -1,0 +1,68 @@
+// Helpers shared by the tests: random data (never zero) and error measures.
+#pragma once
+
+#include <cmath>
+#include <vector>
+
+#include "kernels/philox.h"
+#include "kernels/tensor.h"
+#include "models/rate_rnn.h"
+#include "tasks/task.h"
+
+namespace tca::test {
+
+// Uniform in [-1, -0.05] U [0.05, 1]: random, and never zero.
+inline std::vector<double> random_values(size_t count, uint64_t seed) {
+  Philox rng(seed, 99u, 0);
+  std::vector<double> v(count);
+  for (double& x : v) x = (0.05 + 0.95 * rng.uniform()) * rng.rademacher();
+  return v;
+}
+
+inline Tensor random_tensor(std::vector<int64_t> shape, DType dtype, uint64_t seed,
+                            Device device = Device::cpu) {
+  int64_t count = 1;
+  for (int64_t d : shape) count *= d;
+  return Tensor::from_host(random_values(static_cast<size_t>(count), seed), shape, dtype, device);
+}
+
+inline double norm(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x * x;
+  return std::sqrt(s);
+}
+
+// |a - b| / |b|
+inline double relative_error(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> d(a.size());
+  for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  return norm(d) / norm(b);
+}
+
+// A batch with random inputs, random targets (a random distribution per step for
+// cross-entropy) and a random 0/1 loss mask with at least one 1 per step.
+inline Batch random_batch(int T, int B, int m, int o, LossKind loss, uint64_t seed) {
+  Philox rng(seed, 98u, 0);
+  Batch batch;
+  batch.T = T;
+  batch.B = B;
+  batch.m = m;
+  batch.o = o;
+  batch.loss = loss;
+  batch.inputs = random_values(static_cast<size_t>(T) * B * m, seed + 1);
+  batch.targets.resize(static_cast<size_t>(T) * B * o);
+  for (int tb = 0; tb < T * B; ++tb) {
+    double* t = &batch.targets[static_cast<size_t>(tb) * o];
+    double sum = 0;
+    for (int j = 0; j < o; ++j) sum += (t[j] = loss == LossKind::mse ? 2 * rng.uniform() - 1 : rng.uniform());
+    if (loss == LossKind::cross_entropy)
+      for (int j = 0; j < o; ++j) t[j] /= sum;
+  }
+  batch.loss_mask.resize(static_cast<size_t>(T) * B);
+  for (int tb = 0; tb < T * B; ++tb) batch.loss_mask[tb] = (tb % B == 0 || rng.bernoulli(0.7)) ? 1.0 : 0.0;
+  batch.trial_start.assign(static_cast<size_t>(T) * B, 0);
+  for (int b = 0; b < B; ++b) batch.trial_start[b] = 1;
+  return batch;
+}
+
+}  // namespace tca::test

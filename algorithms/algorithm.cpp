@@ -1,0 +1,54 @@
+#include "algorithms/algorithm.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "kernels/ops.h"
+
+namespace tca {
+
+void Algorithm::reset(const RateRnnParams& params, int batch_size, uint64_t noise_seed) {
+  if (params.W.shape() != std::vector<int64_t>{config_.n, config_.k()} ||
+      params.W_outb.shape() != std::vector<int64_t>{config_.o, config_.n + 1})
+    throw std::invalid_argument(id() + ": parameters do not match the network's sizes");
+  if (batch_size < 1) throw std::invalid_argument(id() + ": batch size must be at least 1");
+  params_ = &params;
+  B_ = batch_size;
+  if (!grad_.W.defined()) {
+    grad_.W = Tensor(params.W.shape(), dtype_, device_);
+    grad_.W_outb = Tensor(params.W_outb.shape(), dtype_, device_);
+  }
+  ops::fill(grad_.W, 0.0);
+  ops::fill(grad_.W_outb, 0.0);
+  reset_state(batch_size, noise_seed);
+}
+
+void Algorithm::step(const StepState& s) {
+  if (!params_) throw std::logic_error(id() + ": step() before reset()");
+  // Exact readout gradient: sum_b e_b [a_b; 1]^T = e^T aone.
+  const int o = config_.o, n = config_.n;
+  ops::gemm(true, false, o, n + 1, B_, 1.0, s.e, o, s.aone, n + 1, 1.0, grad_.W_outb, n + 1);
+  accumulate(s);
+}
+
+double run_window(RateRnn& model, const RateRnnParams& params, const DeviceBatch& batch,
+                  Algorithm& algorithm, uint64_t noise_seed, std::vector<double>* outputs) {
+  model.begin(batch.B);
+  algorithm.reset(params, batch.B, noise_seed);
+  const int o = model.config().o;
+  if (outputs) outputs->assign(static_cast<size_t>(batch.T) * batch.B * o, 0.0);
+  double loss = 0.0;
+  for (int t = 0; t < batch.T; ++t) {
+    model.step(params, batch, t);
+    loss += model.state().loss;
+    algorithm.step(model.state());
+    if (outputs) {
+      const std::vector<double> y = model.state().y.to_host();
+      std::copy(y.begin(), y.end(), outputs->begin() + static_cast<ptrdiff_t>(t) * batch.B * o);
+    }
+  }
+  algorithm.finish();
+  return loss;
+}
+
+}  // namespace tca

@@ -1,0 +1,94 @@
+#include "models/rate_rnn.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "kernels/ops.h"
+#include "kernels/philox.h"
+#include "tasks/task.h"
+
+namespace tca {
+
+RateRnnParams init_params(const RateRnnConfig& config, uint64_t seed, DType dtype, Device device,
+                          const InitOptions& options) {
+  const int n = config.n, m = config.m, o = config.o, k = config.k();
+  Philox rng(seed, RandomStream::parameters, 0);
+  std::vector<double> W(static_cast<size_t>(n) * k);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) W[i * k + j] = options.gain / std::sqrt(n) * rng.normal();
+    for (int j = 0; j < m; ++j) W[i * k + n + j] = rng.normal() / std::sqrt(m);
+    W[i * k + n + m] = options.bias_scale * rng.normal();
+  }
+  std::vector<double> W_outb(static_cast<size_t>(o) * (n + 1));
+  for (int i = 0; i < o; ++i) {
+    for (int j = 0; j < n; ++j) W_outb[i * (n + 1) + j] = rng.normal() / std::sqrt(n);
+    W_outb[i * (n + 1) + n] = options.bias_scale * rng.normal();
+  }
+  return {Tensor::from_host(W, {n, k}, dtype, device),
+          Tensor::from_host(W_outb, {o, n + 1}, dtype, device)};
+}
+
+std::vector<ParamGroup> param_groups(const RateRnnConfig& c) {
+  return {{"W_rec", false, 0, c.n},
+          {"W_in", false, c.n, c.m},
+          {"b", false, c.n + c.m, 1},
+          {"W_out", true, 0, c.n},
+          {"b_out", true, c.n, 1}};
+}
+
+DeviceBatch to_device(const Batch& batch, DType dtype, Device device) {
+  DeviceBatch out;
+  out.T = batch.T;
+  out.B = batch.B;
+  out.inputs = Tensor::from_host(batch.inputs, {batch.T, batch.B, batch.m}, dtype, device);
+  out.targets = Tensor::from_host(batch.targets, {batch.T, batch.B, batch.o}, dtype, device);
+  out.mask = Tensor::from_host(batch.loss_mask, {batch.T, batch.B}, dtype, device);
+  return out;
+}
+
+RateRnn::RateRnn(const RateRnnConfig& config, DType dtype, Device device)
+    : config_(config), dtype_(dtype), device_(device) {
+  if (config.n < 1 || config.m < 1 || config.o < 1)
+    throw std::invalid_argument("RateRnn: n, m and o must be at least 1");
+  if (!(config.alpha > 0.0 && config.alpha <= 1.0))
+    throw std::invalid_argument("RateRnn: alpha must lie in (0, 1]");
+}
+
+void RateRnn::begin(int batch_size) {
+  if (batch_size < 1) throw std::invalid_argument("RateRnn: batch size must be at least 1");
+  const int n = config_.n, o = config_.o;
+  if (batch_size != B_) {
+    B_ = batch_size;
+    state_.ahat = Tensor({B_, config_.k()}, dtype_, device_);
+    state_.h = Tensor({B_, n}, dtype_, device_);
+    state_.dphi = Tensor({B_, n}, dtype_, device_);
+    state_.a = Tensor({B_, n}, dtype_, device_);
+    state_.aone = Tensor({B_, n + 1}, dtype_, device_);
+    state_.y = Tensor({B_, o}, dtype_, device_);
+    state_.e = Tensor({B_, o}, dtype_, device_);
+    state_.c = Tensor({B_, n}, dtype_, device_);
+    no_input_ = Tensor({B_, 0}, dtype_, device_);
+  }
+  ops::fill(state_.a, 0.0);
+  state_.loss = 0.0;
+}
+
+void RateRnn::step(const RateRnnParams& params, const DeviceBatch& batch, int t) {
+  const int B = B_, n = config_.n, o = config_.o, k = config_.k();
+  if (batch.B != B) throw std::invalid_argument("RateRnn::step: batch size differs from begin()");
+  if (t < 0 || t >= batch.T) throw std::out_of_range("RateRnn::step: step outside the batch");
+  StepState& s = state_;
+  const Tensor x = batch.inputs.slice(t);
+  if (x.dim(1) != config_.m) throw std::invalid_argument("RateRnn::step: input size differs from m");
+
+  ops::build_presynaptic(s.ahat, s.a, x);                                     // [a_{t-1}; x_t; 1]
+  ops::gemm(false, true, B, n, k, 1.0, s.ahat, k, params.W, k, 0.0, s.h, n);  // h = ahat W^T
+  ops::leaky_tanh(s.a, s.dphi, s.h, config_.alpha);                           // a_t, phi'(h_t)
+  ops::build_presynaptic(s.aone, s.a, no_input_);                             // [a_t; 1]
+  ops::gemm(false, true, B, o, n + 1, 1.0, s.aone, n + 1, params.W_outb, n + 1, 0.0, s.y, o);
+  s.loss = ops::output_error(s.e, s.y, batch.targets.slice(t), batch.mask.slice(t), config_.loss,
+                             1.0 / B);
+  ops::gemm(false, false, B, n, o, 1.0, s.e, o, params.W_outb, n + 1, 0.0, s.c, n);  // c = e W_out
+}
+
+}  // namespace tca

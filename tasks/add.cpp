@@ -1,0 +1,149 @@
+// add-v0: the "add" task of Pitis 2016 (r2rt.com, "Recurrent neural networks in Tensorflow I",
+// a toy task with two lagged dependencies) in the form used by Marschall, Cho & Savin 2020
+// (JMLR, "A unified framework of online learning algorithms for training recurrent neural
+// networks"). Pitis's lags were 3 and 8; the defaults here are t1 = 5 and t2 = 9.
+//
+// Input m = 1: x_t ~ Bernoulli(1/2), independent. Target: the distribution [y_t, 1 - y_t] over
+// o = 2 classes with y_t = 1/2 + 1/2 x_{t-t1} - 1/4 x_{t-t2} (x before t = 0 counts as 0):
+// soft targets, not one-hot, and the loss is the cross-entropy -sum_j p_j log softmax(z)_j.
+// Loss mask 1 on every step, the first t2 steps included (there the missing x are 0, which
+// makes those steps slightly easier than the stationary landmarks below).
+//
+// Landmarks (stationary cross-entropies, nats; computed here from the generating
+// distribution): a network without memory can at best predict E[y] and reaches H(E[y]) =
+// 0.662; one that remembers x_{t-t1} reaches E H(E[y | x_{t-t1}]) = 0.519; one that remembers
+// both lags reaches the target entropy E H(y) = 0.454.
+//
+// Parameters:
+//   T   steps (default 100)
+//   t1  lag of the +1/2 dependency, >= 1 (default 5)
+//   t2  lag of the -1/4 dependency, >= 1 (default 9)
+//
+// Metrics: "ce" mask-weighted mean cross-entropy per step; "baseline_no_memory",
+// "baseline_t1_only", "baseline_both" the landmarks above.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/philox.h"
+#include "tasks/task_params.h"
+
+namespace tca {
+namespace {
+
+constexpr double kInputProbability = 0.5;  // P(x_t = 1)
+constexpr double kBase = 0.5;              // y when neither lag is set
+constexpr double kWeightT1 = 0.5;
+constexpr double kWeightT2 = -0.25;
+constexpr int kClasses = 2;
+
+double target_probability(int x_t1, int x_t2) {
+  return kBase + kWeightT1 * x_t1 + kWeightT2 * x_t2;
+}
+
+// Binary entropy in nats, with 0 log 0 = 0.
+double binary_entropy(double q) {
+  double h = 0.0;
+  if (q > 0.0) h -= q * std::log(q);
+  if (q < 1.0) h -= (1.0 - q) * std::log(1.0 - q);
+  return h;
+}
+
+struct Landmarks {
+  double no_memory, t1_only, both;
+};
+
+// The three landmark cross-entropies from the distribution of (x_{t-t1}, x_{t-t2}): two
+// independent fair bits, or one bit seen twice when t1 == t2.
+Landmarks compute_landmarks(bool same_lag) {
+  double mean_y = 0.0, both = 0.0;
+  double mean_y_given_t1[2] = {0.0, 0.0};
+  for (int x1 = 0; x1 <= 1; ++x1) {
+    const double p1 = x1 ? kInputProbability : 1.0 - kInputProbability;
+    for (int x2 = 0; x2 <= 1; ++x2) {
+      const double p2_given_1 =
+          same_lag ? (x2 == x1 ? 1.0 : 0.0) : (x2 ? kInputProbability : 1.0 - kInputProbability);
+      const double y = target_probability(x1, x2);
+      mean_y += p1 * p2_given_1 * y;
+      mean_y_given_t1[x1] += p2_given_1 * y;
+      both += p1 * p2_given_1 * binary_entropy(y);
+    }
+  }
+  const double t1_only = (1.0 - kInputProbability) * binary_entropy(mean_y_given_t1[0]) +
+                         kInputProbability * binary_entropy(mean_y_given_t1[1]);
+  return {binary_entropy(mean_y), t1_only, both};
+}
+
+class AddTask final : public Task {
+ public:
+  explicit AddTask(const TaskParams& params)
+      : steps_(static_cast<int>(params.integer("T", 1, kMaxTaskLength))),
+        lag1_(static_cast<int>(params.integer("t1", 1, kMaxTaskLength))),
+        lag2_(static_cast<int>(params.integer("t2", 1, kMaxTaskLength))),
+        landmarks_(compute_landmarks(lag1_ == lag2_)) {}
+
+  std::string id() const override { return "add-v0"; }
+  int input_size() const override { return 1; }
+  int output_size() const override { return kClasses; }
+  int steps() const override { return steps_; }
+  LossKind loss() const override { return LossKind::cross_entropy; }
+
+  Batch sample(int batch_size, uint64_t seed) const override {
+    Batch batch = make_empty_batch(*this, batch_size);
+    std::fill(batch.loss_mask.begin(), batch.loss_mask.end(), 1.0);
+    std::vector<int> x(batch.T);
+    for (int b = 0; b < batch.B; ++b) {
+      Philox rng(seed, RandomStream::task, static_cast<uint64_t>(b));
+      for (int t = 0; t < batch.T; ++t) {
+        x[t] = rng.bernoulli(kInputProbability) ? 1 : 0;
+        const int x_t1 = t >= lag1_ ? x[t - lag1_] : 0;
+        const int x_t2 = t >= lag2_ ? x[t - lag2_] : 0;
+        const double y = target_probability(x_t1, x_t2);
+        const size_t at = static_cast<size_t>(t) * batch.B + b;
+        batch.inputs[at * batch.m] = x[t];
+        batch.targets[at * batch.o + 0] = y;
+        batch.targets[at * batch.o + 1] = 1.0 - y;
+      }
+    }
+    return batch;
+  }
+
+  std::map<std::string, double> metrics(const Batch& batch,
+                                        const std::vector<double>& outputs) const override {
+    check_output_size(*this, batch, outputs);
+    return {{"ce", mean_cross_entropy(batch, outputs)},
+            {"baseline_no_memory", landmarks_.no_memory},
+            {"baseline_t1_only", landmarks_.t1_only},
+            {"baseline_both", landmarks_.both}};
+  }
+
+  std::map<std::string, std::string> config() const override {
+    return {{"T", std::to_string(steps_)},
+            {"t1", std::to_string(lag1_)},
+            {"t2", std::to_string(lag2_)}};
+  }
+
+ private:
+  int steps_;
+  int lag1_;
+  int lag2_;
+  Landmarks landmarks_;
+};
+
+}  // namespace
+
+const TaskInfo& add_task_info() {
+  static const TaskInfo info{
+      "add-v0",
+      "add task (Pitis 2016; Marschall et al. 2020): Bernoulli input, soft target "
+      "[y, 1 - y] with y = 1/2 + 1/2 x(t-t1) - 1/4 x(t-t2); CE on all steps",
+      {{"T", "100", "steps (>= 1)"},
+       {"t1", "5", "lag of the +1/2 dependency in steps (>= 1)"},
+       {"t2", "9", "lag of the -1/4 dependency in steps (>= 1)"}}};
+  return info;
+}
+
+std::unique_ptr<Task> make_add_task(const std::map<std::string, std::string>& params) {
+  return std::make_unique<AddTask>(TaskParams(add_task_info(), params));
+}
+
+}  // namespace tca

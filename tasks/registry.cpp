@@ -1,0 +1,51 @@
+// The task registry: every task id with its documented parameters, and make_task().
+// Each task lives in its own file (tasks/<name>.cpp) and exposes its TaskInfo and factory
+// through tasks/task_params.h; adding a task means adding one entry to kTasks below.
+#include <stdexcept>
+
+#include "tasks/task.h"
+#include "tasks/task_params.h"
+
+namespace tca {
+namespace {
+
+struct RegisteredTask {
+  const TaskInfo& (*info)();
+  std::unique_ptr<Task> (*make)(const std::map<std::string, std::string>&);
+};
+
+const std::vector<RegisteredTask>& registered_tasks() {
+  static const std::vector<RegisteredTask> tasks{
+      {dnms_task_info, make_dnms_task},
+      {path_integration_task_info, make_path_integration_task},
+      {copy_task_info, make_copy_task},
+      {add_task_info, make_add_task},
+  };
+  return tasks;
+}
+
+}  // namespace
+
+const std::vector<TaskInfo>& task_registry() {
+  static const std::vector<TaskInfo> infos = [] {
+    std::vector<TaskInfo> all;
+    for (const RegisteredTask& task : registered_tasks()) all.push_back(task.info());
+    return all;
+  }();
+  return infos;
+}
+
+std::unique_ptr<Task> make_task(const std::string& id,
+                                const std::map<std::string, std::string>& params) {
+  for (const RegisteredTask& task : registered_tasks()) {
+    if (task.info().id == id) return task.make(params);
+  }
+  std::string valid_ids;
+  for (const TaskInfo& info : task_registry()) {
+    if (!valid_ids.empty()) valid_ids += ", ";
+    valid_ids += info.id;
+  }
+  throw std::invalid_argument("unknown task '" + id + "'; valid ids: " + valid_ids);
+}
+
+}  // namespace tca

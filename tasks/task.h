@@ -1,0 +1,75 @@
+// The task interface and registry.
+//
+// A task generates batches of sequences, deterministic given a seed, and scores a network's
+// outputs on them. Tasks are backend independent: they fill host arrays in double precision,
+// and the model copies them to the backend and precision of the run.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/loss_kind.h"
+
+namespace tca {
+
+// One batch of B sequences of T steps. All arrays are row-major, time-major.
+struct Batch {
+  int T = 0;  // steps
+  int B = 0;  // sequences
+  int m = 0;  // input size
+  int o = 0;  // output size
+  LossKind loss = LossKind::mse;
+  std::vector<double> inputs;       // [T, B, m]
+  std::vector<double> targets;      // [T, B, o]: MSE targets, or class distributions (one-hot or soft) for cross-entropy
+  std::vector<double> loss_mask;    // [T, B]: weight of the loss at (t, b); 0 where no loss
+  std::vector<unsigned char> trial_start;  // [T, B]: 1 where a new trial begins
+
+  double input(int t, int b, int i) const { return inputs[(static_cast<size_t>(t) * B + b) * m + i]; }
+  double target(int t, int b, int j) const { return targets[(static_cast<size_t>(t) * B + b) * o + j]; }
+  double mask(int t, int b) const { return loss_mask[static_cast<size_t>(t) * B + b]; }
+};
+
+// A documented parameter with its default, as a string (parsed by the task).
+struct TaskParam {
+  std::string name;
+  std::string default_value;
+  std::string help;
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+  virtual std::string id() const = 0;  // versioned registry id, e.g. "dnms-v0"
+  virtual int input_size() const = 0;
+  virtual int output_size() const = 0;
+  virtual int steps() const = 0;  // T of every sequence
+  virtual LossKind loss() const = 0;
+  // The same seed gives the same batch; sequence b does not depend on batch_size.
+  virtual Batch sample(int batch_size, uint64_t seed) const = 0;
+  // Scores network outputs (o values per step: logits for cross-entropy) on a batch:
+  // task-specific metrics and their baselines, e.g. {"accuracy", "chance"}.
+  virtual std::map<std::string, double> metrics(const Batch& batch,
+                                                const std::vector<double>& outputs) const = 0;
+  // Effective parameter values (defaults overridden by what was given), for reports.
+  virtual std::map<std::string, std::string> config() const = 0;
+};
+
+struct TaskInfo {
+  std::string id;
+  std::string summary;
+  std::vector<TaskParam> params;
+};
+
+// All registered tasks with their documented parameters.
+const std::vector<TaskInfo>& task_registry();
+
+// Builds a task by id with parameter overrides (name -> value as text). Throws
+// std::invalid_argument naming the valid ids, or the valid parameters of that task, on an
+// unknown id, unknown parameter or unparsable / out-of-range value.
+std::unique_ptr<Task> make_task(const std::string& id,
+                                const std::map<std::string, std::string>& params = {});
+
+}  // namespace tca

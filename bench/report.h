@@ -1,0 +1,23 @@
+// What every JSON report carries: schema version, git commit, machine, config hash; and an
+// atomic file writer so a crash never leaves half a report.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace tca {
+
+const char* git_commit();  // generated at build time (scripts/git_version.cmake)
+
+constexpr int kProbeSchemaVersion = 1;
+
+// Host name, CPU model, core count, BLAS build, compiler.
+nlohmann::json machine_info();
+// FNV-1a 64 of the config's canonical dump (sorted keys), as 16 hex digits.
+std::string config_hash(const nlohmann::json& config);
+// Writes text to path through a temporary file and rename(): readers see the old file or the
+// whole new one. Throws std::runtime_error naming the path on failure.
+void write_file_atomically(const std::string& path, const std::string& text);
+
+}  // namespace tca

@@ -1,0 +1,70 @@
+// The tcabench binary: bad input gives a clear message and a non-zero exit; a good run writes
+// a parsable report.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace {
+
+struct CommandResult {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+CommandResult run(const std::string& args) {
+  const std::string cmd = std::string(TCABENCH_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return {-1, "popen failed"};
+  std::string out;
+  char buf[4096];
+  size_t got;
+  while ((got = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, got);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+void expect_failure(const std::string& args, const std::string& must_mention) {
+  const CommandResult r = run(args);
+  EXPECT_NE(r.status, 0) << args;
+  EXPECT_NE(r.output.find(must_mention), std::string::npos) << args << "\n" << r.output;
+}
+
+TEST(Cli, BadInputIsReportedClearly) {
+  expect_failure("probe --task nope-v0", "dnms-v0");            // lists valid tasks
+  expect_failure("probe --algo rtlr", "rtrl");                  // lists valid rules
+  expect_failure("probe --hidden 0", "--hidden");
+  expect_failure("probe --hidden ten", "--hidden");
+  expect_failure("probe --precision half", "--precision");
+  expect_failure("probe --task-param D", "name=value");
+  expect_failure("probe --task-param nope=3", "D");             // lists dnms parameters
+  expect_failure("frobnicate", "frobnicate");
+  expect_failure("", "subcommand");
+}
+
+TEST(Cli, ProbeWritesAReport) {
+  const std::string path = testing::TempDir() + "tcabench_cli_probe.json";
+  const CommandResult r = run("probe --task dnms-v0 --algo rtrl --hidden 8 --batch 2 --out " + path);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("rtrl"), std::string::npos) << r.output;
+  std::ifstream in(path);
+  const nlohmann::json report = nlohmann::json::parse(in);
+  EXPECT_EQ(report["algorithms"][0]["id"], "rtrl");
+  EXPECT_LT(report["algorithms"][0]["total"]["rel_bias"].get<double>(), 1e-5);
+  std::remove(path.c_str());
+}
+
+TEST(Cli, ListsTasksAndAlgorithms) {
+  const CommandResult tasks = run("tasks");
+  EXPECT_EQ(tasks.status, 0);
+  for (const char* id : {"dnms-v0", "path_integration-v0", "copy-v0", "add-v0"})
+    EXPECT_NE(tasks.output.find(id), std::string::npos) << id;
+  const CommandResult algos = run("algos");
+  EXPECT_EQ(algos.status, 0);
+  EXPECT_NE(algos.output.find("bptt"), std::string::npos);
+}
+
+}  // namespace

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/rate_rnn.h"
+#include "tasks/params.h"
 
 namespace tca {
 
@@ -27,6 +28,8 @@ class Algorithm {
   virtual std::string id() const = 0;
   // True when the estimate depends on random draws (the probe then takes K samples).
   virtual bool stochastic() const { return false; }
+  // Effective hyperparameters (documented defaults overridden by what was given), for reports.
+  virtual std::map<std::string, std::string> config() const { return {}; }
 
   // Starts a window of B sequences at parameters `params` (frozen during the window). Random
   // draws of stochastic rules are keyed by noise_seed. Zeroes the accumulated gradient.
@@ -60,12 +63,16 @@ struct AlgorithmInfo {
   std::string id;
   std::string summary;
   bool exact;
+  std::vector<ParamDoc> params;  // hyperparameters with defaults
 };
 
 const std::vector<AlgorithmInfo>& algorithm_registry();
-// Throws std::invalid_argument listing the valid ids on an unknown id.
+// Builds a rule by id with hyperparameter overrides (name -> value as text). Throws
+// std::invalid_argument listing the valid ids (unknown id) or the rule's parameters (unknown
+// parameter), or naming the parameter and its valid range (bad value).
 std::unique_ptr<Algorithm> make_algorithm(const std::string& id, const RateRnnConfig& config,
-                                          DType dtype, Device device);
+                                          DType dtype, Device device,
+                                          const std::map<std::string, std::string>& params = {});
 
 // Runs the network over a whole batch with the rule attached; returns the window's loss and,
 // when outputs != nullptr, fills it with y as [T, B, o] host doubles.

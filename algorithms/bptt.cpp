@@ -1,5 +1,6 @@
 #include "algorithms/bptt.h"
 
+#include "algorithms/rules.h"
 #include "kernels/ops.h"
 
 namespace tca {
@@ -52,6 +53,19 @@ double Bptt::flops_per_step() const {
   return 2 * n * k      // outer product (D delta) ahat^T
          + 2 * n * n    // W_rec^T (D delta)
          + 4 * n;       // c add, D scale, leak
+}
+
+}  // namespace tca
+
+namespace tca {
+
+const AlgorithmInfo& bptt_info() {
+  static const AlgorithmInfo info{"bptt", "backpropagation through time (exact reference)", true, {}};
+  return info;
+}
+
+std::unique_ptr<Algorithm> make_bptt(const RateRnnConfig& config, DType dtype, Device device, const Params&) {
+  return std::make_unique<Bptt>(config, dtype, device);
 }
 
 }  // namespace tca

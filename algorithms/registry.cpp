@@ -1,26 +1,44 @@
 // The registry of learning rules, by id.
 #include <stdexcept>
 
-#include "algorithms/algorithm.h"
-#include "algorithms/bptt.h"
-#include "algorithms/rtrl.h"
+#include "algorithms/rules.h"
 
 namespace tca {
+namespace {
+
+struct RegisteredRule {
+  const AlgorithmInfo& (*info)();
+  RuleFactory make;
+};
+
+const std::vector<RegisteredRule>& registered_rules() {
+  static const std::vector<RegisteredRule> rules{
+      {bptt_info, make_bptt},
+      {rtrl_info, make_rtrl},
+  };
+  return rules;
+}
+
+}  // namespace
 
 const std::vector<AlgorithmInfo>& algorithm_registry() {
-  static const std::vector<AlgorithmInfo> registry = {
-      {"bptt", "backpropagation through time (exact reference)", true},
-      {"rtrl", "real-time recurrent learning, full influence matrix (exact, O(n^4) per step)", true},
-  };
-  return registry;
+  static const std::vector<AlgorithmInfo> infos = [] {
+    std::vector<AlgorithmInfo> all;
+    for (const RegisteredRule& rule : registered_rules()) all.push_back(rule.info());
+    return all;
+  }();
+  return infos;
 }
 
 std::unique_ptr<Algorithm> make_algorithm(const std::string& id, const RateRnnConfig& config,
-                                          DType dtype, Device device) {
-  if (id == "bptt") return std::make_unique<Bptt>(config, dtype, device);
-  if (id == "rtrl") return std::make_unique<Rtrl>(config, dtype, device);
+                                          DType dtype, Device device,
+                                          const std::map<std::string, std::string>& params) {
+  for (const RegisteredRule& rule : registered_rules()) {
+    const AlgorithmInfo& info = rule.info();
+    if (info.id == id) return rule.make(config, dtype, device, Params(info.id, info.params, params));
+  }
   std::string valid;
-  for (const auto& info : algorithm_registry()) valid += (valid.empty() ? "" : ", ") + info.id;
+  for (const AlgorithmInfo& info : algorithm_registry()) valid += (valid.empty() ? "" : ", ") + info.id;
   throw std::invalid_argument("unknown algorithm '" + id + "' (valid: " + valid + ")");
 }
 

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "algorithms/rules.h"
 #include "kernels/ops.h"
 
 namespace tca {
@@ -41,6 +42,20 @@ double Rtrl::flops_per_step() const {
          + 2 * n * nk     // c_t^T M_t
          + 2 * nk         // immediate influence
          + 2 * n * n;     // forming J_t
+}
+
+}  // namespace tca
+
+namespace tca {
+
+const AlgorithmInfo& rtrl_info() {
+  static const AlgorithmInfo info{
+      "rtrl", "real-time recurrent learning, full influence matrix (exact, O(n^4) per step)", true, {}};
+  return info;
+}
+
+std::unique_ptr<Algorithm> make_rtrl(const RateRnnConfig& config, DType dtype, Device device, const Params&) {
+  return std::make_unique<Rtrl>(config, dtype, device);
 }
 
 }  // namespace tca

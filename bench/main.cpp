@@ -16,13 +16,27 @@
 namespace {
 
 // "name=value" pairs into a map; throws on text without '='.
-std::map<std::string, std::string> parse_pairs(const std::vector<std::string>& pairs) {
+std::map<std::string, std::string> parse_pairs(const std::vector<std::string>& pairs,
+                                               const std::string& option) {
   std::map<std::string, std::string> out;
   for (const std::string& p : pairs) {
     const auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw std::invalid_argument("--task-param expects name=value, got '" + p + "'");
+      throw std::invalid_argument(option + " expects name=value, got '" + p + "'");
     out[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  return out;
+}
+
+// "rule.name=value" pairs into {rule: {name: value}}.
+std::map<std::string, std::map<std::string, std::string>> parse_rule_pairs(
+    const std::vector<std::string>& pairs) {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  for (const auto& [key, value] : parse_pairs(pairs, "--algo-param")) {
+    const auto dot = key.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == key.size())
+      throw std::invalid_argument("--algo-param expects rule.name=value, got '" + key + "=" + value + "'");
+    out[key.substr(0, dot)][key.substr(dot + 1)] = value;
   }
   return out;
 }
@@ -36,8 +50,11 @@ void print_tasks() {
 }
 
 void print_algorithms() {
-  for (const tca::AlgorithmInfo& a : tca::algorithm_registry())
+  for (const tca::AlgorithmInfo& a : tca::algorithm_registry()) {
     std::cout << a.id << "  " << a.summary << (a.exact ? "" : "  [approximate]") << '\n';
+    for (const tca::ParamDoc& p : a.params)
+      std::cout << "    " << p.name << " (default " << p.default_value << "): " << p.help << '\n';
+  }
 }
 
 }  // namespace
@@ -49,7 +66,7 @@ int main(int argc, char** argv) {
   tca::ProbeConfig probe;
   std::string algo_list = "rtrl,bptt";
   std::string precision = "float";
-  std::vector<std::string> task_params;
+  std::vector<std::string> task_params, algo_params;
   std::string out_path, dump_path;
   bool quiet = false;
   CLI::App* probe_cmd = app.add_subcommand(
@@ -58,6 +75,8 @@ int main(int argc, char** argv) {
   probe_cmd->add_option("--task-param", task_params, "Task parameter override name=value (repeatable)");
   probe_cmd->add_option("--algo", algo_list, "Comma-separated learning rules (see `tcabench algos`)")
       ->capture_default_str();
+  probe_cmd->add_option("--algo-param", algo_params,
+                        "Rule hyperparameter override rule.name=value (repeatable; see `tcabench algos`)");
   probe_cmd->add_option("--hidden", probe.hidden, "Hidden units n")->capture_default_str();
   probe_cmd->add_option("--batch", probe.batch, "Sequences per batch B")->capture_default_str();
   probe_cmd->add_option("--seed", probe.seed, "Seed of parameters, batch and noise")->capture_default_str();
@@ -74,7 +93,7 @@ int main(int argc, char** argv) {
   probe_cmd->add_flag("--quiet", quiet, "No table on the terminal");
 
   app.add_subcommand("tasks", "List tasks with their parameters and defaults");
-  app.add_subcommand("algos", "List learning rules");
+  app.add_subcommand("algos", "List learning rules with their hyperparameters and defaults");
 
   // CLI11 reports an unknown first word only as "a subcommand is required": name it.
   if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "probe" &&
@@ -92,7 +111,8 @@ int main(int argc, char** argv) {
     } else if (probe_cmd->parsed()) {
       probe.algorithms = CLI::detail::split(algo_list, ',');
       probe.dtype = tca::parse_dtype(precision);
-      probe.task_params = parse_pairs(task_params);
+      probe.task_params = parse_pairs(task_params, "--task-param");
+      probe.algo_params = parse_rule_pairs(algo_params);
       const tca::ProbeResult result = tca::run_probe(probe);
       const nlohmann::json report = tca::probe_report(result);
       if (!quiet) std::cout << tca::probe_table(result);

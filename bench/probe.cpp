@@ -106,6 +106,7 @@ nlohmann::json stats_json(const GradientStats& s) {
 
 nlohmann::json ProbeConfig::to_json() const {
   return {{"task", task},       {"task_params", task_params}, {"algorithms", algorithms},
+          {"algo_params", algo_params},
           {"hidden", hidden},   {"batch", batch},             {"seed", seed},
           {"samples", samples}, {"alpha", alpha},             {"gain", gain},
           {"precision", to_string(dtype)}, {"device", to_string(device)}};
@@ -128,8 +129,16 @@ ProbeResult run_probe(const ProbeConfig& config) {
   rc.loss = task->loss();
   // Build every rule first: an unknown id fails before any work is done.
   std::vector<std::unique_ptr<Algorithm>> rules;
-  for (const std::string& id : config.algorithms)
-    rules.push_back(make_algorithm(id, rc, config.dtype, config.device));
+  for (const auto& [id, params] : config.algo_params) {
+    if (std::find(config.algorithms.begin(), config.algorithms.end(), id) == config.algorithms.end())
+      throw std::invalid_argument("parameters given for '" + id + "', which is not among the rules probed");
+  }
+  for (const std::string& id : config.algorithms) {
+    const auto given = config.algo_params.find(id);
+    rules.push_back(make_algorithm(id, rc, config.dtype, config.device,
+                                   given == config.algo_params.end() ? std::map<std::string, std::string>{}
+                                                                     : given->second));
+  }
 
   ProbeResult result;
   result.config = config;
@@ -164,6 +173,7 @@ ProbeResult run_probe(const ProbeConfig& config) {
     AlgorithmProbe probe;
     probe.id = rule->id();
     probe.stochastic = rule->stochastic();
+    probe.config = rule->config();
     probe.samples = probe.stochastic ? config.samples : 1;
     std::vector<double> seconds;
     for (int s = 0; s < probe.samples; ++s) {
@@ -208,6 +218,7 @@ nlohmann::json probe_report(const ProbeResult& r) {
     nlohmann::json groups;
     for (const auto& [name, s] : a.groups) groups[name] = stats_json(s);
     algos.push_back({{"id", a.id},
+                     {"config", a.config},
                      {"stochastic", a.stochastic},
                      {"samples", a.samples},
                      {"total", stats_json(a.total)},

@@ -18,6 +18,8 @@ struct ProbeConfig {
   std::string task = "dnms-v0";
   std::map<std::string, std::string> task_params;
   std::vector<std::string> algorithms = {"rtrl", "bptt"};
+  // Hyperparameter overrides per rule id: {"uoro": {"name": "value"}}.
+  std::map<std::string, std::map<std::string, std::string>> algo_params;
   int hidden = 32;
   int batch = 16;
   uint64_t seed = 1;   // parameters, batch and noise all derive from it
@@ -42,6 +44,7 @@ struct GradientStats {
 
 struct AlgorithmProbe {
   std::string id;
+  std::map<std::string, std::string> config;  // the rule's effective hyperparameters
   bool stochastic = false;
   int samples = 1;
   std::map<std::string, GradientStats> groups;  // by parameter group (W_rec, W_in, b, W_out, b_out)

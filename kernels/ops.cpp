@@ -130,6 +130,16 @@ void mul(Tensor& out, const Tensor& x, const Tensor& y, double alpha) {
   });
 }
 
+void random_signs(Tensor& x, uint64_t seed, uint64_t step) {
+  if (!x.defined()) fail("random_signs", "undefined tensor");
+  const Device device = x.device();
+  TCA_CPU_ONLY(random_signs);
+  on_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::random_signs<T>(x.data_as<T>(), x.numel(), seed, step);
+  });
+}
+
 double dot(const Tensor& x, const Tensor& y) {
   same_backend("dot", x, y);
   same_numel("dot", x, y);

@@ -23,6 +23,11 @@ void mul(Tensor& out, const Tensor& x, const Tensor& y, double alpha);  // out =
 double dot(const Tensor& x, const Tensor& y);
 double nrm2(const Tensor& x);                              // Euclidean norm
 
+// ---- random draws ----------------------------------------------------------------------
+// x[i] = +1 or -1 from bit 0 of the i-th 32-bit word of Philox(seed, RandomStream::algorithm,
+// step) (word i is lane i % 4 of block i / 4), so every backend draws the same signs.
+void random_signs(Tensor& x, uint64_t seed, uint64_t step);
+
 // ---- dense linear algebra (BLAS semantics, row-major) -----------------------------------
 // C[M,N] = alpha op(A) op(B) + beta C, op(X) = X or X^T.
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,

@@ -17,6 +17,7 @@ enum class RandomStream : uint32_t {
   parameters = 1,  // model initialisation
   task = 2,        // task generators
   algorithm = 3,   // stochastic learning rules (noise vectors)
+  feedback = 4,    // fixed random feedback matrices (RFLO, e-prop)
 };
 
 class Philox {

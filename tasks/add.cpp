@@ -75,7 +75,7 @@ Landmarks compute_landmarks(bool same_lag) {
 
 class AddTask final : public Task {
  public:
-  explicit AddTask(const TaskParams& params)
+  explicit AddTask(const Params& params)
       : steps_(static_cast<int>(params.integer("T", 1, kMaxTaskLength))),
         lag1_(static_cast<int>(params.integer("t1", 1, kMaxTaskLength))),
         lag2_(static_cast<int>(params.integer("t2", 1, kMaxTaskLength))),
@@ -143,7 +143,7 @@ const TaskInfo& add_task_info() {
 }
 
 std::unique_ptr<Task> make_add_task(const std::map<std::string, std::string>& params) {
-  return std::make_unique<AddTask>(TaskParams(add_task_info(), params));
+  return std::make_unique<AddTask>(Params(add_task_info().id, add_task_info().params, params));
 }
 
 }  // namespace tca

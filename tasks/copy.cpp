@@ -35,7 +35,7 @@ constexpr int kSequenceLength = 10;  // data symbols to copy
 
 class CopyTask final : public Task {
  public:
-  explicit CopyTask(const TaskParams& params)
+  explicit CopyTask(const Params& params)
       : delay_(static_cast<int>(params.integer("delay", 1, kMaxTaskLength - 2 * kSequenceLength))) {
   }
 
@@ -105,7 +105,7 @@ const TaskInfo& copy_task_info() {
 }
 
 std::unique_ptr<Task> make_copy_task(const std::map<std::string, std::string>& params) {
-  return std::make_unique<CopyTask>(TaskParams(copy_task_info(), params));
+  return std::make_unique<CopyTask>(Params(copy_task_info().id, copy_task_info().params, params));
 }
 
 }  // namespace tca

@@ -49,7 +49,7 @@ constexpr uint64_t kTypeShuffleTag = uint64_t{1} << 63;
 
 class DnmsTask final : public Task {
  public:
-  explicit DnmsTask(const TaskParams& params)
+  explicit DnmsTask(const Params& params)
       : stimulus_steps_(static_cast<int>(params.integer("S", 1, kMaxTaskLength))),
         delay_steps_(static_cast<int>(params.integer("D", 0, kMaxTaskLength))),
         report_steps_(static_cast<int>(params.integer("R", 1, kMaxTaskLength))),
@@ -167,7 +167,7 @@ const TaskInfo& dnms_task_info() {
 }
 
 std::unique_ptr<Task> make_dnms_task(const std::map<std::string, std::string>& params) {
-  return std::make_unique<DnmsTask>(TaskParams(dnms_task_info(), params));
+  return std::make_unique<DnmsTask>(Params(dnms_task_info().id, dnms_task_info().params, params));
 }
 
 }  // namespace tca

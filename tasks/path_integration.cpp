@@ -67,7 +67,7 @@ constexpr std::array<Vec2, 4> kWallNormals{{{1, 0}, {0, 1}, {-1, 0}, {0, -1}}};
 
 class PathIntegrationTask final : public Task {
  public:
-  explicit PathIntegrationTask(const TaskParams& params)
+  explicit PathIntegrationTask(const Params& params)
       : steps_(static_cast<int>(params.integer("T", 1, kMaxTaskLength))),
         arena_size_(params.real("arena_size", 0.0, 1e6, /*exclusive_min=*/true)),
         border_(params.real("border", 0.0, 1e6)),
@@ -223,7 +223,7 @@ const TaskInfo& path_integration_task_info() {
 }
 
 std::unique_ptr<Task> make_path_integration_task(const std::map<std::string, std::string>& params) {
-  return std::make_unique<PathIntegrationTask>(TaskParams(path_integration_task_info(), params));
+  return std::make_unique<PathIntegrationTask>(Params(path_integration_task_info().id, path_integration_task_info().params, params));
 }
 
 }  // namespace tca

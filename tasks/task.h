@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/loss_kind.h"
+#include "tasks/params.h"
 
 namespace tca {
 
@@ -32,12 +33,7 @@ struct Batch {
   double mask(int t, int b) const { return loss_mask[static_cast<size_t>(t) * B + b]; }
 };
 
-// A documented parameter with its default, as a string (parsed by the task).
-struct TaskParam {
-  std::string name;
-  std::string default_value;
-  std::string help;
-};
+using TaskParam = ParamDoc;
 
 class Task {
  public:

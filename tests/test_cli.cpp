@@ -41,6 +41,9 @@ TEST(Cli, BadInputIsReportedClearly) {
   expect_failure("probe --precision half", "--precision");
   expect_failure("probe --task-param D", "name=value");
   expect_failure("probe --task-param nope=3", "D");             // lists dnms parameters
+  expect_failure("probe --algo-param rtrl=3", "rule.name=value");
+  expect_failure("probe --algo rtrl --algo-param rtrl.nope=3", "nope");
+  expect_failure("probe --algo rtrl --algo-param bptt.x=3", "not among the rules probed");
   expect_failure("frobnicate", "frobnicate");
   expect_failure("", "subcommand");
 }

@@ -109,6 +109,25 @@ TEST_P(OpsTest, ElementwiseAndReductions) {
   EXPECT_EQ(f.to_host(), std::vector<double>(5, 2.5));
 }
 
+TEST_P(OpsTest, RandomSignsAreReproducibleAndBalanced) {
+  Tensor a = poisoned({4001}), b = poisoned({4001}), c = poisoned({4001});
+  ops::random_signs(a, 5, 7);
+  ops::random_signs(b, 5, 7);
+  ops::random_signs(c, 5, 8);
+  const std::vector<double> av = a.to_host(), cv = c.to_host();
+  EXPECT_EQ(av, b.to_host());
+  EXPECT_NE(av, cv);
+  double sum = 0;
+  for (double v : av) {
+    ASSERT_TRUE(v == 1.0 || v == -1.0);
+    sum += v;
+  }
+  EXPECT_LT(std::abs(sum), 4 * std::sqrt(4001.0));  // |sum| of 4001 fair signs: sd 63
+  // Element i is bit 0 of Philox word i of (seed, algorithm stream, step).
+  Philox rng(5, RandomStream::algorithm, 7);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(av[i], (rng.next_u32() & 1u) ? 1.0 : -1.0);
+}
+
 TEST_P(OpsTest, Nrm2DoesNotOverflow) {
   const double big = dtype() == DType::f32 ? 1e30 : 1e300;
   const Tensor x = Tensor::from_host({big, big, big, big}, {4}, dtype());

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/philox.h"
+
 namespace tca::cpu {
 
 namespace {
@@ -57,6 +59,12 @@ void scale(int64_t n, T alpha, T* x) {
 template <typename T>
 void mul(int64_t n, T alpha, const T* x, const T* y, T* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = alpha * x[i] * y[i];
+}
+
+template <typename T>
+void random_signs(T* x, int64_t n, uint64_t seed, uint64_t step) {
+  Philox rng(seed, RandomStream::algorithm, step);
+  for (int64_t i = 0; i < n; ++i) x[i] = (rng.next_u32() & 1u) ? T(1) : T(-1);
 }
 
 // Reductions accumulate in double whatever T is, so float results do not depend on order.
@@ -182,6 +190,7 @@ double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, co
   template void axpy<T>(int64_t, T, const T*, T*);                                             \
   template void scale<T>(int64_t, T, T*);                                                      \
   template void mul<T>(int64_t, T, const T*, const T*, T*);                                    \
+  template void random_signs<T>(T*, int64_t, uint64_t, uint64_t);                             \
   template double dot<T>(int64_t, const T*, const T*);                                         \
   template double nrm2<T>(int64_t, const T*);                                                  \
   template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, \

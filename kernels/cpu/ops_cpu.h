@@ -12,6 +12,7 @@ template <typename T> void fill(T* x, int64_t n, T value);
 template <typename T> void axpy(int64_t n, T alpha, const T* x, T* y);
 template <typename T> void scale(int64_t n, T alpha, T* x);
 template <typename T> void mul(int64_t n, T alpha, const T* x, const T* y, T* out);
+template <typename T> void random_signs(T* x, int64_t n, uint64_t seed, uint64_t step);
 template <typename T> double dot(int64_t n, const T* x, const T* y);
 template <typename T> double nrm2(int64_t n, const T* x);
 template <typename T>

@@ -1,0 +1,18 @@
+// Internal: the factory of every learning rule, each defined in algorithms/<id>.cpp and listed
+// by algorithms/registry.cpp. Adding a rule means one declaration pair here and one registry line.
+#pragma once
+
+#include <memory>
+
+#include "algorithms/algorithm.h"
+
+namespace tca {
+
+using RuleFactory = std::unique_ptr<Algorithm> (*)(const RateRnnConfig&, DType, Device, const Params&);
+
+const AlgorithmInfo& bptt_info();
+std::unique_ptr<Algorithm> make_bptt(const RateRnnConfig&, DType, Device, const Params&);
+const AlgorithmInfo& rtrl_info();
+std::unique_ptr<Algorithm> make_rtrl(const RateRnnConfig&, DType, Device, const Params&);
+
+}  // namespace tca

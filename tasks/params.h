@@ -1,0 +1,121 @@
+// Documented, strictly parsed text parameters, shared by tasks and learning rules.
+#pragma once
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tca {
+
+// A documented parameter with its default, as text (parsed by its owner).
+struct ParamDoc {
+  std::string name;
+  std::string default_value;
+  std::string help;
+};
+
+// Upper bound on every length-like parameter (steps, delays): keeps batches allocatable.
+constexpr long kMaxTaskLength = 100000;
+
+// Shortest decimal text that parses back to the same double ("2.2", not "2.2000000000000002").
+inline std::string format_real(double value) {
+  char text[32];
+  const std::to_chars_result result = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, result.ptr);
+}
+
+// The parameters of one task or learning-rule instance: its documented defaults overridden by
+// what the caller gave. The constructor rejects unknown names; integer() and real() parse a
+// value strictly (the whole text must be a number) and check its range.
+class Params {
+ public:
+  Params(std::string owner_id, std::vector<ParamDoc> documented,
+         const std::map<std::string, std::string>& overrides)
+      : owner_id_(std::move(owner_id)), documented_(std::move(documented)) {
+    for (const ParamDoc& param : documented_) values_[param.name] = param.default_value;
+    for (const auto& [name, value] : overrides) {
+      if (values_.count(name) == 0) {
+        throw std::invalid_argument(owner_id_ + ": unknown parameter '" + name +
+                                    "'; valid parameters (with defaults): " + valid_names());
+      }
+      values_[name] = value;
+    }
+  }
+
+  long integer(const std::string& name, long min_value, long max_value) const {
+    const std::string& text = lookup(name);
+    const std::string range =
+        "an integer in [" + std::to_string(min_value) + ", " + std::to_string(max_value) + "]";
+    if (text.empty() ||
+        !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-' || text[0] == '+')) {
+      throw bad_value(name, text, range);
+    }
+    errno = 0;
+    char* end = nullptr;
+    const long value = std::strtol(text.c_str(), &end, 10);
+    if (errno != 0 || *end != '\0' || value < min_value || value > max_value) {
+      throw bad_value(name, text, range);
+    }
+    return value;
+  }
+
+  // A finite number in [min_value, max_value], or in (min_value, max_value] when
+  // exclusive_min (for quantities that must be positive).
+  double real(const std::string& name, double min_value, double max_value,
+              bool exclusive_min = false) const {
+    const std::string& text = lookup(name);
+    const std::string range = std::string("a number in ") + (exclusive_min ? "(" : "[") +
+                              format_real(min_value) + ", " + format_real(max_value) + "]";
+    if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) {
+      throw bad_value(name, text, range);
+    }
+    errno = 0;
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (errno != 0 || *end != '\0' || !std::isfinite(value) || value < min_value ||
+        (exclusive_min && value == min_value) || value > max_value) {
+      throw bad_value(name, text, range);
+    }
+    return value;
+  }
+
+  // An invalid_argument for a value that parses but breaks a constraint between parameters.
+  std::invalid_argument constraint_error(const std::string& message) const {
+    return std::invalid_argument(owner_id_ + ": " + message);
+  }
+
+ private:
+  const std::string& lookup(const std::string& name) const {
+    const auto found = values_.find(name);
+    if (found == values_.end()) {  // code asked for a parameter its documentation does not list
+      throw std::logic_error(owner_id_ + ": parameter '" + name + "' is not documented");
+    }
+    return found->second;
+  }
+  std::string valid_names() const {
+    std::string names;
+    for (const ParamDoc& param : documented_) {
+      if (!names.empty()) names += ", ";
+      names += param.name + "=" + param.default_value;
+    }
+    return names.empty() ? "none" : names;
+  }
+  std::invalid_argument bad_value(const std::string& name, const std::string& text,
+                                  const std::string& range) const {
+    return std::invalid_argument(owner_id_ + ": parameter '" + name + "' must be " + range +
+                                 ", got '" + text + "'");
+  }
+
+  std::string owner_id_;
+  std::vector<ParamDoc> documented_;
+  std::map<std::string, std::string> values_;
+};
+
+}  // namespace tca

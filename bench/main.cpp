@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <stdexcept>
 
@@ -67,13 +68,15 @@ int main(int argc, char** argv) {
   std::string algo_list = "rtrl,bptt";
   std::string precision = "float";
   std::vector<std::string> task_params, algo_params;
-  std::string out_path, dump_path;
+  std::string task_list = probe.task;
+  std::string out_path, out_dir, dump_path;
   bool quiet = false;
   CLI::App* probe_cmd = app.add_subcommand(
       "probe", "Compare learning rules' gradients with exact BPTT at frozen parameters on one batch");
-  probe_cmd->add_option("--task", probe.task, "Task id (see `tcabench tasks`)")->capture_default_str();
+  probe_cmd->add_option("--task", task_list, "Comma-separated task ids, or all (see `tcabench tasks`)")
+      ->capture_default_str();
   probe_cmd->add_option("--task-param", task_params, "Task parameter override name=value (repeatable)");
-  probe_cmd->add_option("--algo", algo_list, "Comma-separated learning rules (see `tcabench algos`)")
+  probe_cmd->add_option("--algo", algo_list, "Comma-separated learning rules, or all (see `tcabench algos`)")
       ->capture_default_str();
   probe_cmd->add_option("--algo-param", algo_params,
                         "Rule hyperparameter override rule.name=value (repeatable; see `tcabench algos`)");
@@ -87,10 +90,19 @@ int main(int argc, char** argv) {
   probe_cmd->add_option("--precision", precision, "float or double")
       ->check(CLI::IsMember({"float", "double"}))
       ->capture_default_str();
-  probe_cmd->add_option("--out", out_path, "Write the JSON report to this file");
+  probe_cmd->add_option("--checkpoints", probe.checkpoints,
+                        "Training steps at which to probe (Adam on exact gradients), e.g. 0,100,500")
+      ->delimiter(',')
+      ->capture_default_str();
+  probe_cmd->add_option("--train-lr", probe.train_lr, "Adam step size of the training run")->capture_default_str();
+  probe_cmd->add_option("--data-batches", probe.data_batches,
+                        "Batches for the data-variance floor of the exact gradient (0: skip)")
+      ->capture_default_str();
+  probe_cmd->add_option("--out", out_path, "Write the JSON report to this file (one task)");
+  probe_cmd->add_option("--out-dir", out_dir, "Write one JSON report per (task, rule) cell into this folder");
   probe_cmd->add_option("--dump", dump_path,
                         "Write parameters, inputs, targets and every gradient to this JSON file");
-  probe_cmd->add_flag("--quiet", quiet, "No table on the terminal");
+  probe_cmd->add_flag("--quiet", quiet, "No tables or progress lines on the terminal");
 
   app.add_subcommand("tasks", "List tasks with their parameters and defaults");
   app.add_subcommand("algos", "List learning rules with their hyperparameters and defaults");
@@ -109,16 +121,46 @@ int main(int argc, char** argv) {
     } else if (app.got_subcommand("algos")) {
       print_algorithms();
     } else if (probe_cmd->parsed()) {
-      probe.algorithms = CLI::detail::split(algo_list, ',');
+      std::vector<std::string> tasks;
+      if (task_list == "all") {
+        for (const tca::TaskInfo& t : tca::task_registry()) tasks.push_back(t.id);
+      } else {
+        tasks = CLI::detail::split(task_list, ',');
+      }
+      if (algo_list == "all") {
+        probe.algorithms.clear();
+        for (const tca::AlgorithmInfo& a : tca::algorithm_registry()) probe.algorithms.push_back(a.id);
+      } else {
+        probe.algorithms = CLI::detail::split(algo_list, ',');
+      }
+      if (tasks.size() > 1 && (!out_path.empty() || !dump_path.empty()))
+        throw std::invalid_argument("--out and --dump take one task; use --out-dir for several");
+      if (tasks.size() > 1 && !task_params.empty())
+        throw std::invalid_argument("--task-param applies to one task; name a single --task");
       probe.dtype = tca::parse_dtype(precision);
       probe.task_params = parse_pairs(task_params, "--task-param");
       probe.algo_params = parse_rule_pairs(algo_params);
-      const tca::ProbeResult result = tca::run_probe(probe);
-      const nlohmann::json report = tca::probe_report(result);
-      if (!quiet) std::cout << tca::probe_table(result);
-      if (!out_path.empty()) tca::write_file_atomically(out_path, report.dump(2) + "\n");
-      if (!dump_path.empty()) tca::write_file_atomically(dump_path, tca::probe_dump(result).dump() + "\n");
-      if (out_path.empty() && quiet) std::cout << report.dump(2) << '\n';
+      if (!out_dir.empty()) std::filesystem::create_directories(out_dir);
+      std::vector<tca::ProbeResult> results;
+      for (const std::string& task : tasks) {
+        probe.task = task;
+        tca::ProbeResult result = tca::run_probe(probe, quiet ? nullptr : &std::cerr);
+        const nlohmann::json report = tca::probe_report(result);
+        if (!quiet) std::cout << tca::probe_table(result) << std::flush;
+        if (!out_path.empty()) tca::write_file_atomically(out_path, report.dump(2) + "\n");
+        if (!dump_path.empty()) tca::write_file_atomically(dump_path, tca::probe_dump(result).dump() + "\n");
+        if (!out_dir.empty()) {
+          for (const std::string& algo : probe.algorithms) {
+            const std::string path = out_dir + "/probe-" + task + "-" + algo + ".json";
+            tca::write_file_atomically(path, tca::probe_report(result, algo).dump(2) + "\n");
+          }
+        }
+        if (out_path.empty() && out_dir.empty() && quiet) std::cout << report.dump(2) << '\n';
+        results.push_back(std::move(result));
+      }
+      if (!quiet && results.size() * probe.algorithms.size() > 1)
+        std::cout << "\nsummary (total over all parameters, last checkpoint; intervals 95%)\n"
+                  << tca::probe_summary(results);
     }
   } catch (const std::exception& e) {
     std::cerr << "tcabench: error: " << e.what() << '\n';

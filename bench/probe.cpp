@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
 
@@ -23,9 +24,12 @@ void check_range(const char* name, double value, double lo, double hi) {
   }
 }
 
-// Independent noise seed for sample s of a probe with the given seed (splitmix64 finaliser).
-uint64_t noise_seed(uint64_t seed, int sample) {
-  uint64_t z = seed + 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(sample + 1);
+// Independent seeds derived from the probe seed (splitmix64 finaliser). Purposes keep the
+// noise samples, training batches and data-floor batches apart from each other.
+enum class SeedPurpose : uint64_t { noise = 1, training = 2, data_floor = 3 };
+uint64_t derived_seed(uint64_t seed, SeedPurpose purpose, uint64_t index) {
+  uint64_t z = seed ^ (static_cast<uint64_t>(purpose) << 56);
+  z += 0x9e3779b97f4a7c15ull * (index + 1);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
@@ -49,76 +53,122 @@ std::vector<size_t> group_indices(const RateRnnConfig& c, const ParamGroup& g) {
   return idx;
 }
 
-double norm(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x * x;
-  return std::sqrt(s);
-}
-
-double dot(const std::vector<double>& a, const std::vector<double>& b) {
-  double s = 0;
-  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
-  return s;
-}
-
-double cosine(const std::vector<double>& a, const std::vector<double>& b) {
-  const double d = norm(a) * norm(b);
-  return d > 0 ? dot(a, b) / d : 0.0;
-}
-
 std::vector<double> pick(const std::vector<double>& v, const std::vector<size_t>& idx) {
   std::vector<double> out(idx.size());
   for (size_t i = 0; i < idx.size(); ++i) out[i] = v[idx[i]];
   return out;
 }
 
-GradientStats compare(const std::vector<std::vector<double>>& estimates, const std::vector<double>& g) {
-  const size_t K = estimates.size(), d = g.size();
-  std::vector<double> mean(d, 0.0);
-  for (const auto& e : estimates)
-    for (size_t i = 0; i < d; ++i) mean[i] += e[i] / static_cast<double>(K);
-  GradientStats s;
-  s.reference_norm = norm(g);
-  const double g2 = s.reference_norm * s.reference_norm;
-  std::vector<double> diff(d);
-  for (size_t i = 0; i < d; ++i) diff[i] = mean[i] - g[i];
-  const double ref = s.reference_norm > 0 ? s.reference_norm : 1.0;  // zero gradient: absolute
-  s.rel_bias = norm(diff) / ref;
-  double spread = 0, cos_sum = 0;
-  for (const auto& e : estimates) {
-    for (size_t i = 0; i < d; ++i) spread += (e[i] - mean[i]) * (e[i] - mean[i]);
-    cos_sum += cosine(e, g);
-  }
-  s.rel_variance = spread / static_cast<double>(K) / (g2 > 0 ? g2 : 1.0);
-  s.cosine_of_mean = cosine(mean, g);
-  s.mean_cosine = cos_sum / static_cast<double>(K);
-  s.norm_ratio = norm(mean) / ref;
-  return s;
+std::vector<std::vector<double>> pick_all(const std::vector<std::vector<double>>& vs,
+                                          const std::vector<size_t>& idx) {
+  std::vector<std::vector<double>> out;
+  for (const auto& v : vs) out.push_back(pick(v, idx));
+  return out;
 }
 
+// tr(Cov over batches) / |g|^2 of the given gradients.
+double relative_spread(const std::vector<std::vector<double>>& grads, const std::vector<double>& g) {
+  const GradientStats s = compare_gradients(grads, g);
+  return s.rel_variance;
+}
+
+nlohmann::json interval_json(const Interval& i) { return nlohmann::json::array({i.lo, i.hi}); }
+
 nlohmann::json stats_json(const GradientStats& s) {
-  return {{"rel_bias", s.rel_bias},         {"rel_variance", s.rel_variance},
-          {"cosine_of_mean", s.cosine_of_mean}, {"mean_cosine", s.mean_cosine},
-          {"norm_ratio", s.norm_ratio},     {"reference_norm", s.reference_norm}};
+  return {{"samples", s.samples},
+          {"rel_bias", s.rel_bias},
+          {"rel_bias_debiased", s.rel_bias_debiased},
+          {"rel_bias_ci95", interval_json(s.rel_bias_ci95)},
+          {"bias_interval_contains_zero", s.bias_interval_contains_zero()},
+          {"rel_variance", s.rel_variance},
+          {"rel_variance_ci95", interval_json(s.rel_variance_ci95)},
+          {"cosine_of_mean", s.cosine_of_mean},
+          {"cosine_of_mean_ci95", interval_json(s.cosine_of_mean_ci95)},
+          {"mean_cosine", s.mean_cosine},
+          {"mean_cosine_ci95", interval_json(s.mean_cosine_ci95)},
+          {"norm_ratio", s.norm_ratio},
+          {"reference_norm", s.reference_norm}};
+}
+
+// The exact gradient (BPTT, double, CPU) at parameters held in the run's precision.
+struct Exact {
+  double loss = 0;
+  std::vector<double> gradient;
+  std::vector<double> outputs;
+};
+Exact exact_gradient(const RateRnnConfig& rc, const std::vector<double>& W,
+                     const std::vector<double>& W_outb, const Batch& batch) {
+  const RateRnnParams params{Tensor::from_host(W, {rc.n, rc.k()}, DType::f64),
+                             Tensor::from_host(W_outb, {rc.o, rc.n + 1}, DType::f64)};
+  RateRnn model(rc, DType::f64, Device::cpu);
+  auto bptt = make_algorithm("bptt", rc, DType::f64, Device::cpu);
+  Exact e;
+  e.loss = run_window(model, params, to_device(batch, DType::f64, Device::cpu), *bptt, 0, &e.outputs);
+  e.gradient = flatten(bptt->gradient());
+  return e;
+}
+
+// Adam (Kingma & Ba 2015) on the flattened parameters, in double.
+class Adam {
+ public:
+  Adam(size_t size, double lr) : lr_(lr), m_(size, 0.0), v_(size, 0.0) {}
+  void step(std::vector<double>& theta, const std::vector<double>& g) {
+    constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    ++t_;
+    const double c1 = 1 - std::pow(b1, t_), c2 = 1 - std::pow(b2, t_);
+    for (size_t i = 0; i < theta.size(); ++i) {
+      m_[i] = b1 * m_[i] + (1 - b1) * g[i];
+      v_[i] = b2 * v_[i] + (1 - b2) * g[i] * g[i];
+      theta[i] -= lr_ * (m_[i] / c1) / (std::sqrt(v_[i] / c2) + eps);
+    }
+  }
+
+ private:
+  double lr_;
+  int t_ = 0;
+  std::vector<double> m_, v_;
+};
+
+// Rounds host values to what a tensor of the given dtype holds.
+std::vector<double> rounded(const std::vector<double>& v, DType dtype) {
+  return Tensor::from_host(v, {static_cast<int64_t>(v.size())}, dtype).to_host();
 }
 
 }  // namespace
 
 nlohmann::json ProbeConfig::to_json() const {
-  return {{"task", task},       {"task_params", task_params}, {"algorithms", algorithms},
+  return {{"task", task},
+          {"task_params", task_params},
+          {"algorithms", algorithms},
           {"algo_params", algo_params},
-          {"hidden", hidden},   {"batch", batch},             {"seed", seed},
-          {"samples", samples}, {"alpha", alpha},             {"gain", gain},
-          {"precision", to_string(dtype)}, {"device", to_string(device)}};
+          {"hidden", hidden},
+          {"batch", batch},
+          {"seed", seed},
+          {"samples", samples},
+          {"alpha", alpha},
+          {"gain", gain},
+          {"precision", to_string(dtype)},
+          {"device", to_string(device)},
+          {"checkpoints", checkpoints},
+          {"train_lr", train_lr},
+          {"data_batches", data_batches}};
 }
 
-ProbeResult run_probe(const ProbeConfig& config) {
+ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
   check_range("--hidden", config.hidden, 1, 4096);
   check_range("--batch", config.batch, 1, 65536);
   check_range("--samples", config.samples, 1, 1000000);
   check_range("--alpha", config.alpha, 1e-6, 1.0);
   check_range("--gain", config.gain, 0.0, 100.0);
+  check_range("--train-lr", config.train_lr, 1e-12, 1.0);
+  check_range("--data-batches", config.data_batches, 0, 100000);
   if (config.algorithms.empty()) throw std::invalid_argument("no algorithm named");
+  if (config.checkpoints.empty()) throw std::invalid_argument("--checkpoints: at least one step");
+  for (size_t i = 0; i < config.checkpoints.size(); ++i) {
+    check_range("--checkpoints", config.checkpoints[i], 0, 10000000);
+    if (i > 0 && config.checkpoints[i] <= config.checkpoints[i - 1])
+      throw std::invalid_argument("--checkpoints must be increasing");
+  }
   const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
 
   RateRnnConfig rc;
@@ -127,12 +177,12 @@ ProbeResult run_probe(const ProbeConfig& config) {
   rc.o = task->output_size();
   rc.alpha = config.alpha;
   rc.loss = task->loss();
-  // Build every rule first: an unknown id fails before any work is done.
-  std::vector<std::unique_ptr<Algorithm>> rules;
+  // Build every rule first: an unknown id or hyperparameter fails before any work is done.
   for (const auto& [id, params] : config.algo_params) {
     if (std::find(config.algorithms.begin(), config.algorithms.end(), id) == config.algorithms.end())
       throw std::invalid_argument("parameters given for '" + id + "', which is not among the rules probed");
   }
+  std::vector<std::unique_ptr<Algorithm>> rules;
   for (const std::string& id : config.algorithms) {
     const auto given = config.algo_params.find(id);
     rules.push_back(make_algorithm(id, rc, config.dtype, config.device,
@@ -150,85 +200,135 @@ ProbeResult run_probe(const ProbeConfig& config) {
 
   InitOptions init;
   init.gain = config.gain;
-  const RateRnnParams params = init_params(rc, config.seed, config.dtype, config.device, init);
-  result.W = params.W.to_host();
-  result.W_outb = params.W_outb.to_host();
+  const RateRnnParams initial = init_params(rc, config.seed, DType::f64, Device::cpu, init);
+  // The training run's parameters, in double; each checkpoint rounds them to the run's dtype.
+  std::vector<double> theta = initial.W.to_host();
+  const size_t W_size = theta.size();
+  const std::vector<double> out0 = initial.W_outb.to_host();
+  theta.insert(theta.end(), out0.begin(), out0.end());
+  Adam adam(theta.size(), config.train_lr);
+  int trained = 0;
 
-  // The reference: BPTT in double on the CPU, at exactly the parameters the run uses.
-  {
-    const RateRnnParams exact{params.W.to(Device::cpu).to(DType::f64),
-                              params.W_outb.to(Device::cpu).to(DType::f64)};
-    RateRnn model(rc, DType::f64, Device::cpu);
-    const DeviceBatch batch = to_device(result.batch, DType::f64, Device::cpu);
-    auto bptt = make_algorithm("bptt", rc, DType::f64, Device::cpu);
-    std::vector<double> outputs;
-    result.reference_loss = run_window(model, exact, batch, *bptt, 0, &outputs);
-    result.reference = flatten(bptt->gradient());
-    result.task_metrics = task->metrics(result.batch, outputs);
-  }
+  const std::vector<ParamGroup> groups = param_groups(rc);
+  std::vector<std::vector<size_t>> group_idx;
+  for (const ParamGroup& g : groups) group_idx.push_back(group_indices(rc, g));
 
   RateRnn model(rc, config.dtype, config.device);
   const DeviceBatch batch = to_device(result.batch, config.dtype, config.device);
-  for (auto& rule : rules) {
-    AlgorithmProbe probe;
-    probe.id = rule->id();
-    probe.stochastic = rule->stochastic();
-    probe.config = rule->config();
-    probe.samples = probe.stochastic ? config.samples : 1;
-    std::vector<double> seconds;
-    for (int s = 0; s < probe.samples; ++s) {
-      const auto start = std::chrono::steady_clock::now();
-      probe.loss = run_window(model, params, batch, *rule, noise_seed(config.seed, s));
-      probe.estimates.push_back(flatten(rule->gradient()));
-      seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  for (const int checkpoint : config.checkpoints) {
+    for (; trained < checkpoint; ++trained) {
+      const Batch train = task->sample(config.batch, derived_seed(config.seed, SeedPurpose::training, trained));
+      const std::vector<double> W(theta.begin(), theta.begin() + static_cast<ptrdiff_t>(W_size));
+      const std::vector<double> W_outb(theta.begin() + static_cast<ptrdiff_t>(W_size), theta.end());
+      adam.step(theta, exact_gradient(rc, W, W_outb, train).gradient);
     }
-    std::sort(seconds.begin(), seconds.end());
-    probe.seconds_per_window = seconds[seconds.size() / 2];
-    probe.state_bytes = rule->state_bytes(result.batch.T);
-    probe.flops_per_step = rule->flops_per_step();
-    probe.total = compare(probe.estimates, result.reference);
-    for (const ParamGroup& g : param_groups(rc)) {
-      const std::vector<size_t> idx = group_indices(rc, g);
-      std::vector<std::vector<double>> picked;
-      for (const auto& e : probe.estimates) picked.push_back(pick(e, idx));
-      probe.groups[g.name] = compare(picked, pick(result.reference, idx));
+    for (double v : theta)
+      if (!std::isfinite(v))
+        throw std::runtime_error("the training run diverged before step " + std::to_string(checkpoint) +
+                                 "; lower --train-lr");
+
+    ProbePoint point;
+    point.step = checkpoint;
+    point.W = rounded({theta.begin(), theta.begin() + static_cast<ptrdiff_t>(W_size)}, config.dtype);
+    point.W_outb = rounded({theta.begin() + static_cast<ptrdiff_t>(W_size), theta.end()}, config.dtype);
+    const Exact exact = exact_gradient(rc, point.W, point.W_outb, result.batch);
+    point.reference_loss = exact.loss;
+    point.reference = exact.gradient;
+    point.task_metrics = task->metrics(result.batch, exact.outputs);
+
+    if (config.data_batches >= 2) {
+      std::vector<std::vector<double>> grads;
+      for (int i = 0; i < config.data_batches; ++i) {
+        const Batch other = task->sample(config.batch, derived_seed(config.seed, SeedPurpose::data_floor, i));
+        grads.push_back(exact_gradient(rc, point.W, point.W_outb, other).gradient);
+      }
+      point.data_floor.batches = config.data_batches;
+      point.data_floor.total = relative_spread(grads, point.reference);
+      for (size_t gi = 0; gi < groups.size(); ++gi)
+        point.data_floor.groups[groups[gi].name] =
+            relative_spread(pick_all(grads, group_idx[gi]), pick(point.reference, group_idx[gi]));
     }
-    result.algorithms.push_back(std::move(probe));
+
+    const RateRnnParams params{Tensor::from_host(point.W, {rc.n, rc.k()}, config.dtype, config.device),
+                               Tensor::from_host(point.W_outb, {rc.o, rc.n + 1}, config.dtype, config.device)};
+    for (auto& rule : rules) {
+      AlgorithmProbe probe;
+      probe.id = rule->id();
+      probe.config = rule->config();
+      probe.stochastic = rule->stochastic();
+      probe.samples = probe.stochastic ? config.samples : 1;
+      std::vector<double> seconds;
+      for (int s = 0; s < probe.samples; ++s) {
+        const auto start = std::chrono::steady_clock::now();
+        probe.loss = run_window(model, params, batch, *rule, derived_seed(config.seed, SeedPurpose::noise, s));
+        probe.estimates.push_back(flatten(rule->gradient()));
+        seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
+      std::sort(seconds.begin(), seconds.end());
+      probe.seconds_per_window = seconds[seconds.size() / 2];
+      probe.state_bytes = rule->state_bytes(result.batch.T);
+      probe.flops_per_step = rule->flops_per_step();
+      probe.total = compare_gradients(probe.estimates, point.reference);
+      for (size_t gi = 0; gi < groups.size(); ++gi)
+        probe.groups[groups[gi].name] =
+            compare_gradients(pick_all(probe.estimates, group_idx[gi]), pick(point.reference, group_idx[gi]));
+      if (progress) {
+        *progress << "probe " << config.task << " step " << checkpoint << ": " << probe.id << " done ("
+                  << probe.samples << (probe.samples == 1 ? " window, " : " windows, ")
+                  << probe.seconds_per_window * probe.samples << " s)\n";
+        progress->flush();
+      }
+      point.algorithms.push_back(std::move(probe));
+    }
+    result.points.push_back(std::move(point));
   }
   return result;
 }
 
-nlohmann::json probe_report(const ProbeResult& r) {
+nlohmann::json probe_report(const ProbeResult& r, const std::string& only_algorithm) {
   nlohmann::json config = r.config.to_json();
   config["task_config"] = r.task_config;
   nlohmann::json report;
   report["schema_version"] = kProbeSchemaVersion;
   report["kind"] = "probe";
+  if (!only_algorithm.empty()) report["cell"] = {{"task", r.config.task}, {"algorithm", only_algorithm}};
   report["config"] = config;
   report["config_hash"] = config_hash(config);
   report["git_commit"] = git_commit();
   report["backend"] = {{"device", to_string(r.config.device)}, {"precision", to_string(r.config.dtype)}};
   report["machine"] = machine_info();
-  report["network"] = {{"n", r.n}, {"m", r.m}, {"o", r.o}, {"T", r.batch.T}};
-  report["reference"] = {{"algorithm", "bptt"}, {"precision", "double"}, {"device", "cpu"},
-                         {"loss", r.reference_loss}};
-  report["task_metrics"] = r.task_metrics;
-  nlohmann::json algos = nlohmann::json::array();
-  for (const AlgorithmProbe& a : r.algorithms) {
-    nlohmann::json groups;
-    for (const auto& [name, s] : a.groups) groups[name] = stats_json(s);
-    algos.push_back({{"id", a.id},
-                     {"config", a.config},
-                     {"stochastic", a.stochastic},
-                     {"samples", a.samples},
-                     {"total", stats_json(a.total)},
-                     {"groups", groups},
-                     {"loss", a.loss},
-                     {"seconds_per_window", a.seconds_per_window},
-                     {"state_bytes", a.state_bytes},
-                     {"flops_per_step_per_sequence", a.flops_per_step}});
+  report["network"] = {{"n", r.n}, {"m", r.m}, {"o", r.o}, {"T", r.batch.T}, {"B", r.batch.B}};
+  report["reference"] = {{"algorithm", "bptt"}, {"precision", "double"}, {"device", "cpu"}};
+  nlohmann::json points = nlohmann::json::array();
+  for (const ProbePoint& p : r.points) {
+    nlohmann::json algos = nlohmann::json::array();
+    for (const AlgorithmProbe& a : p.algorithms) {
+      if (!only_algorithm.empty() && a.id != only_algorithm) continue;
+      nlohmann::json groups;
+      for (const auto& [name, s] : a.groups) groups[name] = stats_json(s);
+      algos.push_back({{"id", a.id},
+                       {"config", a.config},
+                       {"stochastic", a.stochastic},
+                       {"samples", a.samples},
+                       {"total", stats_json(a.total)},
+                       {"groups", groups},
+                       {"loss", a.loss},
+                       {"seconds_per_window", a.seconds_per_window},
+                       {"state_bytes", a.state_bytes},
+                       {"flops_per_step_per_sequence", a.flops_per_step}});
+    }
+    nlohmann::json floor = {{"batches", p.data_floor.batches}};
+    if (p.data_floor.batches > 0) {
+      floor["rel_variance"] = p.data_floor.total;
+      floor["groups"] = p.data_floor.groups;
+    }
+    points.push_back({{"step", p.step},
+                      {"reference_loss", p.reference_loss},
+                      {"task_metrics", p.task_metrics},
+                      {"data_floor", floor},
+                      {"algorithms", algos}});
   }
-  report["algorithms"] = algos;
+  report["checkpoints"] = points;
   return report;
 }
 
@@ -245,42 +345,88 @@ nlohmann::json probe_dump(const ProbeResult& r) {
   dump["B"] = r.batch.B;
   dump["alpha"] = r.config.alpha;
   dump["loss"] = r.batch.loss == LossKind::mse ? "mse" : "cross_entropy";
-  dump["W"] = r.W;
-  dump["W_outb"] = r.W_outb;
   dump["inputs"] = r.batch.inputs;
   dump["targets"] = r.batch.targets;
   dump["loss_mask"] = r.batch.loss_mask;
-  dump["reference_gradient"] = r.reference;
-  nlohmann::json estimates;
-  for (const AlgorithmProbe& a : r.algorithms) estimates[a.id] = a.estimates;
-  dump["estimates"] = estimates;
+  nlohmann::json points = nlohmann::json::array();
+  for (const ProbePoint& p : r.points) {
+    nlohmann::json estimates;
+    for (const AlgorithmProbe& a : p.algorithms) estimates[a.id] = a.estimates;
+    points.push_back({{"step", p.step},
+                      {"W", p.W},
+                      {"W_outb", p.W_outb},
+                      {"reference_gradient", p.reference},
+                      {"estimates", estimates}});
+  }
+  dump["checkpoints"] = points;
   return dump;
 }
 
+namespace {
+
+std::string ci_text(const Interval& i) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "[%.2e, %.2e]", i.lo, i.hi);
+  return buf;
+}
+
+}  // namespace
+
 std::string probe_table(const ProbeResult& r) {
   std::ostringstream s;
-  char line[256];
+  char line[320];
   s << "probe " << r.config.task << "  n=" << r.n << " B=" << r.config.batch << " T=" << r.batch.T
     << " seed=" << r.config.seed << "  " << to_string(r.config.dtype) << " on "
-    << to_string(r.config.device) << "  (reference: bptt, double)\n";
-  std::snprintf(line, sizeof(line), "%-10s %-7s %3s %11s %11s %9s %9s %9s %10s\n", "algorithm",
-                "group", "K", "rel_bias", "rel_var", "cos(mean)", "mean_cos", "norm_rat",
-                "ms/window");
-  s << line;
-  for (const AlgorithmProbe& a : r.algorithms) {
-    auto row = [&](const std::string& group, const GradientStats& st, bool first) {
-      std::snprintf(line, sizeof(line), "%-10s %-7s %3d %11.3e %11.3e %9.6f %9.6f %9.6f %10s\n",
-                    first ? a.id.c_str() : "", group.c_str(), a.samples, st.rel_bias,
-                    st.rel_variance, st.cosine_of_mean, st.mean_cosine, st.norm_ratio,
-                    first ? std::to_string(a.seconds_per_window * 1e3).substr(0, 8).c_str() : "");
+    << to_string(r.config.device) << "  (reference: bptt in double; intervals: 95%)\n";
+  for (const ProbePoint& p : r.points) {
+    s << "step " << p.step << ": loss " << p.reference_loss;
+    for (const auto& [name, value] : p.task_metrics) s << "  " << name << "=" << value;
+    s << '\n';
+    if (p.data_floor.batches > 0) {
+      std::snprintf(line, sizeof(line), "  data-variance floor (BPTT across %d batches): rel_var %.3e\n",
+                    p.data_floor.batches, p.data_floor.total);
       s << line;
-    };
-    row("total", a.total, true);
-    for (const auto& [name, st] : a.groups) row(name, st, false);
+    }
+    std::snprintf(line, sizeof(line), "  %-9s %-6s %4s %10s %22s %10s %22s %9s %9s %9s %10s\n", "algorithm",
+                  "group", "K", "rel_bias", "bias CI95", "rel_var", "var CI95", "cos(mean)", "mean_cos",
+                  "norm_rat", "ms/window");
+    s << line;
+    for (const AlgorithmProbe& a : p.algorithms) {
+      auto row = [&](const std::string& group, const GradientStats& st, bool first) {
+        char ms[32] = "";
+        if (first) std::snprintf(ms, sizeof(ms), "%.3f", a.seconds_per_window * 1e3);
+        std::snprintf(line, sizeof(line), "  %-9s %-6s %4d %10.3e %22s %10.3e %22s %9.6f %9.6f %9.6f %10s\n",
+                      first ? a.id.c_str() : "", group.c_str(), a.samples, st.rel_bias,
+                      ci_text(st.rel_bias_ci95).c_str(), st.rel_variance,
+                      ci_text(st.rel_variance_ci95).c_str(), st.cosine_of_mean, st.mean_cosine,
+                      st.norm_ratio, ms);
+        s << line;
+      };
+      row("total", a.total, true);
+      for (const auto& [name, st] : a.groups) row(name, st, false);
+    }
   }
-  s << "task metrics at these parameters:";
-  for (const auto& [name, value] : r.task_metrics) s << ' ' << name << '=' << value;
-  s << '\n';
+  return s.str();
+}
+
+std::string probe_summary(const std::vector<ProbeResult>& results) {
+  std::ostringstream s;
+  char line[320];
+  std::snprintf(line, sizeof(line), "%-20s %-9s %5s %4s %10s %22s %10s %22s %9s %22s\n", "task", "algorithm",
+                "step", "K", "rel_bias", "bias CI95", "rel_var", "var CI95", "cos(mean)", "cos(mean) CI95");
+  s << line;
+  for (const ProbeResult& r : results) {
+    if (r.points.empty()) continue;
+    const ProbePoint& p = r.points.back();
+    for (const AlgorithmProbe& a : p.algorithms) {
+      const GradientStats& t = a.total;
+      std::snprintf(line, sizeof(line), "%-20s %-9s %5d %4d %10.3e %22s %10.3e %22s %9.6f %22s\n",
+                    r.config.task.c_str(), a.id.c_str(), p.step, a.samples, t.rel_bias,
+                    ci_text(t.rel_bias_ci95).c_str(), t.rel_variance, ci_text(t.rel_variance_ci95).c_str(),
+                    t.cosine_of_mean, ci_text(t.cosine_of_mean_ci95).c_str());
+      s << line;
+    }
+  }
   return s.str();
 }
 

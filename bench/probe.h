@@ -1,5 +1,6 @@
 // The gradient probe: at frozen parameters and one fixed batch, compare every named learning
-// rule's gradient estimate with the exact gradient (DESIGN.md, "Gradient quality").
+// rule's gradient estimate with the exact gradient (DESIGN.md, "Gradient quality"), at one or
+// several points along a training run.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/gradient_stats.h"
 #include "kernels/tensor.h"
 #include "tasks/task.h"
 
@@ -22,24 +24,19 @@ struct ProbeConfig {
   std::map<std::string, std::map<std::string, std::string>> algo_params;
   int hidden = 32;
   int batch = 16;
-  uint64_t seed = 1;   // parameters, batch and noise all derive from it
+  uint64_t seed = 1;   // parameters, batches and noise all derive from it
   int samples = 64;    // K noise samples for stochastic rules (deterministic rules: 1)
   double alpha = 1.0;  // leak of the rate network
   double gain = 1.0;   // W_rec ~ N(0, gain^2 / n)
   DType dtype = DType::f32;
   Device device = Device::cpu;
+  // Training steps (Adam on the exact gradient, fresh batch per step) at which to probe; 0 is
+  // the initial point. Sorted, distinct, >= 0.
+  std::vector<int> checkpoints = {0};
+  double train_lr = 1e-3;  // Adam step size of that training run
+  int data_batches = 16;   // batches for the data-variance floor (0: skip)
 
   nlohmann::json to_json() const;
-};
-
-// How one estimate compares with the exact gradient g, over K samples ghat_k.
-struct GradientStats {
-  double rel_bias = 0;        // |mean ghat - g| / |g|
-  double rel_variance = 0;    // mean_k |ghat_k - mean ghat|^2 / |g|^2
-  double cosine_of_mean = 0;  // cos(mean ghat, g)
-  double mean_cosine = 0;     // mean_k cos(ghat_k, g)
-  double norm_ratio = 0;      // |mean ghat| / |g|
-  double reference_norm = 0;  // |g|
 };
 
 struct AlgorithmProbe {
@@ -56,28 +53,46 @@ struct AlgorithmProbe {
   std::vector<std::vector<double>> estimates;  // the K flattened gradients [W | W_outb]
 };
 
+// The data-variance floor: how much the exact gradient itself varies across batches,
+// tr(Cov_batches g) / |g|^2, per group and in total (g of the probe batch).
+struct DataFloor {
+  int batches = 0;
+  double total = 0;
+  std::map<std::string, double> groups;
+};
+
+// Everything measured at one point theta of the training run.
+struct ProbePoint {
+  int step = 0;                                // training steps taken to reach theta
+  std::map<std::string, double> task_metrics;  // task metrics of the network's outputs at theta
+  double reference_loss = 0;
+  std::vector<double> reference;  // flattened exact gradient [W | W_outb], double precision
+  std::vector<double> W, W_outb;  // theta, as the run's dtype holds it
+  DataFloor data_floor;
+  std::vector<AlgorithmProbe> algorithms;
+};
+
 struct ProbeResult {
   ProbeConfig config;
   int n = 0, m = 0, o = 0;
   nlohmann::json task_config;
-  std::map<std::string, double> task_metrics;  // task metrics of the network's outputs at theta
-  double reference_loss = 0;
-  std::vector<double> reference;  // flattened exact gradient [W | W_outb], double precision
-  std::vector<double> W, W_outb;  // the frozen parameters, as the run's dtype holds them
-  Batch batch;
-  std::vector<AlgorithmProbe> algorithms;
+  Batch batch;  // the probe batch (the same at every checkpoint)
+  std::vector<ProbePoint> points;
 };
 
 // Runs the probe. Throws std::invalid_argument on bad configuration (unknown task or rule,
-// sizes out of range).
-ProbeResult run_probe(const ProbeConfig& config);
+// sizes out of range). progress (may be null) receives one line per finished measurement.
+ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress = nullptr);
 
 // The report: schema version, config and its hash, git commit, backend, machine, results.
-nlohmann::json probe_report(const ProbeResult& result);
+// With only_algorithm set, the report of that one (task, rule) cell.
+nlohmann::json probe_report(const ProbeResult& result, const std::string& only_algorithm = "");
 // Everything needed to verify the gradients with another tool: parameters, inputs, targets,
 // mask, and every gradient (reference and each estimate), as flat row-major arrays.
 nlohmann::json probe_dump(const ProbeResult& result);
-// A fixed-width table for the terminal.
+// A fixed-width table for the terminal: per checkpoint and rule, total and per group.
 std::string probe_table(const ProbeResult& result);
+// One line per (task, rule) of several probes: the total at the last checkpoint.
+std::string probe_summary(const std::vector<ProbeResult>& results);
 
 }  // namespace tca

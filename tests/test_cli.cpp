@@ -55,9 +55,27 @@ TEST(Cli, ProbeWritesAReport) {
   EXPECT_NE(r.output.find("rtrl"), std::string::npos) << r.output;
   std::ifstream in(path);
   const nlohmann::json report = nlohmann::json::parse(in);
-  EXPECT_EQ(report["algorithms"][0]["id"], "rtrl");
-  EXPECT_LT(report["algorithms"][0]["total"]["rel_bias"].get<double>(), 1e-5);
+  const nlohmann::json& rtrl = report["checkpoints"][0]["algorithms"][0];
+  EXPECT_EQ(rtrl["id"], "rtrl");
+  EXPECT_LT(rtrl["total"]["rel_bias"].get<double>(), 1e-5);
   std::remove(path.c_str());
+}
+
+TEST(Cli, AllTasksWriteOneReportPerCell) {
+  const std::string dir = testing::TempDir() + "tcabench_cli_cells";
+  const CommandResult r = run("probe --task all --algo rtrl,bptt --hidden 4 --batch 2 --data-batches 0 --out-dir " + dir);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("summary"), std::string::npos) << r.output;
+  for (const char* task : {"dnms-v0", "path_integration-v0", "copy-v0", "add-v0"}) {
+    for (const char* algo : {"rtrl", "bptt"}) {
+      std::ifstream in(dir + "/probe-" + task + "-" + algo + ".json");
+      ASSERT_TRUE(in.good()) << task << " " << algo;
+      const nlohmann::json cell = nlohmann::json::parse(in);
+      EXPECT_EQ(cell["cell"]["task"], task);
+      EXPECT_EQ(cell["cell"]["algorithm"], algo);
+    }
+  }
+  expect_failure("probe --task all --out x.json", "--out-dir");
 }
 
 TEST(Cli, ListsTasksAndAlgorithms) {

@@ -1,0 +1,81 @@
+// The probe's statistics on synthetic estimates whose bias and variance are known.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "bench/gradient_stats.h"
+#include "kernels/philox.h"
+
+namespace tca {
+namespace {
+
+// K estimates g + bias + sigma * N(0, I), from a fixed seed.
+std::vector<std::vector<double>> synthetic(const std::vector<double>& g, const std::vector<double>& bias,
+                                           double sigma, int K, uint64_t seed) {
+  Philox rng(seed, 77u, 0);
+  std::vector<std::vector<double>> out(K, g);
+  for (auto& e : out)
+    for (size_t i = 0; i < g.size(); ++i) e[i] += bias[i] + sigma * rng.normal();
+  return out;
+}
+
+std::vector<double> reference(size_t d) {
+  std::vector<double> g(d);
+  for (size_t i = 0; i < d; ++i) g[i] = std::sin(1.0 + static_cast<double>(i));
+  return g;
+}
+
+TEST(GradientStats, ExactEstimatesHaveZeroBiasAndVariance) {
+  const std::vector<double> g = reference(10);
+  const GradientStats s = compare_gradients({g, g, g}, g);
+  EXPECT_LT(s.rel_bias, 1e-15);  // the mean of three copies rounds
+  EXPECT_LT(s.rel_bias_ci95.hi, 1e-15);
+  EXPECT_LT(s.rel_variance, 1e-30);
+  EXPECT_NEAR(s.cosine_of_mean, 1.0, 1e-15);
+  EXPECT_NEAR(s.norm_ratio, 1.0, 1e-15);
+}
+
+TEST(GradientStats, UnbiasedNoiseGivesAnIntervalContainingZeroAboutNineteenTimesInTwenty) {
+  const std::vector<double> g = reference(50);
+  const std::vector<double> zero(50, 0.0);
+  int contains = 0;
+  const int trials = 200;
+  for (int t = 0; t < trials; ++t) {
+    const GradientStats s = compare_gradients(synthetic(g, zero, 0.5, 64, 1000 + t), g);
+    contains += s.bias_interval_contains_zero();
+    // The plug-in bias is inflated by the noise of the mean: sqrt(d sigma^2 / K) / |g|.
+    EXPECT_GT(s.rel_bias, s.rel_bias_debiased);
+  }
+  // Binomial(200, 0.95) lies in [178, 200] with probability > 0.999 (a fixed seed: no flake).
+  EXPECT_GE(contains, 178);
+}
+
+TEST(GradientStats, BiasBeyondTheNoiseIsDetectedAndMeasured) {
+  const std::vector<double> g = reference(50);
+  std::vector<double> bias(50, 0.0);
+  bias[3] = 1.5;  // |bias| = 1.5
+  const GradientStats s = compare_gradients(synthetic(g, bias, 0.5, 256, 7), g);
+  EXPECT_FALSE(s.bias_interval_contains_zero());
+  const double truth = 1.5 / s.reference_norm;
+  EXPECT_LE(s.rel_bias_ci95.lo, truth);
+  EXPECT_GE(s.rel_bias_ci95.hi, truth);
+  EXPECT_NEAR(s.rel_bias_debiased, truth, 0.2 * truth);
+}
+
+TEST(GradientStats, VarianceIntervalCoversTheTrueVariance) {
+  const std::vector<double> g = reference(40);
+  const GradientStats s = compare_gradients(synthetic(g, std::vector<double>(40, 0.0), 0.3, 400, 9), g);
+  const double truth = 40 * 0.09 / (s.reference_norm * s.reference_norm);
+  EXPECT_LE(s.rel_variance_ci95.lo, truth);
+  EXPECT_GE(s.rel_variance_ci95.hi, truth);
+  EXPECT_LE(s.mean_cosine_ci95.lo, s.mean_cosine);
+  EXPECT_GE(s.mean_cosine_ci95.hi, s.mean_cosine);
+}
+
+TEST(GradientStats, BadInputThrows) {
+  EXPECT_THROW(compare_gradients({}, {1.0}), std::invalid_argument);
+  EXPECT_THROW(compare_gradients({{1.0, 2.0}}, {1.0}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tca

@@ -8,10 +8,8 @@
 //
 //   tcabench_micro --benchmark_format=json --benchmark_repetitions=9
 #include <benchmark/benchmark.h>
-#include <cblas.h>
 
 #include "algorithms/algorithm.h"
-#include "bench/report.h"
 #include "kernels/ops.h"
 #include "tasks/task.h"
 
@@ -84,14 +82,3 @@ BENCHMARK(BM_BpttWindow)->ArgName("n")->Arg(32)->Arg(64)->Arg(128)->UseRealTime(
 
 }  // namespace
 }  // namespace tca
-
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::AddCustomContext("git_commit", tca::git_commit());
-  benchmark::AddCustomContext("blas", openblas_get_config());
-  benchmark::AddCustomContext("blas_threads", std::to_string(openblas_get_num_threads()));
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

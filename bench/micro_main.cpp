@@ -1,0 +1,23 @@
+// main() of tcabench_micro: Google Benchmark with the build's commit and BLAS in the context.
+#include <benchmark/benchmark.h>
+#include <cblas.h>
+
+#include <string>
+
+#include "bench/report.h"
+
+namespace tca {
+void register_rule_benchmarks();  // bench/micro_rules.cpp
+}
+
+int main(int argc, char** argv) {
+  tca::register_rule_benchmarks();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("git_commit", tca::git_commit());
+  benchmark::AddCustomContext("blas", openblas_get_config());
+  benchmark::AddCustomContext("blas_threads", std::to_string(openblas_get_num_threads()));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -15,6 +15,10 @@ struct Case {
   double alpha;
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << (c.loss == LossKind::mse ? "mse" : "cross-entropy") << ", alpha " << c.alpha;
+}
+
 std::string case_name(const testing::TestParamInfo<Case>& info) {
   std::string s = info.param.loss == LossKind::mse ? "mse" : "ce";
   return s + (info.param.alpha == 1.0 ? "_alpha1" : "_alpha_half");

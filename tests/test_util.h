@@ -2,12 +2,18 @@
 #pragma once
 
 #include <cmath>
+#include <ostream>
 #include <vector>
 
 #include "kernels/philox.h"
 #include "kernels/tensor.h"
 #include "models/rate_rnn.h"
 #include "tasks/task.h"
+
+namespace tca {
+// Short names in test listings ("GetParam() = float" instead of a byte dump).
+inline void PrintTo(DType t, std::ostream* os) { *os << to_string(t); }
+}  // namespace tca
 
 namespace tca::test {
 

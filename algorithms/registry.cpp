@@ -16,6 +16,7 @@ const std::vector<RegisteredRule>& registered_rules() {
       {bptt_info, make_bptt},
       {rtrl_info, make_rtrl},
       // deterministic approximate rules (rules-local)
+      {tbptt_info, make_tbptt},
       {rflo_info, make_rflo},
       {eprop_info, make_eprop},
       {snap1_info, make_snap1},

@@ -21,6 +21,8 @@ const AlgorithmInfo& eprop_info();
 std::unique_ptr<Algorithm> make_eprop(const RateRnnConfig&, DType, Device, const Params&);
 const AlgorithmInfo& snap1_info();
 std::unique_ptr<Algorithm> make_snap1(const RateRnnConfig&, DType, Device, const Params&);
+const AlgorithmInfo& tbptt_info();
+std::unique_ptr<Algorithm> make_tbptt(const RateRnnConfig&, DType, Device, const Params&);
 // ---- end of deterministic approximate rules ----
 
 }  // namespace tca

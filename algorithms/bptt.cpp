@@ -1,5 +1,7 @@
 #include "algorithms/bptt.h"
 
+#include <algorithm>
+
 #include "algorithms/rules.h"
 #include "kernels/ops.h"
 
@@ -26,9 +28,12 @@ void Bptt::accumulate(const StepState& s) {
   ops::copy(dphi_[steps_], s.dphi);
   ops::copy(c_[steps_], s.c);
   ++steps_;
+  if (steps_ == truncation_) backward();  // end of a tbptt chunk
 }
 
-void Bptt::finish() {
+void Bptt::finish() { backward(); }
+
+void Bptt::backward() {
   const int n = config_.n, k = config_.k(), B = B_;
   const double alpha = config_.alpha;
   ops::fill(delta_, 0.0);  // J_{T}^T delta_{T} beyond the window is zero
@@ -41,11 +46,13 @@ void Bptt::finish() {
     ops::scale(delta_, 1.0 - alpha);
     ops::gemm(false, false, B, n, n, 1.0, scaled_delta_, n, params_->W, k, 1.0, delta_, n);
   }
+  steps_ = 0;
 }
 
 size_t Bptt::state_bytes(int T) const {
   const size_t per_step = static_cast<size_t>(B_) * (config_.k() + 2 * config_.n);
-  return (per_step * T + 2 * static_cast<size_t>(B_) * config_.n) * dtype_size(dtype_);
+  const size_t stored = truncation_ > 0 ? std::min(T, truncation_) : T;
+  return (per_step * stored + 2 * static_cast<size_t>(B_) * config_.n) * dtype_size(dtype_);
 }
 
 double Bptt::flops_per_step() const {

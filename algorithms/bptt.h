@@ -10,6 +10,8 @@ namespace tca {
 // Stores ahat_t, phi'(h_t) and c_t of every step, then in finish() runs
 //   delta_t = c_t + J_{t+1}^T delta_{t+1},   gW += (D_t delta_t) ahat_t^T,   D_t = alpha diag phi'(h_t)
 // backwards from the window's last step, with J_{t+1}^T delta = (1-alpha) delta + W_rec^T D_{t+1} delta.
+// With a truncation window h (used by tbptt, algorithms/tbptt.h) the same backward pass runs
+// every h steps over the h steps stored since the last one (and in finish() over the rest).
 class Bptt : public Algorithm {
  public:
   Bptt(const RateRnnConfig& config, DType dtype, Device device) : Algorithm(config, dtype, device) {}
@@ -18,11 +20,19 @@ class Bptt : public Algorithm {
   size_t state_bytes(int T) const override;
   double flops_per_step() const override;
 
+ protected:
+  // Truncated to chunks of `truncation` >= 1 steps.
+  Bptt(const RateRnnConfig& config, DType dtype, Device device, int truncation)
+      : Algorithm(config, dtype, device), truncation_(truncation) {}
+  int truncation() const { return truncation_; }
+
  private:
   void reset_state(int batch_size, uint64_t noise_seed) override;
   void accumulate(const StepState& s) override;
+  void backward();  // over the steps stored, from the last back; empties the store
 
-  int steps_ = 0;  // steps stored in this window
+  int truncation_ = 0;  // 0: the whole window (exact)
+  int steps_ = 0;  // steps stored in this window (chunk)
   std::vector<Tensor> ahat_, dphi_, c_;  // one [B, .] tensor per step, reused across windows
   Tensor delta_, scaled_delta_;          // [B, n]
 };

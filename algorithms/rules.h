@@ -14,5 +14,15 @@ const AlgorithmInfo& bptt_info();
 std::unique_ptr<Algorithm> make_bptt(const RateRnnConfig&, DType, Device, const Params&);
 const AlgorithmInfo& rtrl_info();
 std::unique_ptr<Algorithm> make_rtrl(const RateRnnConfig&, DType, Device, const Params&);
+// ---- deterministic approximate rules (rules-local) ----
+const AlgorithmInfo& rflo_info();
+std::unique_ptr<Algorithm> make_rflo(const RateRnnConfig&, DType, Device, const Params&);
+const AlgorithmInfo& eprop_info();
+std::unique_ptr<Algorithm> make_eprop(const RateRnnConfig&, DType, Device, const Params&);
+const AlgorithmInfo& snap1_info();
+std::unique_ptr<Algorithm> make_snap1(const RateRnnConfig&, DType, Device, const Params&);
+const AlgorithmInfo& tbptt_info();
+std::unique_ptr<Algorithm> make_tbptt(const RateRnnConfig&, DType, Device, const Params&);
+// ---- end of deterministic approximate rules ----
 
 }  // namespace tca

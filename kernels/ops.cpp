@@ -271,6 +271,59 @@ void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, 
   });
 }
 
+// ---- local eligibility traces (rflo, eprop, snap1) -------------------------------------------
+void jacobian_diagonal(Tensor& jdiag, const Tensor& W, const Tensor& dphi, double alpha) {
+  same_backend("jacobian_diagonal", jdiag, W);
+  same_backend("jacobian_diagonal", jdiag, dphi);
+  if (W.rank() != 2 || dphi.rank() != 2) fail("jacobian_diagonal", "W must be n x k, dphi [B, n]");
+  const int64_t n = W.dim(0), k = W.dim(1), B = dphi.dim(0);
+  if (k <= n) fail("jacobian_diagonal", "W must be n x k with k > n");
+  expect_shape("jacobian_diagonal", "dphi", dphi, {B, n});
+  expect_shape("jacobian_diagonal", "jdiag", jdiag, {B, n});
+  const Device device = jdiag.device();
+  TCA_CPU_ONLY(jacobian_diagonal);
+  on_dtype(jdiag.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::jacobian_diagonal<T>(B, n, k, static_cast<T>(alpha), W.data_as<T>(), dphi.data_as<T>(),
+                              jdiag.data_as<T>());
+  });
+}
+
+void eligibility_trace_step(Tensor& E, const Tensor& decay, const Tensor& dphi, const Tensor& ahat,
+                            double scale) {
+  same_backend("eligibility_trace_step", E, decay);
+  same_backend("eligibility_trace_step", E, dphi);
+  same_backend("eligibility_trace_step", E, ahat);
+  if (dphi.rank() != 2 || ahat.rank() != 2) fail("eligibility_trace_step", "dphi, ahat: [B, .]");
+  const int64_t B = dphi.dim(0), n = dphi.dim(1), k = ahat.dim(1);
+  expect_shape("eligibility_trace_step", "ahat", ahat, {B, k});
+  expect_shape("eligibility_trace_step", "decay", decay, {B, n});
+  expect_shape("eligibility_trace_step", "E", E, {B, n, k});
+  const Device device = E.device();
+  TCA_CPU_ONLY(eligibility_trace_step);
+  on_dtype(E.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::eligibility_trace_step<T>(B, n, k, static_cast<T>(scale), decay.data_as<T>(),
+                                   dphi.data_as<T>(), ahat.data_as<T>(), E.data_as<T>());
+  });
+}
+
+void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E) {
+  same_backend("add_signal_times_trace", G, L);
+  same_backend("add_signal_times_trace", G, E);
+  if (E.rank() != 3) fail("add_signal_times_trace", "E must be [B, n, k], got " + E.describe());
+  const int64_t B = E.dim(0), n = E.dim(1), k = E.dim(2);
+  expect_shape("add_signal_times_trace", "L", L, {B, n});
+  expect_shape("add_signal_times_trace", "G", G, {n, k});
+  const Device device = G.device();
+  TCA_CPU_ONLY(add_signal_times_trace);
+  on_dtype(G.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::add_signal_times_trace<T>(B, n, k, L.data_as<T>(), E.data_as<T>(), G.data_as<T>());
+  });
+}
+// ---- end of local eligibility traces --------------------------------------------------------
+
 double output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor& mask,
                     LossKind loss, double scale) {
   same_backend("output_error", e, y);

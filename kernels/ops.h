@@ -50,6 +50,23 @@ void recurrent_jacobian(Tensor& J, const Tensor& W, const Tensor& dphi, double a
 // Kronecker-structured immediate influence: M[b, i, i*k + j] += scale dphi[b,i] ahat[b,j],
 // i.e. M_b += scale diag(dphi_b) (x) ahat_b^T. M: [B, n, n*k], dphi: [B, n], ahat: [B, k].
 void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, double scale);
+// ---- local eligibility traces (rflo, eprop, snap1; algorithms/local_trace.h) ----------
+// Diagonal of the recurrent Jacobian of every sequence (the neuron-local part of J_t):
+//   jdiag[b, i] = (1 - alpha) + alpha dphi[b, i] W[i, i],  W: n x k (W_rec = W[:, :n]),
+//   dphi, jdiag: [B, n].
+void jacobian_diagonal(Tensor& jdiag, const Tensor& W, const Tensor& dphi, double alpha);
+// One step of a per-synapse trace for every sequence, in one pass over E:
+//   E[b, i, j] = decay[b, i] E[b, i, j] + scale dphi[b, i] ahat[b, j],
+// i.e. E_b = diag(decay_b) E_b + scale diag(dphi_b) ahat_b^T.
+// E: [B, n, k]; decay, dphi: [B, n]; ahat: [B, k].
+void eligibility_trace_step(Tensor& E, const Tensor& decay, const Tensor& dphi, const Tensor& ahat,
+                            double scale);
+// Gradient from a learning signal and a trace, summed over sequences:
+//   G[i, j] += sum_b L[b, i] E[b, i, j]   (G += sum_b diag(L_b) E_b).
+// G: [n, k]; L: [B, n]; E: [B, n, k].
+void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E);
+// ---- end of local eligibility traces ---------------------------------------------------------
+
 // Loss of one step and its derivative e = dL/dy for every sequence. y, target, e: [B, o];
 // mask: [B]. MSE: l = 0.5 |y - t|^2, e = y - t. Cross-entropy: p = softmax(y),
 // l = -sum t log p, e = p - t (targets are distributions). Both scaled by scale * mask[b].

@@ -86,6 +86,19 @@ class Params {
     return value;
   }
 
+  // ---- added for the rflo/eprop 'feedback' hyperparameter (rules-local) ----
+  // One of a fixed set of words, compared exactly; returns it.
+  const std::string& choice(const std::string& name, const std::vector<std::string>& valid) const {
+    const std::string& text = lookup(name);
+    std::string range = "one of ";
+    for (size_t i = 0; i < valid.size(); ++i) {
+      if (valid[i] == text) return text;
+      range += (i ? ", " : "") + valid[i];
+    }
+    throw bad_value(name, text, range);
+  }
+  // ---- end of addition ----
+
   // An invalid_argument for a value that parses but breaks a constraint between parameters.
   std::invalid_argument constraint_error(const std::string& message) const {
     return std::invalid_argument(owner_id_ + ": " + message);

@@ -152,6 +152,42 @@ void add_immediate_influence(int64_t B, int64_t n, int64_t k, T scale, const T* 
   }
 }
 
+// ---- local eligibility traces (rflo, eprop, snap1) -------------------------------------------
+template <typename T>
+void jacobian_diagonal(int64_t B, int64_t n, int64_t k, T alpha, const T* W, const T* dphi,
+                       T* jdiag) {
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < n; ++i)
+      jdiag[b * n + i] = (T(1) - alpha) + alpha * dphi[b * n + i] * W[i * k + i];
+}
+
+template <typename T>
+void eligibility_trace_step(int64_t B, int64_t n, int64_t k, T scale, const T* decay,
+                            const T* dphi, const T* ahat, T* E) {
+  for (int64_t b = 0; b < B; ++b) {
+    const T* ah = ahat + b * k;
+    for (int64_t i = 0; i < n; ++i) {
+      const T d = decay[b * n + i];
+      const T s = scale * dphi[b * n + i];
+      T* row = E + (b * n + i) * k;
+      for (int64_t j = 0; j < k; ++j) row[j] = d * row[j] + s * ah[j];
+    }
+  }
+}
+
+template <typename T>
+void add_signal_times_trace(int64_t B, int64_t n, int64_t k, const T* L, const T* E, T* G) {
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t i = 0; i < n; ++i) {
+      const T l = L[b * n + i];
+      const T* row = E + (b * n + i) * k;
+      T* g = G + i * k;
+      for (int64_t j = 0; j < k; ++j) g[j] += l * row[j];
+    }
+  }
+}
+// ---- end of local eligibility traces --------------------------------------------------------
+
 template <typename T>
 double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, const T* target,
                     const T* mask, T* e) {
@@ -203,7 +239,12 @@ double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, co
   template void add_immediate_influence<T>(int64_t, int64_t, int64_t, T, const T*, const T*,   \
                                            T*);                                                \
   template double output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, \
-                                  T*);
+                                  T*);                                                         \
+  /* local eligibility traces (rflo, eprop, snap1) */                                          \
+  template void jacobian_diagonal<T>(int64_t, int64_t, int64_t, T, const T*, const T*, T*);    \
+  template void eligibility_trace_step<T>(int64_t, int64_t, int64_t, T, const T*, const T*,    \
+                                          const T*, T*);                                       \
+  template void add_signal_times_trace<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);
 
 TCA_INSTANTIATE_CPU_OPS(float)
 TCA_INSTANTIATE_CPU_OPS(double)

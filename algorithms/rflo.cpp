@@ -1,0 +1,21 @@
+#include "algorithms/rflo.h"
+
+#include "algorithms/rules.h"
+
+namespace tca {
+
+const AlgorithmInfo& rflo_info() {
+  static const AlgorithmInfo info{
+      "rflo",
+      "random-feedback local online learning (Murray 2019): leak-only trace E = (1-alpha) E + D ahat^T, "
+      "gW += (B_fb e) * E",
+      false, feedback_param_docs(FeedbackKind::random)};
+  return info;
+}
+
+std::unique_ptr<Algorithm> make_rflo(const RateRnnConfig& config, DType dtype, Device device,
+                                     const Params& params) {
+  return std::make_unique<Rflo>(config, dtype, device, parse_feedback(params));
+}
+
+}  // namespace tca

@@ -1,0 +1,32 @@
+// Truncated backpropagation through time, the chunked variant BPTT(h, h) of Williams & Peng
+// (1990, Neural Computation 2:490, "An efficient gradient-based algorithm for on-line training
+// of recurrent network trajectories").
+#pragma once
+
+#include <string>
+
+#include "algorithms/bptt.h"
+
+namespace tca {
+
+// The window is cut into consecutive chunks [0, h), [h, 2h), ... (the last one may be shorter).
+// At the end of each chunk exact BPTT runs over that chunk only:
+//   delta_t = c_t + J_{t+1}^T delta_{t+1} within the chunk, delta = 0 past the chunk's end,
+//   gW += (D_t delta_t) ahat_t^T,
+// so the loss at step t is credited to the steps from the chunk's start up to t, and no error
+// crosses a chunk boundary; the network's state itself runs on across chunks (a chunk's first
+// ahat holds the previous chunk's last state, as a constant). Each error is thus propagated
+// between 0 and h - 1 steps back (BPTT(h, h); the sliding BPTT(h, 1) would cost h backward
+// steps per step). h >= T gives exact BPTT; h = 1 keeps only the immediate term (D_t c_t) ahat_t^T.
+// Reuses Bptt's storage and backward pass (algorithms/bptt.h); memory: h steps.
+class Tbptt final : public Bptt {
+ public:
+  Tbptt(const RateRnnConfig& config, DType dtype, Device device, int h)
+      : Bptt(config, dtype, device, h) {}
+  std::string id() const override { return "tbptt"; }
+  std::map<std::string, std::string> config() const override {
+    return {{"h", std::to_string(truncation())}};
+  }
+};
+
+}  // namespace tca

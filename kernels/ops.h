@@ -50,6 +50,12 @@ void recurrent_jacobian(Tensor& J, const Tensor& W, const Tensor& dphi, double a
 // Kronecker-structured immediate influence: M[b, i, i*k + j] += scale dphi[b,i] ahat[b,j],
 // i.e. M_b += scale diag(dphi_b) (x) ahat_b^T. M: [B, n, n*k], dphi: [B, n], ahat: [B, k].
 void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, double scale);
+// ---- ops of the unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl) --------------------
+// A[i, i] += scale d[i] for a square n x n matrix A and a vector d of n elements: adds
+// scale diag(d) (KF-RTRL's immediate factor alpha diag(phi'(h))) without forming it.
+void add_diagonal(Tensor& A, const Tensor& d, double scale);
+// ---- end of the unbiased rules' ops ----------------------------------------------------
+
 // Loss of one step and its derivative e = dL/dy for every sequence. y, target, e: [B, o];
 // mask: [B]. MSE: l = 0.5 |y - t|^2, e = y - t. Cross-entropy: p = softmax(y),
 // l = -sum t log p, e = p - t (targets are distributions). Both scaled by scale * mask[b].

@@ -32,6 +32,9 @@ void recurrent_jacobian(int64_t n, int64_t k, T alpha, const T* W, const T* dphi
 template <typename T>
 void add_immediate_influence(int64_t B, int64_t n, int64_t k, T scale, const T* dphi,
                              const T* ahat, T* M);
+// ---- unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl) ----
+template <typename T> void add_diagonal(int64_t n, T scale, const T* d, T* A);
+// ---- end ----
 template <typename T>
 double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, const T* target,
                     const T* mask, T* e);

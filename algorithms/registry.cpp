@@ -15,6 +15,10 @@ const std::vector<RegisteredRule>& registered_rules() {
   static const std::vector<RegisteredRule> rules{
       {bptt_info, make_bptt},
       {rtrl_info, make_rtrl},
+      // unbiased stochastic rules
+      {uoro_info, make_uoro},
+      {kf_rtrl_info, make_kf_rtrl},
+      {rkf_rtrl_info, make_rkf_rtrl},
   };
   return rules;
 }

@@ -14,5 +14,13 @@ const AlgorithmInfo& bptt_info();
 std::unique_ptr<Algorithm> make_bptt(const RateRnnConfig&, DType, Device, const Params&);
 const AlgorithmInfo& rtrl_info();
 std::unique_ptr<Algorithm> make_rtrl(const RateRnnConfig&, DType, Device, const Params&);
+// ---- unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl) ----
+const AlgorithmInfo& uoro_info();
+std::unique_ptr<Algorithm> make_uoro(const RateRnnConfig&, DType, Device, const Params&);
+const AlgorithmInfo& kf_rtrl_info();
+std::unique_ptr<Algorithm> make_kf_rtrl(const RateRnnConfig&, DType, Device, const Params&);
+const AlgorithmInfo& rkf_rtrl_info();
+std::unique_ptr<Algorithm> make_rkf_rtrl(const RateRnnConfig&, DType, Device, const Params&);
+// ---- end of the unbiased stochastic rules ----
 
 }  // namespace tca

@@ -291,7 +291,6 @@ INSTANTIATE_TEST_SUITE_P(BatchAndLeak, DirectImplementation,
                                   (info.param.alpha == 1.0 ? "_alpha1" : "_alpha06");
                          });
 
-
 // ---- 2. unbiasedness ----------------------------------------------------------------------
 
 // Variants of each rule: the correct one, and the correct update equations fed with broken

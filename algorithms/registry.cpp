@@ -20,6 +20,10 @@ const std::vector<RegisteredRule>& registered_rules() {
       {rflo_info, make_rflo},
       {eprop_info, make_eprop},
       {snap1_info, make_snap1},
+      // unbiased stochastic rules
+      {uoro_info, make_uoro},
+      {kf_rtrl_info, make_kf_rtrl},
+      {rkf_rtrl_info, make_rkf_rtrl},
   };
   return rules;
 }

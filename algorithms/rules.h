@@ -24,5 +24,13 @@ std::unique_ptr<Algorithm> make_snap1(const RateRnnConfig&, DType, Device, const
 const AlgorithmInfo& tbptt_info();
 std::unique_ptr<Algorithm> make_tbptt(const RateRnnConfig&, DType, Device, const Params&);
 // ---- end of deterministic approximate rules ----
+// ---- unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl) ----
+const AlgorithmInfo& uoro_info();
+std::unique_ptr<Algorithm> make_uoro(const RateRnnConfig&, DType, Device, const Params&);
+const AlgorithmInfo& kf_rtrl_info();
+std::unique_ptr<Algorithm> make_kf_rtrl(const RateRnnConfig&, DType, Device, const Params&);
+const AlgorithmInfo& rkf_rtrl_info();
+std::unique_ptr<Algorithm> make_rkf_rtrl(const RateRnnConfig&, DType, Device, const Params&);
+// ---- end of the unbiased stochastic rules ----
 
 }  // namespace tca

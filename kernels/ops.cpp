@@ -323,6 +323,22 @@ void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E) {
   });
 }
 // ---- end of local eligibility traces --------------------------------------------------------
+// ---- ops of the unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl) --------------------
+void add_diagonal(Tensor& A, const Tensor& d, double scale) {
+  same_backend("add_diagonal", A, d);
+  if (A.rank() != 2 || A.dim(0) != A.dim(1))
+    fail("add_diagonal", "A is " + A.describe() + ", expected a square matrix");
+  const int64_t n = A.dim(0);
+  if (d.numel() != n)
+    fail("add_diagonal", "d is " + d.describe() + ", expected " + std::to_string(n) + " elements");
+  const Device device = A.device();
+  TCA_CPU_ONLY(add_diagonal);
+  on_dtype(A.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::add_diagonal<T>(n, static_cast<T>(scale), d.data_as<T>(), A.data_as<T>());
+  });
+}
+// ---- end of the unbiased rules' ops ----------------------------------------------------
 
 double output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor& mask,
                     LossKind loss, double scale) {

@@ -66,6 +66,11 @@ void eligibility_trace_step(Tensor& E, const Tensor& decay, const Tensor& dphi, 
 // G: [n, k]; L: [B, n]; E: [B, n, k].
 void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E);
 // ---- end of local eligibility traces ---------------------------------------------------------
+// ---- ops of the unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl) --------------------
+// A[i, i] += scale d[i] for a square n x n matrix A and a vector d of n elements: adds
+// scale diag(d) (KF-RTRL's immediate factor alpha diag(phi'(h))) without forming it.
+void add_diagonal(Tensor& A, const Tensor& d, double scale);
+// ---- end of the unbiased rules' ops ----------------------------------------------------
 
 // Loss of one step and its derivative e = dL/dy for every sequence. y, target, e: [B, o];
 // mask: [B]. MSE: l = 0.5 |y - t|^2, e = y - t. Cross-entropy: p = softmax(y),

@@ -689,8 +689,9 @@ TEST(LocalRulesCli, AlgosListsTheRulesAndProbeRunsThem) {
       "--precision double --algo-param tbptt.h=5 --algo-param rflo.feedback_seed=3 --quiet");
   ASSERT_EQ(probe_status, 0) << report_text;
   const nlohmann::json report = nlohmann::json::parse(report_text);
-  ASSERT_EQ(report["algorithms"].size(), 5u);
-  for (const nlohmann::json& a : report["algorithms"]) {
+  const nlohmann::json& algorithms = report["checkpoints"][0]["algorithms"];
+  ASSERT_EQ(algorithms.size(), 5u);
+  for (const nlohmann::json& a : algorithms) {
     EXPECT_FALSE(a["stochastic"].get<bool>()) << a["id"];
     if (a["id"] == "bptt") {
       EXPECT_LT(a["total"]["rel_bias"].get<double>(), 1e-12);

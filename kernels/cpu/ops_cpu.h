@@ -41,6 +41,9 @@ void eligibility_trace_step(int64_t B, int64_t n, int64_t k, T scale, const T* d
 template <typename T>
 void add_signal_times_trace(int64_t B, int64_t n, int64_t k, const T* L, const T* E, T* G);
 // ---- end of local eligibility traces ----
+// ---- unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl) ----
+template <typename T> void add_diagonal(int64_t n, T scale, const T* d, T* A);
+// ---- end ----
 template <typename T>
 double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, const T* target,
                     const T* mask, T* e);

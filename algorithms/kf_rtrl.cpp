@@ -1,0 +1,102 @@
+#include "algorithms/kf_rtrl.h"
+
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include "algorithms/rules.h"
+#include "kernels/ops.h"
+
+namespace tca {
+
+void KfRtrl::reset_state(int batch_size, uint64_t noise_seed) {
+  const int n = config_.n, k = config_.k();
+  if (!u_.defined() || u_.dim(0) != batch_size) {
+    u_ = Tensor({batch_size, k}, dtype_, device_);
+    A_ = Tensor({batch_size, n, n}, dtype_, device_);
+    JA_ = Tensor({batch_size, n, n}, dtype_, device_);
+    J_ = Tensor({n, n}, dtype_, device_);
+    signs_ = Tensor({batch_size, 2}, dtype_, device_);
+    At_c_ = Tensor({n}, dtype_, device_);
+  }
+  ops::fill(u_, 0.0);  // M_0 = 0 exactly
+  ops::fill(A_, 0.0);
+  noise_seed_ = noise_seed;
+  step_ = 0;
+}
+
+void KfRtrl::draw_signs(Tensor& signs, uint64_t noise_seed, uint64_t step) {
+  ops::random_signs(signs, noise_seed, step);
+}
+
+void KfRtrl::accumulate(const StepState& s) {
+  const int n = config_.n, k = config_.k();
+  const double alpha = config_.alpha;
+  draw_signs(signs_, noise_seed_, step_);
+  const std::vector<double> signs = signs_.to_host();
+
+  for (int b = 0; b < B_; ++b) {
+    Tensor u = u_.slice(b), A = JA_.slice(b);
+    const Tensor dphi = s.dphi.slice(b), ahat = s.ahat.slice(b);
+    ops::recurrent_jacobian(J_, params_->W, dphi, alpha);
+    ops::gemm(false, false, n, n, n, 1.0, J_, n, A_.slice(b), n, 0.0, A, n);  // J_t A_{t-1}
+
+    const double c1 = signs[2 * b], c2 = signs[2 * b + 1];
+    const double u_norm = ops::nrm2(u), JA_norm = ops::nrm2(A);
+    const double D_norm = alpha * ops::nrm2(dphi), ahat_norm = ops::nrm2(ahat);
+    // A term with a zero factor is exactly zero and is dropped (see kf_rtrl.h).
+    const bool first = u_norm > 0 && JA_norm > 0, second = D_norm > 0 && ahat_norm > 0;
+    const double p0 = first ? std::sqrt(JA_norm / u_norm) : 0.0;
+    const double p1 = second ? std::sqrt(D_norm / ahat_norm) : 0.0;
+
+    ops::scale(u, first ? c1 * p0 : 0.0);  // u_t = c1 p0 u + c2 p1 ahat
+    if (second) ops::axpy(c2 * p1, ahat, u);
+    ops::scale(A, first ? c1 / p0 : 0.0);  // A_t = c1 J A / p0 + c2 diag(D) / p1
+    if (second) ops::add_diagonal(A, dphi, c2 * alpha / p1);
+
+    ops::gemv(true, n, n, 1.0, A, n, s.c.slice(b), 0.0, At_c_);  // gW += (A_t^T c_t) u_t^T
+    ops::ger(n, k, 1.0, At_c_, u, grad_.W, k);
+  }
+  std::swap(A_, JA_);
+  ++step_;
+}
+
+size_t KfRtrl::state_bytes(int /*T*/) const {
+  const size_t n = config_.n, k = config_.k(), B = B_;
+  // u, A, J A and the signs; J and A^T c.
+  return (B * (k + 2 * n * n + 2) + n * n + n) * dtype_size(dtype_);
+}
+
+double KfRtrl::flops_per_step() const {
+  const double n = config_.n, k = config_.k();
+  return n * n + n          // forming J_t
+         + 2 * n * n * n    // J_t A_{t-1}
+         + 2 * n * n        // |J A|
+         + 2 * n + 1        // |D|
+         + 4 * k            // |u|, |ahat|
+         + 3 * k            // u update
+         + n * n + 2 * n    // A update (scale, diagonal)
+         + 2 * n * n        // A^T c
+         + 2 * n * k;       // gradient rank-one update
+}
+
+}  // namespace tca
+
+namespace tca {
+
+const AlgorithmInfo& kf_rtrl_info() {
+  static const AlgorithmInfo info{
+      "kf_rtrl",
+      "Kronecker-factored RTRL, influence ~ u (x) A with two random signs per step (Mujika et "
+      "al. 2018; stochastic, unbiased, O(n^3 + nk) per step)",
+      false,
+      {}};
+  return info;
+}
+
+std::unique_ptr<Algorithm> make_kf_rtrl(const RateRnnConfig& config, DType dtype, Device device,
+                                        const Params&) {
+  return std::make_unique<KfRtrl>(config, dtype, device);
+}
+
+}  // namespace tca

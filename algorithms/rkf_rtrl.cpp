@@ -1,0 +1,101 @@
+#include "algorithms/rkf_rtrl.h"
+
+#include <cmath>
+#include <utility>
+
+#include "algorithms/rules.h"
+#include "kernels/ops.h"
+
+namespace tca {
+
+void RkfRtrl::reset_state(int batch_size, uint64_t noise_seed) {
+  const int n = config_.n, k = config_.k();
+  if (!A_.defined() || A_.dim(0) != batch_size) {
+    A_ = Tensor({batch_size, n}, dtype_, device_);
+    Bf_ = Tensor({batch_size, n, k}, dtype_, device_);
+    JB_ = Tensor({batch_size, n, k}, dtype_, device_);
+    J_ = Tensor({n, n}, dtype_, device_);
+    nu_ = Tensor({batch_size, n}, dtype_, device_);
+    nu_D_ = Tensor({batch_size, n}, dtype_, device_);
+    Bt_c_ = Tensor({k}, dtype_, device_);
+  }
+  ops::fill(A_, 0.0);  // M_0 = 0 exactly
+  ops::fill(Bf_, 0.0);
+  noise_seed_ = noise_seed;
+  step_ = 0;
+}
+
+void RkfRtrl::draw_signs(Tensor& nu, uint64_t noise_seed, uint64_t step) {
+  ops::random_signs(nu, noise_seed, step);
+}
+
+void RkfRtrl::accumulate(const StepState& s) {
+  const int n = config_.n, k = config_.k();
+  const double alpha = config_.alpha;
+  draw_signs(nu_, noise_seed_, step_);
+  ops::mul(nu_D_, nu_, s.dphi, alpha);  // nu * D_t
+
+  for (int b = 0; b < B_; ++b) {
+    Tensor A = A_.slice(b), B = JB_.slice(b);
+    const Tensor nu = nu_.slice(b), nu_D = nu_D_.slice(b), ahat = s.ahat.slice(b);
+    ops::recurrent_jacobian(J_, params_->W, s.dphi.slice(b), alpha);
+    ops::gemm(false, false, n, k, n, 1.0, J_, n, Bf_.slice(b), k, 0.0, B, k);  // J_t B_{t-1}
+
+    const double A_norm = ops::nrm2(A), JB_norm = ops::nrm2(B);
+    // |(nu*D) ahat^T| = |nu*D| |ahat| (the norm of an outer product).
+    const double immediate_norm = ops::nrm2(nu_D) * ops::nrm2(ahat), nu_norm = ops::nrm2(nu);
+    // A term with a zero factor is exactly zero and is dropped (see rkf_rtrl.h).
+    const bool first = A_norm > 0 && JB_norm > 0, second = immediate_norm > 0;
+    const double p0 = first ? std::sqrt(JB_norm / A_norm) : 0.0;
+    const double p1 = second ? std::sqrt(immediate_norm / nu_norm) : 0.0;
+
+    ops::scale(A, first ? p0 : 0.0);  // A_t = p0 A + p1 nu
+    if (second) ops::axpy(p1, nu, A);
+    ops::scale(B, first ? 1.0 / p0 : 0.0);  // B_t = J B / p0 + (nu*D) ahat^T / p1
+    if (second) ops::ger(n, k, 1.0 / p1, nu_D, ahat, B, k);
+
+    ops::gemv(true, n, k, 1.0, B, k, s.c.slice(b), 0.0, Bt_c_);  // gW += A_t (B_t^T c_t)^T
+    ops::ger(n, k, 1.0, A, Bt_c_, grad_.W, k);
+  }
+  std::swap(Bf_, JB_);
+  ++step_;
+}
+
+size_t RkfRtrl::state_bytes(int /*T*/) const {
+  const size_t n = config_.n, k = config_.k(), B = B_;
+  // B and J B; A, nu and nu * D; J and B^T c.
+  return (B * (2 * n * k + 3 * n) + n * n + k) * dtype_size(dtype_);
+}
+
+double RkfRtrl::flops_per_step() const {
+  const double n = config_.n, k = config_.k();
+  return 2 * n              // nu * D_t
+         + n * n + n        // forming J_t
+         + 2 * n * n * k    // J_t B_{t-1}
+         + 2 * n * k        // |J B|
+         + 6 * n + 2 * k    // |A|, |nu*D|, |nu|, |ahat|
+         + 3 * n            // A update
+         + 3 * n * k        // B update (scale, rank-one update)
+         + 4 * n * k;       // B^T c and the gradient rank-one update
+}
+
+}  // namespace tca
+
+namespace tca {
+
+const AlgorithmInfo& rkf_rtrl_info() {
+  static const AlgorithmInfo info{
+      "rkf_rtrl",
+      "reverse Kronecker-factored RTRL, influence ~ A (x) B with n random signs per step "
+      "(Marschall et al. 2020; stochastic, unbiased, O(n^2 k) per step)",
+      false,
+      {}};
+  return info;
+}
+
+std::unique_ptr<Algorithm> make_rkf_rtrl(const RateRnnConfig& config, DType dtype, Device device,
+                                         const Params&) {
+  return std::make_unique<RkfRtrl>(config, dtype, device);
+}
+
+}  // namespace tca

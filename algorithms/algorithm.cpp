@@ -23,6 +23,14 @@ void Algorithm::reset(const RateRnnParams& params, int batch_size, uint64_t nois
   reset_state(batch_size, noise_seed);
 }
 
+size_t Algorithm::state_bytes_for(int batch_size, int T) {
+  const int saved = B_;
+  B_ = batch_size;  // every rule's state_bytes() scales with B_
+  const size_t bytes = state_bytes(T);
+  B_ = saved;
+  return bytes;
+}
+
 void Algorithm::step(const StepState& s) {
   if (!params_) throw std::logic_error(id() + ": step() before reset()");
   // Exact readout gradient: sum_b e_b [a_b; 1]^T = e^T aone.

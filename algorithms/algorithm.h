@@ -40,8 +40,11 @@ class Algorithm {
   virtual void finish() {}
   const Gradients& gradient() const { return grad_; }
 
-  // Bytes of learning-rule state (traces, stored activations), excluding parameters.
+  // Bytes of learning-rule state (traces, stored activations), excluding parameters, for the
+  // batch size of the last reset().
   virtual size_t state_bytes(int T) const = 0;
+  // The same for a given batch size, before any allocation (to refuse what cannot fit).
+  size_t state_bytes_for(int batch_size, int T);
   // Floating-point operations per step per sequence, for the recurrent-part estimate.
   virtual double flops_per_step() const = 0;
 

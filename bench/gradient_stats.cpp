@@ -33,26 +33,6 @@ double jackknife_se(const std::vector<double>& loo) {
 
 Interval around(double value, double se) { return {value - kZ95 * se, value + kZ95 * se}; }
 
-// Everything the statistics need of one set of samples, from its sums.
-struct Moments {
-  std::vector<double> mean;
-  double trace_cov = 0;  // tr(S), sample covariance with K - 1 denominator
-};
-
-Moments moments(const std::vector<double>& sum, double sum_sq, double K) {
-  Moments m;
-  m.mean.resize(sum.size());
-  for (size_t i = 0; i < sum.size(); ++i) m.mean[i] = sum[i] / K;
-  m.trace_cov = K > 1 ? std::max(0.0, (sum_sq - K * dot(m.mean, m.mean)) / (K - 1)) : 0.0;
-  return m;
-}
-
-double bias_theta(const Moments& m, const std::vector<double>& g, double K) {
-  double s = 0;
-  for (size_t i = 0; i < g.size(); ++i) s += (m.mean[i] - g[i]) * (m.mean[i] - g[i]);
-  return s - m.trace_cov / K;
-}
-
 }  // namespace
 
 GradientStats compare_gradients(const std::vector<std::vector<double>>& estimates,
@@ -63,53 +43,58 @@ GradientStats compare_gradients(const std::vector<std::vector<double>>& estimate
   const size_t K = estimates.size(), d = g.size();
   const double Kd = static_cast<double>(K);
 
-  std::vector<double> sum(d, 0.0);
-  double sum_sq = 0;
-  std::vector<double> cosines(K);
+  // Centred residuals r_k = ghat_k - mean keep full precision however small the spread is.
+  std::vector<double> mean(d, 0.0);
+  for (const auto& e : estimates)
+    for (size_t i = 0; i < d; ++i) mean[i] += e[i];
+  for (double& v : mean) v /= Kd;
+  std::vector<double> bias(d);  // mean - g
+  for (size_t i = 0; i < d; ++i) bias[i] = mean[i] - g[i];
+  std::vector<double> r_sq(K), r_dot_bias(K), cosines(K);
+  double spread = 0;  // sum_k |r_k|^2
   for (size_t k = 0; k < K; ++k) {
-    for (size_t i = 0; i < d; ++i) sum[i] += estimates[k][i];
-    sum_sq += dot(estimates[k], estimates[k]);
+    double sq = 0, db = 0;
+    for (size_t i = 0; i < d; ++i) {
+      const double r = estimates[k][i] - mean[i];
+      sq += r * r;
+      db += r * bias[i];
+    }
+    r_sq[k] = sq;
+    r_dot_bias[k] = db;
+    spread += sq;
     cosines[k] = cosine(estimates[k], g);
   }
-  const Moments all = moments(sum, sum_sq, Kd);
 
   GradientStats s;
   s.samples = static_cast<int>(K);
   s.reference_norm = std::sqrt(dot(g, g));
   const double ref = s.reference_norm > 0 ? s.reference_norm : 1.0;
   const double ref2 = ref * ref;
-  double plug_in = 0;
-  for (size_t i = 0; i < d; ++i) plug_in += (all.mean[i] - g[i]) * (all.mean[i] - g[i]);
-  s.rel_bias = std::sqrt(plug_in) / ref;
-  s.rel_variance = all.trace_cov / ref2;
-  s.cosine_of_mean = cosine(all.mean, g);
-  s.norm_ratio = std::sqrt(dot(all.mean, all.mean)) / ref;
+  const double bias_sq = dot(bias, bias);
+  const double trace_cov = K > 1 ? spread / (Kd - 1) : 0.0;  // tr(S)
+  s.rel_bias = std::sqrt(bias_sq) / ref;
+  s.rel_variance = trace_cov / ref2;
+  s.cosine_of_mean = cosine(mean, g);
+  s.norm_ratio = std::sqrt(dot(mean, mean)) / ref;
   for (double c : cosines) s.mean_cosine += c / Kd;
-
-  if (K < 3) {  // no spread to measure: point values only
-    s.rel_bias_debiased = s.rel_bias;
-    s.rel_bias_ci95 = {s.rel_bias, s.rel_bias};
-    s.rel_variance_ci95 = {s.rel_variance, s.rel_variance};
-    s.cosine_of_mean_ci95 = {s.cosine_of_mean, s.cosine_of_mean};
-    s.mean_cosine_ci95 = {s.mean_cosine, s.mean_cosine};
-    return s;
-  }
-
-  const double theta = bias_theta(all, g, Kd);
+  const double theta = bias_sq - trace_cov / Kd;  // unbiased for |bias|^2 when K >= 2
   s.rel_bias_debiased = std::sqrt(std::max(theta, 0.0)) / ref;
+  if (K < 3) return s;  // too few samples for an interval
 
-  // Leave-one-out values of theta, tr(S) and cos(mean, g).
-  std::vector<double> loo_theta(K), loo_trace(K), loo_cos(K), rest(d);
-  for (size_t k = 0; k < K; ++k) {
-    for (size_t i = 0; i < d; ++i) rest[i] = sum[i] - estimates[k][i];
-    const Moments m = moments(rest, sum_sq - dot(estimates[k], estimates[k]), Kd - 1);
-    loo_theta[k] = bias_theta(m, g, Kd - 1);
-    loo_trace[k] = m.trace_cov;
-    loo_cos[k] = cosine(m.mean, g);
+  // Leave-one-out values in closed form (mean_-j = mean - r_j / (K - 1)).
+  std::vector<double> loo_theta(K), loo_trace(K), loo_cos(K), loo_mean(d);
+  for (size_t j = 0; j < K; ++j) {
+    const double trace_j = (spread - Kd * r_sq[j] / (Kd - 1)) / (Kd - 2);
+    const double bias_sq_j = bias_sq - 2 * r_dot_bias[j] / (Kd - 1) + r_sq[j] / ((Kd - 1) * (Kd - 1));
+    loo_trace[j] = trace_j;
+    loo_theta[j] = bias_sq_j - trace_j / (Kd - 1);
+    for (size_t i = 0; i < d; ++i) loo_mean[i] = mean[i] - (estimates[j][i] - mean[i]) / (Kd - 1);
+    loo_cos[j] = cosine(loo_mean, g);
   }
+  s.has_intervals = true;
   const Interval theta_ci = around(theta, jackknife_se(loo_theta));
   s.rel_bias_ci95 = {std::sqrt(std::max(theta_ci.lo, 0.0)) / ref, std::sqrt(std::max(theta_ci.hi, 0.0)) / ref};
-  const Interval trace_ci = around(all.trace_cov, jackknife_se(loo_trace));
+  const Interval trace_ci = around(trace_cov, jackknife_se(loo_trace));
   s.rel_variance_ci95 = {std::max(trace_ci.lo, 0.0) / ref2, trace_ci.hi / ref2};
   const Interval cos_ci = around(s.cosine_of_mean, jackknife_se(loo_cos));
   s.cosine_of_mean_ci95 = {std::max(cos_ci.lo, -1.0), std::min(cos_ci.hi, 1.0)};

@@ -8,7 +8,8 @@
 // jackknife; the interval theta +- 1.96 se, clipped at 0 and square-rooted, bounds |bias|/|g|.
 // An unbiased rule's interval contains 0 (lower end 0) in about 95% of probes.
 // Variance and cosine of the mean get jackknife intervals too; the mean cosine a normal one.
-// With K < 3 no interval is computed (lo = hi = the point value).
+// Intervals need K >= 3 samples (has_intervals); with fewer there is no evidence either way,
+// and for K = 1 (a deterministic rule) the bias is simply the plug-in value.
 #pragma once
 
 #include <vector>
@@ -21,8 +22,9 @@ struct Interval {
 
 struct GradientStats {
   int samples = 0;
+  bool has_intervals = false;    // K >= 3: the *_ci95 fields are set
   double rel_bias = 0;           // plug-in |mean ghat - g| / |g|
-  double rel_bias_debiased = 0;  // sqrt(max(theta, 0)) / |g|
+  double rel_bias_debiased = 0;  // sqrt(max(theta, 0)) / |g| (K >= 2; the plug-in value for K = 1)
   Interval rel_bias_ci95;        // 95% interval of |bias| / |g|
   double rel_variance = 0;       // tr(S) / |g|^2 = sum_k |ghat_k - mean|^2 / ((K - 1) |g|^2)
   Interval rel_variance_ci95;
@@ -32,7 +34,8 @@ struct GradientStats {
   Interval mean_cosine_ci95;
   double norm_ratio = 0;         // |mean ghat| / |g|
   double reference_norm = 0;     // |g|
-  bool bias_interval_contains_zero() const { return rel_bias_ci95.lo <= 0.0; }
+  // Consistent with an unbiased estimator (needs has_intervals).
+  bool bias_interval_contains_zero() const { return has_intervals && rel_bias_ci95.lo <= 0.0; }
 };
 
 // estimates: K vectors of the same length as g. A zero g makes the relative quantities

@@ -4,6 +4,9 @@
 //   tcabench algos       the learning-rule registry
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -40,6 +43,21 @@ std::map<std::string, std::map<std::string, std::string>> parse_rule_pairs(
     out[key.substr(0, dot)][key.substr(dot + 1)] = value;
   }
   return out;
+}
+
+// A seed as an unsigned 64-bit decimal: no sign, no overflow, nothing after the digits.
+uint64_t parse_seed(const std::string& text) {
+  uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size())
+    throw std::invalid_argument("--seed must be an integer in [0, 18446744073709551615], got '" + text + "'");
+  return value;
+}
+
+void check_writable_folder(const std::filesystem::path& folder) {
+  const std::filesystem::path dir = folder.empty() ? "." : folder;
+  if (!std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0)
+    throw std::invalid_argument("cannot write into '" + dir.string() + "'");
 }
 
 void print_tasks() {
@@ -82,7 +100,9 @@ int main(int argc, char** argv) {
                         "Rule hyperparameter override rule.name=value (repeatable; see `tcabench algos`)");
   probe_cmd->add_option("--hidden", probe.hidden, "Hidden units n")->capture_default_str();
   probe_cmd->add_option("--batch", probe.batch, "Sequences per batch B")->capture_default_str();
-  probe_cmd->add_option("--seed", probe.seed, "Seed of parameters, batch and noise")->capture_default_str();
+  std::string seed_text = "1";
+  probe_cmd->add_option("--seed", seed_text, "Seed of parameters, batches and noise (0 .. 2^64 - 1)")
+      ->capture_default_str();
   probe_cmd->add_option("--samples", probe.samples, "Noise samples K for stochastic rules")
       ->capture_default_str();
   probe_cmd->add_option("--alpha", probe.alpha, "Leak alpha in (0, 1]")->capture_default_str();
@@ -113,7 +133,16 @@ int main(int argc, char** argv) {
     std::cerr << "tcabench: error: unknown command '" << argv[1] << "' (valid: probe, tasks, algos)\n";
     return 2;
   }
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "tcabench: error: " << e.what() << " (see tcabench --help)\n";
+    return 2;
+  }
 
   try {
     if (app.got_subcommand("tasks")) {
@@ -137,10 +166,17 @@ int main(int argc, char** argv) {
         throw std::invalid_argument("--out and --dump take one task; use --out-dir for several");
       if (tasks.size() > 1 && !task_params.empty())
         throw std::invalid_argument("--task-param applies to one task; name a single --task");
+      probe.seed = parse_seed(seed_text);
       probe.dtype = tca::parse_dtype(precision);
+      // Fail now, not after an hour of probing, if the reports cannot be written.
+      for (const std::string& path : {out_path, dump_path})
+        if (!path.empty()) check_writable_folder(std::filesystem::path(path).parent_path());
       probe.task_params = parse_pairs(task_params, "--task-param");
       probe.algo_params = parse_rule_pairs(algo_params);
-      if (!out_dir.empty()) std::filesystem::create_directories(out_dir);
+      if (!out_dir.empty()) {
+        std::filesystem::create_directories(out_dir);
+        check_writable_folder(out_dir);
+      }
       std::vector<tca::ProbeResult> results;
       for (const std::string& task : tasks) {
         probe.task = task;

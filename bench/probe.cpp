@@ -72,9 +72,11 @@ double relative_spread(const std::vector<std::vector<double>>& grads, const std:
   return s.rel_variance;
 }
 
-nlohmann::json interval_json(const Interval& i) { return nlohmann::json::array({i.lo, i.hi}); }
-
 nlohmann::json stats_json(const GradientStats& s) {
+  // Intervals are null with fewer than 3 samples (a deterministic rule has 1).
+  auto interval_json = [&](const Interval& i) {
+    return s.has_intervals ? nlohmann::json::array({i.lo, i.hi}) : nlohmann::json(nullptr);
+  };
   return {{"samples", s.samples},
           {"rel_bias", s.rel_bias},
           {"rel_bias_debiased", s.rel_bias_debiased},
@@ -162,6 +164,12 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
   check_range("--gain", config.gain, 0.0, 100.0);
   check_range("--train-lr", config.train_lr, 1e-12, 1.0);
   check_range("--data-batches", config.data_batches, 0, 100000);
+  if (config.data_batches == 1)
+    throw std::invalid_argument("--data-batches must be 0 (skip) or at least 2: a spread needs two batches");
+  for (size_t i = 0; i < config.algorithms.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (config.algorithms[i] == config.algorithms[j])
+        throw std::invalid_argument("rule '" + config.algorithms[i] + "' named twice");
   if (config.algorithms.empty()) throw std::invalid_argument("no algorithm named");
   if (config.checkpoints.empty()) throw std::invalid_argument("--checkpoints: at least one step");
   for (size_t i = 0; i < config.checkpoints.size(); ++i) {
@@ -197,6 +205,20 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
   result.o = rc.o;
   for (const auto& [key, value] : task->config()) result.task_config[key] = value;
   result.batch = task->sample(config.batch, config.seed);
+  // Refuse, with the numbers, a rule whose state cannot fit (RTRL needs B n^2 k values).
+  const size_t available = available_memory(config.device);
+  for (auto& rule : rules) {
+    const size_t need = rule->state_bytes_for(config.batch, result.batch.T);
+    if (need > available) {
+      char text[320];
+      std::snprintf(text, sizeof(text),
+                    "%s needs %.2f GiB of state at --hidden %d --batch %d (T = %d, %s), more than the "
+                    "%.2f GiB available on the %s; lower --hidden or --batch",
+                    rule->id().c_str(), need / 1073741824.0, config.hidden, config.batch, result.batch.T,
+                    to_string(config.dtype).c_str(), available / 1073741824.0, to_string(config.device).c_str());
+      throw std::invalid_argument(text);
+    }
+  }
 
   InitOptions init;
   init.gain = config.gain;
@@ -364,7 +386,8 @@ nlohmann::json probe_dump(const ProbeResult& r) {
 
 namespace {
 
-std::string ci_text(const Interval& i) {
+std::string ci_text(const GradientStats& s, const Interval& i) {
+  if (!s.has_intervals) return "-";
   char buf[64];
   std::snprintf(buf, sizeof(buf), "[%.2e, %.2e]", i.lo, i.hi);
   return buf;
@@ -383,8 +406,11 @@ std::string probe_table(const ProbeResult& r) {
     for (const auto& [name, value] : p.task_metrics) s << "  " << name << "=" << value;
     s << '\n';
     if (p.data_floor.batches > 0) {
-      std::snprintf(line, sizeof(line), "  data-variance floor (BPTT across %d batches): rel_var %.3e\n",
-                    p.data_floor.batches, p.data_floor.total);
+      std::snprintf(line, sizeof(line), "  data-variance floor (BPTT across %d batches): rel_var %.3e%s\n",
+                    p.data_floor.batches, p.data_floor.total,
+                    p.data_floor.total == 0.0 ? " (every batch has the same gradient: the task draws no "
+                                                "randomness at this batch size)"
+                                              : "");
       s << line;
     }
     std::snprintf(line, sizeof(line), "  %-9s %-6s %4s %10s %22s %10s %22s %9s %9s %9s %10s\n", "algorithm",
@@ -397,8 +423,8 @@ std::string probe_table(const ProbeResult& r) {
         if (first) std::snprintf(ms, sizeof(ms), "%.3f", a.seconds_per_window * 1e3);
         std::snprintf(line, sizeof(line), "  %-9s %-6s %4d %10.3e %22s %10.3e %22s %9.6f %9.6f %9.6f %10s\n",
                       first ? a.id.c_str() : "", group.c_str(), a.samples, st.rel_bias,
-                      ci_text(st.rel_bias_ci95).c_str(), st.rel_variance,
-                      ci_text(st.rel_variance_ci95).c_str(), st.cosine_of_mean, st.mean_cosine,
+                      ci_text(st, st.rel_bias_ci95).c_str(), st.rel_variance,
+                      ci_text(st, st.rel_variance_ci95).c_str(), st.cosine_of_mean, st.mean_cosine,
                       st.norm_ratio, ms);
         s << line;
       };
@@ -422,8 +448,8 @@ std::string probe_summary(const std::vector<ProbeResult>& results) {
       const GradientStats& t = a.total;
       std::snprintf(line, sizeof(line), "%-20s %-9s %5d %4d %10.3e %22s %10.3e %22s %9.6f %22s\n",
                     r.config.task.c_str(), a.id.c_str(), p.step, a.samples, t.rel_bias,
-                    ci_text(t.rel_bias_ci95).c_str(), t.rel_variance, ci_text(t.rel_variance_ci95).c_str(),
-                    t.cosine_of_mean, ci_text(t.cosine_of_mean_ci95).c_str());
+                    ci_text(t, t.rel_bias_ci95).c_str(), t.rel_variance, ci_text(t, t.rel_variance_ci95).c_str(),
+                    t.cosine_of_mean, ci_text(t, t.cosine_of_mean_ci95).c_str());
       s << line;
     }
   }

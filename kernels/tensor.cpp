@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -26,6 +27,24 @@ bool cuda_available() {
 #else
   return false;
 #endif
+}
+
+size_t available_memory(Device device) {
+  if (device == Device::cuda) {
+#ifdef TCA_HAVE_CUDA
+    return cuda::free_memory();
+#else
+    return 0;
+#endif
+  }
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  size_t kib = 0;
+  while (meminfo >> key >> kib) {
+    if (key == "MemAvailable:") return kib * 1024;
+    meminfo.ignore(256, '\n');
+  }
+  return SIZE_MAX;  // unknown: do not refuse
 }
 
 // ---- Storage ----------------------------------------------------------------------------
@@ -112,7 +131,9 @@ Tensor Tensor::from_host(const std::vector<double>& values, std::vector<int64_t>
     throw std::invalid_argument("from_host: " + std::to_string(values.size()) +
                                 " values for shape " + shape_text(shape));
   Tensor host(shape, dtype, Device::cpu);
-  if (dtype == DType::f64) {
+  if (values.empty()) {
+    // nothing to copy (and no pointer to copy from)
+  } else if (dtype == DType::f64) {
     std::memcpy(host.data(), values.data(), values.size() * sizeof(double));
   } else {
     float* p = host.data_as<float>();
@@ -183,6 +204,7 @@ std::vector<double> Tensor::to_host() const {
   if (!defined()) return {};
   const Tensor host = device_ == Device::cpu ? *this : to(Device::cpu);
   std::vector<double> out(static_cast<size_t>(numel()));
+  if (out.empty()) return out;
   if (dtype_ == DType::f64) {
     std::memcpy(out.data(), host.data(), out.size() * sizeof(double));
   } else {

@@ -90,5 +90,8 @@ class Tensor {
 };
 
 bool cuda_available();  // built with CUDA and at least one device present
+// Bytes that can still be allocated on the device: MemAvailable of /proc/meminfo for the CPU,
+// free device memory for CUDA.
+size_t available_memory(Device device);
 
 }  // namespace tca

@@ -27,9 +27,11 @@ CommandResult run(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+// Every bad input: exit status 2 and a message that names the problem.
 void expect_failure(const std::string& args, const std::string& must_mention) {
   const CommandResult r = run(args);
-  EXPECT_NE(r.status, 0) << args;
+  EXPECT_EQ(r.status, 2) << args << "\n" << r.output;
+  EXPECT_EQ(r.output.rfind("tcabench: error: ", 0), 0u) << args << "\n" << r.output;
   EXPECT_NE(r.output.find(must_mention), std::string::npos) << args << "\n" << r.output;
 }
 
@@ -44,8 +46,18 @@ TEST(Cli, BadInputIsReportedClearly) {
   expect_failure("probe --algo-param rtrl=3", "rule.name=value");
   expect_failure("probe --algo rtrl --algo-param rtrl.nope=3", "nope");
   expect_failure("probe --algo rtrl --algo-param bptt.x=3", "not among the rules probed");
+  expect_failure("probe --seed -1", "--seed");
+  expect_failure("probe --seed 99999999999999999999", "--seed");
+  expect_failure("probe --data-batches 1", "--data-batches");
+  expect_failure("probe --algo bptt,bptt", "twice");
+  expect_failure("probe --out /nonexistent-folder/x.json", "/nonexistent-folder");
+  expect_failure("probe --hidden 4096 --algo rtrl --batch 64", "lower --hidden or --batch");
+  expect_failure("probe --bogus", "--bogus");
   expect_failure("frobnicate", "frobnicate");
   expect_failure("", "subcommand");
+  const CommandResult help = run("probe --help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.output.find("--checkpoints"), std::string::npos);
 }
 
 TEST(Cli, ProbeWritesAReport) {

@@ -72,6 +72,44 @@ TEST(GradientStats, VarianceIntervalCoversTheTrueVariance) {
   EXPECT_GE(s.mean_cosine_ci95.hi, s.mean_cosine);
 }
 
+TEST(GradientStats, TwoSamplesGiveTheUnbiasedBiasButNoInterval) {
+  // estimates (3, 1) and (1, 1), g = (0, 1): mean - g = (2, 0), tr(S) = 2, theta = 4 - 2/2 = 3.
+  const GradientStats s = compare_gradients({{3.0, 1.0}, {1.0, 1.0}}, {0.0, 1.0});
+  EXPECT_DOUBLE_EQ(s.rel_bias, 2.0);
+  EXPECT_DOUBLE_EQ(s.rel_bias_debiased, std::sqrt(3.0));
+  EXPECT_FALSE(s.has_intervals);
+  EXPECT_FALSE(s.bias_interval_contains_zero());  // no evidence either way
+}
+
+TEST(GradientStats, TinySpreadKeepsFullPrecision) {
+  // A spread of 1e-9 relative to |g| must still be measured (a one-pass sum of squares
+  // would cancel to 0).
+  const std::vector<double> g = reference(100);
+  const GradientStats s = compare_gradients(synthetic(g, std::vector<double>(100, 0.0), 1e-9, 64, 3), g);
+  const double truth = 100 * 1e-18 / (s.reference_norm * s.reference_norm);
+  EXPECT_NEAR(s.rel_variance, truth, 0.3 * truth);
+  EXPECT_LE(s.rel_bias_ci95.hi, 3 * s.rel_bias);  // the interval is not inflated by rounding
+}
+
+TEST(GradientStats, ClosedFormLeaveOneOutMatchesRecomputation) {
+  // The jackknife interval of the variance from the closed form equals the one from K explicit
+  // leave-one-out recomputations.
+  const std::vector<double> g = reference(7);
+  const auto est = synthetic(g, std::vector<double>(7, 0.1), 0.4, 9, 11);
+  const GradientStats s = compare_gradients(est, g);
+  std::vector<double> loo;
+  for (size_t j = 0; j < est.size(); ++j) {
+    std::vector<std::vector<double>> rest = est;
+    rest.erase(rest.begin() + static_cast<ptrdiff_t>(j));
+    loo.push_back(compare_gradients(rest, g).rel_variance);
+  }
+  double mean = 0, ss = 0;
+  for (double v : loo) mean += v / loo.size();
+  for (double v : loo) ss += (v - mean) * (v - mean);
+  const double se = std::sqrt((loo.size() - 1.0) / loo.size() * ss);
+  EXPECT_NEAR(s.rel_variance_ci95.hi, s.rel_variance + 1.959963984540054 * se, 1e-12);
+}
+
 TEST(GradientStats, BadInputThrows) {
   EXPECT_THROW(compare_gradients({}, {1.0}), std::invalid_argument);
   EXPECT_THROW(compare_gradients({{1.0, 2.0}}, {1.0}), std::invalid_argument);

@@ -128,6 +128,11 @@ TEST_P(OpsTest, RandomSignsAreReproducibleAndBalanced) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(av[i], (rng.next_u32() & 1u) ? 1.0 : -1.0);
 }
 
+TEST_P(OpsTest, Nrm2OfNaNIsNaN) {
+  const Tensor x = Tensor::from_host({1.0, std::nan(""), 2.0}, {3}, dtype());
+  EXPECT_TRUE(std::isnan(ops::nrm2(x)));
+}
+
 TEST_P(OpsTest, Nrm2DoesNotOverflow) {
   const double big = dtype() == DType::f32 ? 1e30 : 1e300;
   const Tensor x = Tensor::from_host({big, big, big, big}, {4}, dtype());
@@ -187,38 +192,44 @@ TEST_P(OpsTest, OutputErrorIsTheDerivativeOfTheLoss) {
   const int B = 3, o = 4;
   for (LossKind loss : {LossKind::mse, LossKind::cross_entropy}) {
     const Batch batch = test::random_batch(1, B, 1, o, loss, 19);
-    const Tensor target = Tensor::from_host(batch.targets, {B, o}, DType::f64);
-    const Tensor mask = Tensor::from_host({1.0, 0.0, 1.0}, {B}, DType::f64);
-    const std::vector<double> y0 = test::random_values(B * o, 20);
-    Tensor e = Tensor::zeros({B, o}, DType::f64);
-    const double l = ops::output_error(e, Tensor::from_host(y0, {B, o}, DType::f64), target, mask, loss, 0.5);
-    // The loss value against the formula, and e against central differences.
+    const std::vector<double> y0 = test::random_values(B * o, 20), mask_values = {1.0, 0.0, 1.0};
+    // The op in the precision under test, output poisoned first.
+    Tensor e = poisoned({B, o});
+    const double l = ops::output_error(e, Tensor::from_host(y0, {B, o}, dtype()),
+                                       Tensor::from_host(batch.targets, {B, o}, dtype()),
+                                       Tensor::from_host(mask_values, {B}, dtype()), loss, 0.5);
+    // The loss value against the formula (in double, on the values as the dtype holds them).
+    const std::vector<double> y = Tensor::from_host(y0, {B, o}, dtype()).to_host();
+    const std::vector<double> t = Tensor::from_host(batch.targets, {B, o}, dtype()).to_host();
     double want_l = 0;
     for (int b = 0; b < B; ++b) {
-      const double* y = &y0[b * o];
-      const double* t = &batch.targets[b * o];
       double lb = 0;
       if (loss == LossKind::mse) {
-        for (int j = 0; j < o; ++j) lb += 0.5 * (y[j] - t[j]) * (y[j] - t[j]);
+        for (int j = 0; j < o; ++j) lb += 0.5 * (y[b * o + j] - t[b * o + j]) * (y[b * o + j] - t[b * o + j]);
       } else {
         double z = 0;
-        for (int j = 0; j < o; ++j) z += std::exp(y[j]);
-        for (int j = 0; j < o; ++j) lb -= t[j] * (y[j] - std::log(z));
+        for (int j = 0; j < o; ++j) z += std::exp(y[b * o + j]);
+        for (int j = 0; j < o; ++j) lb -= t[b * o + j] * (y[b * o + j] - std::log(z));
       }
-      want_l += 0.5 * mask.to_host()[b] * lb;
+      want_l += 0.5 * mask_values[b] * lb;
     }
-    EXPECT_NEAR(l, want_l, 1e-14);
-    std::vector<double> fd(B * o);
+    EXPECT_NEAR(l, want_l, 1e3 * tol() * std::abs(want_l));
+    // e against central differences of the double-precision loss.
+    const Tensor target64 = Tensor::from_host(t, {B, o}, DType::f64);
+    const Tensor mask64 = Tensor::from_host(mask_values, {B}, DType::f64);
     Tensor scratch = Tensor::zeros({B, o}, DType::f64);
+    std::vector<double> fd(B * o);
     for (int i = 0; i < B * o; ++i) {
-      std::vector<double> yp = y0, ym = y0;
+      std::vector<double> yp = y, ym = y;
       yp[i] += 1e-6;
       ym[i] -= 1e-6;
-      fd[i] = (ops::output_error(scratch, Tensor::from_host(yp, {B, o}, DType::f64), target, mask, loss, 0.5) -
-               ops::output_error(scratch, Tensor::from_host(ym, {B, o}, DType::f64), target, mask, loss, 0.5)) /
+      fd[i] = (ops::output_error(scratch, Tensor::from_host(yp, {B, o}, DType::f64), target64, mask64, loss, 0.5) -
+               ops::output_error(scratch, Tensor::from_host(ym, {B, o}, DType::f64), target64, mask64, loss, 0.5)) /
               2e-6;
     }
-    EXPECT_LT(test::relative_error(e.to_host(), fd), 1e-8);
+    const std::vector<double> got = e.to_host();
+    for (double v : got) ASSERT_FALSE(std::isnan(v));
+    EXPECT_LT(test::relative_error(got, fd), dtype() == DType::f32 ? 1e-6 : 1e-8);
   }
 }
 

@@ -79,7 +79,11 @@ template <typename T>
 double nrm2(int64_t n, const T* x) {
   // Scaled sum of squares: no overflow or underflow for any finite input.
   double largest = 0.0;
-  for (int64_t i = 0; i < n; ++i) largest = std::max(largest, std::abs(static_cast<double>(x[i])));
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = std::abs(static_cast<double>(x[i]));
+    if (std::isnan(v)) return v;  // a NaN anywhere makes the norm NaN (std::max would drop it)
+    largest = std::max(largest, v);
+  }
   if (largest == 0.0 || !std::isfinite(largest)) return largest;
   double s = 0.0;
   for (int64_t i = 0; i < n; ++i) {

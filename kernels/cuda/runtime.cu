@@ -37,4 +37,10 @@ void copy_device_to_device(void* dst, const void* src, size_t bytes) {
 }
 void synchronize() { TCA_CUDA_CHECK(cudaDeviceSynchronize()); }
 
+size_t free_memory() {
+  size_t free_bytes = 0, total_bytes = 0;
+  TCA_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  return free_bytes;
+}
+
 }  // namespace tca::cuda

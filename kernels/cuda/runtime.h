@@ -13,5 +13,6 @@ void copy_to_device(void* dst, const void* src, size_t bytes);
 void copy_to_host(void* dst, const void* src, size_t bytes);
 void copy_device_to_device(void* dst, const void* src, size_t bytes);
 void synchronize();
+size_t free_memory();  // bytes free on the current device
 
 }  // namespace tca::cuda

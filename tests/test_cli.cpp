@@ -2,30 +2,17 @@
 // a parsable report.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <fstream>
 #include <string>
 
+#include "test_util.h"
+
 namespace {
 
-struct CommandResult {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult run(const std::string& args) {
-  const std::string cmd = std::string(TCABENCH_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string out;
-  char buf[4096];
-  size_t got;
-  while ((got = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, got);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using tca::test::CommandResult;
+CommandResult run(const std::string& args) { return tca::test::run_tcabench(args); }
 
 // Every bad input: exit status 2 and a message that names the problem.
 void expect_failure(const std::string& args, const std::string& must_mention) {

@@ -664,27 +664,15 @@ TEST(LocalRules, RegistryDocumentsHyperparametersAndDefaults) {
 
 // ==== the command line ============================================================================
 
-std::pair<int, std::string> run_tcabench(const std::string& args) {
-  const std::string cmd = std::string(TCABENCH_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string out;
-  char buf[4096];
-  size_t got;
-  while ((got = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, got);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 TEST(LocalRulesCli, AlgosListsTheRulesAndProbeRunsThem) {
-  const auto [status, listing] = run_tcabench("algos");
+  const auto [status, listing] = test::run_tcabench("algos");
   ASSERT_EQ(status, 0) << listing;
   for (const char* text : {"rflo ", "eprop ", "snap1 ", "tbptt ", "feedback (default random)",
                            "feedback (default symmetric)", "feedback_scale (default 1)",
                            "feedback_seed (default 0)", "h (default 10)"})
     EXPECT_NE(listing.find(text), std::string::npos) << text << "\n" << listing;
 
-  const auto [probe_status, report_text] = run_tcabench(
+  const auto [probe_status, report_text] = test::run_tcabench(
       "probe --task add-v0 --task-param T=20 --algo rflo,eprop,snap1,tbptt,bptt --hidden 8 --batch 2 "
       "--precision double --algo-param tbptt.h=5 --algo-param rflo.feedback_seed=3 --quiet");
   ASSERT_EQ(probe_status, 0) << report_text;

@@ -706,13 +706,8 @@ TEST(UnbiasedRules, ProbeTakesNoiseSamples) {
 }
 
 TEST(UnbiasedRules, CliListsTheRulesWithTheirHyperparameters) {
-  FILE* pipe = popen((std::string(TCABENCH_BINARY) + " algos 2>&1").c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string out;
-  char buf[4096];
-  size_t got;
-  while ((got = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, got);
-  EXPECT_EQ(pclose(pipe), 0);
+  const auto [status, out] = test::run_tcabench("algos");
+  EXPECT_EQ(status, 0);
   for (const std::string want : {"uoro", "kf_rtrl", "rkf_rtrl", "epsilon (default 1e-7)"})
     EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
 }

@@ -1,7 +1,11 @@
 // Helpers shared by the tests: random data (never zero) and error measures.
 #pragma once
 
+#include <sys/wait.h>
+
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <ostream>
 #include <vector>
 
@@ -69,6 +73,23 @@ inline Batch random_batch(int T, int B, int m, int o, LossKind loss, uint64_t se
   batch.trial_start.assign(static_cast<size_t>(T) * B, 0);
   for (int b = 0; b < B; ++b) batch.trial_start[b] = 1;
   return batch;
+}
+
+// Runs the tcabench binary built beside the tests (TCABENCH_BINARY) with the given arguments.
+struct CommandResult {
+  int status;          // exit status, -1 if it did not exit normally
+  std::string output;  // stdout and stderr together
+};
+inline CommandResult run_tcabench(const std::string& args) {
+  const std::string cmd = std::string(TCABENCH_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return {-1, "popen failed"};
+  std::string out;
+  char buf[4096];
+  size_t got;
+  while ((got = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, got);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 }  // namespace tca::test

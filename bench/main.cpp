@@ -54,6 +54,20 @@ uint64_t parse_seed(const std::string& text) {
   return value;
 }
 
+tca::Device parse_device(const std::string& name) {
+  if (name == "cpu") return tca::Device::cpu;
+  if (name == "cuda") {
+    if (!tca::cuda_available())
+#ifdef TCA_HAVE_CUDA
+      throw std::invalid_argument("--device cuda: no CUDA device is present");
+#else
+      throw std::invalid_argument("--device cuda: this tcabench was built without the CUDA backend");
+#endif
+    return tca::Device::cuda;
+  }
+  return tca::cuda_available() ? tca::Device::cuda : tca::Device::cpu;  // auto
+}
+
 void check_writable_folder(const std::filesystem::path& folder) {
   const std::filesystem::path dir = folder.empty() ? "." : folder;
   if (!std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0)
@@ -85,6 +99,7 @@ int main(int argc, char** argv) {
   tca::ProbeConfig probe;
   std::string algo_list = "rtrl,bptt";
   std::string precision = "float";
+  std::string device = "auto";
   std::vector<std::string> task_params, algo_params;
   std::string task_list = probe.task;
   std::string out_path, out_dir, dump_path;
@@ -117,6 +132,9 @@ int main(int argc, char** argv) {
   probe_cmd->add_option("--train-lr", probe.train_lr, "Adam step size of the training run")->capture_default_str();
   probe_cmd->add_option("--data-batches", probe.data_batches,
                         "Batches for the data-variance floor of the exact gradient (0: skip)")
+      ->capture_default_str();
+  probe_cmd->add_option("--device", device, "cpu, cuda, or auto (the GPU when one is present)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
       ->capture_default_str();
   probe_cmd->add_option("--out", out_path, "Write the JSON report to this file (one task)");
   probe_cmd->add_option("--out-dir", out_dir, "Write one JSON report per (task, rule) cell into this folder");
@@ -167,6 +185,7 @@ int main(int argc, char** argv) {
       if (tasks.size() > 1 && !task_params.empty())
         throw std::invalid_argument("--task-param applies to one task; name a single --task");
       probe.seed = parse_seed(seed_text);
+      probe.device = parse_device(device);
       probe.dtype = tca::parse_dtype(precision);
       // Fail now, not after an hour of probing, if the reports cannot be written.
       for (const std::string& path : {out_path, dump_path})

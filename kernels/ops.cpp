@@ -44,10 +44,6 @@ void expect_shape(const char* op, const char* name, const Tensor& t, std::vector
   }
 }
 
-[[noreturn]] void no_cuda(const char* op) {
-  fail(op, "no CUDA implementation of this op in this build");
-}
-
 // Calls f(T{}) with T the C++ type of dtype.
 template <typename F>
 decltype(auto) on_dtype(DType dtype, F&& f) {
@@ -57,31 +53,23 @@ decltype(auto) on_dtype(DType dtype, F&& f) {
 
 }  // namespace
 
-// Each launcher: checks, then `if cuda ... else cpu`. The CUDA branch exists only for the
-// ops the CUDA backend implements so far.
+// Each launcher checks its arguments, then calls TCA_CALL(op)(...): the CPU or CUDA
+// implementation of op for the tensors' dtype T. Both have the same signature
+// (kernels/cpu/ops_cpu.h, kernels/cuda/ops_cuda.h). Without the CUDA backend no CUDA tensor
+// can exist (allocation refuses), so every call goes to the CPU.
 #ifdef TCA_HAVE_CUDA
-#define TCA_CUDA_BRANCH(op, ...)                                                   \
-  if (device == Device::cuda) {                                                    \
-    return on_dtype(dtype, [&](auto tag) {                                         \
-      using T = decltype(tag);                                                     \
-      return cuda::op(__VA_ARGS__);                                                \
-    });                                                                            \
-  }
+#define TCA_CALL(op) (device == Device::cuda ? &cuda::op<T> : &cpu::op<T>)
 #else
-#define TCA_CUDA_BRANCH(op, ...) \
-  if (device == Device::cuda) no_cuda(#op);
+#define TCA_CALL(op) (static_cast<void>(device), &cpu::op<T>)
 #endif
-#define TCA_CPU_ONLY(op) \
-  if (device == Device::cuda) no_cuda(#op);
 
 void fill(Tensor& x, double value) {
   if (!x.defined()) fail("fill", "undefined tensor");
   const Device device = x.device();
   const DType dtype = x.dtype();
-  TCA_CUDA_BRANCH(fill, x.data_as<T>(), x.numel(), static_cast<T>(value));
   on_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
-    cpu::fill<T>(x.data_as<T>(), x.numel(), static_cast<T>(value));
+    TCA_CALL(fill)(x.data_as<T>(), x.numel(), static_cast<T>(value));
   });
 }
 
@@ -96,10 +84,9 @@ void axpy(double alpha, const Tensor& x, Tensor& y) {
   same_numel("axpy", x, y);
   const Device device = y.device();
   const DType dtype = y.dtype();
-  TCA_CUDA_BRANCH(axpy, y.numel(), static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>());
   on_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
-    cpu::axpy<T>(y.numel(), static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>());
+    TCA_CALL(axpy)(y.numel(), static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>());
   });
 }
 
@@ -107,10 +94,9 @@ void scale(Tensor& x, double alpha) {
   if (!x.defined()) fail("scale", "undefined tensor");
   const Device device = x.device();
   const DType dtype = x.dtype();
-  TCA_CUDA_BRANCH(scale, x.numel(), static_cast<T>(alpha), x.data_as<T>());
   on_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
-    cpu::scale<T>(x.numel(), static_cast<T>(alpha), x.data_as<T>());
+    TCA_CALL(scale)(x.numel(), static_cast<T>(alpha), x.data_as<T>());
   });
 }
 
@@ -121,11 +107,9 @@ void mul(Tensor& out, const Tensor& x, const Tensor& y, double alpha) {
   same_numel("mul", out, y);
   const Device device = out.device();
   const DType dtype = out.dtype();
-  TCA_CUDA_BRANCH(mul, out.numel(), static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>(),
-                  out.data_as<T>());
   on_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
-    cpu::mul<T>(out.numel(), static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>(),
+    TCA_CALL(mul)(out.numel(), static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>(),
                 out.data_as<T>());
   });
 }
@@ -133,10 +117,9 @@ void mul(Tensor& out, const Tensor& x, const Tensor& y, double alpha) {
 void random_signs(Tensor& x, uint64_t seed, uint64_t step) {
   if (!x.defined()) fail("random_signs", "undefined tensor");
   const Device device = x.device();
-  TCA_CPU_ONLY(random_signs);
   on_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cpu::random_signs<T>(x.data_as<T>(), x.numel(), seed, step);
+    TCA_CALL(random_signs)(x.data_as<T>(), x.numel(), seed, step);
   });
 }
 
@@ -145,10 +128,9 @@ double dot(const Tensor& x, const Tensor& y) {
   same_numel("dot", x, y);
   const Device device = x.device();
   const DType dtype = x.dtype();
-  TCA_CUDA_BRANCH(dot, x.numel(), x.data_as<T>(), y.data_as<T>());
   return on_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
-    return cpu::dot<T>(x.numel(), x.data_as<T>(), y.data_as<T>());
+    return TCA_CALL(dot)(x.numel(), x.data_as<T>(), y.data_as<T>());
   });
 }
 
@@ -156,10 +138,9 @@ double nrm2(const Tensor& x) {
   if (!x.defined()) fail("nrm2", "undefined tensor");
   const Device device = x.device();
   const DType dtype = x.dtype();
-  TCA_CUDA_BRANCH(nrm2, x.numel(), x.data_as<T>());
   return on_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
-    return cpu::nrm2<T>(x.numel(), x.data_as<T>());
+    return TCA_CALL(nrm2)(x.numel(), x.data_as<T>());
   });
 }
 
@@ -172,10 +153,9 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double al
   fits("gemm", "B", B, trans_b ? N : K, trans_b ? K : N, ldb);
   fits("gemm", "C", C, M, N, ldc);
   const Device device = C.device();
-  TCA_CPU_ONLY(gemm);
   on_dtype(C.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cpu::gemm<T>(trans_a, trans_b, M, N, K, static_cast<T>(alpha), A.data_as<T>(), lda,
+    TCA_CALL(gemm)(trans_a, trans_b, M, N, K, static_cast<T>(alpha), A.data_as<T>(), lda,
                  B.data_as<T>(), ldb, static_cast<T>(beta), C.data_as<T>(), ldc);
   });
 }
@@ -187,10 +167,9 @@ void gemv(bool trans, int64_t M, int64_t N, double alpha, const Tensor& A, int64
   fits("gemv", "A", A, M, N, lda);
   if (x.numel() < (trans ? M : N) || y.numel() < (trans ? N : M)) fail("gemv", "x or y too short");
   const Device device = y.device();
-  TCA_CPU_ONLY(gemv);
   on_dtype(y.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cpu::gemv<T>(trans, M, N, static_cast<T>(alpha), A.data_as<T>(), lda, x.data_as<T>(),
+    TCA_CALL(gemv)(trans, M, N, static_cast<T>(alpha), A.data_as<T>(), lda, x.data_as<T>(),
                  static_cast<T>(beta), y.data_as<T>());
   });
 }
@@ -202,10 +181,9 @@ void ger(int64_t M, int64_t N, double alpha, const Tensor& x, const Tensor& y, T
   fits("ger", "A", A, M, N, lda);
   if (x.numel() < M || y.numel() < N) fail("ger", "x or y too short");
   const Device device = A.device();
-  TCA_CPU_ONLY(ger);
   on_dtype(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cpu::ger<T>(M, N, static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>(), A.data_as<T>(), lda);
+    TCA_CALL(ger)(M, N, static_cast<T>(alpha), x.data_as<T>(), y.data_as<T>(), A.data_as<T>(), lda);
   });
 }
 
@@ -217,10 +195,9 @@ void build_presynaptic(Tensor& ahat, const Tensor& a_prev, const Tensor& x) {
   expect_shape("build_presynaptic", "x", x, {B, m});
   expect_shape("build_presynaptic", "ahat", ahat, {B, n + m + 1});
   const Device device = ahat.device();
-  TCA_CPU_ONLY(build_presynaptic);
   on_dtype(ahat.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cpu::build_presynaptic<T>(B, n, m, a_prev.data_as<T>(), x.data_as<T>(), ahat.data_as<T>());
+    TCA_CALL(build_presynaptic)(B, n, m, a_prev.data_as<T>(), x.data_as<T>(), ahat.data_as<T>());
   });
 }
 
@@ -230,10 +207,9 @@ void leaky_tanh(Tensor& a, Tensor& dphi, const Tensor& h, double alpha) {
   expect_shape("leaky_tanh", "dphi", dphi, a.shape());
   expect_shape("leaky_tanh", "h", h, a.shape());
   const Device device = a.device();
-  TCA_CPU_ONLY(leaky_tanh);
   on_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cpu::leaky_tanh<T>(a.numel(), static_cast<T>(alpha), h.data_as<T>(), a.data_as<T>(),
+    TCA_CALL(leaky_tanh)(a.numel(), static_cast<T>(alpha), h.data_as<T>(), a.data_as<T>(),
                        dphi.data_as<T>());
   });
 }
@@ -247,10 +223,9 @@ void recurrent_jacobian(Tensor& J, const Tensor& W, const Tensor& dphi, double a
   expect_shape("recurrent_jacobian", "J", J, {n, n});
   if (dphi.numel() != n) fail("recurrent_jacobian", "dphi must have n elements");
   const Device device = J.device();
-  TCA_CPU_ONLY(recurrent_jacobian);
   on_dtype(J.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cpu::recurrent_jacobian<T>(n, k, static_cast<T>(alpha), W.data_as<T>(), dphi.data_as<T>(),
+    TCA_CALL(recurrent_jacobian)(n, k, static_cast<T>(alpha), W.data_as<T>(), dphi.data_as<T>(),
                                J.data_as<T>());
   });
 }
@@ -263,10 +238,9 @@ void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, 
   expect_shape("add_immediate_influence", "ahat", ahat, {B, k});
   expect_shape("add_immediate_influence", "M", M, {B, n, n * k});
   const Device device = M.device();
-  TCA_CPU_ONLY(add_immediate_influence);
   on_dtype(M.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cpu::add_immediate_influence<T>(B, n, k, static_cast<T>(scale), dphi.data_as<T>(),
+    TCA_CALL(add_immediate_influence)(B, n, k, static_cast<T>(scale), dphi.data_as<T>(),
                                     ahat.data_as<T>(), M.data_as<T>());
   });
 }
@@ -281,10 +255,9 @@ void jacobian_diagonal(Tensor& jdiag, const Tensor& W, const Tensor& dphi, doubl
   expect_shape("jacobian_diagonal", "dphi", dphi, {B, n});
   expect_shape("jacobian_diagonal", "jdiag", jdiag, {B, n});
   const Device device = jdiag.device();
-  TCA_CPU_ONLY(jacobian_diagonal);
   on_dtype(jdiag.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cpu::jacobian_diagonal<T>(B, n, k, static_cast<T>(alpha), W.data_as<T>(), dphi.data_as<T>(),
+    TCA_CALL(jacobian_diagonal)(B, n, k, static_cast<T>(alpha), W.data_as<T>(), dphi.data_as<T>(),
                               jdiag.data_as<T>());
   });
 }
@@ -300,10 +273,9 @@ void eligibility_trace_step(Tensor& E, const Tensor& decay, const Tensor& dphi, 
   expect_shape("eligibility_trace_step", "decay", decay, {B, n});
   expect_shape("eligibility_trace_step", "E", E, {B, n, k});
   const Device device = E.device();
-  TCA_CPU_ONLY(eligibility_trace_step);
   on_dtype(E.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cpu::eligibility_trace_step<T>(B, n, k, static_cast<T>(scale), decay.data_as<T>(),
+    TCA_CALL(eligibility_trace_step)(B, n, k, static_cast<T>(scale), decay.data_as<T>(),
                                    dphi.data_as<T>(), ahat.data_as<T>(), E.data_as<T>());
   });
 }
@@ -316,10 +288,9 @@ void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E) {
   expect_shape("add_signal_times_trace", "L", L, {B, n});
   expect_shape("add_signal_times_trace", "G", G, {n, k});
   const Device device = G.device();
-  TCA_CPU_ONLY(add_signal_times_trace);
   on_dtype(G.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cpu::add_signal_times_trace<T>(B, n, k, L.data_as<T>(), E.data_as<T>(), G.data_as<T>());
+    TCA_CALL(add_signal_times_trace)(B, n, k, L.data_as<T>(), E.data_as<T>(), G.data_as<T>());
   });
 }
 // ---- end of local eligibility traces --------------------------------------------------------
@@ -332,10 +303,9 @@ void add_diagonal(Tensor& A, const Tensor& d, double scale) {
   if (d.numel() != n)
     fail("add_diagonal", "d is " + d.describe() + ", expected " + std::to_string(n) + " elements");
   const Device device = A.device();
-  TCA_CPU_ONLY(add_diagonal);
   on_dtype(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cpu::add_diagonal<T>(n, static_cast<T>(scale), d.data_as<T>(), A.data_as<T>());
+    TCA_CALL(add_diagonal)(n, static_cast<T>(scale), d.data_as<T>(), A.data_as<T>());
   });
 }
 // ---- end of the unbiased rules' ops ----------------------------------------------------
@@ -351,10 +321,9 @@ double output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tens
   expect_shape("output_error", "target", target, {B, o});
   expect_shape("output_error", "mask", mask, {B});
   const Device device = e.device();
-  TCA_CPU_ONLY(output_error);
   return on_dtype(e.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    return cpu::output_error<T>(B, o, loss, static_cast<T>(scale), y.data_as<T>(),
+    return TCA_CALL(output_error)(B, o, loss, static_cast<T>(scale), y.data_as<T>(),
                                 target.data_as<T>(), mask.data_as<T>(), e.data_as<T>());
   });
 }

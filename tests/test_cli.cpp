@@ -40,6 +40,8 @@ TEST(Cli, BadInputIsReportedClearly) {
   expect_failure("probe --out /nonexistent-folder/x.json", "/nonexistent-folder");
   expect_failure("probe --hidden 4096 --algo rtrl --batch 64", "lower --hidden or --batch");
   expect_failure("probe --bogus", "--bogus");
+  expect_failure("probe --device tpu", "--device");
+  if (!tca::cuda_available()) expect_failure("probe --device cuda", "--device cuda");
   expect_failure("frobnicate", "frobnicate");
   expect_failure("", "subcommand");
   const CommandResult help = run("probe --help");

@@ -1,8 +1,10 @@
-// CUDA ops against the CPU backend on random inputs, outputs poisoned first. Labelled gpu;
-// every test skips with a reason when no device is present.
+// Every CUDA op against the CPU backend on random (never zero) inputs, outputs poisoned with
+// NaN first, relative error recorded. Labelled gpu; every test skips with a reason when no
+// device is present.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "kernels/ops.h"
 #include "test_util.h"
@@ -16,52 +18,121 @@ class CudaOpsTest : public testing::TestWithParam<DType> {
     if (!cuda_available()) GTEST_SKIP() << "no CUDA device present";
   }
   DType dtype() const { return GetParam(); }
-  double tol() const { return dtype() == DType::f32 ? 1e-6 : 1e-14; }
-  void expect_close(const Tensor& gpu, const Tensor& cpu) {
-    const std::vector<double> g = gpu.to_host(), c = cpu.to_host();
-    for (size_t i = 0; i < g.size(); ++i) ASSERT_FALSE(std::isnan(g[i])) << "unwritten element " << i;
-    ASSERT_GT(test::norm(c), 0.0);
-    const double err = test::relative_error(g, c);
-    RecordProperty("relative_error", std::to_string(err));
-    EXPECT_LT(err, tol());
+  double tol() const { return dtype() == DType::f32 ? 1e-5 : 1e-12; }
+  Tensor rnd(std::vector<int64_t> shape, uint64_t seed) const {
+    return test::random_tensor(std::move(shape), dtype(), seed);
+  }
+  static Tensor poisoned_like(const Tensor& t, Device device) {
+    Tensor p(t.shape(), t.dtype(), device);
+    ops::fill(p, std::nan(""));
+    return p;
+  }
+  // Runs op on CPU copies and on GPU copies of `inputs`; `outputs` start as the given values
+  // (copied) when `keep_outputs`, else poisoned; then compares every output.
+  void compare(std::vector<Tensor> inputs, std::vector<Tensor> outputs, bool keep_outputs,
+               const std::function<void(std::vector<Tensor>&, std::vector<Tensor>&)>& op) {
+    std::vector<Tensor> in_gpu, out_gpu;
+    for (const Tensor& t : inputs) in_gpu.push_back(t.to(Device::cuda));
+    for (Tensor& t : outputs) {
+      out_gpu.push_back(keep_outputs ? t.to(Device::cuda) : poisoned_like(t, Device::cuda));
+      if (!keep_outputs) ops::fill(t, std::nan(""));
+    }
+    op(inputs, outputs);
+    op(in_gpu, out_gpu);
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const std::vector<double> g = out_gpu[i].to_host(), c = outputs[i].to_host();
+      for (size_t j = 0; j < g.size(); ++j) ASSERT_FALSE(std::isnan(g[j])) << "output " << i << " element " << j;
+      ASSERT_GT(test::norm(c), 0.0) << "output " << i;
+      const double err = test::relative_error(g, c);
+      RecordProperty("relative_error_" + std::to_string(i), std::to_string(err));
+      EXPECT_LT(err, tol()) << "output " << i;
+    }
   }
 };
 
-TEST_P(CudaOpsTest, ElementwiseOpsMatchCpu) {
+TEST_P(CudaOpsTest, ElementwiseOps) {
   const int64_t n = 100003;  // not a multiple of the block size
-  const Tensor x = test::random_tensor({n}, dtype(), 1), y = test::random_tensor({n}, dtype(), 2);
-  const Tensor xg = x.to(Device::cuda), yg = y.to(Device::cuda);
-
-  Tensor zc = y.clone(), zg = yg.clone();
-  ops::axpy(0.7, x, zc);
-  ops::axpy(0.7, xg, zg);
-  expect_close(zg, zc);
-  ops::scale(zc, -1.3);
-  ops::scale(zg, -1.3);
-  expect_close(zg, zc);
-
-  Tensor pc({n}, dtype()), pg({n}, dtype(), Device::cuda);
-  ops::fill(pg, std::nan(""));
-  ops::mul(pc, x, y, 0.5);
-  ops::mul(pg, xg, yg, 0.5);
-  expect_close(pg, pc);
-
-  ops::fill(pg, std::nan(""));
-  ops::fill(pg, 1.25);
-  EXPECT_EQ(pg.to_host(), std::vector<double>(n, 1.25));
+  compare({rnd({n}, 1)}, {rnd({n}, 2)}, true, [](auto& in, auto& out) { ops::axpy(0.7, in[0], out[0]); });
+  compare({}, {rnd({n}, 3)}, true, [](auto&, auto& out) { ops::scale(out[0], -1.3); });
+  compare({rnd({n}, 4), rnd({n}, 5)}, {rnd({n}, 6)}, false,
+          [](auto& in, auto& out) { ops::mul(out[0], in[0], in[1], 0.5); });
+  compare({}, {rnd({n}, 7)}, false, [](auto&, auto& out) { ops::fill(out[0], 1.25); });
+  compare({}, {rnd({n}, 8)}, false, [](auto&, auto& out) { ops::random_signs(out[0], 42, 9); });
 }
 
-TEST_P(CudaOpsTest, ReductionsMatchCpu) {
+TEST_P(CudaOpsTest, RandomSignsAreTheCpuSignsBitForBit) {
+  Tensor cpu({4099}, dtype()), gpu({4099}, dtype(), Device::cuda);
+  ops::random_signs(cpu, 123456789012345ull, 77);
+  ops::random_signs(gpu, 123456789012345ull, 77);
+  EXPECT_EQ(gpu.to_host(), cpu.to_host());
+}
+
+TEST_P(CudaOpsTest, Reductions) {
   const int64_t n = 65537;
-  const Tensor x = test::random_tensor({n}, dtype(), 3), y = test::random_tensor({n}, dtype(), 4);
+  const Tensor x = rnd({n}, 9), y = rnd({n}, 10);
   const double dc = ops::dot(x, y), dg = ops::dot(x.to(Device::cuda), y.to(Device::cuda));
   EXPECT_NEAR(dg, dc, 1e-12 * std::sqrt(double(n)) * std::abs(dc) + 1e-12);
   const double nc = ops::nrm2(x), ng = ops::nrm2(x.to(Device::cuda));
   EXPECT_NEAR(ng, nc, 1e-12 * nc);
+  const double big = dtype() == DType::f32 ? 1e30 : 1e300;
+  EXPECT_NEAR(ops::nrm2(Tensor::from_host({big, big, big, big}, {4}, dtype(), Device::cuda)) / big, 2.0, 1e-6);
+  EXPECT_TRUE(std::isnan(ops::nrm2(Tensor::from_host({1.0, std::nan(""), 2.0}, {3}, dtype(), Device::cuda))));
+}
+
+TEST_P(CudaOpsTest, DenseProductsAllTransposesWithLeadingDimensions) {
+  const int M = 37, N = 29, K = 41, pad = 3;
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      const int a_cols = ta ? M : K, b_cols = tb ? K : N;
+      compare({rnd({ta ? K : M, a_cols + pad}, 11), rnd({tb ? N : K, b_cols + pad}, 12)}, {rnd({M, N + pad}, 13)},
+              true, [&](auto& in, auto& out) {
+                ops::gemm(ta, tb, M, N, K, 0.75, in[0], a_cols + pad, in[1], b_cols + pad, -0.5, out[0], N + pad);
+              });
+    }
+  }
+  for (bool t : {false, true})
+    compare({rnd({M, N + pad}, 14), rnd({t ? M : N}, 15)}, {rnd({t ? N : M}, 16)}, true,
+            [&](auto& in, auto& out) { ops::gemv(t, M, N, 2.0, in[0], N + pad, in[1], 0.5, out[0]); });
+  compare({rnd({M}, 17), rnd({N}, 18)}, {rnd({M, N + pad}, 19)}, true,
+          [&](auto& in, auto& out) { ops::ger(M, N, -1.5, in[0], in[1], out[0], N + pad); });
+}
+
+TEST_P(CudaOpsTest, RecurrentNetworkOps) {
+  const int B = 5, n = 17, m = 3, k = n + m + 1, o = 4;
+  compare({rnd({B, n}, 20), rnd({B, m}, 21)}, {rnd({B, k}, 22)}, false,
+          [](auto& in, auto& out) { ops::build_presynaptic(out[0], in[0], in[1]); });
+  compare({rnd({B, n}, 23)}, {rnd({B, n}, 24), rnd({B, n}, 25)}, true,
+          [](auto& in, auto& out) { ops::leaky_tanh(out[0], out[1], in[0], 0.3); });
+  compare({rnd({n, k}, 26), rnd({n}, 27)}, {rnd({n, n}, 28)}, false,
+          [](auto& in, auto& out) { ops::recurrent_jacobian(out[0], in[0], in[1], 0.4); });
+  compare({rnd({B, n}, 29), rnd({B, k}, 30)}, {rnd({B, n, n * k}, 31)}, true,
+          [](auto& in, auto& out) { ops::add_immediate_influence(out[0], in[0], in[1], 0.4); });
+  for (LossKind loss : {LossKind::mse, LossKind::cross_entropy}) {
+    const Batch batch = test::random_batch(1, B, 1, o, loss, 32);
+    const Tensor target = Tensor::from_host(batch.targets, {B, o}, dtype());
+    const Tensor mask = Tensor::from_host({1, 0, 1, 1, 1}, {B}, dtype());
+    double loss_cpu = 0, loss_gpu = 0;
+    compare({rnd({B, o}, 33), target, mask}, {rnd({B, o}, 34)}, false, [&](auto& in, auto& out) {
+      const double l = ops::output_error(out[0], in[0], in[1], in[2], loss, 0.5);
+      (in[0].device() == Device::cuda ? loss_gpu : loss_cpu) = l;
+    });
+    EXPECT_NEAR(loss_gpu, loss_cpu, tol() * std::abs(loss_cpu));
+  }
+}
+
+TEST_P(CudaOpsTest, TraceOps) {
+  const int B = 4, n = 13, k = 19;
+  compare({rnd({n, k}, 35), rnd({B, n}, 36)}, {rnd({B, n}, 37)}, false,
+          [](auto& in, auto& out) { ops::jacobian_diagonal(out[0], in[0], in[1], 0.6); });
+  compare({rnd({B, n}, 38), rnd({B, n}, 39), rnd({B, k}, 40)}, {rnd({B, n, k}, 41)}, true,
+          [](auto& in, auto& out) { ops::eligibility_trace_step(out[0], in[0], in[1], in[2], 0.6); });
+  compare({rnd({B, n}, 42), rnd({B, n, k}, 43)}, {rnd({n, k}, 44)}, true,
+          [](auto& in, auto& out) { ops::add_signal_times_trace(out[0], in[0], in[1]); });
+  compare({rnd({n}, 45)}, {rnd({n, n}, 46)}, true, [](auto& in, auto& out) { ops::add_diagonal(out[0], in[0], -0.7); });
 }
 
 TEST_P(CudaOpsTest, TensorRoundTripsThroughTheDevice) {
-  const Tensor x = test::random_tensor({7, 9}, dtype(), 5);
+  const Tensor x = rnd({7, 9}, 47);
   EXPECT_EQ(x.to(Device::cuda).to(Device::cpu).to_host(), x.to_host());
 }
 

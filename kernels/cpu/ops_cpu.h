@@ -32,7 +32,7 @@ void recurrent_jacobian(int64_t n, int64_t k, T alpha, const T* W, const T* dphi
 template <typename T>
 void add_immediate_influence(int64_t B, int64_t n, int64_t k, T scale, const T* dphi,
                              const T* ahat, T* M);
-// ---- local eligibility traces (rflo, eprop, snap1) ----
+// eligibility traces (rflo, eprop, snap1)
 template <typename T>
 void jacobian_diagonal(int64_t B, int64_t n, int64_t k, T alpha, const T* W, const T* dphi, T* jdiag);
 template <typename T>
@@ -40,10 +40,8 @@ void eligibility_trace_step(int64_t B, int64_t n, int64_t k, T scale, const T* d
                             const T* ahat, T* E);
 template <typename T>
 void add_signal_times_trace(int64_t B, int64_t n, int64_t k, const T* L, const T* E, T* G);
-// ---- end of local eligibility traces ----
-// ---- unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl) ----
+// A += scale diag(d) (uoro, kf_rtrl, rkf_rtrl)
 template <typename T> void add_diagonal(int64_t n, T scale, const T* d, T* A);
-// ---- end ----
 template <typename T>
 double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, const T* target,
                     const T* mask, T* e);

@@ -1,0 +1,88 @@
+// Dense products on cuBLAS. cuBLAS is column-major: a row-major M x N matrix with leading
+// dimension ld is, to cuBLAS, its N x M transpose with the same ld. So the row-major
+// C = op(A) op(B) is computed as the column-major C^T = op(B)^T op(A)^T, and so on.
+#include <cublas_v2.h>
+
+#include "kernels/cuda/launch.h"
+#include "kernels/cuda/ops_cuda.h"
+
+namespace tca::cuda {
+
+cublasHandle_t blas_handle() {
+  // One handle per thread and device, kept for the life of the process.
+  thread_local cublasHandle_t handles[64] = {};
+  int device = 0;
+  TCA_CUDA_CHECK(cudaGetDevice(&device));
+  if (device >= 64) fail("more than 64 devices", __FILE__, __LINE__);
+  if (!handles[device]) TCA_CUBLAS_CHECK(cublasCreate(&handles[device]));
+  return handles[device];
+}
+
+namespace {
+
+inline cublasOperation_t op(bool transpose) { return transpose ? CUBLAS_OP_T : CUBLAS_OP_N; }
+inline int as_int(int64_t v) {
+  if (v > 2147483647) fail("matrix dimension beyond cuBLAS's 32-bit range", __FILE__, __LINE__);
+  return static_cast<int>(v);
+}
+
+cublasStatus_t gemm_call(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const float* alpha,
+                         const float* A, int lda, const float* B, int ldb, const float* beta, float* C, int ldc) {
+  return cublasSgemm(blas_handle(), ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+cublasStatus_t gemm_call(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const double* alpha,
+                         const double* A, int lda, const double* B, int ldb, const double* beta, double* C,
+                         int ldc) {
+  return cublasDgemm(blas_handle(), ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+cublasStatus_t gemv_call(cublasOperation_t t, int m, int n, const float* alpha, const float* A, int lda,
+                         const float* x, const float* beta, float* y) {
+  return cublasSgemv(blas_handle(), t, m, n, alpha, A, lda, x, 1, beta, y, 1);
+}
+cublasStatus_t gemv_call(cublasOperation_t t, int m, int n, const double* alpha, const double* A, int lda,
+                         const double* x, const double* beta, double* y) {
+  return cublasDgemv(blas_handle(), t, m, n, alpha, A, lda, x, 1, beta, y, 1);
+}
+cublasStatus_t ger_call(int m, int n, const float* alpha, const float* x, const float* y, float* A, int lda) {
+  return cublasSger(blas_handle(), m, n, alpha, x, 1, y, 1, A, lda);
+}
+cublasStatus_t ger_call(int m, int n, const double* alpha, const double* x, const double* y, double* A,
+                        int lda) {
+  return cublasDger(blas_handle(), m, n, alpha, x, 1, y, 1, A, lda);
+}
+
+}  // namespace
+
+template <typename T>
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+          int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  if (M == 0 || N == 0) return;
+  // C^T (N x M) = op(B)^T (N x K) op(A)^T (K x M), all in cuBLAS's column-major view.
+  TCA_CUBLAS_CHECK(gemm_call(op(trans_b), op(trans_a), as_int(N), as_int(M), as_int(K), &alpha, B,
+                             as_int(ldb), A, as_int(lda), &beta, C, as_int(ldc)));
+}
+
+template <typename T>
+void gemv(bool trans, int64_t M, int64_t N, T alpha, const T* A, int64_t lda, const T* x, T beta,
+          T* y) {
+  if (M == 0 || N == 0) return;
+  // Row-major A (M x N) is the column-major N x M matrix A^T: y = A x uses its transpose.
+  TCA_CUBLAS_CHECK(gemv_call(op(!trans), as_int(N), as_int(M), &alpha, A, as_int(lda), x, &beta, y));
+}
+
+template <typename T>
+void ger(int64_t M, int64_t N, T alpha, const T* x, const T* y, T* A, int64_t lda) {
+  if (M == 0 || N == 0) return;
+  // A^T (N x M, column-major) += alpha y x^T.
+  TCA_CUBLAS_CHECK(ger_call(as_int(N), as_int(M), &alpha, y, x, A, as_int(lda)));
+}
+
+#define TCA_INSTANTIATE(T)                                                                              \
+  template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, int64_t, \
+                        T, T*, int64_t);                                                                \
+  template void gemv<T>(bool, int64_t, int64_t, T, const T*, int64_t, const T*, T, T*);                 \
+  template void ger<T>(int64_t, int64_t, T, const T*, const T*, T*, int64_t);
+TCA_INSTANTIATE(float)
+TCA_INSTANTIATE(double)
+
+}  // namespace tca::cuda

@@ -1,0 +1,136 @@
+// The recurrent-network ops on the GPU: presynaptic vector, leaky tanh, Jacobian, immediate
+// influence and the output error. One thread per output element (or per sequence for the
+// loss, whose o is small).
+#include <thrust/device_ptr.h>
+#include <thrust/device_vector.h>
+#include <thrust/reduce.h>
+
+#include "kernels/cuda/launch.h"
+#include "kernels/cuda/ops_cuda.h"
+
+namespace tca::cuda {
+
+namespace {
+
+template <typename T>
+__global__ void build_presynaptic_kernel(int64_t B, int64_t n, int64_t m, const T* a_prev, const T* x,
+                                         T* ahat) {
+  const int64_t k = n + m + 1;
+  TCA_GRID_STRIDE(idx, B * k) {
+    const int64_t b = idx / k, j = idx % k;
+    ahat[idx] = j < n ? a_prev[b * n + j] : (j < n + m ? x[b * m + (j - n)] : T(1));
+  }
+}
+
+template <typename T>
+__global__ void leaky_tanh_kernel(int64_t count, T alpha, const T* h, T* a, T* dphi) {
+  TCA_GRID_STRIDE(i, count) {
+    const T phi = tanh(h[i]);
+    a[i] = (T(1) - alpha) * a[i] + alpha * phi;
+    dphi[i] = T(1) - phi * phi;
+  }
+}
+
+template <typename T>
+__global__ void recurrent_jacobian_kernel(int64_t n, int64_t k, T alpha, const T* W, const T* dphi, T* J) {
+  TCA_GRID_STRIDE(idx, n * n) {
+    const int64_t i = idx / n, j = idx % n;
+    J[idx] = alpha * dphi[i] * W[i * k + j] + (i == j ? T(1) - alpha : T(0));
+  }
+}
+
+// M[b, i, i*k + j] += scale dphi[b, i] ahat[b, j]: B * n * k entries, the block diagonal only.
+template <typename T>
+__global__ void add_immediate_influence_kernel(int64_t B, int64_t n, int64_t k, T scale, const T* dphi,
+                                               const T* ahat, T* M) {
+  TCA_GRID_STRIDE(idx, B * n * k) {
+    const int64_t j = idx % k, bi = idx / k, b = bi / n, i = bi % n;
+    M[bi * (n * k) + i * k + j] += scale * dphi[bi] * ahat[b * k + j];
+  }
+}
+
+// One thread per sequence: softmax or squared error over its o outputs (o is small).
+template <typename T>
+__global__ void output_error_kernel(int64_t B, int64_t o, bool cross_entropy, T scale, const T* y,
+                                    const T* target, const T* mask, T* e, double* loss) {
+  TCA_GRID_STRIDE(b, B) {
+    const T w = scale * mask[b];
+    const T* yb = y + b * o;
+    const T* tb = target + b * o;
+    T* eb = e + b * o;
+    double l = 0.0;
+    if (!cross_entropy) {
+      for (int64_t j = 0; j < o; ++j) {
+        const T d = yb[j] - tb[j];
+        l += 0.5 * double(d) * double(d);
+        eb[j] = w * d;
+      }
+    } else {
+      T top = yb[0];
+      for (int64_t j = 1; j < o; ++j) top = yb[j] > top ? yb[j] : top;
+      double sum = 0.0;
+      for (int64_t j = 0; j < o; ++j) sum += exp(double(yb[j] - top));
+      const double log_sum = log(sum);
+      for (int64_t j = 0; j < o; ++j) {
+        const double log_p = double(yb[j] - top) - log_sum;
+        if (tb[j] != T(0)) l -= double(tb[j]) * log_p;
+        eb[j] = w * (static_cast<T>(exp(log_p)) - tb[j]);
+      }
+    }
+    loss[b] = double(w) * l;
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void build_presynaptic(int64_t B, int64_t n, int64_t m, const T* a_prev, const T* x, T* ahat) {
+  if (B == 0) return;
+  build_presynaptic_kernel<<<blocks_for(B * (n + m + 1)), kThreads>>>(B, n, m, a_prev, x, ahat);
+  TCA_CUDA_CHECK_LAUNCH();
+}
+
+template <typename T>
+void leaky_tanh(int64_t count, T alpha, const T* h, T* a, T* dphi) {
+  if (count == 0) return;
+  leaky_tanh_kernel<<<blocks_for(count), kThreads>>>(count, alpha, h, a, dphi);
+  TCA_CUDA_CHECK_LAUNCH();
+}
+
+template <typename T>
+void recurrent_jacobian(int64_t n, int64_t k, T alpha, const T* W, const T* dphi, T* J) {
+  if (n == 0) return;
+  recurrent_jacobian_kernel<<<blocks_for(n * n), kThreads>>>(n, k, alpha, W, dphi, J);
+  TCA_CUDA_CHECK_LAUNCH();
+}
+
+template <typename T>
+void add_immediate_influence(int64_t B, int64_t n, int64_t k, T scale, const T* dphi, const T* ahat, T* M) {
+  if (B * n * k == 0) return;
+  add_immediate_influence_kernel<<<blocks_for(B * n * k), kThreads>>>(B, n, k, scale, dphi, ahat, M);
+  TCA_CUDA_CHECK_LAUNCH();
+}
+
+template <typename T>
+double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, const T* target,
+                    const T* mask, T* e) {
+  if (B == 0) return 0.0;
+  thrust::device_vector<double> per_sequence(static_cast<size_t>(B));
+  output_error_kernel<<<blocks_for(B), kThreads>>>(B, o, loss == LossKind::cross_entropy, scale, y, target,
+                                                    mask, e, thrust::raw_pointer_cast(per_sequence.data()));
+  TCA_CUDA_CHECK_LAUNCH();
+  const double total = thrust::reduce(per_sequence.begin(), per_sequence.end(), 0.0);
+  TCA_CUDA_CHECK_LAUNCH();
+  return total;
+}
+
+#define TCA_INSTANTIATE(T)                                                                                \
+  template void build_presynaptic<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);                  \
+  template void leaky_tanh<T>(int64_t, T, const T*, T*, T*);                                              \
+  template void recurrent_jacobian<T>(int64_t, int64_t, T, const T*, const T*, T*);                       \
+  template void add_immediate_influence<T>(int64_t, int64_t, int64_t, T, const T*, const T*, T*);         \
+  template double output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, T*);
+TCA_INSTANTIATE(float)
+TCA_INSTANTIATE(double)
+
+}  // namespace tca::cuda

@@ -133,10 +133,13 @@ TEST_P(OpsTest, Nrm2OfNaNIsNaN) {
   EXPECT_TRUE(std::isnan(ops::nrm2(x)));
 }
 
-TEST_P(OpsTest, Nrm2DoesNotOverflow) {
+TEST_P(OpsTest, Nrm2DoesNotOverflowOrUnderflow) {
   const double big = dtype() == DType::f32 ? 1e30 : 1e300;
   const Tensor x = Tensor::from_host({big, big, big, big}, {4}, dtype());
   EXPECT_NEAR(ops::nrm2(x) / big, 2.0, 1e-6);
+  const double tiny = dtype() == DType::f32 ? 1e-30 : 1e-300;
+  const Tensor y = Tensor::from_host({tiny, tiny, tiny, tiny}, {4}, dtype());
+  EXPECT_NEAR(ops::nrm2(y) / tiny, 2.0, 1e-6);
 }
 
 TEST_P(OpsTest, PresynapticVectorAndLeakyTanh) {

@@ -77,20 +77,27 @@ double dot(int64_t n, const T* x, const T* y) {
 
 template <typename T>
 double nrm2(int64_t n, const T* x) {
-  // Scaled sum of squares: no overflow or underflow for any finite input.
+  // One pass summing squares in double: exact enough, and it cannot overflow or underflow for
+  // float inputs. Only for doubles beyond ~1e154 or below ~1e-145 (the sum is then inf or
+  // tiny), or an all-zero x, does a second, scaled pass run. NaN propagates through the sum.
+  double s = 0.0;
+  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+  if (std::isfinite(s) && s > 1e-290) return std::sqrt(s);
+  if (std::isnan(s)) return s;
   double largest = 0.0;
   for (int64_t i = 0; i < n; ++i) {
     const double v = std::abs(static_cast<double>(x[i]));
-    if (std::isnan(v)) return v;  // a NaN anywhere makes the norm NaN (std::max would drop it)
+    if (std::isnan(v)) return v;
     largest = std::max(largest, v);
   }
   if (largest == 0.0 || !std::isfinite(largest)) return largest;
-  double s = 0.0;
+  const double inv = 1.0 / largest;
+  double scaled = 0.0;
   for (int64_t i = 0; i < n; ++i) {
-    const double v = static_cast<double>(x[i]) / largest;
-    s += v * v;
+    const double v = static_cast<double>(x[i]) * inv;
+    scaled += v * v;
   }
-  return largest * std::sqrt(s);
+  return largest * std::sqrt(scaled);
 }
 
 template <typename T>

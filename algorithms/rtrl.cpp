@@ -10,38 +10,46 @@ namespace tca {
 void Rtrl::reset_state(int batch_size, uint64_t /*noise_seed: exact rule*/) {
   const int n = config_.n, nk = config_.n * config_.k();
   if (!M_.defined() || M_.dim(0) != batch_size) {
-    M_ = Tensor({batch_size, n, nk}, dtype_, device_);
-    M_next_ = Tensor({batch_size, n, nk}, dtype_, device_);
-    J_ = Tensor({n, n}, dtype_, device_);
+    M_ = Tensor({batch_size, n + 1, nk}, dtype_, device_);
+    M_next_ = Tensor({batch_size, n + 1, nk}, dtype_, device_);
+    J_aug_ = Tensor({n + 1, n}, dtype_, device_);
+    c_dphi_ = Tensor({batch_size, n}, dtype_, device_);
   }
   ops::fill(M_, 0.0);
 }
 
 void Rtrl::accumulate(const StepState& s) {
-  const int n = config_.n, nk = config_.n * config_.k();
+  const int n = config_.n, k = config_.k(), nk = n * k;
+  const double alpha = config_.alpha;
+  Tensor J = J_aug_.narrow(0, n), cJ = J_aug_.slice(n);
   Tensor gW = grad_.W.reshape({nk});
   for (int b = 0; b < B_; ++b) {
-    ops::recurrent_jacobian(J_, params_->W, s.dphi.slice(b), config_.alpha);
+    ops::recurrent_jacobian(J, params_->W, s.dphi.slice(b), alpha);
+    ops::gemv(true, n, n, 1.0, J, n, s.c.slice(b), 0.0, cJ);  // last row: c_t^T J_t
+    // One GEMM: rows 0..n-1 = J_t M_{t-1}, row n = c_t^T J_t M_{t-1}.
     Tensor next = M_next_.slice(b);
-    ops::gemm(false, false, n, nk, n, 1.0, J_, n, M_.slice(b), nk, 0.0, next, nk);  // J_t M_{t-1}
+    ops::gemm(false, false, n + 1, nk, n, 1.0, J_aug_, n, M_.slice(b), nk, 0.0, next, nk);
+    ops::axpy(1.0, next.slice(n), gW);  // gW += c_t^T J_t M_{t-1}
   }
   std::swap(M_, M_next_);
-  ops::add_immediate_influence(M_, s.dphi, s.ahat, config_.alpha);  // + Mbar_t
-  for (int b = 0; b < B_; ++b)
-    ops::gemv(true, n, nk, 1.0, M_.slice(b), nk, s.c.slice(b), 1.0, gW);  // gW += c_t^T M_t
+  ops::add_immediate_influence(M_, s.dphi, s.ahat, alpha);  // M_t = J_t M_{t-1} + Mbar_t
+  // gW += c_t^T Mbar_t = sum_b alpha (c_b * dphi_b) ahat_b^T.
+  ops::mul(c_dphi_, s.c, s.dphi, alpha);
+  ops::gemm(true, false, n, k, B_, 1.0, c_dphi_, n, s.ahat, k, 1.0, grad_.W, k);
 }
 
 size_t Rtrl::state_bytes(int /*T*/) const {
-  const size_t n = config_.n, nk = n * config_.k();
-  return (2 * static_cast<size_t>(B_) * n * nk + n * n) * dtype_size(dtype_);
+  const size_t n = config_.n, nk = n * config_.k(), B = static_cast<size_t>(B_);
+  return (2 * B * (n + 1) * nk + (n + 1) * n + B * n) * dtype_size(dtype_);
 }
 
 double Rtrl::flops_per_step() const {
-  const double n = config_.n, nk = n * config_.k();
-  return 2 * n * n * nk   // J_t M_{t-1}
-         + 2 * n * nk     // c_t^T M_t
-         + 2 * nk         // immediate influence
-         + 2 * n * n;     // forming J_t
+  const double n = config_.n, k = config_.k(), nk = n * k;
+  return 2 * (n + 1) * n * nk  // [J_t; c_t^T J_t] M_{t-1}
+         + 2 * n * n           // forming J_t
+         + 2 * n * n           // c_t^T J_t
+         + 3 * nk              // immediate influence and the gradient row
+         + 3 * n + 2 * nk;     // c^T Mbar_t
 }
 
 }  // namespace tca

@@ -8,7 +8,11 @@ namespace tca {
 // Carries the influence matrix M_t = dA_t/dW (n x nk) of every sequence:
 //   M_t = J_t M_{t-1} + Mbar_t,  J_t = (1-alpha) I + alpha diag(phi'(h_t)) W_rec,
 //   Mbar_t = D_t (x) ahat_t^T,   gW += c_t^T M_t.
-// J_t is formed explicitly (n x n, cheap) so the O(n^4) part is exactly one GEMM per sequence.
+// J_t is formed explicitly (n x n, cheap) so the O(n^4) part is exactly one GEMM per sequence,
+// and the gradient rides along as one extra row of it:
+//   [J_t; c_t^T J_t] M_{t-1} = [J_t M_{t-1}; c_t^T J_t M_{t-1}],
+//   c_t^T M_t = c_t^T J_t M_{t-1} + c_t^T Mbar_t,  c_t^T Mbar_t = alpha (c_t * phi'(h_t)) ahat_t^T,
+// so M is read once per step instead of twice (the influence buffers carry that scratch row).
 class Rtrl : public Algorithm {
  public:
   Rtrl(const RateRnnConfig& config, DType dtype, Device device) : Algorithm(config, dtype, device) {}
@@ -20,8 +24,9 @@ class Rtrl : public Algorithm {
   void reset_state(int batch_size, uint64_t noise_seed) override;
   void accumulate(const StepState& s) override;
 
-  Tensor M_, M_next_;  // [B, n, n*k]
-  Tensor J_;           // [n, n] scratch
+  Tensor M_, M_next_;  // [B, n + 1, n*k]: M_t in rows 0..n-1, row n scratch
+  Tensor J_aug_;       // [n + 1, n]: J_t and c_t^T J_t
+  Tensor c_dphi_;      // [B, n]: alpha c_t * phi'(h_t)
 };
 
 }  // namespace tca

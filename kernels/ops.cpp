@@ -236,11 +236,14 @@ void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, 
   if (dphi.rank() != 2 || ahat.rank() != 2) fail("add_immediate_influence", "dphi, ahat: [B, .]");
   const int64_t B = dphi.dim(0), n = dphi.dim(1), k = ahat.dim(1);
   expect_shape("add_immediate_influence", "ahat", ahat, {B, k});
-  expect_shape("add_immediate_influence", "M", M, {B, n, n * k});
+  if (M.rank() != 3 || M.dim(0) != B || M.dim(1) < n || M.dim(2) != n * k)
+    fail("add_immediate_influence", "M is " + M.describe() + ", expected [B, rows >= n, n k] with B = " +
+                                        std::to_string(B) + ", n = " + std::to_string(n) + ", k = " + std::to_string(k));
+  const int64_t rows = M.dim(1);
   const Device device = M.device();
   on_dtype(M.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    TCA_CALL(add_immediate_influence)(B, n, k, static_cast<T>(scale), dphi.data_as<T>(),
+    TCA_CALL(add_immediate_influence)(B, n, k, rows, static_cast<T>(scale), dphi.data_as<T>(),
                                     ahat.data_as<T>(), M.data_as<T>());
   });
 }

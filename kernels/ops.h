@@ -48,7 +48,8 @@ void leaky_tanh(Tensor& a, Tensor& dphi, const Tensor& h, double alpha);
 // J = (1 - alpha) I + alpha diag(dphi) W_rec with W_rec = W[:, :n]; W is n x k, dphi [n].
 void recurrent_jacobian(Tensor& J, const Tensor& W, const Tensor& dphi, double alpha);
 // Kronecker-structured immediate influence: M[b, i, i*k + j] += scale dphi[b,i] ahat[b,j],
-// i.e. M_b += scale diag(dphi_b) (x) ahat_b^T. M: [B, n, n*k], dphi: [B, n], ahat: [B, k].
+// i.e. M_b += scale diag(dphi_b) (x) ahat_b^T. M: [B, rows, n*k] with rows >= n (rows past n
+// are scratch, untouched), dphi: [B, n], ahat: [B, k].
 void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, double scale);
 // ---- local eligibility traces (rflo, eprop, snap1; algorithms/local_trace.h) ----------
 // Diagonal of the recurrent Jacobian of every sequence (the neuron-local part of J_t):

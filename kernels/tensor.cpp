@@ -173,6 +173,16 @@ Tensor Tensor::slice(int64_t i) const {
   return view;
 }
 
+Tensor Tensor::narrow(int64_t start, int64_t length) const {
+  if (rank() < 1 || start < 0 || length < 0 || start + length > shape_[0])
+    throw std::out_of_range("narrow [" + std::to_string(start) + ", " + std::to_string(start + length) +
+                            ") of " + describe());
+  Tensor view = *this;
+  view.shape_[0] = length;
+  view.offset_ = offset_ + static_cast<size_t>(start * (shape_[0] > 0 ? numel() / shape_[0] : 0));
+  return view;
+}
+
 Tensor Tensor::reshape(std::vector<int64_t> shape) const {
   if (count(shape) != numel())
     throw std::invalid_argument("cannot reshape " + describe() + " to " + shape_text(shape));

@@ -69,6 +69,8 @@ class Tensor {
 
   // View of element i along the first dimension (rank drops by one).
   Tensor slice(int64_t i) const;
+  // View of elements [start, start + length) along the first dimension (rank unchanged).
+  Tensor narrow(int64_t start, int64_t length) const;
   // View with another shape of the same element count.
   Tensor reshape(std::vector<int64_t> shape) const;
   // Deep copies.

@@ -105,8 +105,9 @@ TEST_P(CudaOpsTest, RecurrentNetworkOps) {
           [](auto& in, auto& out) { ops::leaky_tanh(out[0], out[1], in[0], 0.3); });
   compare({rnd({n, k}, 26), rnd({n}, 27)}, {rnd({n, n}, 28)}, false,
           [](auto& in, auto& out) { ops::recurrent_jacobian(out[0], in[0], in[1], 0.4); });
-  compare({rnd({B, n}, 29), rnd({B, k}, 30)}, {rnd({B, n, n * k}, 31)}, true,
-          [](auto& in, auto& out) { ops::add_immediate_influence(out[0], in[0], in[1], 0.4); });
+  for (int rows : {n, n + 1})
+    compare({rnd({B, n}, 29), rnd({B, k}, 30)}, {rnd({B, rows, n * k}, 31)}, true,
+            [](auto& in, auto& out) { ops::add_immediate_influence(out[0], in[0], in[1], 0.4); });
   for (LossKind loss : {LossKind::mse, LossKind::cross_entropy}) {
     const Batch batch = test::random_batch(1, B, 1, o, loss, 32);
     const Tensor target = Tensor::from_host(batch.targets, {B, o}, dtype());

@@ -180,15 +180,17 @@ TEST_P(OpsTest, RecurrentJacobianAndImmediateInfluence) {
     for (int j = 0; j < n; ++j) want[i * n + j] = (i == j ? 0.6 : 0.0) + 0.4 * d[n + i] * w[i * k + j];
   expect_close(J.to_host(), want);
 
-  Tensor M = rnd({B, n, n * k}, 18);
-  std::vector<double> want_m = M.to_host();
-  for (int b = 0; b < B; ++b)
-    for (int i = 0; i < n; ++i)
-      for (int ip = 0; ip < n; ++ip)
-        for (int j = 0; j < k; ++j)
-          want_m[(b * n + i) * n * k + ip * k + j] += (i == ip ? 0.4 * d[b * n + i] * ah[b * k + j] : 0.0);
-  ops::add_immediate_influence(M, dphi, ahat, 0.4);
-  expect_close(M.to_host(), want_m);
+  for (int rows : {n, n + 1}) {  // rows past n are scratch and stay untouched
+    Tensor M = rnd({B, rows, n * k}, 18);
+    std::vector<double> want_m = M.to_host();
+    for (int b = 0; b < B; ++b)
+      for (int i = 0; i < n; ++i)
+        for (int ip = 0; ip < n; ++ip)
+          for (int j = 0; j < k; ++j)
+            want_m[(b * rows + i) * n * k + ip * k + j] += (i == ip ? 0.4 * d[b * n + i] * ah[b * k + j] : 0.0);
+    ops::add_immediate_influence(M, dphi, ahat, 0.4);
+    expect_close(M.to_host(), want_m);
+  }
 }
 
 TEST_P(OpsTest, OutputErrorIsTheDerivativeOfTheLoss) {
@@ -260,6 +262,11 @@ TEST(Tensor, ViewsShareStorageAndCopiesDoNot) {
   ops::fill(copy, 1.0);
   EXPECT_EQ(t.to_host()[4], 7.0);
   EXPECT_THROW(t.slice(3), std::out_of_range);
+  const Tensor rows = t.narrow(1, 2);
+  EXPECT_EQ(rows.shape(), (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(rows.to_host()[0], 7.0);                 // row 1 starts the view
+  EXPECT_EQ(rows.to_host()[4], t.to_host()[8]);      // row 2 follows
+  EXPECT_THROW(t.narrow(2, 2), std::out_of_range);
   EXPECT_THROW(t.reshape({5}), std::invalid_argument);
   const Tensor f = t.to(DType::f32);
   EXPECT_EQ(f.dtype(), DType::f32);

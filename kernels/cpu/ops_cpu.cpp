@@ -150,14 +150,14 @@ void recurrent_jacobian(int64_t n, int64_t k, T alpha, const T* W, const T* dphi
 }
 
 template <typename T>
-void add_immediate_influence(int64_t B, int64_t n, int64_t k, T scale, const T* dphi,
+void add_immediate_influence(int64_t B, int64_t n, int64_t k, int64_t rows, T scale, const T* dphi,
                              const T* ahat, T* M) {
   const int64_t nk = n * k;
   for (int64_t b = 0; b < B; ++b) {
     const T* ah = ahat + b * k;
     for (int64_t i = 0; i < n; ++i) {
       const T d = scale * dphi[b * n + i];
-      T* block = M + (b * n + i) * nk + i * k;  // row i, columns (i, 0..k-1)
+      T* block = M + (b * rows + i) * nk + i * k;  // row i, columns (i, 0..k-1)
       for (int64_t j = 0; j < k; ++j) block[j] += d * ah[j];
     }
   }
@@ -253,7 +253,7 @@ double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, co
   template void build_presynaptic<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);       \
   template void leaky_tanh<T>(int64_t, T, const T*, T*, T*);                                   \
   template void recurrent_jacobian<T>(int64_t, int64_t, T, const T*, const T*, T*);            \
-  template void add_immediate_influence<T>(int64_t, int64_t, int64_t, T, const T*, const T*,   \
+  template void add_immediate_influence<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, \
                                            T*);                                                \
   template double output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, \
                                   T*);                                                         \

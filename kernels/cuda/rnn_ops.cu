@@ -39,13 +39,14 @@ __global__ void recurrent_jacobian_kernel(int64_t n, int64_t k, T alpha, const T
   }
 }
 
-// M[b, i, i*k + j] += scale dphi[b, i] ahat[b, j]: B * n * k entries, the block diagonal only.
+// M[b, i, i*k + j] += scale dphi[b, i] ahat[b, j]: B * n * k entries, the block diagonal only;
+// M holds `rows` >= n rows per sequence.
 template <typename T>
-__global__ void add_immediate_influence_kernel(int64_t B, int64_t n, int64_t k, T scale, const T* dphi,
-                                               const T* ahat, T* M) {
+__global__ void add_immediate_influence_kernel(int64_t B, int64_t n, int64_t k, int64_t rows, T scale,
+                                               const T* dphi, const T* ahat, T* M) {
   TCA_GRID_STRIDE(idx, B * n * k) {
     const int64_t j = idx % k, bi = idx / k, b = bi / n, i = bi % n;
-    M[bi * (n * k) + i * k + j] += scale * dphi[bi] * ahat[b * k + j];
+    M[(b * rows + i) * (n * k) + i * k + j] += scale * dphi[bi] * ahat[b * k + j];
   }
 }
 
@@ -105,9 +106,10 @@ void recurrent_jacobian(int64_t n, int64_t k, T alpha, const T* W, const T* dphi
 }
 
 template <typename T>
-void add_immediate_influence(int64_t B, int64_t n, int64_t k, T scale, const T* dphi, const T* ahat, T* M) {
+void add_immediate_influence(int64_t B, int64_t n, int64_t k, int64_t rows, T scale, const T* dphi,
+                             const T* ahat, T* M) {
   if (B * n * k == 0) return;
-  add_immediate_influence_kernel<<<blocks_for(B * n * k), kThreads>>>(B, n, k, scale, dphi, ahat, M);
+  add_immediate_influence_kernel<<<blocks_for(B * n * k), kThreads>>>(B, n, k, rows, scale, dphi, ahat, M);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
@@ -128,7 +130,7 @@ double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, co
   template void build_presynaptic<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);                  \
   template void leaky_tanh<T>(int64_t, T, const T*, T*, T*);                                              \
   template void recurrent_jacobian<T>(int64_t, int64_t, T, const T*, const T*, T*);                       \
-  template void add_immediate_influence<T>(int64_t, int64_t, int64_t, T, const T*, const T*, T*);         \
+  template void add_immediate_influence<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, T*); \
   template double output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, T*);
 TCA_INSTANTIATE(float)
 TCA_INSTANTIATE(double)

@@ -12,35 +12,41 @@ void Rtrl::reset_state(int batch_size, uint64_t /*noise_seed: exact rule*/) {
   if (!M_.defined() || M_.dim(0) != batch_size) {
     M_ = Tensor({batch_size, n + 1, nk}, dtype_, device_);
     M_next_ = Tensor({batch_size, n + 1, nk}, dtype_, device_);
-    J_aug_ = Tensor({n + 1, n}, dtype_, device_);
+    J_aug_ = Tensor({batch_size, n + 1, n}, dtype_, device_);
     c_dphi_ = Tensor({batch_size, n}, dtype_, device_);
+    ones_ = Tensor({batch_size}, dtype_, device_);
+    ops::fill(ones_, 1.0);
   }
   ops::fill(M_, 0.0);
 }
 
 void Rtrl::accumulate(const StepState& s) {
-  const int n = config_.n, k = config_.k(), nk = n * k;
+  const int n = config_.n, k = config_.k(), nk = n * k, B = B_;
   const double alpha = config_.alpha;
-  Tensor J = J_aug_.narrow(0, n), cJ = J_aug_.slice(n);
+  const int64_t j_stride = int64_t{n + 1} * n, m_stride = int64_t{n + 1} * nk;
+  // Views that start at row n of the first sequence's block: the scratch rows.
+  Tensor cJ = J_aug_.reshape({int64_t{B} * (n + 1), n}).narrow(n, int64_t{B} * (n + 1) - n);
+  Tensor gradient_rows = M_next_.reshape({int64_t{B} * (n + 1), nk}).narrow(n, int64_t{B} * (n + 1) - n);
+
+  ops::recurrent_jacobian(J_aug_, params_->W, s.dphi, alpha);  // rows 0..n-1: J_t of every sequence
+  // Row n: c_t^T J_t, for every sequence.
+  ops::gemm_strided_batched(false, false, 1, n, n, 1.0, s.c, n, n, J_aug_, n, j_stride, 0.0, cJ, n, j_stride, B);
+  // One batched GEMM: rows 0..n-1 = J_t M_{t-1}, row n = c_t^T J_t M_{t-1}.
+  ops::gemm_strided_batched(false, false, n + 1, nk, n, 1.0, J_aug_, n, j_stride, M_, nk, m_stride, 0.0, M_next_, nk,
+                            m_stride, B);
+  // gW += sum_b c_t^T J_t M_{t-1} (the scratch rows, m_stride apart).
   Tensor gW = grad_.W.reshape({nk});
-  for (int b = 0; b < B_; ++b) {
-    ops::recurrent_jacobian(J, params_->W, s.dphi.slice(b), alpha);
-    ops::gemv(true, n, n, 1.0, J, n, s.c.slice(b), 0.0, cJ);  // last row: c_t^T J_t
-    // One GEMM: rows 0..n-1 = J_t M_{t-1}, row n = c_t^T J_t M_{t-1}.
-    Tensor next = M_next_.slice(b);
-    ops::gemm(false, false, n + 1, nk, n, 1.0, J_aug_, n, M_.slice(b), nk, 0.0, next, nk);
-    ops::axpy(1.0, next.slice(n), gW);  // gW += c_t^T J_t M_{t-1}
-  }
+  ops::gemv(true, B, nk, 1.0, gradient_rows, m_stride, ones_, 1.0, gW);
   std::swap(M_, M_next_);
   ops::add_immediate_influence(M_, s.dphi, s.ahat, alpha);  // M_t = J_t M_{t-1} + Mbar_t
   // gW += c_t^T Mbar_t = sum_b alpha (c_b * dphi_b) ahat_b^T.
   ops::mul(c_dphi_, s.c, s.dphi, alpha);
-  ops::gemm(true, false, n, k, B_, 1.0, c_dphi_, n, s.ahat, k, 1.0, grad_.W, k);
+  ops::gemm(true, false, n, k, B, 1.0, c_dphi_, n, s.ahat, k, 1.0, grad_.W, k);
 }
 
 size_t Rtrl::state_bytes(int /*T*/) const {
   const size_t n = config_.n, nk = n * config_.k(), B = static_cast<size_t>(B_);
-  return (2 * B * (n + 1) * nk + (n + 1) * n + B * n) * dtype_size(dtype_);
+  return (2 * B * (n + 1) * nk + B * (n + 1) * n + 2 * B * n) * dtype_size(dtype_);
 }
 
 double Rtrl::flops_per_step() const {

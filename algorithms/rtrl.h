@@ -13,6 +13,8 @@ namespace tca {
 //   [J_t; c_t^T J_t] M_{t-1} = [J_t M_{t-1}; c_t^T J_t M_{t-1}],
 //   c_t^T M_t = c_t^T J_t M_{t-1} + c_t^T Mbar_t,  c_t^T Mbar_t = alpha (c_t * phi'(h_t)) ahat_t^T,
 // so M is read once per step instead of twice (the influence buffers carry that scratch row).
+// Every sequence's products go in one strided-batched GEMM: a handful of calls per step
+// whatever the batch size (one cuBLAS launch each on the GPU).
 class Rtrl : public Algorithm {
  public:
   Rtrl(const RateRnnConfig& config, DType dtype, Device device) : Algorithm(config, dtype, device) {}
@@ -25,8 +27,9 @@ class Rtrl : public Algorithm {
   void accumulate(const StepState& s) override;
 
   Tensor M_, M_next_;  // [B, n + 1, n*k]: M_t in rows 0..n-1, row n scratch
-  Tensor J_aug_;       // [n + 1, n]: J_t and c_t^T J_t
+  Tensor J_aug_;       // [B, n + 1, n]: J_t and c_t^T J_t of every sequence
   Tensor c_dphi_;      // [B, n]: alpha c_t * phi'(h_t)
+  Tensor ones_;        // [B] of 1: sums the gradient rows over sequences
 };
 
 }  // namespace tca

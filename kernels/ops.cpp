@@ -160,6 +160,31 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double al
   });
 }
 
+void gemm_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
+                          const Tensor& A, int64_t lda, int64_t stride_a, const Tensor& B, int64_t ldb,
+                          int64_t stride_b, double beta, Tensor& C, int64_t ldc, int64_t stride_c, int64_t batch) {
+  same_backend("gemm_strided_batched", C, A);
+  same_backend("gemm_strided_batched", C, B);
+  if (batch < 1 || stride_a < 0 || stride_b < 0 || stride_c < 0) fail("gemm_strided_batched", "bad batch or stride");
+  // The last matrix of each operand must lie inside its tensor (the first is checked by fits).
+  auto last_fits = [&](const char* name, const Tensor& t, int64_t rows, int64_t cols, int64_t ld, int64_t stride) {
+    fits("gemm_strided_batched", name, t, rows, cols, ld);
+    if (rows > 0 && cols > 0 && (batch - 1) * stride + (rows - 1) * ld + cols > t.numel())
+      fail("gemm_strided_batched", std::string(name) + ": the batch runs past the end of " + t.describe());
+  };
+  last_fits("A", A, trans_a ? K : M, trans_a ? M : K, lda, stride_a);
+  last_fits("B", B, trans_b ? N : K, trans_b ? K : N, ldb, stride_b);
+  last_fits("C", C, M, N, ldc, stride_c);
+  if (stride_c < M * ldc && batch > 1) fail("gemm_strided_batched", "outputs of the batch overlap");
+  const Device device = C.device();
+  on_dtype(C.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(gemm_strided_batched)(trans_a, trans_b, M, N, K, static_cast<T>(alpha), A.data_as<T>(), lda, stride_a,
+                                   B.data_as<T>(), ldb, stride_b, static_cast<T>(beta), C.data_as<T>(), ldc, stride_c,
+                                   batch);
+  });
+}
+
 void gemv(bool trans, int64_t M, int64_t N, double alpha, const Tensor& A, int64_t lda,
           const Tensor& x, double beta, Tensor& y) {
   same_backend("gemv", y, A);
@@ -220,13 +245,23 @@ void recurrent_jacobian(Tensor& J, const Tensor& W, const Tensor& dphi, double a
   if (W.rank() != 2) fail("recurrent_jacobian", "W must be n x k");
   const int64_t n = W.dim(0), k = W.dim(1);
   if (k <= n) fail("recurrent_jacobian", "W must be n x k with k > n");
-  expect_shape("recurrent_jacobian", "J", J, {n, n});
-  if (dphi.numel() != n) fail("recurrent_jacobian", "dphi must have n elements");
+  // One sequence (dphi [n], J [n, n]) or a batch (dphi [B, n], J [B, rows >= n, n]).
+  int64_t B = 1, rows = n;
+  if (dphi.rank() == 1) {
+    if (dphi.numel() != n) fail("recurrent_jacobian", "dphi must have n elements");
+    expect_shape("recurrent_jacobian", "J", J, {n, n});
+  } else {
+    if (dphi.rank() != 2 || dphi.dim(1) != n) fail("recurrent_jacobian", "dphi must be [n] or [B, n]");
+    B = dphi.dim(0);
+    if (J.rank() != 3 || J.dim(0) != B || J.dim(1) < n || J.dim(2) != n)
+      fail("recurrent_jacobian", "J is " + J.describe() + ", expected [B, rows >= n, n]");
+    rows = J.dim(1);
+  }
   const Device device = J.device();
   on_dtype(J.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    TCA_CALL(recurrent_jacobian)(n, k, static_cast<T>(alpha), W.data_as<T>(), dphi.data_as<T>(),
-                               J.data_as<T>());
+    TCA_CALL(recurrent_jacobian)(B, n, k, rows, static_cast<T>(alpha), W.data_as<T>(), dphi.data_as<T>(),
+                                 J.data_as<T>());
   });
 }
 

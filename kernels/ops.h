@@ -33,6 +33,11 @@ void random_signs(Tensor& x, uint64_t seed, uint64_t step);
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
           const Tensor& A, int64_t lda, const Tensor& B, int64_t ldb, double beta, Tensor& C,
           int64_t ldc);
+// The same for `batch` independent products: matrix i of A starts stride_a elements after
+// matrix i - 1 (likewise B and C). One cuBLAS call on the GPU.
+void gemm_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
+                          const Tensor& A, int64_t lda, int64_t stride_a, const Tensor& B, int64_t ldb,
+                          int64_t stride_b, double beta, Tensor& C, int64_t ldc, int64_t stride_c, int64_t batch);
 // y = alpha op(A) x + beta y, A is M x N.
 void gemv(bool trans, int64_t M, int64_t N, double alpha, const Tensor& A, int64_t lda,
           const Tensor& x, double beta, Tensor& y);
@@ -45,7 +50,9 @@ void ger(int64_t M, int64_t N, double alpha, const Tensor& x, const Tensor& y, T
 void build_presynaptic(Tensor& ahat, const Tensor& a_prev, const Tensor& x);
 // a = (1 - alpha) a + alpha tanh(h); dphi = tanh'(h) = 1 - tanh(h)^2. a, dphi, h: [B, n].
 void leaky_tanh(Tensor& a, Tensor& dphi, const Tensor& h, double alpha);
-// J = (1 - alpha) I + alpha diag(dphi) W_rec with W_rec = W[:, :n]; W is n x k, dphi [n].
+// J = (1 - alpha) I + alpha diag(dphi) W_rec with W_rec = W[:, :n]; W is n x k. One sequence:
+// dphi [n], J [n, n]; or every sequence at once: dphi [B, n], J [B, rows, n] with rows >= n
+// (rows past n untouched).
 void recurrent_jacobian(Tensor& J, const Tensor& W, const Tensor& dphi, double alpha);
 // Kronecker-structured immediate influence: M[b, i, i*k + j] += scale dphi[b,i] ahat[b,j],
 // i.e. M_b += scale diag(dphi_b) (x) ahat_b^T. M: [B, rows, n*k] with rows >= n (rows past n

@@ -90,6 +90,11 @@ TEST_P(CudaOpsTest, DenseProductsAllTransposesWithLeadingDimensions) {
               });
     }
   }
+  compare({rnd({3 * (M * K + 5)}, 48), rnd({3 * (K * N + 7)}, 49)}, {rnd({3 * (M * N + 2)}, 50)}, true,
+          [&](auto& in, auto& out) {
+            ops::gemm_strided_batched(false, false, M, N, K, 1.5, in[0], K, M * K + 5, in[1], N, K * N + 7, 0.25,
+                                      out[0], N, M * N + 2, 3);
+          });
   for (bool t : {false, true})
     compare({rnd({M, N + pad}, 14), rnd({t ? M : N}, 15)}, {rnd({t ? N : M}, 16)}, true,
             [&](auto& in, auto& out) { ops::gemv(t, M, N, 2.0, in[0], N + pad, in[1], 0.5, out[0]); });
@@ -104,6 +109,8 @@ TEST_P(CudaOpsTest, RecurrentNetworkOps) {
   compare({rnd({B, n}, 23)}, {rnd({B, n}, 24), rnd({B, n}, 25)}, true,
           [](auto& in, auto& out) { ops::leaky_tanh(out[0], out[1], in[0], 0.3); });
   compare({rnd({n, k}, 26), rnd({n}, 27)}, {rnd({n, n}, 28)}, false,
+          [](auto& in, auto& out) { ops::recurrent_jacobian(out[0], in[0], in[1], 0.4); });
+  compare({rnd({n, k}, 26), rnd({B, n}, 27)}, {rnd({B, n + 1, n}, 28)}, true,
           [](auto& in, auto& out) { ops::recurrent_jacobian(out[0], in[0], in[1], 0.4); });
   for (int rows : {n, n + 1})
     compare({rnd({B, n}, 29), rnd({B, k}, 30)}, {rnd({B, rows, n * k}, 31)}, true,

@@ -56,6 +56,23 @@ TEST_P(OpsTest, GemmAllTransposesWithLeadingDimensions) {
   }
 }
 
+TEST_P(OpsTest, StridedBatchedGemmIsOneGemmPerMatrix) {
+  const int M = 3, N = 5, K = 4, batch = 3, stride_a = M * K + 2, stride_b = K * N + 1, stride_c = M * N + 3;
+  const Tensor A = rnd({batch * stride_a}, 51), B = rnd({batch * stride_b}, 52);
+  Tensor C = rnd({batch * stride_c}, 53);
+  Tensor want = C.clone();
+  for (int i = 0; i < batch; ++i) {
+    Tensor Ci = want.narrow(i * stride_c, M * N);
+    ops::gemm(false, true, M, N, K, 0.5, A.narrow(i * stride_a, M * K), K, B.narrow(i * stride_b, K * N), K, 2.0,
+              Ci, N);
+  }
+  ops::gemm_strided_batched(false, true, M, N, K, 0.5, A, K, stride_a, B, K, stride_b, 2.0, C, N, stride_c, batch);
+  expect_close(C.to_host(), want.to_host());
+  EXPECT_THROW(ops::gemm_strided_batched(false, true, M, N, K, 0.5, A, K, stride_a, B, K, stride_b, 2.0, C, N,
+                                         stride_c, batch + 1),
+               std::invalid_argument);  // runs past the end
+}
+
 TEST_P(OpsTest, GemvAndGer) {
   const int M = 6, N = 9, lda = 11;
   const Tensor A = rnd({M, lda}, 4), x = rnd({N}, 5), xt = rnd({M}, 6);
@@ -172,8 +189,22 @@ TEST_P(OpsTest, PresynapticVectorAndLeakyTanh) {
 TEST_P(OpsTest, RecurrentJacobianAndImmediateInfluence) {
   const int B = 2, n = 3, k = 6;
   const Tensor W = rnd({n, k}, 15), dphi = rnd({B, n}, 16), ahat = rnd({B, k}, 17);
+  // Batched form: J for every sequence, with a scratch row per block left untouched.
+  Tensor Jb = rnd({B, n + 1, n}, 50);
+  const std::vector<double> jb0 = Jb.to_host();
+  ops::recurrent_jacobian(Jb, W, dphi, 0.4);
   Tensor J = poisoned({n, n});
   ops::recurrent_jacobian(J, W, dphi.slice(1), 0.4);
+  const std::vector<double> jb = Jb.to_host();
+  for (int b = 0; b < B; ++b) {
+    const std::vector<double> single = [&] {
+      Tensor Js({n, n}, dtype());
+      ops::recurrent_jacobian(Js, W, dphi.slice(b), 0.4);
+      return Js.to_host();
+    }();
+    for (int e = 0; e < n * n; ++e) EXPECT_EQ(jb[b * (n + 1) * n + e], single[e]);
+    for (int e = 0; e < n; ++e) EXPECT_EQ(jb[b * (n + 1) * n + n * n + e], jb0[b * (n + 1) * n + n * n + e]);
+  }
   const std::vector<double> w = W.to_host(), d = dphi.to_host(), ah = ahat.to_host();
   std::vector<double> want(n * n);
   for (int i = 0; i < n; ++i)

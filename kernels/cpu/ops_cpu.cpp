@@ -109,6 +109,14 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, 
 }
 
 template <typename T>
+void gemm_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                          int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta, T* C,
+                          int64_t ldc, int64_t stride_c, int64_t batch) {
+  for (int64_t i = 0; i < batch; ++i)
+    gemm(trans_a, trans_b, M, N, K, alpha, A + i * stride_a, lda, B + i * stride_b, ldb, beta, C + i * stride_c, ldc);
+}
+
+template <typename T>
 void gemv(bool trans_a, int64_t M, int64_t N, T alpha, const T* A, int64_t lda, const T* x,
           T beta, T* y) {
   blas_gemv(trans(trans_a), static_cast<int>(M), static_cast<int>(N), alpha, A,
@@ -141,11 +149,15 @@ void leaky_tanh(int64_t count, T alpha, const T* h, T* a, T* dphi) {
 }
 
 template <typename T>
-void recurrent_jacobian(int64_t n, int64_t k, T alpha, const T* W, const T* dphi, T* J) {
-  for (int64_t i = 0; i < n; ++i) {
-    const T row_scale = alpha * dphi[i];
-    for (int64_t j = 0; j < n; ++j) J[i * n + j] = row_scale * W[i * k + j];
-    J[i * n + i] += T(1) - alpha;
+void recurrent_jacobian(int64_t B, int64_t n, int64_t k, int64_t rows, T alpha, const T* W, const T* dphi,
+                        T* J) {
+  for (int64_t b = 0; b < B; ++b) {
+    T* Jb = J + b * rows * n;
+    for (int64_t i = 0; i < n; ++i) {
+      const T row_scale = alpha * dphi[b * n + i];
+      for (int64_t j = 0; j < n; ++j) Jb[i * n + j] = row_scale * W[i * k + j];
+      Jb[i * n + i] += T(1) - alpha;
+    }
   }
 }
 
@@ -252,7 +264,9 @@ double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, co
   template void ger<T>(int64_t, int64_t, T, const T*, const T*, T*, int64_t);                  \
   template void build_presynaptic<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);       \
   template void leaky_tanh<T>(int64_t, T, const T*, T*, T*);                                   \
-  template void recurrent_jacobian<T>(int64_t, int64_t, T, const T*, const T*, T*);            \
+  template void recurrent_jacobian<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, T*); \
+  template void gemm_strided_batched<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, \
+                                        const T*, int64_t, int64_t, T, T*, int64_t, int64_t, int64_t);  \
   template void add_immediate_influence<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, \
                                            T*);                                                \
   template double output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, \

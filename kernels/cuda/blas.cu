@@ -35,6 +35,19 @@ cublasStatus_t gemm_call(cublasOperation_t ta, cublasOperation_t tb, int m, int 
                          int ldc) {
   return cublasDgemm(blas_handle(), ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
+cublasStatus_t gemm_batched_call(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
+                                 const float* alpha, const float* A, int lda, long long sa, const float* B, int ldb,
+                                 long long sb, const float* beta, float* C, int ldc, long long sc, int count) {
+  return cublasSgemmStridedBatched(blas_handle(), ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc,
+                                   count);
+}
+cublasStatus_t gemm_batched_call(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
+                                 const double* alpha, const double* A, int lda, long long sa, const double* B,
+                                 int ldb, long long sb, const double* beta, double* C, int ldc, long long sc,
+                                 int count) {
+  return cublasDgemmStridedBatched(blas_handle(), ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc,
+                                   count);
+}
 cublasStatus_t gemv_call(cublasOperation_t t, int m, int n, const float* alpha, const float* A, int lda,
                          const float* x, const float* beta, float* y) {
   return cublasSgemv(blas_handle(), t, m, n, alpha, A, lda, x, 1, beta, y, 1);
@@ -63,6 +76,17 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, 
 }
 
 template <typename T>
+void gemm_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                          int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta, T* C,
+                          int64_t ldc, int64_t stride_c, int64_t batch) {
+  if (M == 0 || N == 0 || batch == 0) return;
+  // The same operand swap as gemm, for every matrix of the batch.
+  TCA_CUBLAS_CHECK(gemm_batched_call(op(trans_b), op(trans_a), as_int(N), as_int(M), as_int(K), &alpha, B,
+                                     as_int(ldb), stride_b, A, as_int(lda), stride_a, &beta, C, as_int(ldc),
+                                     stride_c, as_int(batch)));
+}
+
+template <typename T>
 void gemv(bool trans, int64_t M, int64_t N, T alpha, const T* A, int64_t lda, const T* x, T beta,
           T* y) {
   if (M == 0 || N == 0) return;
@@ -80,6 +104,8 @@ void ger(int64_t M, int64_t N, T alpha, const T* x, const T* y, T* A, int64_t ld
 #define TCA_INSTANTIATE(T)                                                                              \
   template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, int64_t, \
                         T, T*, int64_t);                                                                \
+  template void gemm_strided_batched<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, \
+                                        const T*, int64_t, int64_t, T, T*, int64_t, int64_t, int64_t);        \
   template void gemv<T>(bool, int64_t, int64_t, T, const T*, int64_t, const T*, T, T*);                 \
   template void ger<T>(int64_t, int64_t, T, const T*, const T*, T*, int64_t);
 TCA_INSTANTIATE(float)

@@ -31,11 +31,13 @@ __global__ void leaky_tanh_kernel(int64_t count, T alpha, const T* h, T* a, T* d
   }
 }
 
+// J[b, i, j] for every sequence b; J holds `rows` >= n rows per sequence.
 template <typename T>
-__global__ void recurrent_jacobian_kernel(int64_t n, int64_t k, T alpha, const T* W, const T* dphi, T* J) {
-  TCA_GRID_STRIDE(idx, n * n) {
-    const int64_t i = idx / n, j = idx % n;
-    J[idx] = alpha * dphi[i] * W[i * k + j] + (i == j ? T(1) - alpha : T(0));
+__global__ void recurrent_jacobian_kernel(int64_t B, int64_t n, int64_t k, int64_t rows, T alpha, const T* W,
+                                          const T* dphi, T* J) {
+  TCA_GRID_STRIDE(idx, B * n * n) {
+    const int64_t b = idx / (n * n), i = (idx / n) % n, j = idx % n;
+    J[b * rows * n + i * n + j] = alpha * dphi[b * n + i] * W[i * k + j] + (i == j ? T(1) - alpha : T(0));
   }
 }
 
@@ -99,9 +101,9 @@ void leaky_tanh(int64_t count, T alpha, const T* h, T* a, T* dphi) {
 }
 
 template <typename T>
-void recurrent_jacobian(int64_t n, int64_t k, T alpha, const T* W, const T* dphi, T* J) {
-  if (n == 0) return;
-  recurrent_jacobian_kernel<<<blocks_for(n * n), kThreads>>>(n, k, alpha, W, dphi, J);
+void recurrent_jacobian(int64_t B, int64_t n, int64_t k, int64_t rows, T alpha, const T* W, const T* dphi, T* J) {
+  if (B * n == 0) return;
+  recurrent_jacobian_kernel<<<blocks_for(B * n * n), kThreads>>>(B, n, k, rows, alpha, W, dphi, J);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
@@ -129,7 +131,7 @@ double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, co
 #define TCA_INSTANTIATE(T)                                                                                \
   template void build_presynaptic<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);                  \
   template void leaky_tanh<T>(int64_t, T, const T*, T*, T*);                                              \
-  template void recurrent_jacobian<T>(int64_t, int64_t, T, const T*, const T*, T*);                       \
+  template void recurrent_jacobian<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, T*);     \
   template void add_immediate_influence<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, T*); \
   template double output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, T*);
 TCA_INSTANTIATE(float)

@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Markdown table of tcabench_gpu_bench JSON: every rule's throughput and its fraction of the
+ceilings measured in the same run (SGEMM FLOP/s, device-to-device copy bytes/s).
+
+  python3 bench/gpu_table.py results/<device>/gpu.json
+"""
+import json
+import sys
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    with open(sys.argv[1]) as f:
+        data = json.load(f)
+    rows = {}
+    for b in data["benchmarks"]:
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        if b.get("error_occurred"):
+            continue
+        name = b["run_name"] if "run_name" in b else b["name"]
+        rows[name] = b
+    sgemm = next((b["FLOP/s"] for n, b in rows.items() if n.startswith("BM_CeilingSgemm")), None)
+    copy = next((b["bytes/s"] for n, b in rows.items() if n.startswith("BM_CeilingCopy")), None)
+    print(f"Device: {data['context'].get('device', '?')}, commit {data['context'].get('git_commit', '?')}")
+    print(f"Ceilings measured in this run: SGEMM {sgemm / 1e12:.1f} TFLOP/s, copy {copy / 1e9:.0f} GB/s\n"
+          if sgemm and copy else "Ceilings missing from this run\n")
+    print("| rule | n | B | steps/s | rule GFLOP/s | of SGEMM ceiling | state MiB |")
+    print("|---|---|---|---|---|---|---|")
+    for name, b in sorted(rows.items()):
+        if not name.startswith("BM_GpuRule/"):
+            continue
+        parts = dict(p.split(":") for p in name.split("/")[2:] if ":" in p)
+        frac = f"{b['FLOP/s'] / sgemm:.1%}" if sgemm else "–"
+        print(f"| `{name.split('/')[1]}` | {parts.get('n')} | {parts.get('B')} | {b['steps/s']:.3g} | "
+              f"{b['FLOP/s'] / 1e9:.1f} | {frac} | {b['state_MiB']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -60,7 +60,12 @@ decltype(auto) on_dtype(DType dtype, F&& f) {
 #ifdef TCA_HAVE_CUDA
 #define TCA_CALL(op) (device == Device::cuda ? &cuda::op<T> : &cpu::op<T>)
 #else
-#define TCA_CALL(op) (static_cast<void>(device), &cpu::op<T>)
+template <typename F>
+F* cpu_only(Device device, F* implementation) {
+  if (device == Device::cuda) throw std::logic_error("a CUDA tensor in a build without the CUDA backend");
+  return implementation;
+}
+#define TCA_CALL(op) cpu_only(device, &cpu::op<T>)
 #endif
 
 void fill(Tensor& x, double value) {
@@ -355,6 +360,7 @@ double output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tens
   same_backend("output_error", e, mask);
   if (y.rank() != 2) fail("output_error", "y must be [B, o]");
   const int64_t B = y.dim(0), o = y.dim(1);
+  if (o < 1) fail("output_error", "no outputs (o = 0)");
   expect_shape("output_error", "e", e, {B, o});
   expect_shape("output_error", "target", target, {B, o});
   expect_shape("output_error", "mask", mask, {B});

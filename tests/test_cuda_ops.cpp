@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 
 #include "kernels/ops.h"
@@ -15,7 +16,10 @@ namespace {
 class CudaOpsTest : public testing::TestWithParam<DType> {
  protected:
   void SetUp() override {
-    if (!cuda_available()) GTEST_SKIP() << "no CUDA device present";
+    if (!cuda_available()) {
+      if (std::getenv("TCA_REQUIRE_CUDA")) FAIL() << "TCA_REQUIRE_CUDA is set but no CUDA device is present";
+      GTEST_SKIP() << "no CUDA device present";
+    }
   }
   DType dtype() const { return GetParam(); }
   double tol() const { return dtype() == DType::f32 ? 1e-5 : 1e-12; }
@@ -58,6 +62,22 @@ TEST_P(CudaOpsTest, ElementwiseOps) {
           [](auto& in, auto& out) { ops::mul(out[0], in[0], in[1], 0.5); });
   compare({}, {rnd({n}, 7)}, false, [](auto&, auto& out) { ops::fill(out[0], 1.25); });
   compare({}, {rnd({n}, 8)}, false, [](auto&, auto& out) { ops::random_signs(out[0], 42, 9); });
+}
+
+TEST_P(CudaOpsTest, LargeTensorsLoopOverTheGrid) {
+  // More elements than one grid covers (65535 blocks x 256 threads = 16.8M).
+  const int64_t n = 20000003;
+  compare({rnd({n}, 60)}, {rnd({n}, 61)}, true, [](auto& in, auto& out) { ops::axpy(-0.25, in[0], out[0]); });
+}
+
+TEST_P(CudaOpsTest, BetaZeroProductsOverwritePoisonedOutputs) {
+  compare({rnd({7, 6}, 62), rnd({6, 9}, 63)}, {rnd({7, 9}, 64)}, false,
+          [](auto& in, auto& out) { ops::gemm(false, false, 7, 9, 6, 1.0, in[0], 6, in[1], 9, 0.0, out[0], 9); });
+  compare({rnd({7, 6}, 65), rnd({6}, 66)}, {rnd({7}, 67)}, false,
+          [](auto& in, auto& out) { ops::gemv(false, 7, 6, 1.0, in[0], 6, in[1], 0.0, out[0]); });
+  compare({rnd({2 * 6 * 7}, 68), rnd({2 * 6 * 9}, 69)}, {rnd({2 * 7 * 9}, 70)}, false, [](auto& in, auto& out) {
+    ops::gemm_strided_batched(true, false, 7, 9, 6, 1.0, in[0], 7, 42, in[1], 9, 54, 0.0, out[0], 9, 63, 2);
+  });
 }
 
 TEST_P(CudaOpsTest, RandomSignsAreTheCpuSignsBitForBit) {

@@ -2,6 +2,8 @@
 // Philox draws, so even the stochastic rules must agree. Labelled gpu; skips without a device.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "algorithms/algorithm.h"
 #include "test_util.h"
 
@@ -18,7 +20,10 @@ void PrintTo(const RuleCase& c, std::ostream* os) { *os << c.rule << " " << to_s
 class CudaRulesTest : public testing::TestWithParam<RuleCase> {
  protected:
   void SetUp() override {
-    if (!cuda_available()) GTEST_SKIP() << "no CUDA device present";
+    if (!cuda_available()) {
+      if (std::getenv("TCA_REQUIRE_CUDA")) FAIL() << "TCA_REQUIRE_CUDA is set but no CUDA device is present";
+      GTEST_SKIP() << "no CUDA device present";
+    }
   }
 };
 

@@ -56,6 +56,16 @@ TEST_P(OpsTest, GemmAllTransposesWithLeadingDimensions) {
   }
 }
 
+TEST_P(OpsTest, BetaZeroIgnoresWhateverTheOutputHeld) {
+  // Rules write products into uninitialised buffers with beta = 0: NaN there must not leak.
+  const Tensor A = rnd({4, 3}, 54), B = rnd({3, 5}, 55), x = rnd({3}, 56);
+  Tensor C = poisoned({4, 5}), y = poisoned({4});
+  ops::gemm(false, false, 4, 5, 3, 1.0, A, 3, B, 5, 0.0, C, 5);
+  ops::gemv(false, 4, 3, 1.0, A, 3, x, 0.0, y);
+  for (double v : C.to_host()) EXPECT_FALSE(std::isnan(v));
+  for (double v : y.to_host()) EXPECT_FALSE(std::isnan(v));
+}
+
 TEST_P(OpsTest, StridedBatchedGemmIsOneGemmPerMatrix) {
   const int M = 3, N = 5, K = 4, batch = 3, stride_a = M * K + 2, stride_b = K * N + 1, stride_c = M * N + 3;
   const Tensor A = rnd({batch * stride_a}, 51), B = rnd({batch * stride_b}, 52);
@@ -157,6 +167,10 @@ TEST_P(OpsTest, Nrm2DoesNotOverflowOrUnderflow) {
   const double tiny = dtype() == DType::f32 ? 1e-30 : 1e-300;
   const Tensor y = Tensor::from_host({tiny, tiny, tiny, tiny}, {4}, dtype());
   EXPECT_NEAR(ops::nrm2(y) / tiny, 2.0, 1e-6);
+  if (dtype() == DType::f64) {  // denormals: 1 / largest would overflow
+    const Tensor z = Tensor::from_host({1e-310, 0.0}, {2}, dtype());
+    EXPECT_DOUBLE_EQ(ops::nrm2(z), 1e-310);
+  }
 }
 
 TEST_P(OpsTest, PresynapticVectorAndLeakyTanh) {

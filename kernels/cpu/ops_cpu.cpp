@@ -91,10 +91,9 @@ double nrm2(int64_t n, const T* x) {
     largest = std::max(largest, v);
   }
   if (largest == 0.0 || !std::isfinite(largest)) return largest;
-  const double inv = 1.0 / largest;
   double scaled = 0.0;
   for (int64_t i = 0; i < n; ++i) {
-    const double v = static_cast<double>(x[i]) * inv;
+    const double v = static_cast<double>(x[i]) / largest;  // not * (1 / largest): that overflows for denormals
     scaled += v * v;
   }
   return largest * std::sqrt(scaled);

@@ -21,47 +21,48 @@ cublasHandle_t blas_handle() {
 namespace {
 
 inline cublasOperation_t op(bool transpose) { return transpose ? CUBLAS_OP_T : CUBLAS_OP_N; }
-inline int as_int(int64_t v) {
-  if (v > 2147483647) fail("matrix dimension beyond cuBLAS's 32-bit range", __FILE__, __LINE__);
-  return static_cast<int>(v);
-}
 
-cublasStatus_t gemm_call(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const float* alpha,
-                         const float* A, int lda, const float* B, int ldb, const float* beta, float* C, int ldc) {
-  return cublasSgemm(blas_handle(), ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+// cuBLAS's 64-bit interface throughout: sizes, leading dimensions and offsets such as the
+// j * lda of a strided gemv over RTRL's influence buffers can pass 2^31 elements.
+cublasStatus_t gemm_call(cublasOperation_t ta, cublasOperation_t tb, int64_t m, int64_t n, int64_t k,
+                         const float* alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                         const float* beta, float* C, int64_t ldc) {
+  return cublasSgemm_64(blas_handle(), ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
-cublasStatus_t gemm_call(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const double* alpha,
-                         const double* A, int lda, const double* B, int ldb, const double* beta, double* C,
-                         int ldc) {
-  return cublasDgemm(blas_handle(), ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+cublasStatus_t gemm_call(cublasOperation_t ta, cublasOperation_t tb, int64_t m, int64_t n, int64_t k,
+                         const double* alpha, const double* A, int64_t lda, const double* B, int64_t ldb,
+                         const double* beta, double* C, int64_t ldc) {
+  return cublasDgemm_64(blas_handle(), ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
-cublasStatus_t gemm_batched_call(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
-                                 const float* alpha, const float* A, int lda, long long sa, const float* B, int ldb,
-                                 long long sb, const float* beta, float* C, int ldc, long long sc, int count) {
-  return cublasSgemmStridedBatched(blas_handle(), ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc,
-                                   count);
+cublasStatus_t gemm_batched_call(cublasOperation_t ta, cublasOperation_t tb, int64_t m, int64_t n, int64_t k,
+                                 const float* alpha, const float* A, int64_t lda, int64_t sa, const float* B,
+                                 int64_t ldb, int64_t sb, const float* beta, float* C, int64_t ldc, int64_t sc,
+                                 int64_t count) {
+  return cublasSgemmStridedBatched_64(blas_handle(), ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc,
+                                      sc, count);
 }
-cublasStatus_t gemm_batched_call(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
-                                 const double* alpha, const double* A, int lda, long long sa, const double* B,
-                                 int ldb, long long sb, const double* beta, double* C, int ldc, long long sc,
-                                 int count) {
-  return cublasDgemmStridedBatched(blas_handle(), ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc,
-                                   count);
+cublasStatus_t gemm_batched_call(cublasOperation_t ta, cublasOperation_t tb, int64_t m, int64_t n, int64_t k,
+                                 const double* alpha, const double* A, int64_t lda, int64_t sa, const double* B,
+                                 int64_t ldb, int64_t sb, const double* beta, double* C, int64_t ldc, int64_t sc,
+                                 int64_t count) {
+  return cublasDgemmStridedBatched_64(blas_handle(), ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc,
+                                      sc, count);
 }
-cublasStatus_t gemv_call(cublasOperation_t t, int m, int n, const float* alpha, const float* A, int lda,
+cublasStatus_t gemv_call(cublasOperation_t t, int64_t m, int64_t n, const float* alpha, const float* A, int64_t lda,
                          const float* x, const float* beta, float* y) {
-  return cublasSgemv(blas_handle(), t, m, n, alpha, A, lda, x, 1, beta, y, 1);
+  return cublasSgemv_64(blas_handle(), t, m, n, alpha, A, lda, x, 1, beta, y, 1);
 }
-cublasStatus_t gemv_call(cublasOperation_t t, int m, int n, const double* alpha, const double* A, int lda,
-                         const double* x, const double* beta, double* y) {
-  return cublasDgemv(blas_handle(), t, m, n, alpha, A, lda, x, 1, beta, y, 1);
+cublasStatus_t gemv_call(cublasOperation_t t, int64_t m, int64_t n, const double* alpha, const double* A,
+                         int64_t lda, const double* x, const double* beta, double* y) {
+  return cublasDgemv_64(blas_handle(), t, m, n, alpha, A, lda, x, 1, beta, y, 1);
 }
-cublasStatus_t ger_call(int m, int n, const float* alpha, const float* x, const float* y, float* A, int lda) {
-  return cublasSger(blas_handle(), m, n, alpha, x, 1, y, 1, A, lda);
+cublasStatus_t ger_call(int64_t m, int64_t n, const float* alpha, const float* x, const float* y, float* A,
+                        int64_t lda) {
+  return cublasSger_64(blas_handle(), m, n, alpha, x, 1, y, 1, A, lda);
 }
-cublasStatus_t ger_call(int m, int n, const double* alpha, const double* x, const double* y, double* A,
-                        int lda) {
-  return cublasDger(blas_handle(), m, n, alpha, x, 1, y, 1, A, lda);
+cublasStatus_t ger_call(int64_t m, int64_t n, const double* alpha, const double* x, const double* y, double* A,
+                        int64_t lda) {
+  return cublasDger_64(blas_handle(), m, n, alpha, x, 1, y, 1, A, lda);
 }
 
 }  // namespace
@@ -71,8 +72,8 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, 
           int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
   // C^T (N x M) = op(B)^T (N x K) op(A)^T (K x M), all in cuBLAS's column-major view.
-  TCA_CUBLAS_CHECK(gemm_call(op(trans_b), op(trans_a), as_int(N), as_int(M), as_int(K), &alpha, B,
-                             as_int(ldb), A, as_int(lda), &beta, C, as_int(ldc)));
+  TCA_CUBLAS_CHECK(gemm_call(op(trans_b), op(trans_a), N, M, K, &alpha, B,
+                             ldb, A, lda, &beta, C, ldc));
 }
 
 template <typename T>
@@ -81,9 +82,9 @@ void gemm_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int6
                           int64_t ldc, int64_t stride_c, int64_t batch) {
   if (M == 0 || N == 0 || batch == 0) return;
   // The same operand swap as gemm, for every matrix of the batch.
-  TCA_CUBLAS_CHECK(gemm_batched_call(op(trans_b), op(trans_a), as_int(N), as_int(M), as_int(K), &alpha, B,
-                                     as_int(ldb), stride_b, A, as_int(lda), stride_a, &beta, C, as_int(ldc),
-                                     stride_c, as_int(batch)));
+  TCA_CUBLAS_CHECK(gemm_batched_call(op(trans_b), op(trans_a), N, M, K, &alpha, B,
+                                     ldb, stride_b, A, lda, stride_a, &beta, C, ldc,
+                                     stride_c, batch));
 }
 
 template <typename T>
@@ -91,14 +92,14 @@ void gemv(bool trans, int64_t M, int64_t N, T alpha, const T* A, int64_t lda, co
           T* y) {
   if (M == 0 || N == 0) return;
   // Row-major A (M x N) is the column-major N x M matrix A^T: y = A x uses its transpose.
-  TCA_CUBLAS_CHECK(gemv_call(op(!trans), as_int(N), as_int(M), &alpha, A, as_int(lda), x, &beta, y));
+  TCA_CUBLAS_CHECK(gemv_call(op(!trans), N, M, &alpha, A, lda, x, &beta, y));
 }
 
 template <typename T>
 void ger(int64_t M, int64_t N, T alpha, const T* x, const T* y, T* A, int64_t lda) {
   if (M == 0 || N == 0) return;
   // A^T (N x M, column-major) += alpha y x^T.
-  TCA_CUBLAS_CHECK(ger_call(as_int(N), as_int(M), &alpha, y, x, A, as_int(lda)));
+  TCA_CUBLAS_CHECK(ger_call(N, M, &alpha, y, x, A, lda));
 }
 
 #define TCA_INSTANTIATE(T)                                                                              \

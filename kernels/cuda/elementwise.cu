@@ -65,10 +65,10 @@ struct MaxOrNaN {
   }
 };
 struct ScaledSquare {
-  double inv;
+  double largest;
   template <typename T>
   __host__ __device__ double operator()(T a) const {
-    const double v = double(a) * inv;
+    const double v = double(a) / largest;  // not * (1 / largest): that overflows for denormals
     return v * v;
   }
 };
@@ -129,7 +129,7 @@ double nrm2(int64_t n, const T* x) {
   const double largest = thrust::transform_reduce(px, px + n, Magnitude(), 0.0, MaxOrNaN());
   TCA_CUDA_CHECK_LAUNCH();
   if (largest == 0.0 || !std::isfinite(largest)) return largest;
-  const double s = thrust::transform_reduce(px, px + n, ScaledSquare{1.0 / largest}, 0.0, thrust::plus<double>());
+  const double s = thrust::transform_reduce(px, px + n, ScaledSquare{largest}, 0.0, thrust::plus<double>());
   TCA_CUDA_CHECK_LAUNCH();
   return largest * std::sqrt(s);
 }

@@ -15,9 +15,9 @@ void KfRtrl::reset_state(int batch_size, uint64_t noise_seed) {
     u_ = Tensor({batch_size, k}, dtype_, device_);
     A_ = Tensor({batch_size, n, n}, dtype_, device_);
     JA_ = Tensor({batch_size, n, n}, dtype_, device_);
-    J_ = Tensor({n, n}, dtype_, device_);
+    J_ = Tensor({batch_size, n, n}, dtype_, device_);
     signs_ = Tensor({batch_size, 2}, dtype_, device_);
-    At_c_ = Tensor({n}, dtype_, device_);
+    At_c_ = Tensor({batch_size, n}, dtype_, device_);
   }
   ops::fill(u_, 0.0);  // M_0 = 0 exactly
   ops::fill(A_, 0.0);
@@ -34,37 +34,43 @@ void KfRtrl::accumulate(const StepState& s) {
   const double alpha = config_.alpha;
   draw_signs(signs_, noise_seed_, step_);
   const std::vector<double> signs = signs_.to_host();
+  const int64_t nn = int64_t{n} * n;
 
+  // J_t A_{t-1} for every sequence: the Jacobians, then one strided-batched GEMM.
+  ops::recurrent_jacobian(J_, params_->W, s.dphi, alpha);
+  ops::gemm_strided_batched(false, false, n, n, n, 1.0, J_, n, nn, A_, n, nn, 0.0, JA_, n, nn, B_);
+
+  const std::vector<double> u_norm = ops::row_norms(u_), JA_norm = ops::row_norms(JA_);
+  const std::vector<double> dphi_norm = ops::row_norms(s.dphi), ahat_norm = ops::row_norms(s.ahat);
+  std::vector<double> u_scale(B_), ahat_scale(B_), A_scale(B_), D_scale(B_);
   for (int b = 0; b < B_; ++b) {
-    Tensor u = u_.slice(b), A = JA_.slice(b);
-    const Tensor dphi = s.dphi.slice(b), ahat = s.ahat.slice(b);
-    ops::recurrent_jacobian(J_, params_->W, dphi, alpha);
-    ops::gemm(false, false, n, n, n, 1.0, J_, n, A_.slice(b), n, 0.0, A, n);  // J_t A_{t-1}
-
     const double c1 = signs[2 * b], c2 = signs[2 * b + 1];
-    const double u_norm = ops::nrm2(u), JA_norm = ops::nrm2(A);
-    const double D_norm = alpha * ops::nrm2(dphi), ahat_norm = ops::nrm2(ahat);
+    const double D_norm = alpha * dphi_norm[b];
     // A term with a zero factor is exactly zero and is dropped (see kf_rtrl.h).
-    const bool first = u_norm > 0 && JA_norm > 0, second = D_norm > 0 && ahat_norm > 0;
-    const double p0 = first ? std::sqrt(JA_norm / u_norm) : 0.0;
-    const double p1 = second ? std::sqrt(D_norm / ahat_norm) : 0.0;
-
-    ops::scale(u, first ? c1 * p0 : 0.0);  // u_t = c1 p0 u + c2 p1 ahat
-    if (second) ops::axpy(c2 * p1, ahat, u);
-    ops::scale(A, first ? c1 / p0 : 0.0);  // A_t = c1 J A / p0 + c2 diag(D) / p1
-    if (second) ops::add_diagonal(A, dphi, c2 * alpha / p1);
-
-    ops::gemv(true, n, n, 1.0, A, n, s.c.slice(b), 0.0, At_c_);  // gW += (A_t^T c_t) u_t^T
-    ops::ger(n, k, 1.0, At_c_, u, grad_.W, k);
+    const bool first = u_norm[b] > 0 && JA_norm[b] > 0, second = D_norm > 0 && ahat_norm[b] > 0;
+    const double p0 = first ? std::sqrt(JA_norm[b] / u_norm[b]) : 0.0;
+    const double p1 = second ? std::sqrt(D_norm / ahat_norm[b]) : 0.0;
+    u_scale[b] = first ? c1 * p0 : 0.0;
+    ahat_scale[b] = second ? c2 * p1 : 0.0;
+    A_scale[b] = first ? c1 / p0 : 0.0;
+    D_scale[b] = second ? c2 * alpha / p1 : 0.0;
   }
+  ops::scale_rows(u_, u_scale);  // u_t = c1 p0 u + c2 p1 ahat
+  ops::axpy_rows(ahat_scale, s.ahat, u_);
+  ops::scale_rows(JA_, A_scale);  // A_t = c1 J A / p0 + c2 diag(D) / p1
+  ops::add_diagonal_rows(JA_, D_scale, s.dphi);
+
+  // gW += sum_b (A_t^T c_t) u_t^T: the rows c_t^T A_t of every sequence, then one GEMM.
+  ops::gemm_strided_batched(false, false, 1, n, n, 1.0, s.c, n, n, JA_, n, nn, 0.0, At_c_, n, n, B_);
+  ops::gemm(true, false, n, k, B_, 1.0, At_c_, n, u_, k, 1.0, grad_.W, k);
   std::swap(A_, JA_);
   ++step_;
 }
 
 size_t KfRtrl::state_bytes(int /*T*/) const {
   const size_t n = config_.n, k = config_.k(), B = B_;
-  // u, A, J A and the signs; J and A^T c.
-  return (B * (k + 2 * n * n + 2) + n * n + n) * dtype_size(dtype_);
+  // u, A, J A, the signs, J and A^T c of every sequence.
+  return B * (k + 3 * n * n + 2 + n) * dtype_size(dtype_);
 }
 
 double KfRtrl::flops_per_step() const {

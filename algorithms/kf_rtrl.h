@@ -62,9 +62,9 @@ class KfRtrl : public Algorithm {
   uint64_t step_ = 0;  // steps since reset(): the Philox counter of the draws
   Tensor u_;           // [B, k]
   Tensor A_, JA_;      // [B, n, n]: A_{t-1}, and J_t A_{t-1} (then A_t)
-  Tensor J_;           // [n, n] scratch
+  Tensor J_;           // [B, n, n] scratch: J_t of every sequence
   Tensor signs_;       // [B, 2]
-  Tensor At_c_;        // [n] scratch: A_t^T c_t
+  Tensor At_c_;        // [B, n] scratch: A_t^T c_t
 };
 
 }  // namespace tca

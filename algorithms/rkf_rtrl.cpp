@@ -14,10 +14,10 @@ void RkfRtrl::reset_state(int batch_size, uint64_t noise_seed) {
     A_ = Tensor({batch_size, n}, dtype_, device_);
     Bf_ = Tensor({batch_size, n, k}, dtype_, device_);
     JB_ = Tensor({batch_size, n, k}, dtype_, device_);
-    J_ = Tensor({n, n}, dtype_, device_);
+    J_ = Tensor({batch_size, n, n}, dtype_, device_);
     nu_ = Tensor({batch_size, n}, dtype_, device_);
     nu_D_ = Tensor({batch_size, n}, dtype_, device_);
-    Bt_c_ = Tensor({k}, dtype_, device_);
+    Bt_c_ = Tensor({batch_size, k}, dtype_, device_);
   }
   ops::fill(A_, 0.0);  // M_0 = 0 exactly
   ops::fill(Bf_, 0.0);
@@ -35,36 +35,44 @@ void RkfRtrl::accumulate(const StepState& s) {
   draw_signs(nu_, noise_seed_, step_);
   ops::mul(nu_D_, nu_, s.dphi, alpha);  // nu * D_t
 
+  const int64_t nn = int64_t{n} * n, nk = int64_t{n} * k;
+
+  // J_t B_{t-1} for every sequence: the Jacobians, then one strided-batched GEMM.
+  ops::recurrent_jacobian(J_, params_->W, s.dphi, alpha);
+  ops::gemm_strided_batched(false, false, n, k, n, 1.0, J_, n, nn, Bf_, k, nk, 0.0, JB_, k, nk, B_);
+
+  // |(nu*D) ahat^T| = |nu*D| |ahat| (the norm of an outer product).
+  const std::vector<double> A_norm = ops::row_norms(A_), JB_norm = ops::row_norms(JB_);
+  const std::vector<double> nuD_norm = ops::row_norms(nu_D_), ahat_norm = ops::row_norms(s.ahat);
+  const std::vector<double> nu_norm = ops::row_norms(nu_);
+  std::vector<double> A_scale(B_), nu_scale(B_), B_scale(B_), immediate_scale(B_);
   for (int b = 0; b < B_; ++b) {
-    Tensor A = A_.slice(b), B = JB_.slice(b);
-    const Tensor nu = nu_.slice(b), nu_D = nu_D_.slice(b), ahat = s.ahat.slice(b);
-    ops::recurrent_jacobian(J_, params_->W, s.dphi.slice(b), alpha);
-    ops::gemm(false, false, n, k, n, 1.0, J_, n, Bf_.slice(b), k, 0.0, B, k);  // J_t B_{t-1}
-
-    const double A_norm = ops::nrm2(A), JB_norm = ops::nrm2(B);
-    // |(nu*D) ahat^T| = |nu*D| |ahat| (the norm of an outer product).
-    const double immediate_norm = ops::nrm2(nu_D) * ops::nrm2(ahat), nu_norm = ops::nrm2(nu);
+    const double immediate_norm = nuD_norm[b] * ahat_norm[b];
     // A term with a zero factor is exactly zero and is dropped (see rkf_rtrl.h).
-    const bool first = A_norm > 0 && JB_norm > 0, second = immediate_norm > 0;
-    const double p0 = first ? std::sqrt(JB_norm / A_norm) : 0.0;
-    const double p1 = second ? std::sqrt(immediate_norm / nu_norm) : 0.0;
-
-    ops::scale(A, first ? p0 : 0.0);  // A_t = p0 A + p1 nu
-    if (second) ops::axpy(p1, nu, A);
-    ops::scale(B, first ? 1.0 / p0 : 0.0);  // B_t = J B / p0 + (nu*D) ahat^T / p1
-    if (second) ops::ger(n, k, 1.0 / p1, nu_D, ahat, B, k);
-
-    ops::gemv(true, n, k, 1.0, B, k, s.c.slice(b), 0.0, Bt_c_);  // gW += A_t (B_t^T c_t)^T
-    ops::ger(n, k, 1.0, A, Bt_c_, grad_.W, k);
+    const bool first = A_norm[b] > 0 && JB_norm[b] > 0, second = immediate_norm > 0;
+    const double p0 = first ? std::sqrt(JB_norm[b] / A_norm[b]) : 0.0;
+    const double p1 = second ? std::sqrt(immediate_norm / nu_norm[b]) : 0.0;
+    A_scale[b] = first ? p0 : 0.0;
+    nu_scale[b] = second ? p1 : 0.0;
+    B_scale[b] = first ? 1.0 / p0 : 0.0;
+    immediate_scale[b] = second ? 1.0 / p1 : 0.0;
   }
+  ops::scale_rows(A_, A_scale);  // A_t = p0 A + p1 nu
+  ops::axpy_rows(nu_scale, nu_, A_);
+  ops::scale_rows(JB_, B_scale);  // B_t = J B / p0 + (nu*D) ahat^T / p1
+  ops::add_outer_rows(JB_, immediate_scale, nu_D_, s.ahat);
+
+  // gW += sum_b A_t (B_t^T c_t)^T: the rows c_t^T B_t of every sequence, then one GEMM.
+  ops::gemm_strided_batched(false, false, 1, k, n, 1.0, s.c, n, n, JB_, k, nk, 0.0, Bt_c_, k, k, B_);
+  ops::gemm(true, false, n, k, B_, 1.0, A_, n, Bt_c_, k, 1.0, grad_.W, k);
   std::swap(Bf_, JB_);
   ++step_;
 }
 
 size_t RkfRtrl::state_bytes(int /*T*/) const {
   const size_t n = config_.n, k = config_.k(), B = B_;
-  // B and J B; A, nu and nu * D; J and B^T c.
-  return (B * (2 * n * k + 3 * n) + n * n + k) * dtype_size(dtype_);
+  // B and J B; A, nu and nu * D; J and B^T c of every sequence.
+  return B * (2 * n * k + 3 * n + n * n + k) * dtype_size(dtype_);
 }
 
 double RkfRtrl::flops_per_step() const {

@@ -60,9 +60,9 @@ class RkfRtrl : public Algorithm {
   uint64_t step_ = 0;  // steps since reset(): the Philox counter of the draws
   Tensor A_;           // [B, n]
   Tensor Bf_, JB_;     // [B, n, k]: B_{t-1}, and J_t B_{t-1} (then B_t)
-  Tensor J_;           // [n, n] scratch
+  Tensor J_;           // [B, n, n] scratch: J_t of every sequence
   Tensor nu_, nu_D_;   // [B, n]: nu, nu * D_t
-  Tensor Bt_c_;        // [k] scratch: B_t^T c_t
+  Tensor Bt_c_;        // [B, k] scratch: B_t^T c_t
 };
 
 }  // namespace tca

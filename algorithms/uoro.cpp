@@ -40,19 +40,26 @@ void Uoro::accumulate(const StepState& s) {
   draw_signs(nu_, noise_seed_, step_);
   ops::mul(nu_D_, nu_, s.dphi, alpha);  // nu * D_t
 
+  // Every sequence's variance-reduction factors, from row norms taken in one call each.
+  // |(nu*D) ahat^T| = |nu*D| |ahat| (the norm of an outer product): O(n + k), not O(nk).
+  const std::vector<double> ttil_norm = ops::row_norms(ttil_), Jatil_norm = ops::row_norms(next_atil_);
+  const std::vector<double> nuD_norm = ops::row_norms(nu_D_), ahat_norm = ops::row_norms(s.ahat);
+  const std::vector<double> nu_norm = ops::row_norms(nu_);
+  std::vector<double> r0(B_), r1(B_), inv_r0(B_), inv_r1(B_);
   for (int b = 0; b < B_; ++b) {
-    Tensor atil = next_atil_.slice(b), ttil = ttil_.slice(b);
-    const Tensor nu = nu_.slice(b), nu_D = nu_D_.slice(b), ahat = s.ahat.slice(b);
-    // |(nu*D) ahat^T| = |nu*D| |ahat| (the norm of an outer product): O(n + k), not O(nk).
-    const double r0 = std::sqrt((ops::nrm2(ttil) + eps) / (ops::nrm2(atil) + eps));
-    const double r1 =
-        std::sqrt((ops::nrm2(nu_D) * ops::nrm2(ahat) + eps) / (ops::nrm2(nu) + eps));
-    ops::scale(atil, r0);  // atil_t = r0 J atil + r1 nu
-    ops::axpy(r1, nu, atil);
-    ops::scale(ttil, 1.0 / r0);  // ttil_t = ttil / r0 + (nu*D) ahat^T / r1
-    ops::ger(n, k, 1.0 / r1, nu_D, ahat, ttil, k);
-    ops::axpy(ops::dot(s.c.slice(b), atil), ttil, grad_.W);  // gW += (c_t . atil_t) ttil_t
+    r0[b] = std::sqrt((ttil_norm[b] + eps) / (Jatil_norm[b] + eps));
+    r1[b] = std::sqrt((nuD_norm[b] * ahat_norm[b] + eps) / (nu_norm[b] + eps));
+    inv_r0[b] = 1.0 / r0[b];
+    inv_r1[b] = 1.0 / r1[b];
   }
+  ops::scale_rows(next_atil_, r0);  // atil_t = r0 J atil + r1 nu
+  ops::axpy_rows(r1, nu_, next_atil_);
+  ops::scale_rows(ttil_, inv_r0);  // ttil_t = ttil / r0 + (nu*D) ahat^T / r1
+  ops::add_outer_rows(ttil_, inv_r1, nu_D_, s.ahat);
+  // gW += sum_b (c_t . atil_t) ttil_t: the weights, then one product over the sequences.
+  const Tensor weights = Tensor::from_host(ops::row_dots(s.c, next_atil_), {B_}, dtype_, device_);
+  Tensor gW = grad_.W.reshape({int64_t{n} * k});
+  ops::gemv(true, B_, int64_t{n} * k, 1.0, ttil_, int64_t{n} * k, weights, 1.0, gW);
   std::swap(atil_, next_atil_);
   ++step_;
 }

@@ -2,6 +2,7 @@
 #include "kernels/ops.h"
 
 #include <stdexcept>
+#include <utility>
 #include <string>
 
 #include "kernels/cpu/ops_cpu.h"
@@ -352,6 +353,95 @@ void add_diagonal(Tensor& A, const Tensor& d, double scale) {
   });
 }
 // ---- end of the unbiased rules' ops ----------------------------------------------------
+
+namespace {
+
+// Rows and row length of a tensor whose first dimension indexes sequences.
+std::pair<int64_t, int64_t> row_shape(const char* op, const Tensor& X) {
+  if (!X.defined() || X.rank() < 1 || X.dim(0) < 1) fail(op, "expected a [B, ...] tensor");
+  return {X.dim(0), X.numel() / X.dim(0)};
+}
+
+void same_rows(const char* op, const Tensor& X, size_t count) {
+  if (static_cast<int64_t>(count) != X.dim(0))
+    fail(op, std::to_string(count) + " scalars for " + std::to_string(X.dim(0)) + " rows");
+}
+
+}  // namespace
+
+std::vector<double> row_norms(const Tensor& X) {
+  const auto [rows, cols] = row_shape("row_norms", X);
+  std::vector<double> out(static_cast<size_t>(rows));
+  const Device device = X.device();
+  on_dtype(X.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(row_norms)(rows, cols, X.data_as<T>(), out.data());
+  });
+  return out;
+}
+
+std::vector<double> row_dots(const Tensor& X, const Tensor& Y) {
+  same_backend("row_dots", X, Y);
+  if (X.shape() != Y.shape()) fail("row_dots", "shapes differ: " + X.describe() + " and " + Y.describe());
+  const auto [rows, cols] = row_shape("row_dots", X);
+  std::vector<double> out(static_cast<size_t>(rows));
+  const Device device = X.device();
+  on_dtype(X.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(row_dots)(rows, cols, X.data_as<T>(), Y.data_as<T>(), out.data());
+  });
+  return out;
+}
+
+void scale_rows(Tensor& X, const std::vector<double>& s) {
+  const auto [rows, cols] = row_shape("scale_rows", X);
+  same_rows("scale_rows", X, s.size());
+  const Device device = X.device();
+  on_dtype(X.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(scale_rows)(rows, cols, s.data(), X.data_as<T>());
+  });
+}
+
+void axpy_rows(const std::vector<double>& s, const Tensor& X, Tensor& Y) {
+  same_backend("axpy_rows", X, Y);
+  if (X.shape() != Y.shape()) fail("axpy_rows", "shapes differ: " + X.describe() + " and " + Y.describe());
+  const auto [rows, cols] = row_shape("axpy_rows", Y);
+  same_rows("axpy_rows", Y, s.size());
+  const Device device = Y.device();
+  on_dtype(Y.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(axpy_rows)(rows, cols, s.data(), X.data_as<T>(), Y.data_as<T>());
+  });
+}
+
+void add_outer_rows(Tensor& A, const std::vector<double>& s, const Tensor& x, const Tensor& y) {
+  same_backend("add_outer_rows", A, x);
+  same_backend("add_outer_rows", A, y);
+  if (x.rank() != 2 || y.rank() != 2) fail("add_outer_rows", "x and y must be [B, .]");
+  const int64_t B = x.dim(0), M = x.dim(1), N = y.dim(1);
+  expect_shape("add_outer_rows", "y", y, {B, N});
+  expect_shape("add_outer_rows", "A", A, {B, M, N});
+  same_rows("add_outer_rows", A, s.size());
+  const Device device = A.device();
+  on_dtype(A.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(add_outer_rows)(B, M, N, s.data(), x.data_as<T>(), y.data_as<T>(), A.data_as<T>());
+  });
+}
+
+void add_diagonal_rows(Tensor& A, const std::vector<double>& s, const Tensor& d) {
+  same_backend("add_diagonal_rows", A, d);
+  if (d.rank() != 2) fail("add_diagonal_rows", "d must be [B, n]");
+  const int64_t B = d.dim(0), n = d.dim(1);
+  expect_shape("add_diagonal_rows", "A", A, {B, n, n});
+  same_rows("add_diagonal_rows", A, s.size());
+  const Device device = A.device();
+  on_dtype(A.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(add_diagonal_rows)(B, n, s.data(), d.data_as<T>(), A.data_as<T>());
+  });
+}
 
 double output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor& mask,
                     LossKind loss, double scale) {

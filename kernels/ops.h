@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "kernels/loss_kind.h"
 #include "kernels/tensor.h"
@@ -79,6 +80,20 @@ void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E);
 // scale diag(d) (KF-RTRL's immediate factor alpha diag(phi'(h))) without forming it.
 void add_diagonal(Tensor& A, const Tensor& d, double scale);
 // ---- end of the unbiased rules' ops ----------------------------------------------------
+
+// ---- per-sequence ops: row b of a [B, ...] tensor is sequence b; scalars live on the host --
+// |X_b| of every row (one transfer to the host for all rows).
+std::vector<double> row_norms(const Tensor& X);
+// X_b . Y_b of every row.
+std::vector<double> row_dots(const Tensor& X, const Tensor& Y);
+// X_b *= s[b].
+void scale_rows(Tensor& X, const std::vector<double>& s);
+// Y_b += s[b] X_b.
+void axpy_rows(const std::vector<double>& s, const Tensor& X, Tensor& Y);
+// A_b += s[b] x_b y_b^T for A [B, M, N], x [B, M], y [B, N].
+void add_outer_rows(Tensor& A, const std::vector<double>& s, const Tensor& x, const Tensor& y);
+// A_b += s[b] diag(d_b) for A [B, n, n], d [B, n].
+void add_diagonal_rows(Tensor& A, const std::vector<double>& s, const Tensor& d);
 
 // Loss of one step and its derivative e = dL/dy for every sequence. y, target, e: [B, o];
 // mask: [B]. MSE: l = 0.5 |y - t|^2, e = y - t. Cross-entropy: p = softmax(y),

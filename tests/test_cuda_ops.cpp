@@ -159,6 +159,22 @@ TEST_P(CudaOpsTest, TraceOps) {
   compare({rnd({n}, 45)}, {rnd({n, n}, 46)}, true, [](auto& in, auto& out) { ops::add_diagonal(out[0], in[0], -0.7); });
 }
 
+TEST_P(CudaOpsTest, PerSequenceOps) {
+  const int B = 70, M = 300, N = 9;  // more columns than a block's threads
+  const std::vector<double> s = test::random_values(B, 80);
+  const Tensor X = rnd({B, M}, 81), Y = rnd({B, M}, 82);
+  const std::vector<double> nc = ops::row_norms(X), ng = ops::row_norms(X.to(Device::cuda));
+  const std::vector<double> dc = ops::row_dots(X, Y), dg = ops::row_dots(X.to(Device::cuda), Y.to(Device::cuda));
+  EXPECT_LT(test::relative_error(ng, nc), tol());
+  EXPECT_LT(test::relative_error(dg, dc), tol());
+  compare({}, {rnd({B, M}, 83)}, true, [&](auto&, auto& out) { ops::scale_rows(out[0], s); });
+  compare({rnd({B, M}, 84)}, {rnd({B, M}, 85)}, true, [&](auto& in, auto& out) { ops::axpy_rows(s, in[0], out[0]); });
+  compare({rnd({B, 7}, 86), rnd({B, N}, 87)}, {rnd({B, 7, N}, 88)}, true,
+          [&](auto& in, auto& out) { ops::add_outer_rows(out[0], s, in[0], in[1]); });
+  compare({rnd({B, 6}, 89)}, {rnd({B, 6, 6}, 90)}, true,
+          [&](auto& in, auto& out) { ops::add_diagonal_rows(out[0], s, in[0]); });
+}
+
 TEST_P(CudaOpsTest, TensorRoundTripsThroughTheDevice) {
   const Tensor x = rnd({7, 9}, 47);
   EXPECT_EQ(x.to(Device::cuda).to(Device::cpu).to_host(), x.to_host());

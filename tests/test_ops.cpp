@@ -283,6 +283,40 @@ TEST_P(OpsTest, OutputErrorIsTheDerivativeOfTheLoss) {
   }
 }
 
+TEST_P(OpsTest, PerSequenceOpsActRowByRow) {
+  const int B = 3, M = 4, N = 5;
+  const Tensor X = rnd({B, M}, 71), Y = rnd({B, M}, 72), y = rnd({B, N}, 73), d = rnd({B, M}, 74);
+  const std::vector<double> s = {0.5, -2.0, 1.25};
+  const std::vector<double> norms = ops::row_norms(X), dots = ops::row_dots(X, Y);
+  Tensor scaled = X.clone(), sum = Y.clone(), outer = rnd({B, M, N}, 75), diag = rnd({B, M, M}, 76);
+  const std::vector<double> outer0 = outer.to_host(), diag0 = diag.to_host();
+  ops::scale_rows(scaled, s);
+  ops::axpy_rows(s, X, sum);
+  ops::add_outer_rows(outer, s, X, y);
+  ops::add_diagonal_rows(diag, s, d);
+  const std::vector<double> xv = X.to_host(), yv = Y.to_host(), yo = y.to_host(), dv = d.to_host();
+  std::vector<double> want_scaled(B * M), want_sum(B * M), want_outer = outer0, want_diag = diag0;
+  for (int b = 0; b < B; ++b) {
+    double nn = 0, dd = 0;
+    for (int i = 0; i < M; ++i) {
+      nn += xv[b * M + i] * xv[b * M + i];
+      dd += xv[b * M + i] * yv[b * M + i];
+      want_scaled[b * M + i] = s[b] * xv[b * M + i];
+      want_sum[b * M + i] = yv[b * M + i] + s[b] * xv[b * M + i];
+      for (int j = 0; j < N; ++j) want_outer[(b * M + i) * N + j] += s[b] * xv[b * M + i] * yo[b * N + j];
+      want_diag[(b * M + i) * M + i] += s[b] * dv[b * M + i];
+    }
+    EXPECT_NEAR(norms[b], std::sqrt(nn), tol() * std::sqrt(nn));
+    EXPECT_NEAR(dots[b], dd, tol() * std::abs(dd) + tol());
+  }
+  expect_close(scaled.to_host(), want_scaled);
+  expect_close(sum.to_host(), want_sum);
+  expect_close(outer.to_host(), want_outer);
+  expect_close(diag.to_host(), want_diag);
+  Tensor wrong = X.clone();
+  EXPECT_THROW(ops::scale_rows(wrong, {1.0}), std::invalid_argument);  // one scalar per row
+}
+
 TEST_P(OpsTest, ShapeAndBackendMismatchesThrow) {
   Tensor a = rnd({4}, 21);
   const Tensor b = rnd({5}, 22);

@@ -634,14 +634,15 @@ TEST(UnbiasedRules, MemoryAndFlopsArePositiveAndHaveTheRightOrder) {
     EXPECT_LT(ratio, growth.at(kRules[r]).second) << kRules[r];
   }
   // State at n = 32, B = 3, double: at least the traces themselves (uoro ttil B n k, kf_rtrl
-  // A B n^2, rkf_rtrl B B n k) and no more than a few times that.
+  // A B n^2, rkf_rtrl B B n k) and no more than a few times that (kf_rtrl and rkf_rtrl also
+  // keep every sequence's J_t, n^2 each, for their batched products).
   const double n = 32, k = 34, B = 3;
   EXPECT_GE(bytes[1][0], B * n * k * 8);
   EXPECT_LE(bytes[1][0], 3 * B * n * k * 8);
   EXPECT_GE(bytes[1][1], B * n * n * 8);
-  EXPECT_LE(bytes[1][1], 3 * B * n * n * 8);
+  EXPECT_LE(bytes[1][1], 4 * B * n * n * 8);
   EXPECT_GE(bytes[1][2], B * n * k * 8);
-  EXPECT_LE(bytes[1][2], 3 * B * n * k * 8);
+  EXPECT_LE(bytes[1][2], 4 * B * n * k * 8);
 }
 
 TEST(UnbiasedRules, WindowsAreIndependentAndSeedsReproducible) {

@@ -249,6 +249,37 @@ double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, co
   return total;
 }
 
+// ---- per-sequence ops ---------------------------------------------------------------------
+template <typename T>
+void row_norms(int64_t rows, int64_t cols, const T* X, double* out) {
+  for (int64_t r = 0; r < rows; ++r) out[r] = nrm2(cols, X + r * cols);
+}
+
+template <typename T>
+void row_dots(int64_t rows, int64_t cols, const T* X, const T* Y, double* out) {
+  for (int64_t r = 0; r < rows; ++r) out[r] = dot(cols, X + r * cols, Y + r * cols);
+}
+
+template <typename T>
+void scale_rows(int64_t rows, int64_t cols, const double* s, T* X) {
+  for (int64_t r = 0; r < rows; ++r) scale(cols, static_cast<T>(s[r]), X + r * cols);
+}
+
+template <typename T>
+void axpy_rows(int64_t rows, int64_t cols, const double* s, const T* X, T* Y) {
+  for (int64_t r = 0; r < rows; ++r) axpy(cols, static_cast<T>(s[r]), X + r * cols, Y + r * cols);
+}
+
+template <typename T>
+void add_outer_rows(int64_t B, int64_t M, int64_t N, const double* s, const T* x, const T* y, T* A) {
+  for (int64_t b = 0; b < B; ++b) ger(M, N, static_cast<T>(s[b]), x + b * M, y + b * N, A + b * M * N, N);
+}
+
+template <typename T>
+void add_diagonal_rows(int64_t B, int64_t n, const double* s, const T* d, T* A) {
+  for (int64_t b = 0; b < B; ++b) add_diagonal(n, static_cast<T>(s[b]), d + b * n, A + b * n * n);
+}
+
 #define TCA_INSTANTIATE_CPU_OPS(T)                                                             \
   template void fill<T>(T*, int64_t, T);                                                       \
   template void axpy<T>(int64_t, T, const T*, T*);                                             \
@@ -282,5 +313,15 @@ TCA_INSTANTIATE_CPU_OPS(double)
 // Unbiased stochastic rules' ops.
 template void add_diagonal<float>(int64_t, float, const float*, float*);
 template void add_diagonal<double>(int64_t, double, const double*, double*);
+
+#define TCA_INSTANTIATE_ROW_OPS(T)                                                              \
+  template void row_norms<T>(int64_t, int64_t, const T*, double*);                              \
+  template void row_dots<T>(int64_t, int64_t, const T*, const T*, double*);                     \
+  template void scale_rows<T>(int64_t, int64_t, const double*, T*);                             \
+  template void axpy_rows<T>(int64_t, int64_t, const double*, const T*, T*);                    \
+  template void add_outer_rows<T>(int64_t, int64_t, int64_t, const double*, const T*, const T*, T*); \
+  template void add_diagonal_rows<T>(int64_t, int64_t, const double*, const T*, T*);
+TCA_INSTANTIATE_ROW_OPS(float)
+TCA_INSTANTIATE_ROW_OPS(double)
 
 }  // namespace tca::cpu

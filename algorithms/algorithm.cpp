@@ -45,10 +45,8 @@ double run_window(RateRnn& model, const RateRnnParams& params, const DeviceBatch
   algorithm.reset(params, batch.B, noise_seed);
   const int o = model.config().o;
   if (outputs) outputs->assign(static_cast<size_t>(batch.T) * batch.B * o, 0.0);
-  double loss = 0.0;
   for (int t = 0; t < batch.T; ++t) {
     model.step(params, batch, t);
-    loss += model.state().loss;
     algorithm.step(model.state());
     if (outputs) {
       const std::vector<double> y = model.state().y.to_host();
@@ -56,7 +54,7 @@ double run_window(RateRnn& model, const RateRnnParams& params, const DeviceBatch
     }
   }
   algorithm.finish();
-  return loss;
+  return model.window_loss();
 }
 
 }  // namespace tca

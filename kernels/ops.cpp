@@ -443,8 +443,8 @@ void add_diagonal_rows(Tensor& A, const std::vector<double>& s, const Tensor& d)
   });
 }
 
-double output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor& mask,
-                    LossKind loss, double scale) {
+void output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor& mask,
+                  LossKind loss, double scale, Tensor& loss_sum) {
   same_backend("output_error", e, y);
   same_backend("output_error", e, target);
   same_backend("output_error", e, mask);
@@ -454,11 +454,14 @@ double output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tens
   expect_shape("output_error", "e", e, {B, o});
   expect_shape("output_error", "target", target, {B, o});
   expect_shape("output_error", "mask", mask, {B});
+  expect_shape("output_error", "loss_sum", loss_sum, {B});
+  if (loss_sum.dtype() != DType::f64 || loss_sum.device() != e.device())
+    fail("output_error", "loss_sum must be a double tensor on the device of e, got " + loss_sum.describe());
   const Device device = e.device();
-  return on_dtype(e.dtype(), [&](auto tag) {
+  on_dtype(e.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    return TCA_CALL(output_error)(B, o, loss, static_cast<T>(scale), y.data_as<T>(),
-                                target.data_as<T>(), mask.data_as<T>(), e.data_as<T>());
+    TCA_CALL(output_error)(B, o, loss, static_cast<T>(scale), y.data_as<T>(), target.data_as<T>(),
+                           mask.data_as<T>(), e.data_as<T>(), loss_sum.data_as<double>());
   });
 }
 

@@ -98,8 +98,9 @@ void add_diagonal_rows(Tensor& A, const std::vector<double>& s, const Tensor& d)
 // Loss of one step and its derivative e = dL/dy for every sequence. y, target, e: [B, o];
 // mask: [B]. MSE: l = 0.5 |y - t|^2, e = y - t. Cross-entropy: p = softmax(y),
 // l = -sum t log p, e = p - t (targets are distributions). Both scaled by scale * mask[b].
-// Returns sum_b scale * mask[b] * l_b.
-double output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor& mask,
-                    LossKind loss, double scale);
+// Adds scale * mask[b] * l_b to loss_sum[b] (a double [B] tensor on the same device), so the
+// loss of a window accumulates where it is computed and nothing returns to the host per step.
+void output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor& mask,
+                  LossKind loss, double scale, Tensor& loss_sum);
 
 }  // namespace tca::ops

@@ -68,9 +68,16 @@ void RateRnn::begin(int batch_size) {
     state_.e = Tensor({B_, o}, dtype_, device_);
     state_.c = Tensor({B_, n}, dtype_, device_);
     no_input_ = Tensor({B_, 0}, dtype_, device_);
+    loss_sum_ = Tensor({B_}, DType::f64, device_);
   }
   ops::fill(state_.a, 0.0);
-  state_.loss = 0.0;
+  ops::fill(loss_sum_, 0.0);
+}
+
+double RateRnn::window_loss() const {
+  double total = 0.0;
+  for (double l : loss_sum_.to_host()) total += l;
+  return total;
 }
 
 void RateRnn::step(const RateRnnParams& params, const DeviceBatch& batch, int t) {
@@ -86,8 +93,8 @@ void RateRnn::step(const RateRnnParams& params, const DeviceBatch& batch, int t)
   ops::leaky_tanh(s.a, s.dphi, s.h, config_.alpha);                           // a_t, phi'(h_t)
   ops::build_presynaptic(s.aone, s.a, no_input_);                             // [a_t; 1]
   ops::gemm(false, true, B, o, n + 1, 1.0, s.aone, n + 1, params.W_outb, n + 1, 0.0, s.y, o);
-  s.loss = ops::output_error(s.e, s.y, batch.targets.slice(t), batch.mask.slice(t), config_.loss,
-                             1.0 / B);
+  ops::output_error(s.e, s.y, batch.targets.slice(t), batch.mask.slice(t), config_.loss, 1.0 / B,
+                    loss_sum_);
   ops::gemm(false, false, B, n, o, 1.0, s.e, o, params.W_outb, n + 1, 0.0, s.c, n);  // c = e W_out
 }
 

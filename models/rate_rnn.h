@@ -72,7 +72,6 @@ struct StepState {
   Tensor y;     // [B, o] outputs (logits for cross-entropy)
   Tensor e;     // [B, o] dL_t/dy_t, mask and 1/B included
   Tensor c;     // [B, n] dL_t/da_t = e W_out (direct error on the hidden state)
-  double loss = 0.0;  // this step's contribution to L
 };
 
 // Runs the network one step at a time; holds the state of the current window.
@@ -88,6 +87,9 @@ class RateRnn {
   // Advances the state by step t of the batch and fills state() with the step's quantities.
   void step(const RateRnnParams& params, const DeviceBatch& batch, int t);
   const StepState& state() const { return state_; }
+  // L of the steps taken since begin() (the loss accumulates on the device: this is the one
+  // transfer to the host).
+  double window_loss() const;
 
  private:
   RateRnnConfig config_;
@@ -96,6 +98,7 @@ class RateRnn {
   int B_ = 0;
   StepState state_;
   Tensor no_input_;  // [B, 0]: builds [a_t; 1] with build_presynaptic
+  Tensor loss_sum_;  // [B] in double: each sequence's share of L so far
 };
 
 }  // namespace tca

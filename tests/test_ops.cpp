@@ -245,9 +245,12 @@ TEST_P(OpsTest, OutputErrorIsTheDerivativeOfTheLoss) {
     const std::vector<double> y0 = test::random_values(B * o, 20), mask_values = {1.0, 0.0, 1.0};
     // The op in the precision under test, output poisoned first.
     Tensor e = poisoned({B, o});
-    const double l = ops::output_error(e, Tensor::from_host(y0, {B, o}, dtype()),
-                                       Tensor::from_host(batch.targets, {B, o}, dtype()),
-                                       Tensor::from_host(mask_values, {B}, dtype()), loss, 0.5);
+    Tensor loss_sum = Tensor::from_host({1.0, 2.0, 3.0}, {B}, DType::f64);  // accumulates onto this
+    ops::output_error(e, Tensor::from_host(y0, {B, o}, dtype()), Tensor::from_host(batch.targets, {B, o}, dtype()),
+                      Tensor::from_host(mask_values, {B}, dtype()), loss, 0.5, loss_sum);
+    const std::vector<double> sums = loss_sum.to_host();
+    const double l = sums[0] - 1.0 + sums[1] - 2.0 + sums[2] - 3.0;
+    EXPECT_EQ(sums[1], 2.0);  // mask 0: nothing added
     // The loss value against the formula (in double, on the values as the dtype holds them).
     const std::vector<double> y = Tensor::from_host(y0, {B, o}, dtype()).to_host();
     const std::vector<double> t = Tensor::from_host(batch.targets, {B, o}, dtype()).to_host();
@@ -268,14 +271,19 @@ TEST_P(OpsTest, OutputErrorIsTheDerivativeOfTheLoss) {
     const Tensor target64 = Tensor::from_host(t, {B, o}, DType::f64);
     const Tensor mask64 = Tensor::from_host(mask_values, {B}, DType::f64);
     Tensor scratch = Tensor::zeros({B, o}, DType::f64);
+    auto loss_at = [&](const std::vector<double>& yv) {
+      Tensor sums = Tensor::zeros({B}, DType::f64);
+      ops::output_error(scratch, Tensor::from_host(yv, {B, o}, DType::f64), target64, mask64, loss, 0.5, sums);
+      double total = 0;
+      for (double v : sums.to_host()) total += v;
+      return total;
+    };
     std::vector<double> fd(B * o);
     for (int i = 0; i < B * o; ++i) {
       std::vector<double> yp = y, ym = y;
       yp[i] += 1e-6;
       ym[i] -= 1e-6;
-      fd[i] = (ops::output_error(scratch, Tensor::from_host(yp, {B, o}, DType::f64), target64, mask64, loss, 0.5) -
-               ops::output_error(scratch, Tensor::from_host(ym, {B, o}, DType::f64), target64, mask64, loss, 0.5)) /
-              2e-6;
+      fd[i] = (loss_at(yp) - loss_at(ym)) / 2e-6;
     }
     const std::vector<double> got = e.to_host();
     for (double v : got) ASSERT_FALSE(std::isnan(v));

@@ -217,9 +217,8 @@ void add_diagonal(int64_t n, T scale, const T* d, T* A) {
 // ---- end of the unbiased rules' ops ----------------------------------------------------
 
 template <typename T>
-double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, const T* target,
-                    const T* mask, T* e) {
-  double total = 0.0;
+void output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, const T* target,
+                  const T* mask, T* e, double* loss_sum) {
   for (int64_t b = 0; b < B; ++b) {
     const T w = scale * mask[b];
     const T* yb = y + b * o;
@@ -244,9 +243,8 @@ double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, co
         eb[j] = w * (static_cast<T>(std::exp(log_p)) - tb[j]);
       }
     }
-    total += static_cast<double>(w) * l;
+    loss_sum[b] += static_cast<double>(w) * l;
   }
-  return total;
 }
 
 // ---- per-sequence ops ---------------------------------------------------------------------
@@ -299,8 +297,8 @@ void add_diagonal_rows(int64_t B, int64_t n, const double* s, const T* d, T* A) 
                                         const T*, int64_t, int64_t, T, T*, int64_t, int64_t, int64_t);  \
   template void add_immediate_influence<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, \
                                            T*);                                                \
-  template double output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, \
-                                  T*);                                                         \
+  template void output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, T*, \
+                                double*);                                                         \
   /* local eligibility traces (rflo, eprop, snap1) */                                          \
   template void jacobian_diagonal<T>(int64_t, int64_t, int64_t, T, const T*, const T*, T*);    \
   template void eligibility_trace_step<T>(int64_t, int64_t, int64_t, T, const T*, const T*,    \

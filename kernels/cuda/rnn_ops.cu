@@ -1,10 +1,6 @@
 // The recurrent-network ops on the GPU: presynaptic vector, leaky tanh, Jacobian, immediate
 // influence and the output error. One thread per output element (or per sequence for the
 // loss, whose o is small).
-#include <thrust/device_ptr.h>
-#include <thrust/device_vector.h>
-#include <thrust/reduce.h>
-
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ops_cuda.h"
 
@@ -55,7 +51,7 @@ __global__ void add_immediate_influence_kernel(int64_t B, int64_t n, int64_t k, 
 // One thread per sequence: softmax or squared error over its o outputs (o is small).
 template <typename T>
 __global__ void output_error_kernel(int64_t B, int64_t o, bool cross_entropy, T scale, const T* y,
-                                    const T* target, const T* mask, T* e, double* loss) {
+                                    const T* target, const T* mask, T* e, double* loss_sum) {
   TCA_GRID_STRIDE(b, B) {
     const T w = scale * mask[b];
     const T* yb = y + b * o;
@@ -80,7 +76,7 @@ __global__ void output_error_kernel(int64_t B, int64_t o, bool cross_entropy, T 
         eb[j] = w * (static_cast<T>(exp(log_p)) - tb[j]);
       }
     }
-    loss[b] = double(w) * l;
+    loss_sum[b] += double(w) * l;
   }
 }
 
@@ -116,16 +112,12 @@ void add_immediate_influence(int64_t B, int64_t n, int64_t k, int64_t rows, T sc
 }
 
 template <typename T>
-double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, const T* target,
-                    const T* mask, T* e) {
-  if (B == 0) return 0.0;
-  thrust::device_vector<double> per_sequence(static_cast<size_t>(B));
-  output_error_kernel<<<blocks_for(B), kThreads>>>(B, o, loss == LossKind::cross_entropy, scale, y, target,
-                                                    mask, e, thrust::raw_pointer_cast(per_sequence.data()));
+void output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, const T* target, const T* mask, T* e,
+                  double* loss_sum) {
+  if (B == 0) return;
+  output_error_kernel<<<blocks_for(B), kThreads>>>(B, o, loss == LossKind::cross_entropy, scale, y, target, mask, e,
+                                                    loss_sum);
   TCA_CUDA_CHECK_LAUNCH();
-  const double total = thrust::reduce(per_sequence.begin(), per_sequence.end(), 0.0);
-  TCA_CUDA_CHECK_LAUNCH();
-  return total;
 }
 
 #define TCA_INSTANTIATE(T)                                                                                \
@@ -133,7 +125,7 @@ double output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, co
   template void leaky_tanh<T>(int64_t, T, const T*, T*, T*);                                              \
   template void recurrent_jacobian<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, T*);     \
   template void add_immediate_influence<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, T*); \
-  template double output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, T*);
+  template void output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, T*, double*);
 TCA_INSTANTIATE(float)
 TCA_INSTANTIATE(double)
 

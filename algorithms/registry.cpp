@@ -15,7 +15,7 @@ const std::vector<RegisteredRule>& registered_rules() {
   static const std::vector<RegisteredRule> rules{
       {bptt_info, make_bptt},
       {rtrl_info, make_rtrl},
-      // deterministic approximate rules (rules-local)
+      // deterministic approximate rules
       {tbptt_info, make_tbptt},
       {rflo_info, make_rflo},
       {eprop_info, make_eprop},

@@ -14,7 +14,7 @@ const AlgorithmInfo& bptt_info();
 std::unique_ptr<Algorithm> make_bptt(const RateRnnConfig&, DType, Device, const Params&);
 const AlgorithmInfo& rtrl_info();
 std::unique_ptr<Algorithm> make_rtrl(const RateRnnConfig&, DType, Device, const Params&);
-// ---- deterministic approximate rules (rules-local) ----
+// ---- deterministic approximate rules ----
 const AlgorithmInfo& rflo_info();
 std::unique_ptr<Algorithm> make_rflo(const RateRnnConfig&, DType, Device, const Params&);
 const AlgorithmInfo& eprop_info();
@@ -23,7 +23,6 @@ const AlgorithmInfo& snap1_info();
 std::unique_ptr<Algorithm> make_snap1(const RateRnnConfig&, DType, Device, const Params&);
 const AlgorithmInfo& tbptt_info();
 std::unique_ptr<Algorithm> make_tbptt(const RateRnnConfig&, DType, Device, const Params&);
-// ---- end of deterministic approximate rules ----
 // ---- unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl) ----
 const AlgorithmInfo& uoro_info();
 std::unique_ptr<Algorithm> make_uoro(const RateRnnConfig&, DType, Device, const Params&);
@@ -31,6 +30,5 @@ const AlgorithmInfo& kf_rtrl_info();
 std::unique_ptr<Algorithm> make_kf_rtrl(const RateRnnConfig&, DType, Device, const Params&);
 const AlgorithmInfo& rkf_rtrl_info();
 std::unique_ptr<Algorithm> make_rkf_rtrl(const RateRnnConfig&, DType, Device, const Params&);
-// ---- end of the unbiased stochastic rules ----
 
 }  // namespace tca

@@ -337,8 +337,7 @@ void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E) {
     TCA_CALL(add_signal_times_trace)(B, n, k, L.data_as<T>(), E.data_as<T>(), G.data_as<T>());
   });
 }
-// ---- end of local eligibility traces --------------------------------------------------------
-// ---- ops of the unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl) --------------------
+// ---- diagonal add (uoro, kf_rtrl, rkf_rtrl) ------------------------------------------------------
 void add_diagonal(Tensor& A, const Tensor& d, double scale) {
   same_backend("add_diagonal", A, d);
   if (A.rank() != 2 || A.dim(0) != A.dim(1))
@@ -352,7 +351,6 @@ void add_diagonal(Tensor& A, const Tensor& d, double scale) {
     TCA_CALL(add_diagonal)(n, static_cast<T>(scale), d.data_as<T>(), A.data_as<T>());
   });
 }
-// ---- end of the unbiased rules' ops ----------------------------------------------------
 
 namespace {
 

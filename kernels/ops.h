@@ -74,12 +74,10 @@ void eligibility_trace_step(Tensor& E, const Tensor& decay, const Tensor& dphi, 
 //   G[i, j] += sum_b L[b, i] E[b, i, j]   (G += sum_b diag(L_b) E_b).
 // G: [n, k]; L: [B, n]; E: [B, n, k].
 void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E);
-// ---- end of local eligibility traces ---------------------------------------------------------
-// ---- ops of the unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl) --------------------
+// ---- diagonal add (uoro, kf_rtrl, rkf_rtrl) ------------------------------------------------------
 // A[i, i] += scale d[i] for a square n x n matrix A and a vector d of n elements: adds
 // scale diag(d) (KF-RTRL's immediate factor alpha diag(phi'(h))) without forming it.
 void add_diagonal(Tensor& A, const Tensor& d, double scale);
-// ---- end of the unbiased rules' ops ----------------------------------------------------
 
 // ---- per-sequence ops: row b of a [B, ...] tensor is sequence b; scalars live on the host --
 // |X_b| of every row (one transfer to the host for all rows).

@@ -86,7 +86,6 @@ class Params {
     return value;
   }
 
-  // ---- added for the rflo/eprop 'feedback' hyperparameter (rules-local) ----
   // One of a fixed set of words, compared exactly; returns it.
   const std::string& choice(const std::string& name, const std::vector<std::string>& valid) const {
     const std::string& text = lookup(name);

@@ -208,13 +208,11 @@ void add_signal_times_trace(int64_t B, int64_t n, int64_t k, const T* L, const T
     }
   }
 }
-// ---- end of local eligibility traces --------------------------------------------------------
-// ---- ops of the unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl) --------------------
+// ---- diagonal add (uoro, kf_rtrl, rkf_rtrl) ------------------------------------------------------
 template <typename T>
 void add_diagonal(int64_t n, T scale, const T* d, T* A) {
   for (int64_t i = 0; i < n; ++i) A[i * n + i] += scale * d[i];
 }
-// ---- end of the unbiased rules' ops ----------------------------------------------------
 
 template <typename T>
 void output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, const T* target,

@@ -96,7 +96,6 @@ class Params {
     }
     throw bad_value(name, text, range);
   }
-  // ---- end of addition ----
 
   // An invalid_argument for a value that parses but breaks a constraint between parameters.
   std::invalid_argument constraint_error(const std::string& message) const {

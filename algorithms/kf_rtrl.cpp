@@ -21,18 +21,13 @@ void KfRtrl::reset_state(int batch_size, uint64_t noise_seed) {
   }
   ops::fill(u_, 0.0);  // M_0 = 0 exactly
   ops::fill(A_, 0.0);
-  noise_seed_ = noise_seed;
-  step_ = 0;
-}
-
-void KfRtrl::draw_signs(Tensor& signs, uint64_t noise_seed, uint64_t step) {
-  ops::random_signs(signs, noise_seed, step);
+  restart_draws(noise_seed);
 }
 
 void KfRtrl::accumulate(const StepState& s) {
   const int n = config_.n, k = config_.k();
   const double alpha = config_.alpha;
-  draw_signs(signs_, noise_seed_, step_);
+  draw_step_signs(signs_);
   const std::vector<double> signs = signs_.to_host();
   const int64_t nn = int64_t{n} * n;
 
@@ -64,7 +59,6 @@ void KfRtrl::accumulate(const StepState& s) {
   ops::gemm_strided_batched(false, false, 1, n, n, 1.0, s.c, n, n, JA_, n, nn, 0.0, At_c_, n, n, B_);
   ops::gemm(true, false, n, k, B_, 1.0, At_c_, n, u_, k, 1.0, grad_.W, k);
   std::swap(A_, JA_);
-  ++step_;
 }
 
 size_t KfRtrl::state_bytes(int /*T*/) const {

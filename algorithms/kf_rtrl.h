@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "algorithms/algorithm.h"
+#include "algorithms/stochastic_rule.h"
 
 namespace tca {
 
@@ -38,28 +38,18 @@ namespace tca {
 //
 // Cost per sequence and step: O(n^3 + nk) (the n x n x n product J_t A_{t-1}, and the
 // rank-one gradient update of the n x k block); state: u, A and scratch of the same size.
-class KfRtrl : public Algorithm {
+class KfRtrl : public StochasticRule {
  public:
   KfRtrl(const RateRnnConfig& config, DType dtype, Device device)
-      : Algorithm(config, dtype, device) {}
+      : StochasticRule(config, dtype, device) {}
   std::string id() const override { return "kf_rtrl"; }
-  bool stochastic() const override { return true; }
   size_t state_bytes(int T) const override;
   double flops_per_step() const override;
-
- protected:
-  // Fills signs ([B, 2]: c1, c2 of each sequence) with step `step`'s draws. Default:
-  // ops::random_signs(signs, noise_seed, step). A test hook: tests override it with
-  // deliberately broken noise (e.g. c2 = c1) to check that the statistical tests detect the
-  // resulting bias. The registry only builds KfRtrl itself.
-  virtual void draw_signs(Tensor& signs, uint64_t noise_seed, uint64_t step);
 
  private:
   void reset_state(int batch_size, uint64_t noise_seed) override;
   void accumulate(const StepState& s) override;
 
-  uint64_t noise_seed_ = 0;
-  uint64_t step_ = 0;  // steps since reset(): the Philox counter of the draws
   Tensor u_;           // [B, k]
   Tensor A_, JA_;      // [B, n, n]: A_{t-1}, and J_t A_{t-1} (then A_t)
   Tensor J_;           // [B, n, n] scratch: J_t of every sequence

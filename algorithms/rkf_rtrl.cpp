@@ -21,18 +21,13 @@ void RkfRtrl::reset_state(int batch_size, uint64_t noise_seed) {
   }
   ops::fill(A_, 0.0);  // M_0 = 0 exactly
   ops::fill(Bf_, 0.0);
-  noise_seed_ = noise_seed;
-  step_ = 0;
-}
-
-void RkfRtrl::draw_signs(Tensor& nu, uint64_t noise_seed, uint64_t step) {
-  ops::random_signs(nu, noise_seed, step);
+  restart_draws(noise_seed);
 }
 
 void RkfRtrl::accumulate(const StepState& s) {
   const int n = config_.n, k = config_.k();
   const double alpha = config_.alpha;
-  draw_signs(nu_, noise_seed_, step_);
+  draw_step_signs(nu_);
   ops::mul(nu_D_, nu_, s.dphi, alpha);  // nu * D_t
 
   const int64_t nn = int64_t{n} * n, nk = int64_t{n} * k;
@@ -66,7 +61,6 @@ void RkfRtrl::accumulate(const StepState& s) {
   ops::gemm_strided_batched(false, false, 1, k, n, 1.0, s.c, n, n, JB_, k, nk, 0.0, Bt_c_, k, k, B_);
   ops::gemm(true, false, n, k, B_, 1.0, A_, n, Bt_c_, k, 1.0, grad_.W, k);
   std::swap(Bf_, JB_);
-  ++step_;
 }
 
 size_t RkfRtrl::state_bytes(int /*T*/) const {

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "algorithms/algorithm.h"
+#include "algorithms/stochastic_rule.h"
 
 namespace tca {
 
@@ -36,28 +36,18 @@ namespace tca {
 //
 // Cost per sequence and step: O(n^2 k) (the n x n times n x k product J_t B_{t-1});
 // state: A, B and scratch of the same size.
-class RkfRtrl : public Algorithm {
+class RkfRtrl : public StochasticRule {
  public:
   RkfRtrl(const RateRnnConfig& config, DType dtype, Device device)
-      : Algorithm(config, dtype, device) {}
+      : StochasticRule(config, dtype, device) {}
   std::string id() const override { return "rkf_rtrl"; }
-  bool stochastic() const override { return true; }
   size_t state_bytes(int T) const override;
   double flops_per_step() const override;
-
- protected:
-  // Fills nu ([B, n]) with step `step`'s signs. Default: ops::random_signs(nu, noise_seed,
-  // step). A test hook: tests override it with deliberately broken noise (e.g. one shared sign
-  // per sequence) to check that the statistical tests detect the resulting bias. The registry
-  // only builds RkfRtrl itself.
-  virtual void draw_signs(Tensor& nu, uint64_t noise_seed, uint64_t step);
 
  private:
   void reset_state(int batch_size, uint64_t noise_seed) override;
   void accumulate(const StepState& s) override;
 
-  uint64_t noise_seed_ = 0;
-  uint64_t step_ = 0;  // steps since reset(): the Philox counter of the draws
   Tensor A_;           // [B, n]
   Tensor Bf_, JB_;     // [B, n, k]: B_{t-1}, and J_t B_{t-1} (then B_t)
   Tensor J_;           // [B, n, n] scratch: J_t of every sequence

@@ -19,12 +19,7 @@ void Uoro::reset_state(int batch_size, uint64_t noise_seed) {
   }
   ops::fill(atil_, 0.0);  // M_0 = 0 exactly: the window starts from the zero state
   ops::fill(ttil_, 0.0);
-  noise_seed_ = noise_seed;
-  step_ = 0;
-}
-
-void Uoro::draw_signs(Tensor& nu, uint64_t noise_seed, uint64_t step) {
-  ops::random_signs(nu, noise_seed, step);
+  restart_draws(noise_seed);
 }
 
 void Uoro::accumulate(const StepState& s) {
@@ -37,7 +32,7 @@ void Uoro::accumulate(const StepState& s) {
   ops::mul(next_atil_, s.dphi, next_atil_, alpha);
   ops::axpy(1.0 - alpha, atil_, next_atil_);
 
-  draw_signs(nu_, noise_seed_, step_);
+  draw_step_signs(nu_);
   ops::mul(nu_D_, nu_, s.dphi, alpha);  // nu * D_t
 
   // Every sequence's variance-reduction factors, from row norms taken in one call each.
@@ -61,7 +56,6 @@ void Uoro::accumulate(const StepState& s) {
   Tensor gW = grad_.W.reshape({int64_t{n} * k});
   ops::gemv(true, B_, int64_t{n} * k, 1.0, ttil_, int64_t{n} * k, weights, 1.0, gW);
   std::swap(atil_, next_atil_);
-  ++step_;
 }
 
 std::map<std::string, std::string> Uoro::config() const {

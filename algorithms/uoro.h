@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "algorithms/algorithm.h"
+#include "algorithms/stochastic_rule.h"
 
 namespace tca {
 
@@ -39,30 +39,20 @@ namespace tca {
 //
 // Cost per sequence and step: O(n^2 + nk) (one J_t atil product without forming J_t, two
 // nk-sized updates and norms); state: atil, ttil and three n-vectors of scratch.
-class Uoro : public Algorithm {
+class Uoro : public StochasticRule {
  public:
   Uoro(const RateRnnConfig& config, DType dtype, Device device, double epsilon)
-      : Algorithm(config, dtype, device), epsilon_(epsilon) {}
+      : StochasticRule(config, dtype, device), epsilon_(epsilon) {}
   std::string id() const override { return "uoro"; }
-  bool stochastic() const override { return true; }
   std::map<std::string, std::string> config() const override;
   size_t state_bytes(int T) const override;
   double flops_per_step() const override;
-
- protected:
-  // Fills nu ([B, n]) with step `step`'s signs. Default: ops::random_signs(nu, noise_seed,
-  // step). A test hook: tests override it with deliberately broken noise (e.g. one shared sign
-  // per sequence) to check that the statistical tests detect the resulting bias. The registry
-  // only builds Uoro itself.
-  virtual void draw_signs(Tensor& nu, uint64_t noise_seed, uint64_t step);
 
  private:
   void reset_state(int batch_size, uint64_t noise_seed) override;
   void accumulate(const StepState& s) override;
 
   double epsilon_;
-  uint64_t noise_seed_ = 0;
-  uint64_t step_ = 0;           // steps since reset(): the Philox counter of the draws
   Tensor atil_, ttil_;          // [B, n], [B, n, k]
   Tensor next_atil_, nu_, nu_D_;  // [B, n] scratch: J atil (then the new atil), nu, nu * D
 };

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <functional>
 
 #include "kernels/ops.h"
@@ -15,12 +14,7 @@ namespace {
 
 class CudaOpsTest : public testing::TestWithParam<DType> {
  protected:
-  void SetUp() override {
-    if (!cuda_available()) {
-      if (std::getenv("TCA_REQUIRE_CUDA")) FAIL() << "TCA_REQUIRE_CUDA is set but no CUDA device is present";
-      GTEST_SKIP() << "no CUDA device present";
-    }
-  }
+  void SetUp() override { TCA_SKIP_WITHOUT_CUDA(); }
   DType dtype() const { return GetParam(); }
   double tol() const { return dtype() == DType::f32 ? 1e-5 : 1e-12; }
   Tensor rnd(std::vector<int64_t> shape, uint64_t seed) const {

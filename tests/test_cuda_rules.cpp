@@ -2,7 +2,6 @@
 // Philox draws, so even the stochastic rules must agree. Labelled gpu; skips without a device.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 
 #include "algorithms/algorithm.h"
 #include "test_util.h"
@@ -19,12 +18,7 @@ void PrintTo(const RuleCase& c, std::ostream* os) { *os << c.rule << " " << to_s
 
 class CudaRulesTest : public testing::TestWithParam<RuleCase> {
  protected:
-  void SetUp() override {
-    if (!cuda_available()) {
-      if (std::getenv("TCA_REQUIRE_CUDA")) FAIL() << "TCA_REQUIRE_CUDA is set but no CUDA device is present";
-      GTEST_SKIP() << "no CUDA device present";
-    }
-  }
+  void SetUp() override { TCA_SKIP_WITHOUT_CUDA(); }
 };
 
 std::vector<double> gradient_on(Device device, const RuleCase& c, LossKind loss, double* window_loss) {

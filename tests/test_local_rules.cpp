@@ -33,19 +33,8 @@ using Overrides = std::map<std::string, std::string>;
 
 // ==== the trace ops against naive loops =======================================================
 
-class LocalTraceOps : public testing::TestWithParam<DType> {
+class LocalTraceOps : public test::CpuOpsTest {
  protected:
-  DType dtype() const { return GetParam(); }
-  double tol() const { return dtype() == DType::f32 ? 2e-6 : 1e-14; }
-  Tensor rnd(std::vector<int64_t> shape, uint64_t seed) const {
-    return test::random_tensor(std::move(shape), dtype(), seed);
-  }
-  void expect_close(const std::vector<double>& got, const std::vector<double>& want) const {
-    ASSERT_EQ(got.size(), want.size());
-    ASSERT_GT(test::norm(want), 0.0);
-    for (size_t i = 0; i < got.size(); ++i) ASSERT_FALSE(std::isnan(got[i])) << "element " << i;
-    EXPECT_LT(test::relative_error(got, want), tol());
-  }
   static constexpr int B = 3, n = 5, k = 9;
 };
 

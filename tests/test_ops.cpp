@@ -9,26 +9,7 @@
 namespace tca {
 namespace {
 
-class OpsTest : public testing::TestWithParam<DType> {
- protected:
-  DType dtype() const { return GetParam(); }
-  double tol() const { return dtype() == DType::f32 ? 2e-6 : 1e-14; }
-  Tensor rnd(std::vector<int64_t> shape, uint64_t seed) const {
-    return test::random_tensor(std::move(shape), dtype(), seed);
-  }
-  // A tensor full of NaN: any element an op fails to write shows up.
-  Tensor poisoned(std::vector<int64_t> shape) const {
-    Tensor t(std::move(shape), dtype());
-    ops::fill(t, std::nan(""));
-    return t;
-  }
-  void expect_close(const std::vector<double>& got, const std::vector<double>& want) const {
-    ASSERT_EQ(got.size(), want.size());
-    ASSERT_GT(test::norm(want), 0.0);
-    for (size_t i = 0; i < got.size(); ++i) ASSERT_FALSE(std::isnan(got[i])) << "element " << i;
-    EXPECT_LT(test::relative_error(got, want), tol());
-  }
-};
+using OpsTest = test::CpuOpsTest;
 
 TEST_P(OpsTest, GemmAllTransposesWithLeadingDimensions) {
   const int M = 7, N = 5, K = 6, pad = 3;

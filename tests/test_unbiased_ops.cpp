@@ -11,11 +11,7 @@
 namespace tca {
 namespace {
 
-class UnbiasedOpsTest : public testing::TestWithParam<DType> {
- protected:
-  DType dtype() const { return GetParam(); }
-  double tol() const { return dtype() == DType::f32 ? 2e-6 : 1e-14; }
-};
+using UnbiasedOpsTest = test::CpuOpsTest;
 
 TEST_P(UnbiasedOpsTest, AddDiagonalMatchesALoopAndLeavesTheRestAlone) {
   const int n = 7;

@@ -1,14 +1,17 @@
 // Helpers shared by the tests: random data (never zero) and error measures.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <ostream>
 #include <vector>
 
+#include "kernels/ops.h"
 #include "kernels/philox.h"
 #include "kernels/tensor.h"
 #include "models/rate_rnn.h"
@@ -18,6 +21,17 @@ namespace tca {
 // Short names in test listings ("GetParam() = float" instead of a byte dump).
 inline void PrintTo(DType t, std::ostream* os) { *os << to_string(t); }
 }  // namespace tca
+
+// In a GPU test's SetUp: skip without a device, or fail when TCA_REQUIRE_CUDA is set (as
+// scripts/gpu.sh does, so a machine whose GPU is unusable cannot pass by skipping).
+#define TCA_SKIP_WITHOUT_CUDA()                                                              \
+  do {                                                                                       \
+    if (!::tca::cuda_available()) {                                                          \
+      if (std::getenv("TCA_REQUIRE_CUDA"))                                                   \
+        FAIL() << "TCA_REQUIRE_CUDA is set but no CUDA device is present";                   \
+      GTEST_SKIP() << "no CUDA device present";                                              \
+    }                                                                                        \
+  } while (0)
 
 namespace tca::test {
 
@@ -91,5 +105,28 @@ inline CommandResult run_tcabench(const std::string& args) {
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
+// Base of the CPU op tests, parameterised by precision: random inputs, NaN-poisoned outputs
+// and a relative-error check with a tolerance by precision.
+class CpuOpsTest : public testing::TestWithParam<DType> {
+ protected:
+  DType dtype() const { return GetParam(); }
+  double tol() const { return dtype() == DType::f32 ? 2e-6 : 1e-14; }
+  Tensor rnd(std::vector<int64_t> shape, uint64_t seed) const {
+    return random_tensor(std::move(shape), dtype(), seed);
+  }
+  // A tensor full of NaN: any element an op fails to write shows up.
+  Tensor poisoned(std::vector<int64_t> shape) const {
+    Tensor t(std::move(shape), dtype());
+    ops::fill(t, std::nan(""));
+    return t;
+  }
+  void expect_close(const std::vector<double>& got, const std::vector<double>& want) const {
+    ASSERT_EQ(got.size(), want.size());
+    ASSERT_GT(norm(want), 0.0);
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_FALSE(std::isnan(got[i])) << "element " << i;
+    EXPECT_LT(relative_error(got, want), tol());
+  }
+};
 
 }  // namespace tca::test

@@ -16,6 +16,7 @@ void Uoro::reset_state(int batch_size, uint64_t noise_seed) {
     next_atil_ = Tensor({batch_size, n}, dtype_, device_);
     nu_ = Tensor({batch_size, n}, dtype_, device_);
     nu_D_ = Tensor({batch_size, n}, dtype_, device_);
+    weights_ = Tensor({batch_size}, dtype_, device_);
   }
   ops::fill(atil_, 0.0);  // M_0 = 0 exactly: the window starts from the zero state
   ops::fill(ttil_, 0.0);
@@ -52,9 +53,10 @@ void Uoro::accumulate(const StepState& s) {
   ops::scale_rows(ttil_, inv_r0);  // ttil_t = ttil / r0 + (nu*D) ahat^T / r1
   ops::add_outer_rows(ttil_, inv_r1, nu_D_, s.ahat);
   // gW += sum_b (c_t . atil_t) ttil_t: the weights, then one product over the sequences.
-  const Tensor weights = Tensor::from_host(ops::row_dots(s.c, next_atil_), {B_}, dtype_, device_);
+  // (The host values go into a buffer kept for the window: no device allocation per step.)
+  weights_.copy_from(Tensor::from_host(ops::row_dots(s.c, next_atil_), {B_}, dtype_));
   Tensor gW = grad_.W.reshape({int64_t{n} * k});
-  ops::gemv(true, B_, int64_t{n} * k, 1.0, ttil_, int64_t{n} * k, weights, 1.0, gW);
+  ops::gemv(true, B_, int64_t{n} * k, 1.0, ttil_, int64_t{n} * k, weights_, 1.0, gW);
   std::swap(atil_, next_atil_);
 }
 
@@ -64,8 +66,8 @@ std::map<std::string, std::string> Uoro::config() const {
 
 size_t Uoro::state_bytes(int /*T*/) const {
   const size_t n = config_.n, k = config_.k();
-  // ttil; atil and three n-vectors of scratch (J atil, nu, nu * D).
-  return static_cast<size_t>(B_) * (n * k + 4 * n) * dtype_size(dtype_);
+  // ttil; atil and three n-vectors of scratch (J atil, nu, nu * D); the gradient weight.
+  return static_cast<size_t>(B_) * (n * k + 4 * n + 1) * dtype_size(dtype_);
 }
 
 double Uoro::flops_per_step() const {

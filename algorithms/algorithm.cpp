@@ -18,9 +18,13 @@ void Algorithm::reset(const RateRnnParams& params, int batch_size, uint64_t nois
     grad_.W = Tensor(params.W.shape(), dtype_, device_);
     grad_.W_outb = Tensor(params.W_outb.shape(), dtype_, device_);
   }
+  zero_gradient();
+  reset_state(batch_size, noise_seed);
+}
+
+void Algorithm::zero_gradient() {
   ops::fill(grad_.W, 0.0);
   ops::fill(grad_.W_outb, 0.0);
-  reset_state(batch_size, noise_seed);
 }
 
 size_t Algorithm::state_bytes_for(int batch_size, int T) {

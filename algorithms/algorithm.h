@@ -39,6 +39,13 @@ class Algorithm {
   // Ends the window (BPTT runs its backward pass here). gradient() is final afterwards.
   virtual void finish() {}
   const Gradients& gradient() const { return grad_; }
+  // Zeroes the accumulated gradient without touching the rule's state (traces, influence
+  // matrices): online training applies the estimate after a step and goes on accumulating.
+  void zero_gradient();
+  // True when the estimate is complete after every step (forward-in-time rules), so the
+  // parameters may change between steps of a window (online updates). BPTT-style rules
+  // compute their gradient in finish() from stored steps and need frozen parameters.
+  virtual bool supports_online_updates() const { return true; }
 
   // Bytes of learning-rule state (traces, stored activations), excluding parameters, for the
   // batch size of the last reset().

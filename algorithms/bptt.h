@@ -17,6 +17,7 @@ class Bptt : public Algorithm {
   Bptt(const RateRnnConfig& config, DType dtype, Device device) : Algorithm(config, dtype, device) {}
   std::string id() const override { return "bptt"; }
   void finish() override;
+  bool supports_online_updates() const override { return false; }  // its gradient comes in finish()
   size_t state_bytes(int T) const override;
   double flops_per_step() const override;
 

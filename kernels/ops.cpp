@@ -1,6 +1,7 @@
 // Launchers: validate, then dispatch to the CPU or CUDA implementation.
 #include "kernels/ops.h"
 
+#include <cmath>
 #include <stdexcept>
 #include <utility>
 #include <string>
@@ -460,6 +461,25 @@ void output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor
     using T = decltype(tag);
     TCA_CALL(output_error)(B, o, loss, static_cast<T>(scale), y.data_as<T>(), target.data_as<T>(),
                            mask.data_as<T>(), e.data_as<T>(), loss_sum.data_as<double>());
+  });
+}
+
+void adam_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, double lr, double beta1,
+                 double beta2, double eps, int64_t step, double grad_scale) {
+  for (const Tensor* t : {&grad, static_cast<const Tensor*>(&m), static_cast<const Tensor*>(&v)}) {
+    same_backend("adam_update", param, *t);
+    same_numel("adam_update", param, *t);
+  }
+  if (step < 1) fail("adam_update", "step must be >= 1");
+  const double bias1 = 1 - std::pow(beta1, static_cast<double>(step));
+  const double bias2 = 1 - std::pow(beta2, static_cast<double>(step));
+  const Device device = param.device();
+  on_dtype(param.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(adam_update)(param.numel(), static_cast<T>(lr), static_cast<T>(beta1), static_cast<T>(beta2),
+                          static_cast<T>(eps), static_cast<T>(bias1), static_cast<T>(bias2),
+                          static_cast<T>(grad_scale), grad.data_as<T>(), m.data_as<T>(), v.data_as<T>(),
+                          param.data_as<T>());
   });
 }
 

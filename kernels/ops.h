@@ -101,4 +101,12 @@ void add_diagonal_rows(Tensor& A, const std::vector<double>& s, const Tensor& d)
 void output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor& mask,
                   LossKind loss, double scale, Tensor& loss_sum);
 
+// ---- optimizer ---------------------------------------------------------------------------
+// One Adam step (Kingma & Ba 2015) on every element, with the gradient scaled first (gradient
+// clipping): g = grad_scale grad; m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
+// param -= lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps), t = step >= 1.
+// param, grad, m, v: same shape, device and dtype.
+void adam_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, double lr, double beta1,
+                 double beta2, double eps, int64_t step, double grad_scale);
+
 }  // namespace tca::ops

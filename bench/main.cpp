@@ -1,5 +1,6 @@
 // tcabench: the command-line front end.
 //   tcabench probe ...   gradient quality of learning rules against exact BPTT
+//   tcabench train ...   trains one (task, rule) cell over seeds and a learning-rate grid
 //   tcabench tasks       the task registry with every parameter and its default
 //   tcabench algos       the learning-rule registry
 #include <CLI/CLI.hpp>
@@ -15,6 +16,7 @@
 #include "algorithms/algorithm.h"
 #include "bench/probe.h"
 #include "bench/report.h"
+#include "bench/train.h"
 #include "tasks/task.h"
 
 namespace {
@@ -46,11 +48,11 @@ std::map<std::string, std::map<std::string, std::string>> parse_rule_pairs(
 }
 
 // A seed as an unsigned 64-bit decimal: no sign, no overflow, nothing after the digits.
-uint64_t parse_seed(const std::string& text) {
+uint64_t parse_seed(const std::string& text, const std::string& option = "--seed") {
   uint64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || error != std::errc() || end != text.data() + text.size())
-    throw std::invalid_argument("--seed must be an integer in [0, 18446744073709551615], got '" + text + "'");
+    throw std::invalid_argument(option + " must be an integer in [0, 18446744073709551615], got '" + text + "'");
   return value;
 }
 
@@ -142,13 +144,60 @@ int main(int argc, char** argv) {
                         "Write parameters, inputs, targets and every gradient to this JSON file");
   probe_cmd->add_flag("--quiet", quiet, "No tables or progress lines on the terminal");
 
+  tca::TrainConfig train;
+  std::string train_algo = train.algorithm, train_precision = "float", train_device = "auto";
+  std::string optimizer = "adam", update = "window", criterion, train_out;
+  std::vector<std::string> train_task_params, train_algo_params, train_seeds = {"1", "2", "3"};
+  bool train_quiet = false;
+  CLI::App* train_cmd = app.add_subcommand(
+      "train", "Train one (task, rule) cell over several seeds and a learning-rate grid; score it on held-out data");
+  train_cmd->add_option("--task", train.task, "Task id (see `tcabench tasks`)")->capture_default_str();
+  train_cmd->add_option("--task-param", train_task_params, "Task parameter override name=value (repeatable)");
+  train_cmd->add_option("--algo", train_algo, "Learning rule (see `tcabench algos`)")->capture_default_str();
+  train_cmd->add_option("--algo-param", train_algo_params, "Rule hyperparameter override name=value (repeatable)");
+  train_cmd->add_option("--hidden", train.hidden, "Hidden units n")->capture_default_str();
+  train_cmd->add_option("--batch", train.batch, "Sequences per training window B")->capture_default_str();
+  train_cmd->add_option("--alpha", train.alpha, "Leak alpha in (0, 1]")->capture_default_str();
+  train_cmd->add_option("--gain", train.gain, "W_rec init scale: N(0, gain^2/n)")->capture_default_str();
+  train_cmd->add_option("--seeds", train_seeds, "Comma-separated seeds: one run per seed and learning rate")
+      ->delimiter(',')
+      ->capture_default_str();
+  train_cmd->add_option("--lr", train.learning_rates,
+                        "Comma-separated learning rates; the one with the lowest median validation loss is reported")
+      ->delimiter(',')
+      ->capture_default_str();
+  train_cmd->add_option("--optimizer", optimizer, "adam or sgd")
+      ->check(CLI::IsMember({"adam", "sgd"}))
+      ->capture_default_str();
+  train_cmd->add_option("--update", update,
+                        "window: apply the estimate after each window; step: after every step (online)")
+      ->check(CLI::IsMember({"window", "step"}))
+      ->capture_default_str();
+  train_cmd->add_option("--clip", train.clip, "Largest global gradient norm per update (0: no clipping)")
+      ->capture_default_str();
+  train_cmd->add_option("--iterations", train.iterations, "Training windows per run")->capture_default_str();
+  train_cmd->add_option("--eval-every", train.eval_every, "Validate every this many iterations")
+      ->capture_default_str();
+  train_cmd->add_option("--eval-batch", train.eval_batch, "Sequences in the validation and in the test batch")
+      ->capture_default_str();
+  train_cmd->add_option("--criterion", criterion,
+                        "Validation metric threshold for steps-to-criterion, e.g. accuracy>=0.9");
+  train_cmd->add_option("--precision", train_precision, "float or double")
+      ->check(CLI::IsMember({"float", "double"}))
+      ->capture_default_str();
+  train_cmd->add_option("--device", train_device, "cpu, cuda, or auto (the GPU when one is present)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
+      ->capture_default_str();
+  train_cmd->add_option("--out", train_out, "Write the JSON report to this file");
+  train_cmd->add_flag("--quiet", train_quiet, "No table or progress lines on the terminal");
+
   app.add_subcommand("tasks", "List tasks with their parameters and defaults");
   app.add_subcommand("algos", "List learning rules with their hyperparameters and defaults");
 
   // CLI11 reports an unknown first word only as "a subcommand is required": name it.
-  if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "probe" &&
+  if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "probe" && std::string(argv[1]) != "train" &&
       std::string(argv[1]) != "tasks" && std::string(argv[1]) != "algos") {
-    std::cerr << "tcabench: error: unknown command '" << argv[1] << "' (valid: probe, tasks, algos)\n";
+    std::cerr << "tcabench: error: unknown command '" << argv[1] << "' (valid: probe, train, tasks, algos)\n";
     return 2;
   }
   try {
@@ -167,6 +216,23 @@ int main(int argc, char** argv) {
       print_tasks();
     } else if (app.got_subcommand("algos")) {
       print_algorithms();
+    } else if (train_cmd->parsed()) {
+      train.algorithm = train_algo;
+      train.task_params = parse_pairs(train_task_params, "--task-param");
+      train.algo_params = parse_pairs(train_algo_params, "--algo-param");
+      train.seeds.clear();
+      for (const std::string& s : train_seeds) train.seeds.push_back(parse_seed(s, "--seeds"));
+      train.optimizer = optimizer == "sgd" ? tca::Optimizer::sgd : tca::Optimizer::adam;
+      train.update = update == "step" ? tca::UpdateSchedule::step : tca::UpdateSchedule::window;
+      train.criterion = tca::parse_criterion(criterion);
+      train.dtype = tca::parse_dtype(train_precision);
+      train.device = parse_device(train_device);
+      if (!train_out.empty()) check_writable_folder(std::filesystem::path(train_out).parent_path());
+      const tca::TrainResult result = tca::run_training(train, train_quiet ? nullptr : &std::cerr);
+      const nlohmann::json report = tca::train_report(result);
+      if (!train_quiet) std::cout << tca::train_table(result) << std::flush;
+      if (!train_out.empty()) tca::write_file_atomically(train_out, report.dump(2) + "\n");
+      else if (train_quiet) std::cout << report.dump(2) << '\n';
     } else if (probe_cmd->parsed()) {
       std::vector<std::string> tasks;
       if (task_list == "all") {

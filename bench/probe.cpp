@@ -10,6 +10,7 @@
 
 #include "algorithms/algorithm.h"
 #include "bench/report.h"
+#include "bench/seeds.h"
 #include "models/rate_rnn.h"
 
 namespace tca {
@@ -22,17 +23,6 @@ void check_range(const char* name, double value, double lo, double hi) {
     s << name << " must lie in [" << lo << ", " << hi << "], got " << value;
     throw std::invalid_argument(s.str());
   }
-}
-
-// Independent seeds derived from the probe seed (splitmix64 finaliser). Purposes keep the
-// noise samples, training batches and data-floor batches apart from each other.
-enum class SeedPurpose : uint64_t { noise = 1, training = 2, data_floor = 3 };
-uint64_t derived_seed(uint64_t seed, SeedPurpose purpose, uint64_t index) {
-  uint64_t z = seed ^ (static_cast<uint64_t>(purpose) << 56);
-  z += 0x9e3779b97f4a7c15ull * (index + 1);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
 }
 
 std::vector<double> flatten(const Gradients& g) {

@@ -1,0 +1,223 @@
+// Training runs (bench/train.h): the optimizer op against its formula, learning that
+// actually lowers the loss, reproducibility, online updates, divergence reported as such,
+// learning-rate selection, the criterion, and the command line.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <string>
+
+#include "bench/train.h"
+#include "kernels/ops.h"
+#include "test_util.h"
+
+namespace tca {
+namespace {
+
+using test::random_tensor;
+using test::random_values;
+
+TEST(AdamUpdate, MatchesTheFormulaOverSeveralSteps) {
+  const int64_t n = 37;
+  Tensor param = random_tensor({n}, DType::f64, 1), m({n}, DType::f64), v({n}, DType::f64);
+  ops::fill(m, 0.0);
+  ops::fill(v, 0.0);
+  std::vector<double> p = param.to_host(), mh(n, 0.0), vh(n, 0.0);
+  const double lr = 0.05, b1 = 0.8, b2 = 0.95, eps = 1e-6;
+  for (int step = 1; step <= 3; ++step) {
+    const std::vector<double> g = random_values(n, 10 + step);
+    const double scale = 0.5 * step;
+    ops::adam_update(param, Tensor::from_host(g, {n}, DType::f64), m, v, lr, b1, b2, eps, step, scale);
+    for (int64_t i = 0; i < n; ++i) {
+      const double gi = scale * g[i];
+      mh[i] = b1 * mh[i] + (1 - b1) * gi;
+      vh[i] = b2 * vh[i] + (1 - b2) * gi * gi;
+      p[i] -= lr * (mh[i] / (1 - std::pow(b1, step))) / (std::sqrt(vh[i] / (1 - std::pow(b2, step))) + eps);
+    }
+  }
+  const std::vector<double> got = param.to_host();
+  for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(got[i], p[i], 1e-14) << i;
+  EXPECT_THROW(ops::adam_update(param, m, m, v, lr, b1, b2, eps, 0, 1.0), std::invalid_argument);
+}
+
+TrainConfig small_config() {
+  TrainConfig c;
+  c.task = "add-v0";
+  c.task_params = {{"T", "30"}};
+  c.algorithm = "rtrl";
+  c.hidden = 8;
+  c.batch = 8;
+  c.seeds = {1};
+  c.learning_rates = {1e-2};
+  c.iterations = 40;
+  c.eval_every = 10;
+  c.eval_batch = 64;
+  c.dtype = DType::f64;
+  return c;
+}
+
+TEST(Training, LowersTheValidationLossAndRecordsTheCurve) {
+  const TrainResult r = run_training(small_config());
+  ASSERT_EQ(r.runs.size(), 1u);
+  const TrainRun& run = r.runs[0];
+  EXPECT_FALSE(run.diverged);
+  ASSERT_EQ(run.curve.size(), 5u);  // iterations 0, 10, 20, 30, 40
+  EXPECT_EQ(run.curve.front().iteration, 0);
+  EXPECT_EQ(run.curve.back().iteration, 40);
+  EXPECT_TRUE(std::isnan(run.curve.front().train_loss));  // no window trained yet
+  EXPECT_LT(run.curve.back().validation_loss, 0.9 * run.curve.front().validation_loss);
+  EXPECT_EQ(run.final_validation_loss, run.curve.back().validation_loss);
+  EXPECT_TRUE(std::isfinite(run.test_loss));
+  EXPECT_GT(run.test_metrics.count("ce"), 0u);
+  EXPECT_GT(run.steps_per_second, 0.0);
+  EXPECT_GT(run.state_bytes, 0u);
+}
+
+TEST(Training, IsReproducibleAndSeedsDiffer) {
+  TrainConfig c = small_config();
+  c.algorithm = "uoro";  // stochastic: its noise must be keyed by the run seed too
+  c.seeds = {1, 2};
+  c.iterations = 10;
+  const TrainResult a = run_training(c), b = run_training(c);
+  for (size_t i = 0; i < a.runs.size(); ++i) {
+    ASSERT_EQ(a.runs[i].curve.size(), b.runs[i].curve.size());
+    for (size_t j = 0; j < a.runs[i].curve.size(); ++j)
+      EXPECT_EQ(a.runs[i].curve[j].validation_loss, b.runs[i].curve[j].validation_loss);
+    EXPECT_EQ(a.runs[i].test_loss, b.runs[i].test_loss);
+  }
+  EXPECT_NE(a.runs[0].test_loss, a.runs[1].test_loss);
+}
+
+TEST(Training, OnlineUpdatesDifferFromWindowUpdatesAndNeedAForwardRule) {
+  TrainConfig c = small_config();
+  c.algorithm = "rflo";
+  c.iterations = 5;
+  c.eval_every = 5;
+  const TrainResult window = run_training(c);
+  c.update = UpdateSchedule::step;
+  const TrainResult online = run_training(c);
+  EXPECT_FALSE(online.runs[0].diverged);
+  EXPECT_NE(window.runs[0].final_validation_loss, online.runs[0].final_validation_loss);
+  // Many small steps must still learn something on add-v0.
+  EXPECT_LT(online.runs[0].final_validation_loss, online.runs[0].curve.front().validation_loss);
+  c.algorithm = "bptt";
+  EXPECT_THROW(run_training(c), std::invalid_argument);
+  c.algorithm = "tbptt";
+  EXPECT_THROW(run_training(c), std::invalid_argument);
+}
+
+TEST(Training, DivergenceIsReportedAndTheBestRateAvoidsIt) {
+  TrainConfig c = small_config();
+  c.task = "path_integration-v0";  // MSE: huge steps blow the outputs up to Inf/NaN
+  c.task_params = {{"T", "20"}};
+  c.optimizer = Optimizer::sgd;
+  c.clip = 0;
+  c.learning_rates = {1e-3, 1e3};
+  c.seeds = {1, 2};
+  c.iterations = 30;
+  c.dtype = DType::f32;  // overflows to Inf within a few steps (double reaches ~1e300 first)
+  const TrainResult r = run_training(c);
+  int diverged = 0;
+  for (const TrainRun& run : r.runs) {
+    if (run.learning_rate == 1e3) {
+      EXPECT_TRUE(run.diverged);
+      EXPECT_GE(run.diverged_at, 0);
+      EXPECT_EQ(run.final_validation_loss, std::numeric_limits<double>::infinity());
+    }
+    diverged += run.diverged;
+  }
+  EXPECT_EQ(diverged, 2);
+  EXPECT_EQ(r.best_learning_rate, 1e-3);
+  const nlohmann::json report = train_report(r);
+  EXPECT_EQ(report["summary"]["learning_rate"], 1e-3);
+  EXPECT_EQ(report["summary"]["diverged_runs"], 0);
+  EXPECT_EQ(report["selection"]["by_learning_rate"]["1000"]["diverged_runs"], 2);
+  EXPECT_TRUE(report["runs"][2]["final_validation_loss"].is_null());
+}
+
+TEST(Training, PicksTheRateWithTheLowestMedianValidationLoss) {
+  TrainConfig c = small_config();
+  c.learning_rates = {1e-4, 3e-2, 1e-2};
+  c.seeds = {1, 2, 3};
+  c.iterations = 20;
+  const TrainResult r = run_training(c);
+  double best = std::numeric_limits<double>::infinity(), best_lr = 0;
+  for (double lr : c.learning_rates) {
+    std::vector<double> v;
+    for (const TrainRun& run : r.runs)
+      if (run.learning_rate == lr) v.push_back(run.final_validation_loss);
+    std::sort(v.begin(), v.end());
+    if (v[1] < best) best = v[1], best_lr = lr;
+  }
+  EXPECT_EQ(r.best_learning_rate, best_lr);
+  EXPECT_NE(r.best_learning_rate, 1e-4);  // far too small to learn in 20 steps
+}
+
+TEST(Training, CriterionIsParsedCheckedAndReached) {
+  EXPECT_EQ(parse_criterion("accuracy>=0.9").metric, "accuracy");
+  EXPECT_TRUE(parse_criterion("accuracy>=0.9").at_least);
+  EXPECT_FALSE(parse_criterion("ce<=0.5").at_least);
+  EXPECT_EQ(parse_criterion("ce<=0.5").value, 0.5);
+  for (const char* bad : {"accuracy", ">=0.9", "accuracy>=", "accuracy>=x", "accuracy>=0.9x", "acc=0.9"})
+    EXPECT_THROW(parse_criterion(bad), std::invalid_argument) << bad;
+  TrainConfig c = small_config();
+  c.iterations = 10;
+  c.criterion = parse_criterion("nope>=1");
+  EXPECT_THROW(run_training(c), std::invalid_argument);
+  c.criterion = parse_criterion("ce<=1e9");  // met before any training
+  EXPECT_EQ(run_training(c).runs[0].steps_to_criterion, 0);
+  c.criterion = parse_criterion("ce<=-1");  // never met
+  EXPECT_EQ(run_training(c).runs[0].steps_to_criterion, -1);
+}
+
+TEST(Training, RejectsBadConfigurations) {
+  TrainConfig c = small_config();
+  c.seeds = {};
+  EXPECT_THROW(run_training(c), std::invalid_argument);
+  c = small_config();
+  c.seeds = {4, 4};
+  EXPECT_THROW(run_training(c), std::invalid_argument);
+  c = small_config();
+  c.learning_rates = {-1};
+  EXPECT_THROW(run_training(c), std::invalid_argument);
+  c = small_config();
+  c.eval_every = 0;
+  EXPECT_THROW(run_training(c), std::invalid_argument);
+  c = small_config();
+  c.algorithm = "nope";
+  EXPECT_THROW(run_training(c), std::invalid_argument);
+}
+
+TEST(TrainCli, WritesAReportAndRefusesBadInput) {
+  const std::string path = testing::TempDir() + "/train-cli.json";
+  std::remove(path.c_str());
+  const test::CommandResult ok = test::run_tcabench(
+      "train --task add-v0 --task-param T=20 --algo rflo --hidden 8 --batch 4 --iterations 4 --eval-every 2 "
+      "--eval-batch 16 --seeds 3,4 --lr 0.01,0.001 --criterion 'ce<=10' --quiet --out " + path);
+  ASSERT_EQ(ok.status, 0) << ok.output;
+  std::ifstream in(path);
+  const nlohmann::json report = nlohmann::json::parse(in);
+  EXPECT_EQ(report["kind"], "train");
+  EXPECT_EQ(report["runs"].size(), 4u);
+  EXPECT_EQ(report["config"]["seeds"], nlohmann::json::array({3, 4}));
+  EXPECT_EQ(report["runs"][0]["curve"].size(), 3u);
+  EXPECT_TRUE(report["summary"]["test_metrics"].contains("ce"));
+  EXPECT_EQ(report["config"]["criterion"], "ce<=10");
+  for (const auto& [args, mention] : std::vector<std::pair<std::string, std::string>>{
+           {"train --criterion accuracy", "--criterion"},
+           {"train --update step --algo bptt", "--update window"},
+           {"train --seeds 1,x", "--seeds"},
+           {"train --lr 0", "--lr"},
+           {"train --optimizer lion", "--optimizer"},
+           {"train --task add-v0 --criterion 'accuracy>=0.9' --iterations 1", "has no metric 'accuracy'"}}) {
+    const test::CommandResult bad = test::run_tcabench(args);
+    EXPECT_EQ(bad.status, 2) << args << "\n" << bad.output;
+    EXPECT_NE(bad.output.find(mention), std::string::npos) << args << "\n" << bad.output;
+  }
+}
+
+}  // namespace
+}  // namespace tca

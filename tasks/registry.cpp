@@ -20,6 +20,7 @@ const std::vector<RegisteredTask>& registered_tasks() {
       {path_integration_task_info, make_path_integration_task},
       {copy_task_info, make_copy_task},
       {add_task_info, make_add_task},
+      {flipflop_task_info, make_flipflop_task},
   };
   return tasks;
 }

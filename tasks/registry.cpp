@@ -21,6 +21,7 @@ const std::vector<RegisteredTask>& registered_tasks() {
       {copy_task_info, make_copy_task},
       {add_task_info, make_add_task},
       {flipflop_task_info, make_flipflop_task},
+      {mimic_task_info, make_mimic_task},
   };
   return tasks;
 }

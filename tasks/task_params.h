@@ -32,6 +32,8 @@ const TaskInfo& add_task_info();
 std::unique_ptr<Task> make_add_task(const std::map<std::string, std::string>& params);
 const TaskInfo& flipflop_task_info();
 std::unique_ptr<Task> make_flipflop_task(const std::map<std::string, std::string>& params);
+const TaskInfo& mimic_task_info();
+std::unique_ptr<Task> make_mimic_task(const std::map<std::string, std::string>& params);
 
 // ---- shared pieces of sample() and metrics() ------------------------------------------------
 

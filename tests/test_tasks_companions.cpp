@@ -4,12 +4,15 @@
 // (Shapes, determinism and batch-size independence of every task are in test_tasks.cpp.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "models/rate_rnn.h"
+#include "tasks/mimic.h"
 #include "tasks/task.h"
 
 namespace tca {
@@ -105,6 +108,148 @@ TEST(TaskFlipFlop, BadParametersAreRejected) {
     EXPECT_NE(message.find("in (0, 1]"), std::string::npos) << message;
   }
   EXPECT_NE(make_task_error("flipflop-v0", {{"T", "0"}}).find("'T'"), std::string::npos);
+}
+
+// ---- mimic ----------------------------------------------------------------------------------
+
+// Runs the teacher through models/rate_rnn.h (CPU, double) on a batch's inputs and returns its
+// outputs [T, B, o].
+std::vector<double> rate_rnn_outputs(const MimicTeacher& teacher, const Batch& batch) {
+  const RateRnnConfig& c = teacher.config;
+  RateRnn rnn(c, DType::f64, Device::cpu);
+  const RateRnnParams params{
+      Tensor::from_host(teacher.W, {c.n, c.k()}, DType::f64, Device::cpu),
+      Tensor::from_host(teacher.W_outb, {c.o, c.n + 1}, DType::f64, Device::cpu)};
+  const DeviceBatch device_batch = to_device(batch, DType::f64, Device::cpu);
+  rnn.begin(batch.B);
+  std::vector<double> outputs;
+  for (int t = 0; t < batch.T; ++t) {
+    rnn.step(params, device_batch, t);
+    const std::vector<double> y = rnn.state().y.to_host();
+    outputs.insert(outputs.end(), y.begin(), y.end());
+  }
+  return outputs;
+}
+
+TEST(TaskMimic, TargetsAreTheTeacherRateRnnOnTheSameInputs) {
+  const std::vector<std::map<std::string, std::string>> configs{
+      {},
+      {{"inputs", "3"}, {"outputs", "2"}, {"teacher_hidden", "5"}, {"teacher_alpha", "0.3"},
+       {"teacher_gain", "1.5"}, {"input_probability", "0.2"}, {"T", "60"}}};
+  for (const auto& params : configs) {
+    const auto task = make_task("mimic-v0", params);
+    const MimicTeacher teacher = mimic_teacher(params);
+    ASSERT_EQ(teacher.config.m, task->input_size());
+    ASSERT_EQ(teacher.config.o, task->output_size());
+    ASSERT_EQ(teacher.W.size(), static_cast<size_t>(teacher.config.n) * teacher.config.k());
+    const Batch batch = task->sample(6, 21);
+    const std::vector<double> reference = rate_rnn_outputs(teacher, batch);
+    ASSERT_EQ(reference.size(), batch.targets.size());
+    double max_error = 0.0, max_target = 0.0;
+    for (size_t i = 0; i < reference.size(); ++i) {
+      max_error = std::max(max_error, std::abs(reference[i] - batch.targets[i]));
+      max_target = std::max(max_target, std::abs(batch.targets[i]));
+    }
+    EXPECT_LT(max_error, 1e-12);
+    EXPECT_GT(max_target, 0.1) << "the teacher's outputs are not trivially small";
+    for (double v : batch.loss_mask) ASSERT_EQ(v, 1.0);
+  }
+}
+
+TEST(TaskMimic, InputsAreBernoulliAndTheTeacherIsDrawnAsDocumented) {
+  const Batch batch = make_task("mimic-v0", {{"input_probability", "0.3"}})->sample(16, 2);
+  double ones = 0.0;
+  for (double x : batch.inputs) {
+    ASSERT_TRUE(x == 0.0 || x == 1.0);
+    ones += x;
+  }
+  EXPECT_NEAR(ones / batch.inputs.size(), 0.3, 0.0105);  // 5 sd of 51200 draws
+
+  // Sample variances of the weight blocks: W_rec gain^2 / n, W_in 1 / m, W_out 1 / n.
+  const MimicTeacher teacher = mimic_teacher(
+      {{"teacher_hidden", "128"}, {"inputs", "64"}, {"outputs", "64"}, {"teacher_gain", "1.5"},
+       {"teacher_bias", "0"}});
+  const int n = 128, m = 64, o = 64, k = n + m + 1;
+  double rec = 0.0, in = 0.0, out = 0.0;
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) rec += teacher.W[i * k + j] * teacher.W[i * k + j];
+    for (int j = 0; j < m; ++j) in += teacher.W[i * k + n + j] * teacher.W[i * k + n + j];
+    EXPECT_EQ(teacher.W[i * k + n + m], 0.0);
+  }
+  for (int i = 0; i < o; ++i) {
+    for (int j = 0; j < n; ++j) out += teacher.W_outb[i * (n + 1) + j] * teacher.W_outb[i * (n + 1) + j];
+    EXPECT_EQ(teacher.W_outb[i * (n + 1) + n], 0.0);
+  }
+  EXPECT_NEAR(rec / (n * n) / (1.5 * 1.5 / n), 1.0, 0.06);  // relative sd 1.1%
+  EXPECT_NEAR(in / (n * m) / (1.0 / m), 1.0, 0.08);         // relative sd 1.6%
+  EXPECT_NEAR(out / (o * n) / (1.0 / n), 1.0, 0.08);
+  const MimicTeacher biased = mimic_teacher({{"teacher_bias", "0.1"}});
+  double bias_square = 0.0;
+  for (int i = 0; i < 32; ++i) bias_square += biased.W[i * 65 + 64] * biased.W[i * 65 + 64];
+  EXPECT_NEAR(std::sqrt(bias_square / 32), 0.1, 0.05);
+}
+
+TEST(TaskMimic, TeacherSeedChangesTheTeacherOnlyAndDiffersFromTheStudentInit) {
+  const Batch first = make_task("mimic-v0")->sample(4, 9);
+  const Batch other_teacher = make_task("mimic-v0", {{"teacher_seed", "2"}})->sample(4, 9);
+  EXPECT_EQ(first.inputs, other_teacher.inputs);
+  EXPECT_NE(first.targets, other_teacher.targets);
+  // A student of the same size initialised with --seed equal to teacher_seed does not start
+  // at the teacher: the teacher comes from another Philox stream.
+  const MimicTeacher teacher = mimic_teacher();
+  const RateRnnParams student = init_params(teacher.config, 1, DType::f64, Device::cpu, {1.0, 0.1});
+  const std::vector<double> student_W = student.W.to_host();
+  ASSERT_EQ(student_W.size(), teacher.W.size());
+  int equal = 0;
+  for (size_t i = 0; i < student_W.size(); ++i) equal += student_W[i] == teacher.W[i];
+  EXPECT_EQ(equal, 0);
+  // With no input the teacher is driven by its biases only: every sequence has the same targets.
+  const Batch silent = make_task("mimic-v0", {{"input_probability", "0"}})->sample(3, 1);
+  for (int t = 0; t < silent.T; ++t) {
+    for (int j = 0; j < silent.o; ++j) ASSERT_EQ(silent.target(t, 0, j), silent.target(t, 2, j));
+  }
+}
+
+TEST(TaskMimic, MseAndThePredictTheMeanBaseline) {
+  const auto task = make_task("mimic-v0");
+  const Batch batch = task->sample(8, 5);
+  const auto perfect = task->metrics(batch, batch.targets);
+  EXPECT_EQ(perfect.at("mse"), 0.0);
+  // The baseline is the per-channel variance of the targets; predicting mean + s costs s^2 more.
+  const int o = batch.o;
+  const size_t steps = static_cast<size_t>(batch.T) * batch.B;
+  std::vector<double> mean(o, 0.0);
+  for (size_t s = 0; s < steps; ++s) {
+    for (int j = 0; j < o; ++j) mean[j] += batch.targets[s * o + j] / steps;
+  }
+  double variance = 0.0;
+  std::vector<double> shifted_mean(batch.targets.size());
+  for (size_t s = 0; s < steps; ++s) {
+    for (int j = 0; j < o; ++j) {
+      const double d = batch.targets[s * o + j] - mean[j];
+      variance += d * d / (steps * o);
+      shifted_mean[s * o + j] = mean[j] + 0.3;
+    }
+  }
+  EXPECT_GT(variance, 1e-3);
+  EXPECT_NEAR(perfect.at("baseline_mean"), variance, 1e-12);
+  EXPECT_NEAR(task->metrics(batch, shifted_mean).at("mse"), variance + 0.09, 1e-12);
+}
+
+TEST(TaskMimic, BadParametersAreRejected) {
+  for (const auto& [name, value] : std::map<std::string, std::string>{{"teacher_alpha", "0"},
+                                                                       {"teacher_gain", "-1"},
+                                                                       {"teacher_bias", "inf"},
+                                                                       {"teacher_seed", "-1"},
+                                                                       {"teacher_hidden", "2000"},
+                                                                       {"inputs", "0"},
+                                                                       {"outputs", "1.5"},
+                                                                       {"input_probability", "1.1"},
+                                                                       {"T", "0"}}) {
+    const std::string message = make_task_error("mimic-v0", {{name, value}});
+    EXPECT_NE(message.find("'" + name + "'"), std::string::npos) << message;
+  }
+  EXPECT_THROW(mimic_teacher({{"teacher_alpha", "1.5"}}), std::invalid_argument);
 }
 
 }  // namespace

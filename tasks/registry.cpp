@@ -22,6 +22,7 @@ const std::vector<RegisteredTask>& registered_tasks() {
       {add_task_info, make_add_task},
       {flipflop_task_info, make_flipflop_task},
       {mimic_task_info, make_mimic_task},
+      {evidence_accumulation_task_info, make_evidence_accumulation_task},
   };
   return tasks;
 }

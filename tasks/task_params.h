@@ -34,6 +34,9 @@ const TaskInfo& flipflop_task_info();
 std::unique_ptr<Task> make_flipflop_task(const std::map<std::string, std::string>& params);
 const TaskInfo& mimic_task_info();
 std::unique_ptr<Task> make_mimic_task(const std::map<std::string, std::string>& params);
+const TaskInfo& evidence_accumulation_task_info();
+std::unique_ptr<Task> make_evidence_accumulation_task(
+    const std::map<std::string, std::string>& params);
 
 // ---- shared pieces of sample() and metrics() ------------------------------------------------
 

@@ -63,7 +63,7 @@ TEST(TaskRegistry, ListsEveryTaskWithDocumentedParameters) {
     EXPECT_EQ(config.at("T"), std::to_string(task->steps())) << info.id;
   }
   EXPECT_EQ(ids, (std::set<std::string>{"dnms-v0", "path_integration-v0", "copy-v0", "add-v0",
-                                        "flipflop-v0", "mimic-v0"}));
+                                        "flipflop-v0", "mimic-v0", "evidence_accumulation-v0"}));
 }
 
 TEST(TaskRegistry, ConfigReportsOverridesAndDerivedLength) {
@@ -127,6 +127,7 @@ std::vector<std::unique_ptr<Task>> tasks_with_all_randomness() {
   tasks.push_back(make_task("add-v0"));
   tasks.push_back(make_task("flipflop-v0"));
   tasks.push_back(make_task("mimic-v0"));
+  tasks.push_back(make_task("evidence_accumulation-v0"));
   return tasks;
 }
 
@@ -502,6 +503,8 @@ TEST(TaskErrors, BadValuesNameTheParameterAndItsRange) {
       {"flipflop-v0", "pulse_probability", "0"},
       {"mimic-v0", "teacher_alpha", "2"},
       {"mimic-v0", "inputs", "two"},
+      {"evidence_accumulation-v0", "cues", "-7"},
+      {"evidence_accumulation-v0", "cue_probability", "0.49"},
   };
   for (const Case& c : cases) {
     const std::string message = make_task_error(c.id, {{c.name, c.value}});

@@ -252,5 +252,181 @@ TEST(TaskMimic, BadParametersAreRejected) {
   EXPECT_THROW(mimic_teacher({{"teacher_alpha", "1.5"}}), std::invalid_argument);
 }
 
+// ---- evidence accumulation ----------------------------------------------------------------
+
+const std::string kEvidence = "evidence_accumulation-v0";
+
+size_t at(const Batch& batch, int t, int b) { return static_cast<size_t>(t) * batch.B + b; }
+
+double binomial_pmf(int n, int k, double p) {
+  double choose = 1.0;
+  for (int i = 1; i <= k; ++i) choose = choose * (n - k + i) / i;
+  return choose * std::pow(p, k) * std::pow(1.0 - p, n - k);
+}
+
+TEST(TaskEvidenceAccumulation, DefaultsFollowBellec2020) {
+  const auto task = make_task(kEvidence);
+  EXPECT_EQ(task->steps(), 2250);  // 7 * 150 + 1050 + 150: Bellec et al.'s seq_len
+  EXPECT_EQ(task->input_size(), 40);
+  EXPECT_EQ(task->output_size(), 2);
+  EXPECT_EQ(task->loss(), LossKind::cross_entropy);
+  EXPECT_EQ(make_task(kEvidence, {{"cues", "3"}, {"cue_spacing", "120"}, {"delay", "10"},
+                                  {"recall_steps", "20"}, {"group_size", "3"}})
+                ->steps(),
+            3 * 120 + 10 + 20);
+  EXPECT_EQ(make_task(kEvidence, {{"group_size", "3"}})->input_size(), 12);
+}
+
+TEST(TaskEvidenceAccumulation, CuesRecallAndLabelsFollowTheTrialLayout) {
+  const int cues = 5, cue_steps = 4, spacing = 7, delay = 6, recall = 3, group = 2;
+  const auto task = make_task(kEvidence, {{"cues", "5"}, {"cue_steps", "4"}, {"cue_spacing", "7"},
+                                          {"delay", "6"}, {"recall_steps", "3"}, {"group_size", "2"},
+                                          {"cue_rate", "1000"}, {"background_rate", "0"}});
+  ASSERT_EQ(task->steps(), cues * spacing + delay + recall);
+  const Batch batch = task->sample(64, 31);
+  int right_labels = 0;
+  for (int b = 0; b < batch.B; ++b) {
+    int right_cues = 0;
+    for (int t = 0; t < batch.T; ++t) {
+      const int cue = t / spacing;
+      const bool cue_on = cue < cues && t % spacing >= spacing - cue_steps;
+      const bool recall_on = t >= batch.T - recall;
+      // Every neuron of a group does the same thing at p = 1 and p = 0.
+      double group_value[4];
+      for (int g = 0; g < 4; ++g) {
+        group_value[g] = batch.input(t, b, g * group);
+        for (int i = 0; i < group; ++i) ASSERT_EQ(batch.input(t, b, g * group + i), group_value[g]);
+      }
+      EXPECT_EQ(group_value[0] + group_value[1], cue_on ? 1.0 : 0.0) << "t=" << t;
+      EXPECT_EQ(group_value[2], recall_on ? 1.0 : 0.0) << "t=" << t;
+      EXPECT_EQ(group_value[3], 0.0);
+      if (cue_on && t % spacing == spacing - cue_steps) right_cues += group_value[1] == 1.0;
+      if (cue_on && t % spacing > spacing - cue_steps) {  // one side for the whole cue
+        EXPECT_EQ(batch.input(t, b, group), batch.input(t - 1, b, group)) << "t=" << t;
+      }
+    }
+    const int label = 2 * right_cues > cues ? 1 : 0;
+    right_labels += label;
+    for (int t = 0; t < batch.T; ++t) {
+      const bool scored = t >= batch.T - recall;
+      ASSERT_EQ(batch.mask(t, b), scored ? 1.0 : 0.0) << "t=" << t;
+      ASSERT_EQ(batch.target(t, b, label), scored ? 1.0 : 0.0) << "t=" << t;
+      ASSERT_EQ(batch.target(t, b, 1 - label), 0.0) << "t=" << t;
+    }
+  }
+  EXPECT_GT(right_labels, 16);
+  EXPECT_LT(right_labels, 48);
+}
+
+TEST(TaskEvidenceAccumulation, CueCountsFollowTheDominantSideMixture) {
+  // One step per cue, one neuron per group, p = 1: the inputs spell out the cue sides.
+  const int cues = 7, B = 4000;
+  auto right_cue_histogram = [&](const char* cue_probability) {
+    const auto task = make_task(kEvidence, {{"cue_steps", "1"}, {"cue_spacing", "1"}, {"delay", "0"},
+                                            {"recall_steps", "1"}, {"group_size", "1"},
+                                            {"cue_rate", "1000"}, {"background_rate", "0"},
+                                            {"cue_probability", cue_probability}});
+    const Batch batch = task->sample(B, 5);
+    std::vector<int> histogram(cues + 1, 0);
+    int right_labels = 0;
+    for (int b = 0; b < B; ++b) {
+      int right = 0;
+      for (int t = 0; t < cues; ++t) {
+        EXPECT_EQ(batch.input(t, b, 0) + batch.input(t, b, 1), 1.0);
+        right += batch.input(t, b, 1) == 1.0;
+      }
+      ++histogram[right];
+      right_labels += batch.target(cues, b, 1) == 1.0;
+      EXPECT_EQ(batch.target(cues, b, 1), 2 * right > cues ? 1.0 : 0.0);
+    }
+    EXPECT_NEAR(static_cast<double>(right_labels) / B, 0.5, 0.035) << "labels balanced";
+    return histogram;
+  };
+  // P(k right cues) = 1/2 Binomial(k; 7, 0.7) + 1/2 Binomial(k; 7, 0.3): a dominant side drawn
+  // uniformly, each cue on it with probability 0.7. Pearson's chi^2 with 7 degrees of freedom
+  // stays below 24.3 with probability 0.999.
+  const std::vector<int> histogram = right_cue_histogram("0.7");
+  double chi2 = 0.0;
+  for (int k = 0; k <= cues; ++k) {
+    const double expected = B * 0.5 * (binomial_pmf(cues, k, 0.7) + binomial_pmf(cues, k, 0.3));
+    chi2 += (histogram[k] - expected) * (histogram[k] - expected) / expected;
+  }
+  EXPECT_LT(chi2, 24.3);
+  // At probability 1 every cue of a trial is on the same side.
+  const std::vector<int> all_one_side = right_cue_histogram("1");
+  EXPECT_EQ(all_one_side[0] + all_one_side[cues], B);
+}
+
+TEST(TaskEvidenceAccumulation, SpikeRatesMatchTheDocumentedRatesAndKeepTheCueSides) {
+  const int B = 16, group = 10;
+  const Batch layout = make_task(kEvidence, {{"cue_rate", "1000"}, {"background_rate", "0"}})->sample(B, 77);
+  const Batch spikes = make_task(kEvidence)->sample(B, 77);
+  const Batch busier = make_task(kEvidence, {{"background_rate", "20"}})->sample(B, 77);
+  double cue_spikes = 0, cue_slots = 0, recall_spikes = 0, recall_slots = 0, background_spikes = 0;
+  for (int t = 0; t < spikes.T; ++t) {
+    for (int b = 0; b < B; ++b) {
+      for (int i = 0; i < 4 * group; ++i) {
+        const double x = spikes.input(t, b, i);
+        ASSERT_TRUE(x == 0.0 || x == 1.0);
+        // The same uniforms decide every spike: a higher rate only adds spikes, and the cue
+        // sides do not depend on the rates.
+        ASSERT_LE(x, i < 3 * group ? layout.input(t, b, i) : busier.input(t, b, i));
+        if (i >= 3 * group) {
+          background_spikes += x;
+        } else if (layout.input(t, b, i) == 1.0) {
+          (i < 2 * group ? cue_spikes : recall_spikes) += x;
+          (i < 2 * group ? cue_slots : recall_slots) += 1;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(spikes.targets, layout.targets);
+  EXPECT_EQ(cue_slots, B * 7 * 100 * group);
+  EXPECT_EQ(recall_slots, B * 150 * group);
+  // 40 Hz and 10 Hz at dt = 1 ms; tolerances are 5 standard deviations of the estimates.
+  EXPECT_NEAR(cue_spikes / cue_slots, 0.04, 3e-3);
+  EXPECT_NEAR(recall_spikes / recall_slots, 0.04, 6.5e-3);
+  EXPECT_NEAR(background_spikes / (B * spikes.T * group), 0.01, 8.5e-4);
+}
+
+TEST(TaskEvidenceAccumulation, AccuracySumsTheLogitsOverTheRecallWindow) {
+  const auto task = make_task(kEvidence, {{"delay", "100"}});
+  const Batch batch = task->sample(8, 4);
+  const int recall_onset = batch.T - 150;
+  // A strong right answer on the first recall step, a weak wrong one on the other 149: the
+  // sum (and the mean, as in Bellec et al.) is right, the last step alone is wrong.
+  std::vector<double> logits(batch.targets.size(), 0.0);
+  for (int b = 0; b < batch.B; ++b) {
+    const int label = batch.target(batch.T - 1, b, 1) == 1.0 ? 1 : 0;
+    for (int t = recall_onset; t < batch.T; ++t) {
+      logits[at(batch, t, b) * 2 + label] = t == recall_onset ? 10.0 : -0.05;
+    }
+  }
+  const auto metrics = task->metrics(batch, logits);
+  EXPECT_EQ(metrics.at("accuracy"), 1.0);
+  EXPECT_EQ(metrics.at("chance"), 0.5);
+  for (double& v : logits) v = -v;
+  EXPECT_EQ(task->metrics(batch, logits).at("accuracy"), 0.0);
+  const auto uniform = task->metrics(batch, std::vector<double>(logits.size(), 0.0));
+  EXPECT_NEAR(uniform.at("ce"), std::log(2.0), 1e-12);
+}
+
+TEST(TaskEvidenceAccumulation, BadParametersAreRejected) {
+  EXPECT_NE(make_task_error(kEvidence, {{"cues", "6"}}).find("odd"), std::string::npos);
+  EXPECT_NE(make_task_error(kEvidence, {{"cue_spacing", "99"}}).find("cue_steps"), std::string::npos);
+  EXPECT_NE(make_task_error(kEvidence, {{"delay", "99000"}}).find("T ="), std::string::npos);
+  for (const auto& [name, value] : std::map<std::string, std::string>{{"cues", "0"},
+                                                                       {"cue_steps", "1.5"},
+                                                                       {"delay", "-1"},
+                                                                       {"recall_steps", "0"},
+                                                                       {"cue_rate", "1001"},
+                                                                       {"background_rate", "-1"},
+                                                                       {"cue_probability", "0.4"},
+                                                                       {"group_size", "0"}}) {
+    const std::string message = make_task_error(kEvidence, {{name, value}});
+    EXPECT_NE(message.find("'" + name + "'"), std::string::npos) << message;
+  }
+}
+
 }  // namespace
 }  // namespace tca

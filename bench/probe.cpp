@@ -428,7 +428,7 @@ std::string probe_table(const ProbeResult& r) {
 std::string probe_summary(const std::vector<ProbeResult>& results) {
   std::ostringstream s;
   char line[320];
-  std::snprintf(line, sizeof(line), "%-20s %-9s %5s %4s %10s %22s %10s %22s %9s %22s\n", "task", "algorithm",
+  std::snprintf(line, sizeof(line), "%-24s %-9s %5s %4s %10s %22s %10s %22s %9s %22s\n", "task", "algorithm",
                 "step", "K", "rel_bias", "bias CI95", "rel_var", "var CI95", "cos(mean)", "cos(mean) CI95");
   s << line;
   for (const ProbeResult& r : results) {
@@ -436,7 +436,7 @@ std::string probe_summary(const std::vector<ProbeResult>& results) {
     const ProbePoint& p = r.points.back();
     for (const AlgorithmProbe& a : p.algorithms) {
       const GradientStats& t = a.total;
-      std::snprintf(line, sizeof(line), "%-20s %-9s %5d %4d %10.3e %22s %10.3e %22s %9.6f %22s\n",
+      std::snprintf(line, sizeof(line), "%-24s %-9s %5d %4d %10.3e %22s %10.3e %22s %9.6f %22s\n",
                     r.config.task.c_str(), a.id.c_str(), p.step, a.samples, t.rel_bias,
                     ci_text(t, t.rel_bias_ci95).c_str(), t.rel_variance, ci_text(t, t.rel_variance_ci95).c_str(),
                     t.cosine_of_mean, ci_text(t, t.cosine_of_mean_ci95).c_str());

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 mkdir -p out
-for task in dnms-v0 path_integration-v0 copy-v0 add-v0; do
+for task in dnms-v0 path_integration-v0 copy-v0 add-v0 flipflop-v0 mimic-v0 evidence_accumulation-v0; do
   build/tcabench probe --task "$task" --algo rtrl,bptt --hidden 32 --batch 16 --seed 1 \
     --out "out/probe-$task.json"
 done

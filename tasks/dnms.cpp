@@ -103,21 +103,7 @@ class DnmsTask final : public Task {
   std::map<std::string, double> metrics(const Batch& batch,
                                         const std::vector<double>& outputs) const override {
     check_output_size(*this, batch, outputs);
-    int trials = 0, correct = 0;
-    for (int b = 0; b < batch.B; ++b) {
-      std::array<double, kClasses> summed_logits{};
-      int target_class = -1;
-      for (int t = 0; t < batch.T; ++t) {
-        if (batch.mask(t, b) == 0.0) continue;
-        const size_t at = (static_cast<size_t>(t) * batch.B + b) * batch.o;
-        for (int j = 0; j < kClasses; ++j) summed_logits[j] += outputs[at + j];
-        target_class = argmax(&batch.targets[at], kClasses);
-      }
-      if (target_class < 0) continue;  // no report step: not a scored trial
-      ++trials;
-      if (argmax(summed_logits.data(), kClasses) == target_class) ++correct;
-    }
-    return {{"accuracy", trials > 0 ? static_cast<double>(correct) / trials : 0.0},
+    return {{"accuracy", summed_logit_accuracy(batch, outputs)},
             {"chance", 1.0 / kClasses},
             {"ce", mean_cross_entropy(batch, outputs)}};
   }

@@ -20,6 +20,9 @@ const std::vector<RegisteredTask>& registered_tasks() {
       {path_integration_task_info, make_path_integration_task},
       {copy_task_info, make_copy_task},
       {add_task_info, make_add_task},
+      {flipflop_task_info, make_flipflop_task},
+      {mimic_task_info, make_mimic_task},
+      {evidence_accumulation_task_info, make_evidence_accumulation_task},
   };
   return tasks;
 }

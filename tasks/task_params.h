@@ -30,6 +30,13 @@ const TaskInfo& copy_task_info();
 std::unique_ptr<Task> make_copy_task(const std::map<std::string, std::string>& params);
 const TaskInfo& add_task_info();
 std::unique_ptr<Task> make_add_task(const std::map<std::string, std::string>& params);
+const TaskInfo& flipflop_task_info();
+std::unique_ptr<Task> make_flipflop_task(const std::map<std::string, std::string>& params);
+const TaskInfo& mimic_task_info();
+std::unique_ptr<Task> make_mimic_task(const std::map<std::string, std::string>& params);
+const TaskInfo& evidence_accumulation_task_info();
+std::unique_ptr<Task> make_evidence_accumulation_task(
+    const std::map<std::string, std::string>& params);
 
 // ---- shared pieces of sample() and metrics() ------------------------------------------------
 
@@ -101,6 +108,50 @@ inline int argmax(const double* values, int n) {
     if (values[j] > values[best]) best = j;
   }
   return best;
+}
+
+// Trial accuracy of a classification task whose sequences are one trial each: the fraction of
+// sequences with at least one masked step whose logits, summed over their masked steps, have
+// their argmax at the target class (read from the last masked step). 0 when none is scored.
+inline double summed_logit_accuracy(const Batch& batch, const std::vector<double>& outputs) {
+  int trials = 0, correct = 0;
+  std::vector<double> summed_logits(batch.o);
+  for (int b = 0; b < batch.B; ++b) {
+    std::fill(summed_logits.begin(), summed_logits.end(), 0.0);
+    int target_class = -1;
+    for (int t = 0; t < batch.T; ++t) {
+      if (batch.mask(t, b) == 0.0) continue;
+      const size_t at = (static_cast<size_t>(t) * batch.B + b) * batch.o;
+      for (int j = 0; j < batch.o; ++j) summed_logits[j] += outputs[at + j];
+      target_class = argmax(&batch.targets[at], batch.o);
+    }
+    if (target_class < 0) continue;  // no masked step: not a scored trial
+    ++trials;
+    if (argmax(summed_logits.data(), batch.o) == target_class) ++correct;
+  }
+  return trials > 0 ? static_cast<double>(correct) / trials : 0.0;
+}
+
+// Mask-weighted mean squared error per step and output channel, (1/o) sum_j (y_j - target_j)^2
+// averaged over the masked steps (0 when the mask is all zero). The model's MSE loss per step,
+// 1/2 |y - target|^2, is o/2 times it.
+inline double mean_squared_error(const Batch& batch, const std::vector<double>& outputs) {
+  double squared_error = 0.0, weight = 0.0;
+  for (int t = 0; t < batch.T; ++t) {
+    for (int b = 0; b < batch.B; ++b) {
+      const double w = batch.mask(t, b);
+      if (w == 0.0) continue;
+      const size_t at = (static_cast<size_t>(t) * batch.B + b) * batch.o;
+      double sum = 0.0;
+      for (int j = 0; j < batch.o; ++j) {
+        const double e = outputs[at + j] - batch.targets[at + j];
+        sum += e * e;
+      }
+      squared_error += w * sum / batch.o;
+      weight += w;
+    }
+  }
+  return weight > 0.0 ? squared_error / weight : 0.0;
 }
 
 }  // namespace tca

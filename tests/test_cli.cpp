@@ -62,12 +62,30 @@ TEST(Cli, ProbeWritesAReport) {
   std::remove(path.c_str());
 }
 
+TEST(Cli, ProbeRunsTheLongEvidenceAccumulationTask) {
+  // T = 2250 steps of 40 spike inputs: exact RTRL must still agree with BPTT at the end.
+  const std::string path = testing::TempDir() + "tcabench_cli_evidence.json";
+  const CommandResult r = run("probe --task evidence_accumulation-v0 --algo rtrl,bptt --hidden 16 "
+                              "--batch 2 --data-batches 0 --quiet --out " + path);
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(path);
+  const nlohmann::json report = nlohmann::json::parse(in);
+  EXPECT_EQ(report["config"]["task_config"]["T"], "2250");
+  const nlohmann::json& point = report["checkpoints"][0];
+  EXPECT_EQ(point["task_metrics"]["chance"].get<double>(), 0.5);
+  EXPECT_TRUE(point["task_metrics"].contains("accuracy"));
+  EXPECT_EQ(point["algorithms"][0]["id"], "rtrl");
+  EXPECT_LT(point["algorithms"][0]["total"]["rel_bias"].get<double>(), 1e-4);
+  std::remove(path.c_str());
+}
+
 TEST(Cli, AllTasksWriteOneReportPerCell) {
   const std::string dir = testing::TempDir() + "tcabench_cli_cells";
   const CommandResult r = run("probe --task all --algo rtrl,bptt --hidden 4 --batch 2 --data-batches 0 --out-dir " + dir);
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("summary"), std::string::npos) << r.output;
-  for (const char* task : {"dnms-v0", "path_integration-v0", "copy-v0", "add-v0"}) {
+  for (const char* task : {"dnms-v0", "path_integration-v0", "copy-v0", "add-v0", "flipflop-v0",
+                           "mimic-v0", "evidence_accumulation-v0"}) {
     for (const char* algo : {"rtrl", "bptt"}) {
       std::ifstream in(dir + "/probe-" + task + "-" + algo + ".json");
       ASSERT_TRUE(in.good()) << task << " " << algo;
@@ -82,8 +100,13 @@ TEST(Cli, AllTasksWriteOneReportPerCell) {
 TEST(Cli, ListsTasksAndAlgorithms) {
   const CommandResult tasks = run("tasks");
   EXPECT_EQ(tasks.status, 0);
-  for (const char* id : {"dnms-v0", "path_integration-v0", "copy-v0", "add-v0"})
-    EXPECT_NE(tasks.output.find(id), std::string::npos) << id;
+  for (const tca::TaskInfo& info : tca::task_registry()) {  // every task with every parameter
+    EXPECT_NE(tasks.output.find(info.id), std::string::npos) << info.id;
+    for (const tca::TaskParam& p : info.params)
+      EXPECT_NE(tasks.output.find("    " + p.name + " (default " + p.default_value + "): " + p.help),
+                std::string::npos)
+          << info.id << " " << p.name;
+  }
   const CommandResult algos = run("algos");
   EXPECT_EQ(algos.status, 0);
   EXPECT_NE(algos.output.find("bptt"), std::string::npos);

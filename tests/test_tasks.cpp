@@ -62,7 +62,8 @@ TEST(TaskRegistry, ListsEveryTaskWithDocumentedParameters) {
     ASSERT_EQ(config.count("T"), 1u) << info.id;
     EXPECT_EQ(config.at("T"), std::to_string(task->steps())) << info.id;
   }
-  EXPECT_EQ(ids, (std::set<std::string>{"dnms-v0", "path_integration-v0", "copy-v0", "add-v0"}));
+  EXPECT_EQ(ids, (std::set<std::string>{"dnms-v0", "path_integration-v0", "copy-v0", "add-v0",
+                                        "flipflop-v0", "mimic-v0", "evidence_accumulation-v0"}));
 }
 
 TEST(TaskRegistry, ConfigReportsOverridesAndDerivedLength) {
@@ -124,6 +125,9 @@ std::vector<std::unique_ptr<Task>> tasks_with_all_randomness() {
   tasks.push_back(make_task("path_integration-v0", {{"velocity_noise", "0.05"}}));
   tasks.push_back(make_task("copy-v0"));
   tasks.push_back(make_task("add-v0"));
+  tasks.push_back(make_task("flipflop-v0"));
+  tasks.push_back(make_task("mimic-v0"));
+  tasks.push_back(make_task("evidence_accumulation-v0"));
   return tasks;
 }
 
@@ -496,6 +500,11 @@ TEST(TaskErrors, BadValuesNameTheParameterAndItsRange) {
       {"path_integration-v0", "dt", "0"},
       {"path_integration-v0", "velocity_noise", "inf"},
       {"path_integration-v0", "T", "abc"},
+      {"flipflop-v0", "pulse_probability", "0"},
+      {"mimic-v0", "teacher_alpha", "2"},
+      {"mimic-v0", "inputs", "two"},
+      {"evidence_accumulation-v0", "cues", "-7"},
+      {"evidence_accumulation-v0", "cue_probability", "0.49"},
   };
   for (const Case& c : cases) {
     const std::string message = make_task_error(c.id, {{c.name, c.value}});

@@ -87,7 +87,8 @@ struct LifRnnParams {
 // rounded to dtype, so float and double runs start from the same point.
 LifRnnParams init_lif_params(const LifRnnConfig& config, uint64_t seed, DType dtype, Device device);
 
-// Parameter groups reported by the probe: W_rec (without its diagonal), W_in, W_out, b_out.
+// Parameter groups: W_rec, W_in, W_out, b_out (blocks of W and W_outb; the probe leaves W_rec's
+// diagonal, which is no parameter, out of its W_rec group).
 std::vector<ParamGroup> lif_param_groups(const LifRnnConfig& config);
 
 // The forward quantities of one step for the whole batch, handed to the learning rules.

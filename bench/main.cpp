@@ -2,7 +2,8 @@
 //   tcabench probe ...   gradient quality of learning rules against exact BPTT
 //   tcabench train ...   trains one (task, rule) cell over seeds and a learning-rate grid
 //   tcabench tasks       the task registry with every parameter and its default
-//   tcabench algos       the learning-rule registry
+//   tcabench algos       the learning-rule registries (rate network, spiking network)
+//   tcabench models      the networks and their knobs
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -14,7 +15,9 @@
 #include <stdexcept>
 
 #include "algorithms/algorithm.h"
+#include "algorithms/lif_algorithm.h"
 #include "bench/probe.h"
+#include "models/lif_rnn.h"
 #include "bench/report.h"
 #include "bench/train.h"
 #include "tasks/task.h"
@@ -84,12 +87,26 @@ void print_tasks() {
   }
 }
 
-void print_algorithms() {
-  for (const tca::AlgorithmInfo& a : tca::algorithm_registry()) {
+void print_rules(const std::vector<tca::AlgorithmInfo>& rules) {
+  for (const tca::AlgorithmInfo& a : rules) {
     std::cout << a.id << "  " << a.summary << (a.exact ? "" : "  [approximate]") << '\n';
     for (const tca::ParamDoc& p : a.params)
       std::cout << "    " << p.name << " (default " << p.default_value << "): " << p.help << '\n';
   }
+}
+
+void print_algorithms() {
+  print_rules(tca::algorithm_registry());
+  std::cout << "\nrules on the spiking network (probe --model lif):\n";
+  print_rules(tca::lif_algorithm_registry());
+}
+
+void print_models() {
+  std::cout << "rate  leaky rate RNN h = W [a; x; 1], a = (1 - alpha) a + alpha tanh(h) (probe --hidden, --alpha, --gain)\n"
+            << "lif   recurrent spiking network of LIF and ALIF neurons (Bellec et al. 2020), dt = 1 ms by default; "
+               "knobs: probe --model-param NAME=VALUE\n";
+  for (const tca::ParamDoc& p : tca::lif_param_docs())
+    std::cout << "    " << p.name << " (default " << p.default_value << "): " << p.help << '\n';
 }
 
 }  // namespace
@@ -115,15 +132,21 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   probe_cmd->add_option("--algo-param", algo_params,
                         "Rule hyperparameter override rule.name=value (repeatable; see `tcabench algos`)");
-  probe_cmd->add_option("--hidden", probe.hidden, "Hidden units n")->capture_default_str();
+  probe_cmd->add_option("--model", probe.model, "Network: rate, or lif (spiking; see `tcabench models`)")
+      ->check(CLI::IsMember({"rate", "lif"}))
+      ->capture_default_str();
+  std::vector<std::string> model_params;
+  probe_cmd->add_option("--model-param", model_params,
+                        "Spiking-network knob name=value (repeatable; --model lif; see `tcabench models`)");
+  probe_cmd->add_option("--hidden", probe.hidden, "Hidden units n (rate model)")->capture_default_str();
   probe_cmd->add_option("--batch", probe.batch, "Sequences per batch B")->capture_default_str();
   std::string seed_text = "1";
   probe_cmd->add_option("--seed", seed_text, "Seed of parameters, batches and noise (0 .. 2^64 - 1)")
       ->capture_default_str();
   probe_cmd->add_option("--samples", probe.samples, "Noise samples K for stochastic rules")
       ->capture_default_str();
-  probe_cmd->add_option("--alpha", probe.alpha, "Leak alpha in (0, 1]")->capture_default_str();
-  probe_cmd->add_option("--gain", probe.gain, "W_rec init scale: N(0, gain^2/n)")->capture_default_str();
+  probe_cmd->add_option("--alpha", probe.alpha, "Leak alpha in (0, 1] (rate model)")->capture_default_str();
+  probe_cmd->add_option("--gain", probe.gain, "W_rec init scale: N(0, gain^2/n) (rate model)")->capture_default_str();
   probe_cmd->add_option("--precision", precision, "float or double")
       ->check(CLI::IsMember({"float", "double"}))
       ->capture_default_str();
@@ -193,11 +216,12 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("tasks", "List tasks with their parameters and defaults");
   app.add_subcommand("algos", "List learning rules with their hyperparameters and defaults");
+  app.add_subcommand("models", "List the networks and the spiking network's knobs with their defaults");
 
   // CLI11 reports an unknown first word only as "a subcommand is required": name it.
   if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "probe" && std::string(argv[1]) != "train" &&
-      std::string(argv[1]) != "tasks" && std::string(argv[1]) != "algos") {
-    std::cerr << "tcabench: error: unknown command '" << argv[1] << "' (valid: probe, train, tasks, algos)\n";
+      std::string(argv[1]) != "tasks" && std::string(argv[1]) != "algos" && std::string(argv[1]) != "models") {
+    std::cerr << "tcabench: error: unknown command '" << argv[1] << "' (valid: probe, train, tasks, algos, models)\n";
     return 2;
   }
   try {
@@ -233,7 +257,19 @@ int main(int argc, char** argv) {
       if (!train_quiet) std::cout << tca::train_table(result) << std::flush;
       if (!train_out.empty()) tca::write_file_atomically(train_out, report.dump(2) + "\n");
       else if (train_quiet) std::cout << report.dump(2) << '\n';
+    } else if (app.got_subcommand("models")) {
+      print_models();
     } else if (probe_cmd->parsed()) {
+      if (probe.model == "lif") {
+        for (const char* rate_only : {"--hidden", "--alpha", "--gain"})
+          if (probe_cmd->count(rate_only) > 0)
+            throw std::invalid_argument(std::string(rate_only) +
+                                        " applies to the rate model; the spiking network takes --model-param "
+                                        "(see `tcabench models`)");
+      } else if (!model_params.empty()) {
+        throw std::invalid_argument("--model-param applies to --model lif");
+      }
+      probe.model_params = parse_pairs(model_params, "--model-param");
       std::vector<std::string> tasks;
       if (task_list == "all") {
         for (const tca::TaskInfo& t : tca::task_registry()) tasks.push_back(t.id);
@@ -242,7 +278,9 @@ int main(int argc, char** argv) {
       }
       if (algo_list == "all") {
         probe.algorithms.clear();
-        for (const tca::AlgorithmInfo& a : tca::algorithm_registry()) probe.algorithms.push_back(a.id);
+        for (const tca::AlgorithmInfo& a :
+             probe.model == "lif" ? tca::lif_algorithm_registry() : tca::algorithm_registry())
+          probe.algorithms.push_back(a.id);
       } else {
         probe.algorithms = CLI::detail::split(algo_list, ',');
       }

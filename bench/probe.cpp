@@ -9,8 +9,10 @@
 #include <stdexcept>
 
 #include "algorithms/algorithm.h"
+#include "algorithms/lif_algorithm.h"
 #include "bench/report.h"
 #include "bench/seeds.h"
+#include "models/lif_rnn.h"
 #include "models/rate_rnn.h"
 
 namespace tca {
@@ -32,14 +34,17 @@ std::vector<double> flatten(const Gradients& g) {
   return flat;
 }
 
-// Indices of a parameter group within the flattened [W | W_outb] vector.
-std::vector<size_t> group_indices(const RateRnnConfig& c, const ParamGroup& g) {
-  const size_t rows = g.output ? c.o : c.n;
-  const size_t width = g.output ? c.n + 1 : c.k();
-  const size_t base = g.output ? static_cast<size_t>(c.n) * c.k() : 0;
+// Indices of a parameter group within the flattened [W | W_outb] vector, W being rows x W_cols
+// and W_outb o x (n + 1); without the diagonal of the block when skip_diagonal.
+std::vector<size_t> group_indices(int rows, int W_cols, int n, int o, const ParamGroup& g, bool skip_diagonal) {
+  const size_t out_rows = g.output ? o : rows;
+  const size_t width = g.output ? n + 1 : W_cols;
+  const size_t base = g.output ? static_cast<size_t>(rows) * W_cols : 0;
   std::vector<size_t> idx;
-  for (size_t i = 0; i < rows; ++i)
-    for (int j = 0; j < g.cols; ++j) idx.push_back(base + i * width + g.first_col + j);
+  for (size_t i = 0; i < out_rows; ++i)
+    for (int j = 0; j < g.cols; ++j)
+      if (!(skip_diagonal && static_cast<size_t>(g.first_col + j) == i))
+        idx.push_back(base + i * width + g.first_col + j);
   return idx;
 }
 
@@ -88,16 +93,225 @@ struct Exact {
   std::vector<double> gradient;
   std::vector<double> outputs;
 };
-Exact exact_gradient(const RateRnnConfig& rc, const std::vector<double>& W,
-                     const std::vector<double>& W_outb, const Batch& batch) {
-  const RateRnnParams params{Tensor::from_host(W, {rc.n, rc.k()}, DType::f64),
-                             Tensor::from_host(W_outb, {rc.o, rc.n + 1}, DType::f64)};
-  RateRnn model(rc, DType::f64, Device::cpu);
-  auto bptt = make_algorithm("bptt", rc, DType::f64, Device::cpu);
-  Exact e;
-  e.loss = run_window(model, params, to_device(batch, DType::f64, Device::cpu), *bptt, 0, &e.outputs);
-  e.gradient = flatten(bptt->gradient());
-  return e;
+
+// One learning rule as the probe drives it, whatever the network.
+class ProbedRule {
+ public:
+  virtual ~ProbedRule() = default;
+  virtual std::string id() const = 0;
+  virtual bool stochastic() const = 0;
+  virtual std::map<std::string, std::string> config() const = 0;
+  virtual size_t state_bytes_for(int batch_size, int T) = 0;
+  virtual size_t state_bytes(int T) const = 0;
+  virtual double flops_per_step() const = 0;
+  // One window on the probe batch at the point last given to ProbeModel::set_point; returns the
+  // window's loss and the flattened gradient [W | W_outb].
+  virtual double run(uint64_t noise_seed, std::vector<double>& gradient) = 0;
+  // A training step moved W_outb from `before` to `after` (host doubles, no weight decay).
+  virtual void follow_training_step(const std::vector<double>& before, const std::vector<double>& after) = 0;
+};
+
+// What the probe needs of a network: sizes, the initial point, the exact gradient, parameter
+// groups and rules. Parameters are flattened as [W | W_outb], W being W_rows x W_cols.
+class ProbeModel {
+ public:
+  virtual ~ProbeModel() = default;
+  int n = 0, m = 0, o = 0, W_rows = 0, W_cols = 0;
+  virtual std::vector<double> initial_theta(uint64_t seed) const = 0;  // [W | W_outb] in double
+  virtual Exact exact(const std::vector<double>& W, const std::vector<double>& W_outb, const Batch& batch) const = 0;
+  virtual std::vector<std::pair<std::string, std::vector<size_t>>> groups() const = 0;
+  virtual std::unique_ptr<ProbedRule> make_rule(const std::string& id,
+                                                const std::map<std::string, std::string>& params) = 0;
+  // The probe batch and the current point on the run's backend, for the rules.
+  virtual void set_batch(const Batch& batch) = 0;
+  virtual void set_point(const std::vector<double>& W, const std::vector<double>& W_outb) = 0;
+  // The network's effective configuration, for reports and dumps.
+  virtual nlohmann::json description() const = 0;
+};
+
+// ---- the leaky rate network (models/rate_rnn.h) --------------------------------------------------
+class RateProbeModel final : public ProbeModel {
+ public:
+  RateProbeModel(const ProbeConfig& config, const Task& task) : config_(config) {
+    check_range("--hidden", config.hidden, 1, 4096);
+    check_range("--alpha", config.alpha, 1e-6, 1.0);
+    check_range("--gain", config.gain, 0.0, 100.0);
+    if (!config.model_params.empty())
+      throw std::invalid_argument("--model-param applies to --model lif; the rate model takes --hidden, --alpha, --gain");
+    rc_.n = config.hidden;
+    rc_.m = task.input_size();
+    rc_.o = task.output_size();
+    rc_.alpha = config.alpha;
+    rc_.loss = task.loss();
+    n = rc_.n;
+    m = rc_.m;
+    o = rc_.o;
+    W_rows = rc_.n;
+    W_cols = rc_.k();
+    model_ = std::make_unique<RateRnn>(rc_, config.dtype, config.device);
+  }
+  std::vector<double> initial_theta(uint64_t seed) const override {
+    InitOptions init;
+    init.gain = config_.gain;
+    const RateRnnParams p = init_params(rc_, seed, DType::f64, Device::cpu, init);
+    std::vector<double> theta = p.W.to_host();
+    const std::vector<double> out = p.W_outb.to_host();
+    theta.insert(theta.end(), out.begin(), out.end());
+    return theta;
+  }
+  Exact exact(const std::vector<double>& W, const std::vector<double>& W_outb, const Batch& batch) const override {
+    const RateRnnParams params{Tensor::from_host(W, {rc_.n, rc_.k()}, DType::f64),
+                               Tensor::from_host(W_outb, {rc_.o, rc_.n + 1}, DType::f64)};
+    RateRnn model(rc_, DType::f64, Device::cpu);
+    auto bptt = make_algorithm("bptt", rc_, DType::f64, Device::cpu);
+    Exact e;
+    e.loss = run_window(model, params, to_device(batch, DType::f64, Device::cpu), *bptt, 0, &e.outputs);
+    e.gradient = flatten(bptt->gradient());
+    return e;
+  }
+  std::vector<std::pair<std::string, std::vector<size_t>>> groups() const override {
+    std::vector<std::pair<std::string, std::vector<size_t>>> out;
+    for (const ParamGroup& g : param_groups(rc_))
+      out.push_back({g.name, group_indices(W_rows, W_cols, n, o, g, false)});
+    return out;
+  }
+  std::unique_ptr<ProbedRule> make_rule(const std::string& id,
+                                        const std::map<std::string, std::string>& params) override;
+  void set_batch(const Batch& batch) override { batch_ = to_device(batch, config_.dtype, config_.device); }
+  void set_point(const std::vector<double>& W, const std::vector<double>& W_outb) override {
+    params_ = {Tensor::from_host(W, {rc_.n, rc_.k()}, config_.dtype, config_.device),
+               Tensor::from_host(W_outb, {rc_.o, rc_.n + 1}, config_.dtype, config_.device)};
+  }
+  nlohmann::json description() const override { return {{"model", "rate"}, {"alpha", rc_.alpha}}; }
+
+ private:
+  class Rule;
+  ProbeConfig config_;
+  RateRnnConfig rc_;
+  std::unique_ptr<RateRnn> model_;
+  DeviceBatch batch_;
+  RateRnnParams params_;
+};
+
+class RateProbeModel::Rule final : public ProbedRule {
+ public:
+  Rule(RateProbeModel& owner, std::unique_ptr<Algorithm> rule) : owner_(owner), rule_(std::move(rule)) {}
+  std::string id() const override { return rule_->id(); }
+  bool stochastic() const override { return rule_->stochastic(); }
+  std::map<std::string, std::string> config() const override { return rule_->config(); }
+  size_t state_bytes_for(int batch_size, int T) override { return rule_->state_bytes_for(batch_size, T); }
+  size_t state_bytes(int T) const override { return rule_->state_bytes(T); }
+  double flops_per_step() const override { return rule_->flops_per_step(); }
+  double run(uint64_t noise_seed, std::vector<double>& gradient) override {
+    const double loss = run_window(*owner_.model_, owner_.params_, owner_.batch_, *rule_, noise_seed);
+    gradient = flatten(rule_->gradient());
+    return loss;
+  }
+  void follow_training_step(const std::vector<double>&, const std::vector<double>&) override {}
+
+ private:
+  RateProbeModel& owner_;
+  std::unique_ptr<Algorithm> rule_;
+};
+
+std::unique_ptr<ProbedRule> RateProbeModel::make_rule(const std::string& id,
+                                                      const std::map<std::string, std::string>& params) {
+  return std::make_unique<Rule>(*this, make_algorithm(id, rc_, config_.dtype, config_.device, params));
+}
+
+// ---- the spiking network (models/lif_rnn.h) -------------------------------------------------------
+class LifProbeModel final : public ProbeModel {
+ public:
+  LifProbeModel(const ProbeConfig& config, const Task& task) : config_(config) {
+    lc_ = parse_lif_config(Params("--model lif", lif_param_docs(), config.model_params));
+    lc_.m = task.input_size();
+    lc_.o = task.output_size();
+    lc_.loss = task.loss();
+    lc_.validate();
+    n = lc_.n();
+    m = lc_.m;
+    o = lc_.o;
+    W_rows = n;
+    W_cols = lc_.k();
+    model_ = std::make_unique<LifRnn>(lc_, config.dtype, config.device);
+  }
+  std::vector<double> initial_theta(uint64_t seed) const override {
+    const LifRnnParams p = init_lif_params(lc_, seed, DType::f64, Device::cpu);
+    std::vector<double> theta = p.W.to_host();
+    const std::vector<double> out = p.W_outb.to_host();
+    theta.insert(theta.end(), out.begin(), out.end());
+    return theta;
+  }
+  Exact exact(const std::vector<double>& W, const std::vector<double>& W_outb, const Batch& batch) const override {
+    const LifRnnParams params{Tensor::from_host(W, {n, W_cols}, DType::f64),
+                              Tensor::from_host(W_outb, {o, n + 1}, DType::f64)};
+    LifRnn model(lc_, DType::f64, Device::cpu);
+    auto bptt = make_lif_algorithm("bptt", lc_, DType::f64, Device::cpu);
+    Exact e;
+    e.loss = run_lif_window(model, params, to_device(batch, DType::f64, Device::cpu), *bptt, 0, &e.outputs);
+    e.gradient = flatten(bptt->gradient());
+    return e;
+  }
+  std::vector<std::pair<std::string, std::vector<size_t>>> groups() const override {
+    std::vector<std::pair<std::string, std::vector<size_t>>> out;
+    for (const ParamGroup& g : lif_param_groups(lc_))  // W_rec's diagonal is no parameter
+      out.push_back({g.name, group_indices(W_rows, W_cols, n, o, g, std::string(g.name) == "W_rec")});
+    return out;
+  }
+  std::unique_ptr<ProbedRule> make_rule(const std::string& id,
+                                        const std::map<std::string, std::string>& params) override;
+  void set_batch(const Batch& batch) override { batch_ = to_device(batch, config_.dtype, config_.device); }
+  void set_point(const std::vector<double>& W, const std::vector<double>& W_outb) override {
+    params_ = {Tensor::from_host(W, {n, W_cols}, config_.dtype, config_.device),
+               Tensor::from_host(W_outb, {o, n + 1}, config_.dtype, config_.device)};
+  }
+  nlohmann::json description() const override {
+    nlohmann::json d = {{"model", "lif"}};
+    for (const auto& [key, value] : lif_config_text(lc_)) d["config"][key] = value;
+    return d;
+  }
+
+ private:
+  class Rule;
+  ProbeConfig config_;
+  LifRnnConfig lc_;
+  std::unique_ptr<LifRnn> model_;
+  DeviceBatch batch_;
+  LifRnnParams params_;
+};
+
+class LifProbeModel::Rule final : public ProbedRule {
+ public:
+  Rule(LifProbeModel& owner, std::unique_ptr<LifAlgorithm> rule) : owner_(owner), rule_(std::move(rule)) {}
+  std::string id() const override { return rule_->id(); }
+  bool stochastic() const override { return rule_->stochastic(); }
+  std::map<std::string, std::string> config() const override { return rule_->config(); }
+  size_t state_bytes_for(int batch_size, int T) override { return rule_->state_bytes_for(batch_size, T); }
+  size_t state_bytes(int T) const override { return rule_->state_bytes(T); }
+  double flops_per_step() const override { return rule_->flops_per_step(); }
+  double run(uint64_t noise_seed, std::vector<double>& gradient) override {
+    const double loss = run_lif_window(*owner_.model_, owner_.params_, owner_.batch_, *rule_, noise_seed);
+    gradient = flatten(rule_->gradient());
+    return loss;
+  }
+  void follow_training_step(const std::vector<double>& before, const std::vector<double>& after) override {
+    rule_->follow_training_step(before, after, 0.0);
+  }
+
+ private:
+  LifProbeModel& owner_;
+  std::unique_ptr<LifAlgorithm> rule_;
+};
+
+std::unique_ptr<ProbedRule> LifProbeModel::make_rule(const std::string& id,
+                                                     const std::map<std::string, std::string>& params) {
+  return std::make_unique<Rule>(*this, make_lif_algorithm(id, lc_, config_.dtype, config_.device, params));
+}
+
+std::unique_ptr<ProbeModel> make_probe_model(const ProbeConfig& config, const Task& task) {
+  if (config.model == "rate") return std::make_unique<RateProbeModel>(config, task);
+  if (config.model == "lif") return std::make_unique<LifProbeModel>(config, task);
+  throw std::invalid_argument("unknown model '" + config.model + "' (valid: rate, lif)");
 }
 
 // Adam (Kingma & Ba 2015) on the flattened parameters, in double.
@@ -129,29 +343,32 @@ std::vector<double> rounded(const std::vector<double>& v, DType dtype) {
 }  // namespace
 
 nlohmann::json ProbeConfig::to_json() const {
-  return {{"task", task},
-          {"task_params", task_params},
-          {"algorithms", algorithms},
-          {"algo_params", algo_params},
-          {"hidden", hidden},
-          {"batch", batch},
-          {"seed", seed},
-          {"samples", samples},
-          {"alpha", alpha},
-          {"gain", gain},
-          {"precision", to_string(dtype)},
-          {"device", to_string(device)},
-          {"checkpoints", checkpoints},
-          {"train_lr", train_lr},
-          {"data_batches", data_batches}};
+  nlohmann::json j = {{"task", task},
+                      {"task_params", task_params},
+                      {"algorithms", algorithms},
+                      {"algo_params", algo_params},
+                      {"batch", batch},
+                      {"seed", seed},
+                      {"samples", samples},
+                      {"precision", to_string(dtype)},
+                      {"device", to_string(device)},
+                      {"checkpoints", checkpoints},
+                      {"train_lr", train_lr},
+                      {"data_batches", data_batches}};
+  if (model == "rate") {  // the rate model's keys, as before the spiking model existed (same hashes)
+    j["hidden"] = hidden;
+    j["alpha"] = alpha;
+    j["gain"] = gain;
+  } else {
+    j["model"] = model;
+    j["model_params"] = model_params;
+  }
+  return j;
 }
 
 ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
-  check_range("--hidden", config.hidden, 1, 4096);
   check_range("--batch", config.batch, 1, 65536);
   check_range("--samples", config.samples, 1, 1000000);
-  check_range("--alpha", config.alpha, 1e-6, 1.0);
-  check_range("--gain", config.gain, 0.0, 100.0);
   check_range("--train-lr", config.train_lr, 1e-12, 1.0);
   check_range("--data-batches", config.data_batches, 0, 100000);
   if (config.data_batches == 1)
@@ -168,31 +385,26 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
       throw std::invalid_argument("--checkpoints must be increasing");
   }
   const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
+  const std::unique_ptr<ProbeModel> net = make_probe_model(config, *task);
 
-  RateRnnConfig rc;
-  rc.n = config.hidden;
-  rc.m = task->input_size();
-  rc.o = task->output_size();
-  rc.alpha = config.alpha;
-  rc.loss = task->loss();
   // Build every rule first: an unknown id or hyperparameter fails before any work is done.
   for (const auto& [id, params] : config.algo_params) {
     if (std::find(config.algorithms.begin(), config.algorithms.end(), id) == config.algorithms.end())
       throw std::invalid_argument("parameters given for '" + id + "', which is not among the rules probed");
   }
-  std::vector<std::unique_ptr<Algorithm>> rules;
+  std::vector<std::unique_ptr<ProbedRule>> rules;
   for (const std::string& id : config.algorithms) {
     const auto given = config.algo_params.find(id);
-    rules.push_back(make_algorithm(id, rc, config.dtype, config.device,
-                                   given == config.algo_params.end() ? std::map<std::string, std::string>{}
-                                                                     : given->second));
+    rules.push_back(
+        net->make_rule(id, given == config.algo_params.end() ? std::map<std::string, std::string>{} : given->second));
   }
 
   ProbeResult result;
   result.config = config;
-  result.n = rc.n;
-  result.m = rc.m;
-  result.o = rc.o;
+  result.n = net->n;
+  result.m = net->m;
+  result.o = net->o;
+  result.network = net->description();
   for (const auto& [key, value] : task->config()) result.task_config[key] = value;
   result.batch = task->sample(config.batch, config.seed);
   // Refuse, with the numbers, a rule whose state cannot fit (RTRL needs B n^2 k values).
@@ -200,39 +412,37 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
   for (auto& rule : rules) {
     const size_t need = rule->state_bytes_for(config.batch, result.batch.T);
     if (need > available) {
-      char text[320];
+      char text[360];
       std::snprintf(text, sizeof(text),
-                    "%s needs %.2f GiB of state at --hidden %d --batch %d (T = %d, %s), more than the "
-                    "%.2f GiB available on the %s; lower --hidden or --batch",
-                    rule->id().c_str(), need / 1073741824.0, config.hidden, config.batch, result.batch.T,
-                    to_string(config.dtype).c_str(), available / 1073741824.0, to_string(config.device).c_str());
+                    "%s needs %.2f GiB of state at n = %d, --batch %d (T = %d, %s), more than the "
+                    "%.2f GiB available on the %s; lower %s or --batch",
+                    rule->id().c_str(), need / 1073741824.0, net->n, config.batch, result.batch.T,
+                    to_string(config.dtype).c_str(), available / 1073741824.0, to_string(config.device).c_str(),
+                    config.model == "rate" ? "--hidden" : "n_lif + n_alif");
       throw std::invalid_argument(text);
     }
   }
 
-  InitOptions init;
-  init.gain = config.gain;
-  const RateRnnParams initial = init_params(rc, config.seed, DType::f64, Device::cpu, init);
   // The training run's parameters, in double; each checkpoint rounds them to the run's dtype.
-  std::vector<double> theta = initial.W.to_host();
-  const size_t W_size = theta.size();
-  const std::vector<double> out0 = initial.W_outb.to_host();
-  theta.insert(theta.end(), out0.begin(), out0.end());
+  std::vector<double> theta = net->initial_theta(config.seed);
+  const size_t W_size = static_cast<size_t>(net->W_rows) * net->W_cols;
+  auto W_of = [&](const std::vector<double>& v) {
+    return std::vector<double>(v.begin(), v.begin() + static_cast<ptrdiff_t>(W_size));
+  };
+  auto W_outb_of = [&](const std::vector<double>& v) {
+    return std::vector<double>(v.begin() + static_cast<ptrdiff_t>(W_size), v.end());
+  };
   Adam adam(theta.size(), config.train_lr);
   int trained = 0;
 
-  const std::vector<ParamGroup> groups = param_groups(rc);
-  std::vector<std::vector<size_t>> group_idx;
-  for (const ParamGroup& g : groups) group_idx.push_back(group_indices(rc, g));
-
-  RateRnn model(rc, config.dtype, config.device);
-  const DeviceBatch batch = to_device(result.batch, config.dtype, config.device);
+  const std::vector<std::pair<std::string, std::vector<size_t>>> groups = net->groups();
+  net->set_batch(result.batch);
   for (const int checkpoint : config.checkpoints) {
     for (; trained < checkpoint; ++trained) {
       const Batch train = task->sample(config.batch, derived_seed(config.seed, SeedPurpose::training, trained));
-      const std::vector<double> W(theta.begin(), theta.begin() + static_cast<ptrdiff_t>(W_size));
-      const std::vector<double> W_outb(theta.begin() + static_cast<ptrdiff_t>(W_size), theta.end());
-      adam.step(theta, exact_gradient(rc, W, W_outb, train).gradient);
+      const std::vector<double> before = W_outb_of(theta);
+      adam.step(theta, net->exact(W_of(theta), before, train).gradient);
+      for (auto& rule : rules) rule->follow_training_step(before, W_outb_of(theta));
     }
     for (double v : theta)
       if (!std::isfinite(v))
@@ -241,9 +451,9 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
 
     ProbePoint point;
     point.step = checkpoint;
-    point.W = rounded({theta.begin(), theta.begin() + static_cast<ptrdiff_t>(W_size)}, config.dtype);
-    point.W_outb = rounded({theta.begin() + static_cast<ptrdiff_t>(W_size), theta.end()}, config.dtype);
-    const Exact exact = exact_gradient(rc, point.W, point.W_outb, result.batch);
+    point.W = rounded(W_of(theta), config.dtype);
+    point.W_outb = rounded(W_outb_of(theta), config.dtype);
+    const Exact exact = net->exact(point.W, point.W_outb, result.batch);
     point.reference_loss = exact.loss;
     point.reference = exact.gradient;
     point.task_metrics = task->metrics(result.batch, exact.outputs);
@@ -252,17 +462,15 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
       std::vector<std::vector<double>> grads;
       for (int i = 0; i < config.data_batches; ++i) {
         const Batch other = task->sample(config.batch, derived_seed(config.seed, SeedPurpose::data_floor, i));
-        grads.push_back(exact_gradient(rc, point.W, point.W_outb, other).gradient);
+        grads.push_back(net->exact(point.W, point.W_outb, other).gradient);
       }
       point.data_floor.batches = config.data_batches;
       point.data_floor.total = relative_spread(grads, point.reference);
-      for (size_t gi = 0; gi < groups.size(); ++gi)
-        point.data_floor.groups[groups[gi].name] =
-            relative_spread(pick_all(grads, group_idx[gi]), pick(point.reference, group_idx[gi]));
+      for (const auto& [name, idx] : groups)
+        point.data_floor.groups[name] = relative_spread(pick_all(grads, idx), pick(point.reference, idx));
     }
 
-    const RateRnnParams params{Tensor::from_host(point.W, {rc.n, rc.k()}, config.dtype, config.device),
-                               Tensor::from_host(point.W_outb, {rc.o, rc.n + 1}, config.dtype, config.device)};
+    net->set_point(point.W, point.W_outb);
     for (auto& rule : rules) {
       AlgorithmProbe probe;
       probe.id = rule->id();
@@ -272,8 +480,9 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
       std::vector<double> seconds;
       for (int s = 0; s < probe.samples; ++s) {
         const auto start = std::chrono::steady_clock::now();
-        probe.loss = run_window(model, params, batch, *rule, derived_seed(config.seed, SeedPurpose::noise, s));
-        probe.estimates.push_back(flatten(rule->gradient()));
+        std::vector<double> estimate;
+        probe.loss = rule->run(derived_seed(config.seed, SeedPurpose::noise, s), estimate);
+        probe.estimates.push_back(std::move(estimate));
         seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       }
       std::sort(seconds.begin(), seconds.end());
@@ -281,9 +490,8 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
       probe.state_bytes = rule->state_bytes(result.batch.T);
       probe.flops_per_step = rule->flops_per_step();
       probe.total = compare_gradients(probe.estimates, point.reference);
-      for (size_t gi = 0; gi < groups.size(); ++gi)
-        probe.groups[groups[gi].name] =
-            compare_gradients(pick_all(probe.estimates, group_idx[gi]), pick(point.reference, group_idx[gi]));
+      for (const auto& [name, idx] : groups)
+        probe.groups[name] = compare_gradients(pick_all(probe.estimates, idx), pick(point.reference, idx));
       if (progress) {
         *progress << "probe " << config.task << " step " << checkpoint << ": " << probe.id << " done ("
                   << probe.samples << (probe.samples == 1 ? " window, " : " windows, ")
@@ -310,6 +518,7 @@ nlohmann::json probe_report(const ProbeResult& r, const std::string& only_algori
   report["backend"] = {{"device", to_string(r.config.device)}, {"precision", to_string(r.config.dtype)}};
   report["machine"] = machine_info();
   report["network"] = {{"n", r.n}, {"m", r.m}, {"o", r.o}, {"T", r.batch.T}, {"B", r.batch.B}};
+  for (const auto& [key, value] : r.network.items()) report["network"][key] = value;
   report["reference"] = {{"algorithm", "bptt"}, {"precision", "double"}, {"device", "cpu"}};
   nlohmann::json points = nlohmann::json::array();
   for (const ProbePoint& p : r.points) {
@@ -346,16 +555,26 @@ nlohmann::json probe_report(const ProbeResult& r, const std::string& only_algori
 
 nlohmann::json probe_dump(const ProbeResult& r) {
   nlohmann::json dump;
-  dump["layout"] =
-      "row-major; W = [W_rec | W_in | b] is n x k (k = n + m + 1), W_outb = [W_out | b_out] is "
-      "o x (n + 1); gradients are [W | W_outb] flattened; inputs [T,B,m], targets [T,B,o], "
-      "loss_mask [T,B]; loss = (1/B) sum_t,b mask * l";
+  if (r.config.model == "rate") {
+    dump["layout"] =
+        "row-major; W = [W_rec | W_in | b] is n x k (k = n + m + 1), W_outb = [W_out | b_out] is "
+        "o x (n + 1); gradients are [W | W_outb] flattened; inputs [T,B,m], targets [T,B,o], "
+        "loss_mask [T,B]; loss = (1/B) sum_t,b mask * l";
+    dump["alpha"] = r.config.alpha;
+  } else {
+    dump["layout"] =
+        "row-major; spiking network (models/lif_rnn.h, knobs in model_config); W = [W_rec | W_in] is n x k "
+        "(k = n + m, W_rec's diagonal 0), W_outb = [W_out | b_out] is o x (n + 1); gradients are [W | W_outb] "
+        "flattened; inputs [T,B,m], targets [T,B,o], loss_mask [T,B]; loss = (1/B) sum_t,b mask * l + "
+        "rate_reg sum_j (f_j - f0)^2";
+    dump["model"] = r.config.model;
+    dump["model_config"] = r.network.value("config", nlohmann::json::object());
+  }
   dump["n"] = r.n;
   dump["m"] = r.m;
   dump["o"] = r.o;
   dump["T"] = r.batch.T;
   dump["B"] = r.batch.B;
-  dump["alpha"] = r.config.alpha;
   dump["loss"] = r.batch.loss == LossKind::mse ? "mse" : "cross_entropy";
   dump["inputs"] = r.batch.inputs;
   dump["targets"] = r.batch.targets;
@@ -388,7 +607,8 @@ std::string ci_text(const GradientStats& s, const Interval& i) {
 std::string probe_table(const ProbeResult& r) {
   std::ostringstream s;
   char line[320];
-  s << "probe " << r.config.task << "  n=" << r.n << " B=" << r.config.batch << " T=" << r.batch.T
+  s << "probe " << r.config.task << (r.config.model == "rate" ? "" : "  model=" + r.config.model) << "  n=" << r.n
+    << " B=" << r.config.batch << " T=" << r.batch.T
     << " seed=" << r.config.seed << "  " << to_string(r.config.dtype) << " on "
     << to_string(r.config.device) << "  (reference: bptt in double; intervals: 95%)\n";
   for (const ProbePoint& p : r.points) {
@@ -403,7 +623,7 @@ std::string probe_table(const ProbeResult& r) {
                                               : "");
       s << line;
     }
-    std::snprintf(line, sizeof(line), "  %-9s %-6s %4s %10s %22s %10s %22s %9s %9s %9s %10s\n", "algorithm",
+    std::snprintf(line, sizeof(line), "  %-14s %-6s %4s %10s %22s %10s %22s %9s %9s %9s %10s\n", "algorithm",
                   "group", "K", "rel_bias", "bias CI95", "rel_var", "var CI95", "cos(mean)", "mean_cos",
                   "norm_rat", "ms/window");
     s << line;
@@ -411,7 +631,7 @@ std::string probe_table(const ProbeResult& r) {
       auto row = [&](const std::string& group, const GradientStats& st, bool first) {
         char ms[32] = "";
         if (first) std::snprintf(ms, sizeof(ms), "%.3f", a.seconds_per_window * 1e3);
-        std::snprintf(line, sizeof(line), "  %-9s %-6s %4d %10.3e %22s %10.3e %22s %9.6f %9.6f %9.6f %10s\n",
+        std::snprintf(line, sizeof(line), "  %-14s %-6s %4d %10.3e %22s %10.3e %22s %9.6f %9.6f %9.6f %10s\n",
                       first ? a.id.c_str() : "", group.c_str(), a.samples, st.rel_bias,
                       ci_text(st, st.rel_bias_ci95).c_str(), st.rel_variance,
                       ci_text(st, st.rel_variance_ci95).c_str(), st.cosine_of_mean, st.mean_cosine,
@@ -428,7 +648,7 @@ std::string probe_table(const ProbeResult& r) {
 std::string probe_summary(const std::vector<ProbeResult>& results) {
   std::ostringstream s;
   char line[320];
-  std::snprintf(line, sizeof(line), "%-24s %-9s %5s %4s %10s %22s %10s %22s %9s %22s\n", "task", "algorithm",
+  std::snprintf(line, sizeof(line), "%-24s %-14s %5s %4s %10s %22s %10s %22s %9s %22s\n", "task", "algorithm",
                 "step", "K", "rel_bias", "bias CI95", "rel_var", "var CI95", "cos(mean)", "cos(mean) CI95");
   s << line;
   for (const ProbeResult& r : results) {
@@ -436,7 +656,7 @@ std::string probe_summary(const std::vector<ProbeResult>& results) {
     const ProbePoint& p = r.points.back();
     for (const AlgorithmProbe& a : p.algorithms) {
       const GradientStats& t = a.total;
-      std::snprintf(line, sizeof(line), "%-24s %-9s %5d %4d %10.3e %22s %10.3e %22s %9.6f %22s\n",
+      std::snprintf(line, sizeof(line), "%-24s %-14s %5d %4d %10.3e %22s %10.3e %22s %9.6f %22s\n",
                     r.config.task.c_str(), a.id.c_str(), p.step, a.samples, t.rel_bias,
                     ci_text(t, t.rel_bias_ci95).c_str(), t.rel_variance, ci_text(t, t.rel_variance_ci95).c_str(),
                     t.cosine_of_mean, ci_text(t, t.cosine_of_mean_ci95).c_str());

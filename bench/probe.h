@@ -22,12 +22,16 @@ struct ProbeConfig {
   std::vector<std::string> algorithms = {"rtrl", "bptt"};
   // Hyperparameter overrides per rule id: {"uoro": {"name": "value"}}.
   std::map<std::string, std::map<std::string, std::string>> algo_params;
-  int hidden = 32;
+  // The network: "rate" (models/rate_rnn.h: hidden, alpha, gain) or "lif" (models/lif_rnn.h:
+  // model_params, documented by lif_param_docs(); rules from lif_algorithm_registry()).
+  std::string model = "rate";
+  std::map<std::string, std::string> model_params;  // lif knobs; must be empty for rate
+  int hidden = 32;     // rate: hidden units
   int batch = 16;
   uint64_t seed = 1;   // parameters, batches and noise all derive from it
   int samples = 64;    // K noise samples for stochastic rules (deterministic rules: 1)
-  double alpha = 1.0;  // leak of the rate network
-  double gain = 1.0;   // W_rec ~ N(0, gain^2 / n)
+  double alpha = 1.0;  // rate: leak of the network
+  double gain = 1.0;   // rate: W_rec ~ N(0, gain^2 / n)
   DType dtype = DType::f32;
   Device device = Device::cpu;
   // Training steps (Adam on the exact gradient, fresh batch per step) at which to probe; 0 is
@@ -44,7 +48,8 @@ struct AlgorithmProbe {
   std::map<std::string, std::string> config;  // the rule's effective hyperparameters
   bool stochastic = false;
   int samples = 1;
-  std::map<std::string, GradientStats> groups;  // by parameter group (W_rec, W_in, b, W_out, b_out)
+  // by parameter group: W_rec, W_in, b, W_out, b_out (rate); W_rec (no diagonal), W_in, W_out, b_out (lif)
+  std::map<std::string, GradientStats> groups;
   GradientStats total;
   double loss = 0;                // the window's loss as this run computed it
   double seconds_per_window = 0;  // median wall time of one forward + learning-rule window
@@ -75,6 +80,7 @@ struct ProbePoint {
 struct ProbeResult {
   ProbeConfig config;
   int n = 0, m = 0, o = 0;
+  nlohmann::json network;  // the network's model id and effective configuration
   nlohmann::json task_config;
   Batch batch;  // the probe batch (the same at every checkpoint)
   std::vector<ProbePoint> points;

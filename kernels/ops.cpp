@@ -2,6 +2,7 @@
 #include "kernels/ops.h"
 
 #include <cmath>
+#include <initializer_list>
 #include <stdexcept>
 #include <utility>
 #include <string>
@@ -480,6 +481,153 @@ void adam_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, double
                           static_cast<T>(eps), static_cast<T>(bias1), static_cast<T>(bias2),
                           static_cast<T>(grad_scale), grad.data_as<T>(), m.data_as<T>(), v.data_as<T>(),
                           param.data_as<T>());
+  });
+}
+
+// ---- spiking network --------------------------------------------------------------------------
+namespace {
+
+// A tensor's data, or nullptr for an absent (undefined) optional operand.
+template <typename T>
+T* optional_data(const Tensor& t) {
+  return t.defined() ? t.data_as<T>() : nullptr;
+}
+
+// Shape and backend of an optional operand, when present.
+void optional_operand(const char* op, const char* name, const Tensor& t, const Tensor& like,
+                      std::vector<int64_t> shape) {
+  if (!t.defined()) return;
+  same_backend(op, t, like);
+  expect_shape(op, name, t, std::move(shape));
+}
+
+// beta [n] and the [B, n] operands of a spiking op; returns {B, n}.
+std::pair<int64_t, int64_t> neuron_shape(const char* op, const Tensor& like, const Tensor& beta) {
+  if (like.rank() != 2) fail(op, "expected a [B, n] tensor, got " + like.describe());
+  same_backend(op, like, beta);
+  expect_shape(op, "beta", beta, {like.dim(1)});
+  return {like.dim(0), like.dim(1)};
+}
+
+}  // namespace
+
+void concat_columns(Tensor& out, const Tensor& left, const Tensor& right) {
+  same_backend("concat_columns", out, left);
+  same_backend("concat_columns", out, right);
+  if (left.rank() != 2 || right.rank() != 2) fail("concat_columns", "left and right must be [B, .]");
+  const int64_t B = left.dim(0), n = left.dim(1), m = right.dim(1);
+  expect_shape("concat_columns", "right", right, {B, m});
+  expect_shape("concat_columns", "out", out, {B, n + m});
+  const Device device = out.device();
+  on_dtype(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(concat_columns)(B, n, m, left.data_as<T>(), right.data_as<T>(), out.data_as<T>());
+  });
+}
+
+void fill_diagonal(Tensor& A, double value) {
+  if (!A.defined() || A.rank() != 2) fail("fill_diagonal", "A must be a matrix");
+  const Device device = A.device();
+  on_dtype(A.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(fill_diagonal)(A.dim(0), A.dim(1), static_cast<T>(value), A.data_as<T>());
+  });
+}
+
+void lif_step(Tensor& v, Tensor& a, Tensor& z, Tensor& psi, Tensor& refractory_left, const Tensor& I,
+              const Tensor& beta, const LifConstants& c) {
+  const char* op = "lif_step";
+  const auto [B, n] = neuron_shape(op, v, beta);
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&a, &z, &psi, &refractory_left, &I}) {
+    same_backend(op, v, *t);
+    expect_shape(op, "a, z, psi, refractory_left and I", *t, {B, n});
+  }
+  if (c.refractory < 1) fail(op, "refractory must be at least 1 step");
+  if (!(c.v_th > 0)) fail(op, "v_th must be positive");
+  const Device device = v.device();
+  on_dtype(v.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(lif_step)(B, n, static_cast<T>(c.alpha), static_cast<T>(c.rho), static_cast<T>(c.v_th),
+                       static_cast<T>(c.gamma), c.refractory, beta.data_as<T>(), I.data_as<T>(), v.data_as<T>(),
+                       a.data_as<T>(), z.data_as<T>(), psi.data_as<T>(), refractory_left.data_as<T>());
+  });
+}
+
+void lif_backward_step(Tensor& gv, Tensor& ga, const Tensor& gzf, const Tensor& gz_rec, const Tensor& reg,
+                       const Tensor& psi, const Tensor& beta, double alpha, double rho, double reset) {
+  const char* op = "lif_backward_step";
+  const auto [B, n] = neuron_shape(op, gv, beta);
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&ga, &gzf, &psi}) {
+    same_backend(op, gv, *t);
+    expect_shape(op, "ga, gzf and psi", *t, {B, n});
+  }
+  optional_operand(op, "gz_rec", gz_rec, gv, {B, n});
+  optional_operand(op, "reg", reg, gv, {n});
+  const Device device = gv.device();
+  on_dtype(gv.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(lif_backward_step)(B, n, static_cast<T>(alpha), static_cast<T>(rho), static_cast<T>(reset),
+                                beta.data_as<T>(), psi.data_as<T>(), gzf.data_as<T>(), optional_data<T>(gz_rec),
+                                optional_data<T>(reg), gv.data_as<T>(), ga.data_as<T>());
+  });
+}
+
+void lif_jacobian(Tensor& J, const Tensor& W, const Tensor& beta, const Tensor& psi, double alpha, double rho,
+                  double v_th) {
+  const char* op = "lif_jacobian";
+  const auto [B, n] = neuron_shape(op, psi, beta);
+  same_backend(op, J, psi);
+  same_backend(op, J, W);
+  if (W.rank() != 2 || W.dim(0) != n || W.dim(1) < n)
+    fail(op, "W is " + W.describe() + ", expected [n, k] with k >= n = " + std::to_string(n));
+  expect_shape(op, "J", J, {B, 2 * n, 2 * n});
+  const Device device = J.device();
+  on_dtype(J.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(lif_jacobian)(B, n, W.dim(1), static_cast<T>(alpha), static_cast<T>(rho), static_cast<T>(v_th),
+                           W.data_as<T>(), beta.data_as<T>(), psi.data_as<T>(), J.data_as<T>());
+  });
+}
+
+void spike_influence_step(Tensor& Mz, Tensor& Zsum, const Tensor& M, const Tensor& psi, const Tensor& beta,
+                          double kappa) {
+  const char* op = "spike_influence_step";
+  const auto [B, n] = neuron_shape(op, psi, beta);
+  same_backend(op, Mz, psi);
+  same_backend(op, M, psi);
+  if (M.rank() != 3 || M.dim(0) != B || M.dim(1) != 2 * n)
+    fail(op, "M is " + M.describe() + ", expected [B, 2n, cols]");
+  const int64_t cols = M.dim(2);
+  expect_shape(op, "Mz", Mz, {B, n, cols});
+  optional_operand(op, "Zsum", Zsum, Mz, {n, cols});
+  const Device device = Mz.device();
+  on_dtype(Mz.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(spike_influence_step)(B, n, cols, static_cast<T>(kappa), beta.data_as<T>(), psi.data_as<T>(),
+                                   M.data_as<T>(), Mz.data_as<T>(), optional_data<T>(Zsum));
+  });
+}
+
+void eprop_trace_step(Tensor& eps_a, Tensor& ebar, Tensor& esum, const Tensor& zbar_prev, const Tensor& zbar,
+                      const Tensor& psi_prev, const Tensor& psi, const Tensor& beta, double rho, double kappa) {
+  const char* op = "eprop_trace_step";
+  const auto [B, n] = neuron_shape(op, psi, beta);
+  if (zbar.rank() != 2) fail(op, "zbar must be [B, k]");
+  const int64_t k = zbar.dim(1);
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&eps_a, &ebar, &zbar_prev, &zbar, &psi_prev})
+    same_backend(op, psi, *t);
+  expect_shape(op, "zbar", zbar, {B, k});
+  expect_shape(op, "zbar_prev", zbar_prev, {B, k});
+  expect_shape(op, "psi_prev", psi_prev, {B, n});
+  expect_shape(op, "eps_a", eps_a, {B, n, k});
+  expect_shape(op, "ebar", ebar, {B, n, k});
+  optional_operand(op, "esum", esum, ebar, {n, k});
+  const Device device = ebar.device();
+  on_dtype(ebar.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(eprop_trace_step)(B, n, k, static_cast<T>(rho), static_cast<T>(kappa), beta.data_as<T>(),
+                               psi_prev.data_as<T>(), psi.data_as<T>(), zbar_prev.data_as<T>(), zbar.data_as<T>(),
+                               eps_a.data_as<T>(), ebar.data_as<T>(), optional_data<T>(esum));
   });
 }
 

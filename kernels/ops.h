@@ -108,5 +108,61 @@ void output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor
 // param, grad, m, v: same shape, device and dtype.
 void adam_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, double lr, double beta1,
                  double beta2, double eps, int64_t step, double grad_scale);
+// ---- spiking network (models/lif_rnn.h; algorithms/lif_*) -----------------------------------
+// B sequences, n neurons, k = n + m presynaptic entries [z_{t-1}; x_t]. beta [n] is each
+// neuron's threshold adaptation (0 for LIF neurons). An undefined Tensor() passed for an
+// optional operand means "absent".
+
+// out[b] = [left[b]; right[b]]: left [B, n], right [B, m], out [B, n + m].
+void concat_columns(Tensor& out, const Tensor& left, const Tensor& right);
+// A[i, i] = value for i < min(rows, cols) of a [rows, cols] matrix (e.g. the W_rec block of a
+// gradient [W_rec | W_in], whose diagonal is no parameter).
+void fill_diagonal(Tensor& A, double value);
+
+// Constants of the LIF/ALIF neurons.
+struct LifConstants {
+  double alpha = 0;        // membrane decay exp(-dt / tau_v)
+  double rho = 0;          // adaptation decay exp(-dt / tau_a)
+  double v_th = 0;         // base threshold
+  double gamma = 0;        // pseudo-derivative height
+  int64_t refractory = 1;  // steps from a spike to the next possible one (1: no refractory period)
+};
+// One step of every neuron; z holds z_{t-1} on entry and z_t on exit, likewise v, a and
+// refractory_left (steps the neuron stays silent):
+//   v = alpha v + I - v_th z_{t-1},   a = rho a + z_{t-1},   A = v_th + beta a
+//   refractory_left > 0:  z = 0, psi = 0, refractory_left -= 1
+//   otherwise:            x = (v - A) / v_th,  z = [x > 0],  psi = (gamma / v_th) max(0, 1 - |x|),
+//                         refractory_left = z (refractory - 1).
+// v, a, z, psi, refractory_left, I: [B, n].
+void lif_step(Tensor& v, Tensor& a, Tensor& z, Tensor& psi, Tensor& refractory_left, const Tensor& I,
+              const Tensor& beta, const LifConstants& c);
+// One step of BPTT's adjoint recursion, backwards: gv, ga hold dL/dv_{t+1}, dL/da_{t+1} on entry
+// and dL/dv_t, dL/da_t on exit:
+//   g = gzf + reg + gz_rec - reset gv + ga          (dL/dz_t)
+//   gv = psi g + alpha gv,   ga = -beta psi g + rho ga.
+// gzf, gz_rec, psi, gv, ga: [B, n]; reg: [n], the same for every sequence; gz_rec and reg are
+// optional (absent = 0). reset = v_th for the exact gradient, 0 to stop it through the reset.
+void lif_backward_step(Tensor& gv, Tensor& ga, const Tensor& gzf, const Tensor& gz_rec, const Tensor& reg,
+                       const Tensor& psi, const Tensor& beta, double alpha, double rho, double reset);
+// Jacobian of the state [v; a] (2n) at step t with respect to the state at t - 1 through
+// z_{t-1}, whose pseudo-derivative is psi = psi_{t-1} (dz/dv = psi, dz/da = -beta psi):
+//   J[v_j, v_l] = alpha d_jl + w_jl psi_l,   J[v_j, a_l] = -w_jl beta_l psi_l,   w_jl = W_rec[j,l] - v_th d_jl
+//   J[a_j, v_l] = d_jl psi_l,                J[a_j, a_l] = d_jl (rho - beta_l psi_l).
+// W: [n, k] with W_rec = W[:, :n]; psi: [B, n]; J: [B, 2n, 2n].
+void lif_jacobian(Tensor& J, const Tensor& W, const Tensor& beta, const Tensor& psi, double alpha, double rho,
+                  double v_th);
+// The influence of the parameters on the filtered spikes, from that on the state M = [M^v; M^a]:
+//   dz = diag(psi) (M^v - diag(beta) M^a),   Mz = kappa Mz + dz,   Zsum += sum_b dz.
+// M: [B, 2n, cols]; Mz: [B, n, cols]; psi: [B, n]; Zsum: [n, cols], optional.
+void spike_influence_step(Tensor& Mz, Tensor& Zsum, const Tensor& M, const Tensor& psi, const Tensor& beta,
+                          double kappa);
+// One step of e-prop's eligibility traces (Bellec et al. 2020) for every synapse (j, i):
+//   eps_a = psi_prev_j zbar_prev_i + (rho - psi_prev_j beta_j) eps_a
+//   e     = psi_j (zbar_i - beta_j eps_a)
+//   ebar  = kappa ebar + e,   esum += sum_b e.
+// zbar, zbar_prev: [B, k] presynaptic traces at t and t - 1; psi, psi_prev: [B, n];
+// eps_a, ebar: [B, n, k]; esum: [n, k], optional.
+void eprop_trace_step(Tensor& eps_a, Tensor& ebar, Tensor& esum, const Tensor& zbar_prev, const Tensor& zbar,
+                      const Tensor& psi_prev, const Tensor& psi, const Tensor& beta, double rho, double kappa);
 
 }  // namespace tca::ops

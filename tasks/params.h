@@ -97,6 +97,9 @@ class Params {
     throw bad_value(name, text, range);
   }
 
+  // The value as given (or its default), unparsed: for parameters that take a word or a number.
+  const std::string& text(const std::string& name) const { return lookup(name); }
+
   // An invalid_argument for a value that parses but breaks a constraint between parameters.
   std::invalid_argument constraint_error(const std::string& message) const {
     return std::invalid_argument(owner_id_ + ": " + message);

@@ -154,6 +154,70 @@ TEST_P(CudaOpsTest, TraceOps) {
   compare({rnd({n}, 45)}, {rnd({n, n}, 46)}, true, [](auto& in, auto& out) { ops::add_diagonal(out[0], in[0], -0.7); });
 }
 
+TEST_P(CudaOpsTest, SpikingNetworkOps) {
+  const int B = 6, n = 37, m = 5, k = n + m, cols = 300;  // more than a block's threads per row
+  std::vector<double> beta_values(n, 0.0);
+  for (int j = n / 2; j < n; ++j) beta_values[j] = 0.05 * j;  // LIF neurons, then ALIF neurons
+  const Tensor beta = Tensor::from_host(beta_values, {n}, dtype());
+  compare({rnd({B, n}, 91), rnd({B, m}, 92)}, {rnd({B, k}, 93)}, false,
+          [](auto& in, auto& out) { ops::concat_columns(out[0], in[0], in[1]); });
+  compare({}, {rnd({n, k}, 94)}, true, [](auto&, auto& out) { ops::fill_diagonal(out[0], 0.0); });
+
+  // lif_step: binary spikes and integer refractory counts in, psi poisoned on both backends.
+  std::vector<double> z0(B * n), r0(B * n);
+  for (int i = 0; i < B * n; ++i) {
+    z0[i] = i % 3 == 0 ? 1 : 0;
+    r0[i] = i % 5 == 1 ? 2 : 0;
+  }
+  ops::LifConstants c;
+  c.alpha = 0.9;
+  c.rho = 0.95;
+  c.v_th = 0.4;
+  c.gamma = 0.3;
+  c.refractory = 3;
+  std::vector<Tensor> state_cpu = {rnd({B, n}, 95), rnd({B, n}, 96), Tensor::from_host(z0, {B, n}, dtype()),
+                                   rnd({B, n}, 97), Tensor::from_host(r0, {B, n}, dtype())};
+  std::vector<Tensor> state_gpu;
+  for (Tensor& t : state_cpu) state_gpu.push_back(t.to(Device::cuda));
+  ops::fill(state_cpu[3], std::nan(""));
+  ops::fill(state_gpu[3], std::nan(""));
+  const Tensor I = rnd({B, n}, 98);
+  ops::lif_step(state_cpu[0], state_cpu[1], state_cpu[2], state_cpu[3], state_cpu[4], I, beta, c);
+  ops::lif_step(state_gpu[0], state_gpu[1], state_gpu[2], state_gpu[3], state_gpu[4], I.to(Device::cuda),
+                beta.to(Device::cuda), c);
+  double spikes = 0;
+  for (double z : state_cpu[2].to_host()) spikes += z;
+  ASSERT_GT(spikes, 0.0);
+  for (size_t i = 0; i < state_cpu.size(); ++i) {
+    const std::vector<double> g = state_gpu[i].to_host(), h = state_cpu[i].to_host();
+    for (double x : g) ASSERT_FALSE(std::isnan(x)) << "output " << i;
+    if (i == 2 || i == 4) EXPECT_EQ(g, h) << "spikes and refractory counts agree exactly";
+    else EXPECT_LT(test::relative_error(g, h), tol()) << "output " << i;
+  }
+
+  Tensor none;
+  for (bool optional : {true, false})
+    compare({rnd({B, n}, 99), rnd({B, n}, 100), rnd({n}, 101), rnd({B, n}, 102), beta},
+            {rnd({B, n}, 103), rnd({B, n}, 104)}, true, [&](auto& in, auto& out) {
+              ops::lif_backward_step(out[0], out[1], in[0], optional ? in[1] : none, optional ? in[2] : none, in[3],
+                                     in[4], 0.9, 0.8, 0.4);
+            });
+  compare({rnd({n, k}, 105), beta, rnd({B, n}, 106)}, {rnd({B, 2 * n, 2 * n}, 107)}, false,
+          [](auto& in, auto& out) { ops::lif_jacobian(out[0], in[0], in[1], in[2], 0.9, 0.8, 0.4); });
+  compare({rnd({B, 2 * n, cols}, 108), rnd({B, n}, 109), beta}, {rnd({B, n, cols}, 110), rnd({n, cols}, 111)}, true,
+          [](auto& in, auto& out) { ops::spike_influence_step(out[0], out[1], in[0], in[1], in[2], 0.6); });
+  compare({rnd({B, 2 * n, cols}, 112), rnd({B, n}, 113), beta}, {rnd({B, n, cols}, 114)}, true,
+          [&](auto& in, auto& out) { ops::spike_influence_step(out[0], none, in[0], in[1], in[2], 0.6); });
+  compare({rnd({B, k}, 115), rnd({B, k}, 116), rnd({B, n}, 117), rnd({B, n}, 118), beta},
+          {rnd({B, n, k}, 119), rnd({B, n, k}, 120), rnd({n, k}, 121)}, true, [](auto& in, auto& out) {
+            ops::eprop_trace_step(out[0], out[1], out[2], in[0], in[1], in[2], in[3], in[4], 0.8, 0.6);
+          });
+  compare({rnd({B, k}, 122), rnd({B, k}, 123), rnd({B, n}, 124), rnd({B, n}, 125), beta},
+          {rnd({B, n, k}, 126), rnd({B, n, k}, 127)}, true, [&](auto& in, auto& out) {
+            ops::eprop_trace_step(out[0], out[1], none, in[0], in[1], in[2], in[3], in[4], 0.8, 0.6);
+          });
+}
+
 TEST_P(CudaOpsTest, PerSequenceOps) {
   const int B = 70, M = 300, N = 9;  // more columns than a block's threads
   const std::vector<double> s = test::random_values(B, 80);

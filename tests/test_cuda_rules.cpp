@@ -4,6 +4,7 @@
 
 
 #include "algorithms/algorithm.h"
+#include "algorithms/lif_algorithm.h"
 #include "test_util.h"
 
 namespace tca {
@@ -58,6 +59,83 @@ TEST_P(CudaRulesTest, GradientMatchesTheCpuBackend) {
     EXPECT_NEAR(loss_gpu, loss_cpu, tol * std::abs(loss_cpu));
   }
 }
+
+// ---- the spiking network (models/lif_rnn.h, algorithms/lif_*) ----
+class CudaLifRulesTest : public testing::TestWithParam<RuleCase> {
+ protected:
+  void SetUp() override { TCA_SKIP_WITHOUT_CUDA(); }
+};
+
+// Short time constants, a strong adaptation and a readout filter, with the regulariser on, so
+// that spikes, refractory periods and every term of every rule occur within 15 steps.
+LifRnnConfig small_lif(LossKind loss) {
+  LifRnnConfig c;
+  c.n_lif = 5;
+  c.n_alif = 7;
+  c.m = 3;
+  c.o = 2;
+  c.tau_v = 8;
+  c.tau_a = 25;
+  c.tau_out = 5;
+  c.v_th = 0.5;
+  c.beta = 0.3;
+  c.refractory = 3;
+  c.rate_reg = 0.5;
+  c.rate_target = 40;
+  c.init_in_scale = 1.5;
+  c.init_rec_scale = 1.5;
+  c.loss = loss;
+  return c;
+}
+
+std::vector<double> lif_gradient_on(Device device, const RuleCase& c, LossKind loss, double* window_loss,
+                                    std::vector<double>* spikes) {
+  const LifRnnConfig lc = small_lif(loss);
+  const LifRnnParams host = init_lif_params(lc, 3, c.dtype, Device::cpu);
+  const LifRnnParams params{host.W.to(device), host.W_outb.to(device)};
+  const Batch batch = test::random_batch(15, 3, lc.m, lc.o, loss, 4);
+  LifRnn model(lc, c.dtype, device);
+  auto rule = make_lif_algorithm(c.rule, lc, c.dtype, device);
+  *window_loss = run_lif_window(model, params, to_device(batch, c.dtype, device), *rule, 99);
+  *spikes = model.state().spike_count.to_host();
+  std::vector<double> g = rule->gradient().W.to_host();
+  const std::vector<double> out = rule->gradient().W_outb.to_host();
+  g.insert(g.end(), out.begin(), out.end());
+  return g;
+}
+
+TEST_P(CudaLifRulesTest, GradientMatchesTheCpuBackend) {
+  const RuleCase c = GetParam();
+  const double tol = c.dtype == DType::f32 ? 1e-5 : 1e-10;
+  for (LossKind loss : {LossKind::mse, LossKind::cross_entropy}) {
+    double loss_cpu = 0, loss_gpu = 0;
+    std::vector<double> spikes_cpu, spikes_gpu;
+    const std::vector<double> cpu = lif_gradient_on(Device::cpu, c, loss, &loss_cpu, &spikes_cpu);
+    const std::vector<double> gpu = lif_gradient_on(Device::cuda, c, loss, &loss_gpu, &spikes_gpu);
+    double total_spikes = 0;
+    for (double s : spikes_cpu) total_spikes += s;
+    ASSERT_GT(total_spikes, 0.0);
+    ASSERT_EQ(spikes_gpu, spikes_cpu) << "the backends produced different spike trains";
+    ASSERT_GT(test::norm(cpu), 0.0);
+    for (double v : gpu) ASSERT_TRUE(std::isfinite(v));
+    const double err = test::relative_error(gpu, cpu);
+    RecordProperty("relative_error", std::to_string(err));
+    EXPECT_LT(err, tol) << c.rule;
+    EXPECT_NEAR(loss_gpu, loss_cpu, tol * std::abs(loss_cpu));
+  }
+}
+
+std::vector<RuleCase> all_lif_rules() {
+  std::vector<RuleCase> cases;
+  for (const AlgorithmInfo& info : lif_algorithm_registry())
+    for (DType d : {DType::f32, DType::f64}) cases.push_back({info.id, d});
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryLifRule, CudaLifRulesTest, testing::ValuesIn(all_lif_rules()),
+                         [](const testing::TestParamInfo<RuleCase>& i) {
+                           return i.param.rule + "_" + to_string(i.param.dtype);
+                         });
 
 std::vector<RuleCase> all_rules() {
   std::vector<RuleCase> cases;

@@ -1,0 +1,144 @@
+// The recurrent spiking network of e-prop (Bellec et al. 2020, Nat Commun 11:3625, Methods):
+// n = n_lif + n_alif leaky integrate-and-fire neurons (LIF first, then ALIF), batched over B
+// sequences, in discrete time with step dt (1 ms by default). Per neuron j, from zero state:
+//   I_t = W_rec z_{t-1} + W_in x_t                       (inputs enter as currents, no (1 - alpha))
+//   v_t = alpha v_{t-1} + I_t - v_th z_{t-1}             (reset by subtraction, one step after the spike)
+//   a_t = rho a_{t-1} + z_{t-1},   A_t = v_th + beta_j a_t   (beta_j = 0 for LIF neurons)
+//   z_t = H(v_t - A_t)  unless refractory, then z_t = 0
+//   psi_t = (gamma / v_th) max(0, 1 - |(v_t - A_t) / v_th|)  unless refractory, then psi_t = 0
+//   zf_t = kappa zf_{t-1} + z_t,   y_t = W_out zf_t + b_out
+// with alpha = exp(-dt/tau_v), rho = exp(-dt/tau_a), kappa = exp(-dt/tau_out) (0 when tau_out = 0).
+// So y_t = kappa y_{t-1} + W_out z_t + (1 - kappa) b_out: Bellec's leaky readout, with a constant
+// bias added after the filter. H(0) = 0. W_rec has no diagonal (no self-connections).
+// Refractory period: after a spike at t the neuron cannot spike before t + refractory
+// (refractory = 1: no refractory period); while refractory z = 0 and psi = 0 (no gradient
+// through the spike function), as in Bellec et al.'s code; v and a keep integrating.
+// Gradients treat dz_t/dv_t := psi_t and dz_t/da_t := -beta psi_t, the refractory state as
+// a constant.
+//
+// Objective of a window: the task loss L = (1/B) sum_b sum_t mask[t,b] l(y[t,b], target[t,b])
+// (MSE or cross-entropy as in models/rate_rnn.h) plus the firing-rate regulariser
+//   R = c_reg sum_j (f_j - f0)^2,   f_j = sum_{t,b} z_j^{t,b} / (T B dt)   (spikes per ms),
+// f0 = rate_target (Hz) / 1000, the form Bellec et al.'s code uses. dR/dz_j^{t,b} =
+// 2 c_reg (f_j - f0) / (T B dt), the same for every t and b.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kernels/loss_kind.h"
+#include "kernels/ops.h"
+#include "kernels/tensor.h"
+#include "models/rate_rnn.h"
+#include "tasks/params.h"
+
+namespace tca {
+
+struct LifRnnConfig {
+  int n_lif = 50;
+  int n_alif = 50;
+  int m = 1;                   // inputs
+  int o = 1;                   // outputs
+  double dt = 1.0;             // ms per step
+  double tau_v = 20.0;         // membrane time constant (ms)
+  double tau_a = 2000.0;       // threshold adaptation time constant (ms)
+  double tau_out = 20.0;       // readout time constant (ms); 0: no readout filter
+  double v_th = 0.6;           // base threshold
+  double beta = default_beta(1.0, 20.0, 2000.0);  // ALIF adaptation strength
+  int refractory = 5;          // steps from a spike to the next possible one (1: none)
+  double gamma = 0.3;          // pseudo-derivative height
+  double rate_reg = 1.0;       // c_reg of the firing-rate regulariser (0: off)
+  double rate_target = 10.0;   // f0 in Hz
+  double init_in_scale = 1.0;  // W_in ~ N(0, init_in_scale^2 / m)
+  double init_rec_scale = 1.0; // W_rec ~ N(0, init_rec_scale^2 / n) off the diagonal
+  LossKind loss = LossKind::mse;
+
+  int n() const { return n_lif + n_alif; }
+  int k() const { return n() + m; }  // W = [W_rec | W_in] is n x k
+  double alpha() const;
+  double rho() const;
+  double kappa() const;
+  ops::LifConstants constants() const;
+  // Bellec et al.'s heuristic adaptation strength 1.7 (1 - rho) / (1 - alpha).
+  static double default_beta(double dt, double tau_v, double tau_a);
+  // Throws std::invalid_argument naming the first knob out of range.
+  void validate() const;
+};
+
+// The documented knobs (`--model-param NAME=VALUE` of tcabench probe --model lif), and the
+// configuration they give (m, o and loss come from the task). beta's default is "auto":
+// Bellec et al.'s heuristic for the given dt, tau_v and tau_a.
+std::vector<ParamDoc> lif_param_docs();
+LifRnnConfig parse_lif_config(const Params& params);
+std::map<std::string, std::string> lif_config_text(const LifRnnConfig& config);
+
+// Parameters: W = [W_rec | W_in] (n x k, W_rec's diagonal held at zero) and
+// W_outb = [W_out | b_out] (o x (n + 1)).
+struct LifRnnParams {
+  Tensor W;
+  Tensor W_outb;
+};
+
+// Initialisation: from Philox(seed, "parameters", 0), row by row, W_rec[i, 0..n-1] ~
+// N(0, init_rec_scale^2 / n) (the diagonal draw is made and replaced by 0), then W_in[i, :] ~
+// N(0, init_in_scale^2 / m); then W_out ~ N(0, 1 / n) row by row; b_out = 0. Drawn in double and
+// rounded to dtype, so float and double runs start from the same point.
+LifRnnParams init_lif_params(const LifRnnConfig& config, uint64_t seed, DType dtype, Device device);
+
+// Parameter groups: W_rec, W_in, W_out, b_out (blocks of W and W_outb; the probe leaves W_rec's
+// diagonal, which is no parameter, out of its W_rec group).
+std::vector<ParamGroup> lif_param_groups(const LifRnnConfig& config);
+
+// The forward quantities of one step for the whole batch, handed to the learning rules.
+struct LifStepState {
+  Tensor zhat;         // [B, k] presynaptic vector [z_{t-1}; x_t]
+  Tensor I;            // [B, n] input current
+  Tensor v, a, z;      // [B, n] v_t, a_t, z_t
+  Tensor psi;          // [B, n] pseudo-derivative psi_t (0 while refractory)
+  Tensor refractory;   // [B, n] steps the neuron stays silent after step t
+  Tensor zf;           // [B, n] filtered spikes zf_t
+  Tensor zfone;        // [B, n + 1] [zf_t; 1], the readout's presynaptic vector
+  Tensor y;            // [B, o] outputs (logits for cross-entropy)
+  Tensor e;            // [B, o] dL_t/dy_t, mask and 1/B included
+  Tensor c;            // [B, n] dL_t/dzf_t = e W_out
+  Tensor spike_count;  // [B, n] spikes of each neuron so far in the window
+  Tensor beta;         // [n] adaptation strength per neuron (0 for LIF), constant
+  int steps = 0;       // steps taken in the window, this one included
+};
+
+class LifRnn {
+ public:
+  LifRnn(const LifRnnConfig& config, DType dtype, Device device);
+  const LifRnnConfig& config() const { return config_; }
+  DType dtype() const { return dtype_; }
+  Device device() const { return device_; }
+
+  // Zero state for a window of B sequences.
+  void begin(int batch_size);
+  // Advances by step t of the batch (steps in order from 0) and fills state().
+  void step(const LifRnnParams& params, const DeviceBatch& batch, int t);
+  const LifStepState& state() const { return state_; }
+  // L + R of the steps taken since begin() (one transfer to the host).
+  double window_loss() const;
+  double task_loss() const;  // L alone
+  double rate_loss() const;  // R alone
+
+ private:
+  LifRnnConfig config_;
+  DType dtype_;
+  Device device_;
+  int B_ = 0;
+  LifStepState state_;
+  Tensor no_input_;  // [B, 0]: builds [zf_t; 1] with build_presynaptic
+  Tensor loss_sum_;  // [B] in double
+};
+
+// The regulariser's learning signal dR/dz_j (the same for every t and b) for the window so far:
+//   out[j] = 2 c_reg (f_j - f0) / (T B dt),  f_j = sum_b spike_count[b, j] / (T B dt),  T = steps.
+// spike_count: [B, n]; ones: [B] of 1; out: [n].
+void rate_regulariser_signal(const LifRnnConfig& config, const Tensor& spike_count, int steps, const Tensor& ones,
+                             Tensor& out);
+
+}  // namespace tca

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "kernels/ops.h"
+#include "kernels/rule_factors.h"
 #include "test_util.h"
 
 namespace tca {
@@ -19,6 +20,10 @@ class CudaOpsTest : public testing::TestWithParam<DType> {
   double tol() const { return dtype() == DType::f32 ? 1e-5 : 1e-12; }
   Tensor rnd(std::vector<int64_t> shape, uint64_t seed) const {
     return test::random_tensor(std::move(shape), dtype(), seed);
+  }
+  // Per-sequence scalars: double whatever the precision under test.
+  static Tensor scalars(std::vector<int64_t> shape, uint64_t seed) {
+    return test::random_tensor(std::move(shape), DType::f64, seed);
   }
   static Tensor poisoned_like(const Tensor& t, Device device) {
     Tensor p(t.shape(), t.dtype(), device);
@@ -156,18 +161,45 @@ TEST_P(CudaOpsTest, TraceOps) {
 
 TEST_P(CudaOpsTest, PerSequenceOps) {
   const int B = 70, M = 300, N = 9;  // more columns than a block's threads
-  const std::vector<double> s = test::random_values(B, 80);
-  const Tensor X = rnd({B, M}, 81), Y = rnd({B, M}, 82);
-  const std::vector<double> nc = ops::row_norms(X), ng = ops::row_norms(X.to(Device::cuda));
-  const std::vector<double> dc = ops::row_dots(X, Y), dg = ops::row_dots(X.to(Device::cuda), Y.to(Device::cuda));
-  EXPECT_LT(test::relative_error(ng, nc), tol());
-  EXPECT_LT(test::relative_error(dg, dc), tol());
-  compare({}, {rnd({B, M}, 83)}, true, [&](auto&, auto& out) { ops::scale_rows(out[0], s); });
-  compare({rnd({B, M}, 84)}, {rnd({B, M}, 85)}, true, [&](auto& in, auto& out) { ops::axpy_rows(s, in[0], out[0]); });
-  compare({rnd({B, 7}, 86), rnd({B, N}, 87)}, {rnd({B, 7, N}, 88)}, true,
-          [&](auto& in, auto& out) { ops::add_outer_rows(out[0], s, in[0], in[1]); });
-  compare({rnd({B, 6}, 89)}, {rnd({B, 6, 6}, 90)}, true,
-          [&](auto& in, auto& out) { ops::add_diagonal_rows(out[0], s, in[0]); });
+  const Tensor sa = scalars({B}, 80), sb = scalars({B}, 79);
+  compare({rnd({B, M}, 81)}, {scalars({B}, 91)}, false, [](auto& in, auto& out) { ops::row_norms(out[0], in[0]); });
+  compare({rnd({B, M}, 81), rnd({B, M}, 82)}, {scalars({B}, 92)}, false,
+          [](auto& in, auto& out) { ops::row_dots(out[0], in[0], in[1]); });
+  // Into a row of a [rows, B] table, as the rules do: the other rows stay untouched.
+  compare({rnd({B, M}, 81)}, {scalars({3, B}, 93)}, true, [](auto& in, auto& out) {
+    Tensor row = out[0].slice(1);
+    ops::row_norms(row, in[0]);
+  });
+  compare({sa, sb, rnd({B, M}, 84)}, {rnd({B, M}, 85)}, true,
+          [](auto& in, auto& out) { ops::scale_add_rows(out[0], in[0], in[1], in[2]); });
+  compare({sa, sb, rnd({B, 7}, 86), rnd({B, N}, 87)}, {rnd({B, 7, N}, 88)}, true,
+          [](auto& in, auto& out) { ops::scale_add_outer_rows(out[0], in[0], in[1], in[2], in[3]); });
+  compare({sa, sb, rnd({B, 6}, 89)}, {rnd({B, 6, 6}, 90)}, true,
+          [](auto& in, auto& out) { ops::scale_add_diagonal_rows(out[0], in[0], in[1], in[2]); });
+  compare({sa, rnd({B, M}, 94)}, {rnd({M}, 95)}, true,
+          [](auto& in, auto& out) { ops::add_weighted_rows(out[0], in[0], in[1]); });
+}
+
+TEST_P(CudaOpsTest, StochasticRuleFactors) {
+  // More sequences than a block's threads; norms positive, with zeros where the rules guard
+  // against them (a dropped Kronecker term: zero trace norms, zero |phi'| or |nu*D|).
+  const int B = 300;
+  auto norms = [&](int rows, uint64_t seed) {
+    std::vector<double> v = test::random_values(static_cast<size_t>(rows) * B, seed);
+    for (double& x : v) x = std::abs(x);
+    for (int b = 0; b < B; b += 7) v[b] = 0.0;                           // row 0: zero trace
+    for (int b = 3; b < B; b += 11) v[static_cast<size_t>(B) + b] = 0.0;  // row 1
+    for (int b = 5; b < B; b += 13) v[2 * static_cast<size_t>(B) + b] = 0.0;  // row 2
+    return Tensor::from_host(v, {rows, B}, DType::f64);
+  };
+  Tensor signs({B, 2}, dtype());
+  ops::random_signs(signs, 5, 6);
+  compare({norms(uoro_norm_count, 96)}, {scalars({uoro_factor_count, B}, 97)}, false,
+          [](auto& in, auto& out) { ops::uoro_factors(out[0], in[0], 1e-7); });
+  compare({norms(kf_norm_count, 98), signs}, {scalars({kf_factor_count, B}, 99)}, false,
+          [](auto& in, auto& out) { ops::kf_rtrl_factors(out[0], in[0], in[1], 0.6); });
+  compare({norms(rkf_norm_count, 100)}, {scalars({rkf_factor_count, B}, 101)}, false,
+          [](auto& in, auto& out) { ops::rkf_rtrl_factors(out[0], in[0]); });
 }
 
 TEST_P(CudaOpsTest, TensorRoundTripsThroughTheDevice) {

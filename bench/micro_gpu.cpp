@@ -17,21 +17,23 @@
 #include "algorithms/algorithm.h"
 #include "bench/report.h"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/runtime.h"
 #include "kernels/ops.h"
 #include "tasks/task.h"
 
 namespace tca {
 namespace {
 
-// Times `body` with CUDA events around it; returns seconds.
+// Times `body` with CUDA events around it on the thread's stream, where the backend's work
+// goes (kernels/cuda/runtime.h); returns seconds.
 template <typename F>
 double time_on_device(F&& body) {
   cudaEvent_t start, stop;
   TCA_CUDA_CHECK(cudaEventCreate(&start));
   TCA_CUDA_CHECK(cudaEventCreate(&stop));
-  TCA_CUDA_CHECK(cudaEventRecord(start));
+  TCA_CUDA_CHECK(cudaEventRecord(start, cuda::current_stream()));
   body();
-  TCA_CUDA_CHECK(cudaEventRecord(stop));
+  TCA_CUDA_CHECK(cudaEventRecord(stop, cuda::current_stream()));
   TCA_CUDA_CHECK(cudaEventSynchronize(stop));
   float ms = 0;
   TCA_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));

@@ -114,7 +114,7 @@ int row_blocks(int64_t rows) { return static_cast<int>(rows < 65535 ? rows : 655
 template <typename T>
 void row_dots(int64_t rows, int64_t cols, const T* X, const T* Y, double* out) {
   if (rows == 0) return;
-  row_dots_kernel<<<row_blocks(rows), kThreads>>>(rows, cols, X, Y, false, out);
+  row_dots_kernel<<<row_blocks(rows), kThreads, 0, stream()>>>(rows, cols, X, Y, false, out);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
@@ -122,14 +122,14 @@ template <typename T>
 void row_norms(int64_t rows, int64_t cols, const T* X, double* out) {
   // Sums of squares in double: exact enough, and no overflow short of |x| ~ 1e154.
   if (rows == 0) return;
-  row_dots_kernel<<<row_blocks(rows), kThreads>>>(rows, cols, X, X, true, out);
+  row_dots_kernel<<<row_blocks(rows), kThreads, 0, stream()>>>(rows, cols, X, X, true, out);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
 void scale_add_rows(int64_t rows, int64_t cols, const double* sy, const double* sx, const T* X, T* Y) {
   if (rows * cols == 0) return;
-  scale_add_rows_kernel<<<blocks_for(rows * cols), kThreads>>>(rows, cols, sy, sx, X, Y);
+  scale_add_rows_kernel<<<blocks_for(rows * cols), kThreads, 0, stream()>>>(rows, cols, sy, sx, X, Y);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
@@ -137,40 +137,40 @@ template <typename T>
 void scale_add_outer_rows(int64_t B, int64_t M, int64_t N, const double* sa, const double* sxy, const T* x,
                           const T* y, T* A) {
   if (B * M * N == 0) return;
-  scale_add_outer_rows_kernel<<<blocks_for(B * M * N), kThreads>>>(B, M, N, sa, sxy, x, y, A);
+  scale_add_outer_rows_kernel<<<blocks_for(B * M * N), kThreads, 0, stream()>>>(B, M, N, sa, sxy, x, y, A);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
 void scale_add_diagonal_rows(int64_t B, int64_t n, const double* sa, const double* sd, const T* d, T* A) {
   if (B * n == 0) return;
-  scale_add_diagonal_rows_kernel<<<blocks_for(B * n * n), kThreads>>>(B, n, sa, sd, d, A);
+  scale_add_diagonal_rows_kernel<<<blocks_for(B * n * n), kThreads, 0, stream()>>>(B, n, sa, sd, d, A);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
 void add_weighted_rows(int64_t rows, int64_t cols, const double* w, const T* X, T* G) {
   if (rows * cols == 0) return;
-  add_weighted_rows_kernel<<<blocks_for(cols), kThreads>>>(rows, cols, w, X, G);
+  add_weighted_rows_kernel<<<blocks_for(cols), kThreads, 0, stream()>>>(rows, cols, w, X, G);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 void uoro_factors(int64_t B, double epsilon, const double* norms, double* factors) {
   if (B == 0) return;
-  uoro_factors_kernel<<<blocks_for(B), kThreads>>>(B, epsilon, norms, factors);
+  uoro_factors_kernel<<<blocks_for(B), kThreads, 0, stream()>>>(B, epsilon, norms, factors);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
 void kf_rtrl_factors(int64_t B, double alpha, const double* norms, const T* signs, double* factors) {
   if (B == 0) return;
-  kf_rtrl_factors_kernel<<<blocks_for(B), kThreads>>>(B, alpha, norms, signs, factors);
+  kf_rtrl_factors_kernel<<<blocks_for(B), kThreads, 0, stream()>>>(B, alpha, norms, signs, factors);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 void rkf_rtrl_factors(int64_t B, const double* norms, double* factors) {
   if (B == 0) return;
-  rkf_rtrl_factors_kernel<<<blocks_for(B), kThreads>>>(B, norms, factors);
+  rkf_rtrl_factors_kernel<<<blocks_for(B), kThreads, 0, stream()>>>(B, norms, factors);
   TCA_CUDA_CHECK_LAUNCH();
 }
 

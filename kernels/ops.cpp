@@ -69,6 +69,12 @@ F* cpu_only(Device device, F* implementation) {
 }
 #define TCA_CALL(op) cpu_only(device, &cpu::op<T>)
 #endif
+// The same for ops with one implementation per backend, not one per dtype.
+#ifdef TCA_HAVE_CUDA
+#define TCA_CALL_UNTYPED(op) (device == Device::cuda ? &cuda::op : &cpu::op)
+#else
+#define TCA_CALL_UNTYPED(op) cpu_only(device, &cpu::op)
+#endif
 
 void fill(Tensor& x, double value) {
   if (!x.defined()) fail("fill", "undefined tensor");
@@ -290,6 +296,34 @@ void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, 
   });
 }
 
+void rnn_forward_sequence(Tensor& a, Tensor& dphi, const Tensor& W, const Tensor& x, const Tensor& a0,
+                          double alpha) {
+  same_backend("rnn_forward_sequence", a, dphi);
+  same_backend("rnn_forward_sequence", a, W);
+  same_backend("rnn_forward_sequence", a, x);
+  same_backend("rnn_forward_sequence", a, a0);
+  if (W.rank() != 2 || x.rank() != 3) fail("rnn_forward_sequence", "W must be n x k and x [T, B, m]");
+  const int64_t n = W.dim(0), k = W.dim(1), steps = x.dim(0), B = x.dim(1), m = x.dim(2);
+  if (k != n + m + 1)
+    fail("rnn_forward_sequence", "W is " + W.describe() + ", expected n x (n + m + 1) with m = " + std::to_string(m) +
+                                     " inputs (x is " + x.describe() + ")");
+  expect_shape("rnn_forward_sequence", "a0", a0, {B, n});
+  expect_shape("rnn_forward_sequence", "a", a, {steps, B, n});
+  expect_shape("rnn_forward_sequence", "dphi", dphi, {steps, B, n});
+  if (!(alpha > 0.0 && alpha <= 1.0)) fail("rnn_forward_sequence", "alpha must lie in (0, 1]");
+  const Device device = a.device();
+  on_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(rnn_forward_sequence)(steps, B, n, m, static_cast<T>(alpha), W.data_as<T>(), x.data_as<T>(),
+                                   a0.data_as<T>(), a.data_as<T>(), dphi.data_as<T>());
+  });
+}
+
+int64_t rnn_forward_sequence_max_hidden(Device device, DType dtype, int64_t m) {
+  if (m < 0) fail("rnn_forward_sequence_max_hidden", "m must be at least 0");
+  return TCA_CALL_UNTYPED(rnn_forward_sequence_max_hidden)(m, dtype_size(dtype));
+}
+
 // ---- local eligibility traces (rflo, eprop, snap1) -------------------------------------------
 void jacobian_diagonal(Tensor& jdiag, const Tensor& W, const Tensor& dphi, double alpha) {
   same_backend("jacobian_diagonal", jdiag, W);
@@ -379,13 +413,6 @@ int64_t expect_scalar_table(const char* op, const char* name, const Tensor& t, i
 }
 
 }  // namespace
-
-// The factor ops have one implementation per backend, not one per dtype.
-#ifdef TCA_HAVE_CUDA
-#define TCA_CALL_UNTYPED(op) (device == Device::cuda ? &cuda::op : &cpu::op)
-#else
-#define TCA_CALL_UNTYPED(op) cpu_only(device, &cpu::op)
-#endif
 
 void row_norms(Tensor& out, const Tensor& X) {
   const auto [rows, cols] = row_shape("row_norms", X);

@@ -59,6 +59,20 @@ void recurrent_jacobian(Tensor& J, const Tensor& W, const Tensor& dphi, double a
 // i.e. M_b += scale diag(dphi_b) (x) ahat_b^T. M: [B, rows, n*k] with rows >= n (rows past n
 // are scratch, untouched), dphi: [B, n], ahat: [B, k].
 void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, double scale);
+// The recurrence of the leaky rate RNN (models/rate_rnn.h) over a whole window of T steps for
+// B sequences, in one call: from a_0 = a0, for t = 0..T-1,
+//   h = W [a_{t-1}; x_t; 1],  a_t = (1 - alpha) a_{t-1} + alpha tanh(h),  dphi_t = tanh'(h),
+// writing a[t] = a_t and dphi[t] = dphi_t (the quantities the learning rules consume; ahat_t
+// is [a[t-1]; x_t; 1]). W: n x k with k = n + m + 1; x: [T, B, m]; a0: [B, n]; a, dphi:
+// [T, B, n]. The CPU runs the steps of RateRnn::step (a GEMM per step); the GPU runs all T
+// steps in one launch with W held in shared memory (the persistent-RNN technique), for n up
+// to rnn_forward_sequence_max_hidden; a larger n is refused with std::invalid_argument.
+void rnn_forward_sequence(Tensor& a, Tensor& dphi, const Tensor& W, const Tensor& x, const Tensor& a0,
+                          double alpha);
+// The largest n rnn_forward_sequence accepts on `device` for m inputs in `dtype`: on the GPU
+// W (n x k) and the state must fit in one block's shared memory (the current device's
+// sharedMemPerBlockOptin); no limit on the CPU.
+int64_t rnn_forward_sequence_max_hidden(Device device, DType dtype, int64_t m);
 // ---- local eligibility traces (rflo, eprop, snap1; algorithms/local_trace.h) ----------
 // Diagonal of the recurrent Jacobian of every sequence (the neuron-local part of J_t):
 //   jdiag[b, i] = (1 - alpha) + alpha dphi[b, i] W[i, i],  W: n x k (W_rec = W[:, :n]),

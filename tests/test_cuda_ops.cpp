@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <functional>
+#include <stdexcept>
+#include <string>
 
 #include "kernels/ops.h"
 #include "kernels/rule_factors.h"
@@ -32,8 +34,9 @@ class CudaOpsTest : public testing::TestWithParam<DType> {
   }
   // Runs op on CPU copies and on GPU copies of `inputs`; `outputs` start as the given values
   // (copied) when `keep_outputs`, else poisoned; then compares every output.
+  // `tolerance` 0 means tol().
   void compare(std::vector<Tensor> inputs, std::vector<Tensor> outputs, bool keep_outputs,
-               const std::function<void(std::vector<Tensor>&, std::vector<Tensor>&)>& op) {
+               const std::function<void(std::vector<Tensor>&, std::vector<Tensor>&)>& op, double tolerance = 0) {
     std::vector<Tensor> in_gpu, out_gpu;
     for (const Tensor& t : inputs) in_gpu.push_back(t.to(Device::cuda));
     for (Tensor& t : outputs) {
@@ -48,7 +51,7 @@ class CudaOpsTest : public testing::TestWithParam<DType> {
       ASSERT_GT(test::norm(c), 0.0) << "output " << i;
       const double err = test::relative_error(g, c);
       RecordProperty("relative_error_" + std::to_string(i), std::to_string(err));
-      EXPECT_LT(err, tol()) << "output " << i;
+      EXPECT_LT(err, tolerance > 0 ? tolerance : tol()) << "output " << i;
     }
   }
 };
@@ -145,6 +148,45 @@ TEST_P(CudaOpsTest, RecurrentNetworkOps) {
       (in[0].device() == Device::cuda ? loss_gpu : loss_cpu) = sums.to_host();
     });
     EXPECT_LT(test::relative_error(loss_gpu, loss_cpu), tol());
+  }
+}
+
+TEST_P(CudaOpsTest, ForwardSequenceInOneLaunchMatchesTheCpuSteps) {
+  // One launch over all T steps against the CPU's GEMM per step. Sizes: within a warp, across
+  // warps, at the shared-memory limit (opt-in above 48 KiB); batches giving 1, 2, up to 4 and
+  // up to 8 sequences per block (on a GPU with ~132 multiprocessors), the last block partial.
+  // Summation orders differ, and a recurrence carries rounding from step to step: float to
+  // 1e-4, double to 1e-10 relative.
+  const int64_t m = 2;
+  const int64_t max_n = ops::rnn_forward_sequence_max_hidden(Device::cuda, dtype(), m);
+  ASSERT_GE(max_n, 64) << "every CUDA GPU has 48 KiB of shared memory per block";
+  struct Case {
+    int64_t n, B, T;
+  };
+  for (const Case c : {Case{7, 1, 30}, Case{33, 5, 20}, Case{40, 200, 5}, Case{64, 301, 6}, Case{16, 1100, 3},
+                       Case{max_n, 3, 4}}) {
+    const int64_t k = c.n + m + 1;
+    Tensor W = rnd({c.n, k}, 200 + c.n);
+    ops::scale(W, 1.0 / std::sqrt(static_cast<double>(k)));  // away from saturation, where rounding shows
+    Tensor a0 = rnd({c.B, c.n}, 300 + c.n);
+    ops::scale(a0, 0.5);
+    SCOPED_TRACE("n = " + std::to_string(c.n) + ", B = " + std::to_string(c.B));
+    compare({W, rnd({c.T, c.B, m}, 400 + c.n), a0}, {rnd({c.T, c.B, c.n}, 1), rnd({c.T, c.B, c.n}, 2)}, false,
+            [](auto& in, auto& out) { ops::rnn_forward_sequence(out[0], out[1], in[0], in[1], in[2], 0.7); },
+            dtype() == DType::f32 ? 1e-4 : 1e-10);
+  }
+  // One unit more than fits is refused with the limit named.
+  const int64_t n = max_n + 1;
+  const Tensor W = Tensor::zeros({n, n + m + 1}, dtype(), Device::cuda), x = Tensor::zeros({2, 1, m}, dtype(), Device::cuda);
+  const Tensor a0 = Tensor::zeros({1, n}, dtype(), Device::cuda);
+  Tensor a({2, 1, n}, dtype(), Device::cuda), dphi({2, 1, n}, dtype(), Device::cuda);
+  try {
+    ops::rnn_forward_sequence(a, dphi, W, x, a0, 0.5);
+    ADD_FAILURE() << "n = " << n << " was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("sharedMemPerBlockOptin"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("largest n that fits is " + std::to_string(max_n)), std::string::npos)
+        << e.what();
   }
 }
 

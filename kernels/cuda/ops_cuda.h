@@ -5,6 +5,7 @@
 // (kernels/cuda/runtime.h), and only the reductions returning a double (dot, nrm2) wait for it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/loss_kind.h"

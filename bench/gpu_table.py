@@ -61,5 +61,22 @@ def main():
                   f"{frac} |")
 
 
+    ensembles = {}
+    for name, b in rows.items():
+        kind = name.split("/")[0]
+        if kind in ("BM_ForwardEnsemble", "BM_ForwardEnsembleLoop"):
+            parts = dict(p.split(":") for p in name.split("/")[1:] if ":" in p)
+            ensembles.setdefault((int(parts["n"]), int(parts["E"])), {})[kind] = b
+    if ensembles:
+        print("\nEnsembles of E networks (B = 16 each, T = 100, float): sequence steps/s\n")
+        print("| n | E | one launch | one launch per network | ratio |")
+        print("|---|---|---|---|---|")
+        for (n, E), kinds in sorted(ensembles.items()):
+            one, loop = kinds.get("BM_ForwardEnsemble"), kinds.get("BM_ForwardEnsembleLoop")
+            ratio = f"{one['steps/s'] / loop['steps/s']:.1f}x" if one and loop else "–"
+            print(f"| {n} | {E} | {one['steps/s'] if one else float('nan'):.3g} | "
+                  f"{loop['steps/s'] if loop else float('nan'):.3g} | {ratio} |")
+
+
 if __name__ == "__main__":
     main()

@@ -16,14 +16,17 @@
 // c_t, 2 outputs). Counters for all three: steps/s (sequence steps), FLOP/s of the
 // recurrence only (2nk + 5n per sequence step), bytes/s of the compulsory global traffic
 // (W, x and a_0 read once, a_t and phi'(h_t) written once), so the three compare as time for
-// the same useful work.
+// the same useful work. BM_ForwardEnsemble/n/E and BM_ForwardEnsembleLoop/n/E: E networks
+// with their own parameters (B = 16 each) in one launch, or in one launch per network.
 //
 //   tcabench_gpu_bench --benchmark_repetitions=5 --benchmark_out=gpu.json --benchmark_out_format=json
 #include <benchmark/benchmark.h>
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
+#include <cmath>
 #include <string>
+#include <vector>
 
 #include "algorithms/algorithm.h"
 #include "bench/report.h"
@@ -191,6 +194,46 @@ void BM_ForwardRateRnnStep(benchmark::State& state) {
   forward_counters(state, n, B);
 }
 
+// Ensembles: E networks of B = 16 sequences, their own W each, in one launch
+// (BM_ForwardEnsemble/n/E) or in E launches of one network each (BM_ForwardEnsembleLoop/n/E).
+constexpr int64_t kEnsembleBatch = 16;
+
+void forward_ensemble(benchmark::State& state, bool one_launch) {
+  const int64_t n = state.range(0), E = state.range(1), B = kEnsembleBatch, k = n + kForwardInputs + 1;
+  const int64_t max_n = ops::rnn_forward_sequence_max_hidden(Device::cuda, DType::f32, kForwardInputs);
+  if (n > max_n) {
+    state.SkipWithError(("n = " + std::to_string(n) + " does not fit in shared memory").c_str());
+    return;
+  }
+  Tensor W({E, n, k}, DType::f32, Device::cuda), x({kForwardSteps, E, B, kForwardInputs}, DType::f32, Device::cuda);
+  ops::random_signs(W, 3, 0);
+  ops::scale(W, 1.0 / std::sqrt(static_cast<double>(k)));
+  ops::random_signs(x, 4, 0);
+  const Tensor a0 = Tensor::zeros({E, B, n}, DType::f32, Device::cuda);
+  Tensor a({kForwardSteps, E, B, n}, DType::f32, Device::cuda), dphi({kForwardSteps, E, B, n}, DType::f32, Device::cuda);
+  // One network's slices for the loop: x, a and dphi of network e are not contiguous over t,
+  // so each network gets tensors of its own.
+  std::vector<Tensor> xe, ae, de;
+  for (int64_t e = 0; e < E && !one_launch; ++e) {
+    xe.emplace_back(std::vector<int64_t>{kForwardSteps, B, kForwardInputs}, DType::f32, Device::cuda);
+    ops::random_signs(xe.back(), 4, static_cast<uint64_t>(e + 1));
+    ae.emplace_back(std::vector<int64_t>{kForwardSteps, B, n}, DType::f32, Device::cuda);
+    de.emplace_back(std::vector<int64_t>{kForwardSteps, B, n}, DType::f32, Device::cuda);
+  }
+  auto forward = [&] {
+    if (one_launch) return ops::rnn_forward_sequence(a, dphi, W, x, a0, 1.0);
+    for (int64_t e = 0; e < E; ++e) ops::rnn_forward_sequence(ae[e], de[e], W.slice(e), xe[e], a0.slice(e), 1.0);
+  };
+  forward();  // warm-up
+  for (auto _ : state) state.SetIterationTime(time_on_device(forward));
+  const double steps = static_cast<double>(E * B) * kForwardSteps;
+  state.counters["steps/s"] = benchmark::Counter(steps, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["FLOP/s"] = benchmark::Counter(steps * (2.0 * n * k + 5.0 * n), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_ForwardEnsemble(benchmark::State& state) { forward_ensemble(state, true); }
+void BM_ForwardEnsembleLoop(benchmark::State& state) { forward_ensemble(state, false); }
+
 }  // namespace
 }  // namespace tca
 
@@ -213,6 +256,12 @@ int main(int argc, char** argv) {
     forward->ArgNames({"n", "B"})->UseManualTime()->Unit(benchmark::kMicrosecond);
     for (int n : {32, 64, 128, 256})
       for (int B : {1, 16, 64}) forward->Args({n, B});
+  }
+  for (auto* ensemble : {benchmark::RegisterBenchmark("BM_ForwardEnsemble", tca::BM_ForwardEnsemble),
+                         benchmark::RegisterBenchmark("BM_ForwardEnsembleLoop", tca::BM_ForwardEnsembleLoop)}) {
+    ensemble->ArgNames({"n", "E"})->UseManualTime()->Unit(benchmark::kMicrosecond);
+    for (int n : {32, 128})
+      for (int E : {1, 8, 64}) ensemble->Args({n, E});
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

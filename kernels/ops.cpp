@@ -302,19 +302,27 @@ void rnn_forward_sequence(Tensor& a, Tensor& dphi, const Tensor& W, const Tensor
   same_backend("rnn_forward_sequence", a, W);
   same_backend("rnn_forward_sequence", a, x);
   same_backend("rnn_forward_sequence", a, a0);
-  if (W.rank() != 2 || x.rank() != 3) fail("rnn_forward_sequence", "W must be n x k and x [T, B, m]");
-  const int64_t n = W.dim(0), k = W.dim(1), steps = x.dim(0), B = x.dim(1), m = x.dim(2);
+  // One network (W [n, k]) or an ensemble (W [E, n, k]): the ensemble adds a dimension E to
+  // every tensor, after T in x, a and dphi.
+  const bool ensemble = W.rank() == 3;
+  if (!ensemble && W.rank() != 2) fail("rnn_forward_sequence", "W must be [n, k] or [E, n, k], got " + W.describe());
+  const int64_t E = ensemble ? W.dim(0) : 1, n = W.dim(ensemble ? 1 : 0), k = W.dim(ensemble ? 2 : 1);
+  if (x.rank() != (ensemble ? 4 : 3))
+    fail("rnn_forward_sequence", "x is " + x.describe() + ", expected " + (ensemble ? "[T, E, B, m]" : "[T, B, m]"));
+  const int64_t steps = x.dim(0), B = x.dim(ensemble ? 2 : 1), m = x.dim(ensemble ? 3 : 2);
+  if (ensemble) expect_shape("rnn_forward_sequence", "x", x, {steps, E, B, m});
   if (k != n + m + 1)
     fail("rnn_forward_sequence", "W is " + W.describe() + ", expected n x (n + m + 1) with m = " + std::to_string(m) +
                                      " inputs (x is " + x.describe() + ")");
-  expect_shape("rnn_forward_sequence", "a0", a0, {B, n});
-  expect_shape("rnn_forward_sequence", "a", a, {steps, B, n});
-  expect_shape("rnn_forward_sequence", "dphi", dphi, {steps, B, n});
+  using Shape = std::vector<int64_t>;
+  expect_shape("rnn_forward_sequence", "a0", a0, ensemble ? Shape{E, B, n} : Shape{B, n});
+  expect_shape("rnn_forward_sequence", "a", a, ensemble ? Shape{steps, E, B, n} : Shape{steps, B, n});
+  expect_shape("rnn_forward_sequence", "dphi", dphi, a.shape());
   if (!(alpha > 0.0 && alpha <= 1.0)) fail("rnn_forward_sequence", "alpha must lie in (0, 1]");
   const Device device = a.device();
   on_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    TCA_CALL(rnn_forward_sequence)(steps, B, n, m, static_cast<T>(alpha), W.data_as<T>(), x.data_as<T>(),
+    TCA_CALL(rnn_forward_sequence)(steps, E, B, n, m, static_cast<T>(alpha), W.data_as<T>(), x.data_as<T>(),
                                    a0.data_as<T>(), a.data_as<T>(), dphi.data_as<T>());
   });
 }

@@ -63,9 +63,12 @@ void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, 
 // B sequences, in one call: from a_0 = a0, for t = 0..T-1,
 //   h = W [a_{t-1}; x_t; 1],  a_t = (1 - alpha) a_{t-1} + alpha tanh(h),  dphi_t = tanh'(h),
 // writing a[t] = a_t and dphi[t] = dphi_t (the quantities the learning rules consume; ahat_t
-// is [a[t-1]; x_t; 1]). W: n x k with k = n + m + 1; x: [T, B, m]; a0: [B, n]; a, dphi:
-// [T, B, n]. The CPU runs the steps of RateRnn::step (a GEMM per step); the GPU runs all T
-// steps in one launch with W held in shared memory (the persistent-RNN technique), for n up
+// is [a[t-1]; x_t; 1]). One network: W [n, k] with k = n + m + 1, x [T, B, m], a0 [B, n],
+// a and dphi [T, B, n]. An ensemble of E independent networks (e.g. seeds x learning rates),
+// each with its own parameters and B sequences: W [E, n, k], x [T, E, B, m], a0 [E, B, n],
+// a and dphi [T, E, B, n]. The CPU runs the steps of RateRnn::step (per step one GEMM, one
+// strided-batched GEMM over the ensemble); the GPU runs all T steps of all networks in one
+// launch with each block's W held in shared memory (the persistent-RNN technique), for n up
 // to rnn_forward_sequence_max_hidden; a larger n is refused with std::invalid_argument.
 void rnn_forward_sequence(Tensor& a, Tensor& dphi, const Tensor& W, const Tensor& x, const Tensor& a0,
                           double alpha);

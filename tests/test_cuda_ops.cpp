@@ -175,6 +175,17 @@ TEST_P(CudaOpsTest, ForwardSequenceInOneLaunchMatchesTheCpuSteps) {
             [](auto& in, auto& out) { ops::rnn_forward_sequence(out[0], out[1], in[0], in[1], in[2], 0.7); },
             dtype() == DType::f32 ? 1e-4 : 1e-10);
   }
+  // Ensembles: E networks with their own W in one launch (blocks never span two networks).
+  for (const Case c : {Case{9, 3, 7}, Case{40, 200, 2}}) {
+    const int64_t E = c.n == 9 ? 4 : 3, k = c.n + m + 1;  // (n, B, T) as above
+    Tensor W = rnd({E, c.n, k}, 500 + c.n);
+    ops::scale(W, 1.0 / std::sqrt(static_cast<double>(k)));
+    SCOPED_TRACE("ensemble of " + std::to_string(E) + ", n = " + std::to_string(c.n) + ", B = " + std::to_string(c.B));
+    compare({W, rnd({c.T, E, c.B, m}, 600 + c.n), rnd({E, c.B, c.n}, 700 + c.n)},
+            {rnd({c.T, E, c.B, c.n}, 3), rnd({c.T, E, c.B, c.n}, 4)}, false,
+            [](auto& in, auto& out) { ops::rnn_forward_sequence(out[0], out[1], in[0], in[1], in[2], 0.7); },
+            dtype() == DType::f32 ? 1e-4 : 1e-10);
+  }
   // One unit more than fits is refused with the limit named.
   const int64_t n = max_n + 1;
   const Tensor W = Tensor::zeros({n, n + m + 1}, dtype(), Device::cuda), x = Tensor::zeros({2, 1, m}, dtype(), Device::cuda);

@@ -1,6 +1,7 @@
 // ops::rnn_forward_sequence on the CPU: the whole window's recurrence in one call must be the
-// recurrence RateRnn::step runs one step at a time. (The GPU version is compared with this
-// one in test_cuda_ops.cpp.)
+// recurrence RateRnn::step runs one step at a time, and an ensemble of networks in one call
+// must be each network run alone. (The GPU version is compared with this one in
+// test_cuda_ops.cpp.)
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -74,6 +75,40 @@ TEST_P(ForwardSequenceTest, ContinuesFromAnyInitialState) {
   std::vector<double> joined_dphi = d1.to_host(), rest_dphi = d2.to_host();
   joined_dphi.insert(joined_dphi.end(), rest_dphi.begin(), rest_dphi.end());
   EXPECT_EQ(joined_dphi, dphi.to_host());
+}
+
+TEST_P(ForwardSequenceTest, EnsembleRunsEveryNetworkAsAlone) {
+  // E networks with their own parameters, inputs and initial states in one call: network e's
+  // slice of the outputs is what a call for network e alone gives (the same GEMM shapes).
+  const RateRnnConfig rc = config();
+  const int T = 6, E = 3, B = 2, n = rc.n, m = rc.m, k = rc.k();
+  const Tensor W = test::random_tensor({E, n, k}, dtype(), 19);
+  const Tensor x = test::random_tensor({T, E, B, m}, dtype(), 20), a0 = test::random_tensor({E, B, n}, dtype(), 21);
+  Tensor a = poisoned({T, E, B, n}), dphi = poisoned({T, E, B, n});
+  ops::rnn_forward_sequence(a, dphi, W, x, a0, rc.alpha);
+  const std::vector<double> av = a.to_host(), dv = dphi.to_host(), xv = x.to_host();
+  for (int e = 0; e < E; ++e) {
+    // Network e's inputs as a [T, B, m] tensor.
+    std::vector<double> xe;
+    for (int t = 0; t < T; ++t)
+      xe.insert(xe.end(), xv.begin() + (t * E + e) * B * m, xv.begin() + (t * E + e + 1) * B * m);
+    Tensor ae = poisoned({T, B, n}), de = poisoned({T, B, n});
+    ops::rnn_forward_sequence(ae, de, W.slice(e), Tensor::from_host(xe, {T, B, m}, dtype()), a0.slice(e), rc.alpha);
+    const std::vector<double> want_a = ae.to_host(), want_d = de.to_host();
+    ASSERT_GT(test::norm(want_a), 0.0);
+    for (int t = 0; t < T; ++t)
+      for (int bi = 0; bi < B * n; ++bi) {
+        EXPECT_EQ(av[(t * E + e) * B * n + bi], want_a[t * B * n + bi]) << "e " << e << " t " << t;
+        EXPECT_EQ(dv[(t * E + e) * B * n + bi], want_d[t * B * n + bi]) << "e " << e << " t " << t;
+      }
+  }
+  // The ensemble's shapes are checked as a whole.
+  const Tensor x_flat = test::random_tensor({T, E * B, m}, dtype(), 22);
+  EXPECT_THROW(ops::rnn_forward_sequence(a, dphi, W, x_flat, a0, rc.alpha), std::invalid_argument);
+  const Tensor x_fewer = test::random_tensor({T, E - 1, B, m}, dtype(), 23);
+  EXPECT_THROW(ops::rnn_forward_sequence(a, dphi, W, x_fewer, a0, rc.alpha), std::invalid_argument);
+  const Tensor a0_flat = test::random_tensor({E * B, n}, dtype(), 24);
+  EXPECT_THROW(ops::rnn_forward_sequence(a, dphi, W, x, a0_flat, rc.alpha), std::invalid_argument);
 }
 
 TEST_P(ForwardSequenceTest, RefusesInconsistentShapes) {

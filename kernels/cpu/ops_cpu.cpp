@@ -178,19 +178,23 @@ void add_immediate_influence(int64_t B, int64_t n, int64_t k, int64_t rows, T sc
 }
 
 template <typename T>
-void rnn_forward_sequence(int64_t steps, int64_t B, int64_t n, int64_t m, T alpha, const T* W, const T* x,
-                          const T* a0, T* a, T* dphi) {
-  // The steps of RateRnn::step (build [a_{t-1}; x_t; 1], one GEMM, the leaky tanh), each
-  // step's state written straight into a[t].
-  const int64_t k = n + m + 1, Bn = B * n;
-  std::vector<T> ahat(static_cast<size_t>(B * k)), h(static_cast<size_t>(Bn));
+void rnn_forward_sequence(int64_t steps, int64_t E, int64_t B, int64_t n, int64_t m, T alpha, const T* W,
+                          const T* x, const T* a0, T* a, T* dphi) {
+  // The steps of RateRnn::step (build [a_{t-1}; x_t; 1], h = ahat W^T, the leaky tanh) for
+  // the E B sequences at once, each step's state written straight into a[t]; network e's
+  // sequences are rows e B .. e B + B - 1 and its product is matrix e of one strided batch.
+  const int64_t k = n + m + 1, rows = E * B, size = rows * n;
+  std::vector<T> ahat(static_cast<size_t>(rows * k)), h(static_cast<size_t>(size));
   for (int64_t t = 0; t < steps; ++t) {
-    const T* prev = t == 0 ? a0 : a + (t - 1) * Bn;
-    T* at = a + t * Bn;
-    build_presynaptic(B, n, m, prev, x + t * B * m, ahat.data());
-    gemm(false, true, B, n, k, T(1), ahat.data(), k, W, k, T(0), h.data(), n);
-    std::copy(prev, prev + Bn, at);
-    leaky_tanh(Bn, alpha, h.data(), at, dphi + t * Bn);
+    const T* prev = t == 0 ? a0 : a + (t - 1) * size;
+    T* at = a + t * size;
+    build_presynaptic(rows, n, m, prev, x + t * rows * m, ahat.data());
+    if (E == 1)
+      gemm(false, true, B, n, k, T(1), ahat.data(), k, W, k, T(0), h.data(), n);
+    else
+      gemm_strided_batched(false, true, B, n, k, T(1), ahat.data(), k, B * k, W, k, n * k, T(0), h.data(), n, B * n, E);
+    std::copy(prev, prev + size, at);
+    leaky_tanh(size, alpha, h.data(), at, dphi + t * size);
   }
 }
 
@@ -378,8 +382,8 @@ void rkf_rtrl_factors(int64_t B, const double* norms, double* factors) {
                                         const T*, int64_t, int64_t, T, T*, int64_t, int64_t, int64_t);  \
   template void add_immediate_influence<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, \
                                            T*);                                                \
-  template void rnn_forward_sequence<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, const T*, \
-                                        T*, T*);                                               \
+  template void rnn_forward_sequence<T>(int64_t, int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, \
+                                        const T*, T*, T*);                                     \
   template void output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, T*, \
                                 double*);                                                         \
   /* local eligibility traces (rflo, eprop, snap1) */                                          \

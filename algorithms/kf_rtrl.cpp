@@ -1,11 +1,10 @@
 #include "algorithms/kf_rtrl.h"
 
-#include <cmath>
 #include <utility>
-#include <vector>
 
 #include "algorithms/rules.h"
 #include "kernels/ops.h"
+#include "kernels/rule_factors.h"
 
 namespace tca {
 
@@ -19,6 +18,7 @@ void KfRtrl::reset_state(int batch_size, uint64_t noise_seed) {
     signs_ = Tensor({batch_size, 2}, dtype_, device_);
     At_c_ = Tensor({batch_size, n}, dtype_, device_);
   }
+  reset_scalars(batch_size, kf_norm_count, kf_factor_count);
   ops::fill(u_, 0.0);  // M_0 = 0 exactly
   ops::fill(A_, 0.0);
   restart_draws(noise_seed);
@@ -28,32 +28,22 @@ void KfRtrl::accumulate(const StepState& s) {
   const int n = config_.n, k = config_.k();
   const double alpha = config_.alpha;
   draw_step_signs(signs_);
-  const std::vector<double> signs = signs_.to_host();
   const int64_t nn = int64_t{n} * n;
 
   // J_t A_{t-1} for every sequence: the Jacobians, then one strided-batched GEMM.
   ops::recurrent_jacobian(J_, params_->W, s.dphi, alpha);
   ops::gemm_strided_batched(false, false, n, n, n, 1.0, J_, n, nn, A_, n, nn, 0.0, JA_, n, nn, B_);
 
-  const std::vector<double> u_norm = ops::row_norms(u_), JA_norm = ops::row_norms(JA_);
-  const std::vector<double> dphi_norm = ops::row_norms(s.dphi), ahat_norm = ops::row_norms(s.ahat);
-  std::vector<double> u_scale(B_), ahat_scale(B_), A_scale(B_), D_scale(B_);
-  for (int b = 0; b < B_; ++b) {
-    const double c1 = signs[2 * b], c2 = signs[2 * b + 1];
-    const double D_norm = alpha * dphi_norm[b];
-    // A term with a zero factor is exactly zero and is dropped (see kf_rtrl.h).
-    const bool first = u_norm[b] > 0 && JA_norm[b] > 0, second = D_norm > 0 && ahat_norm[b] > 0;
-    const double p0 = first ? std::sqrt(JA_norm[b] / u_norm[b]) : 0.0;
-    const double p1 = second ? std::sqrt(D_norm / ahat_norm[b]) : 0.0;
-    u_scale[b] = first ? c1 * p0 : 0.0;
-    ahat_scale[b] = second ? c2 * p1 : 0.0;
-    A_scale[b] = first ? c1 / p0 : 0.0;
-    D_scale[b] = second ? c2 * alpha / p1 : 0.0;
-  }
-  ops::scale_rows(u_, u_scale);  // u_t = c1 p0 u + c2 p1 ahat
-  ops::axpy_rows(ahat_scale, s.ahat, u_);
-  ops::scale_rows(JA_, A_scale);  // A_t = c1 J A / p0 + c2 diag(D) / p1
-  ops::add_diagonal_rows(JA_, D_scale, s.dphi);
+  // The factors of every sequence, from its norms and signs, on the device (a term with a
+  // zero factor is dropped; see kf_rtrl.h).
+  ops::row_norms(norm(kf_u), u_);
+  ops::row_norms(norm(kf_JA), JA_);
+  ops::row_norms(norm(kf_dphi), s.dphi);
+  ops::row_norms(norm(kf_ahat), s.ahat);
+  ops::kf_rtrl_factors(factors_, norms_, signs_, alpha);
+  // u_t = c1 p0 u + c2 p1 ahat;  A_t = c1 J A / p0 + c2 diag(D) / p1 (one pass each).
+  ops::scale_add_rows(u_, factor(kf_u_scale), factor(kf_ahat_scale), s.ahat);
+  ops::scale_add_diagonal_rows(JA_, factor(kf_A_scale), factor(kf_D_scale), s.dphi);
 
   // gW += sum_b (A_t^T c_t) u_t^T: the rows c_t^T A_t of every sequence, then one GEMM.
   ops::gemm_strided_batched(false, false, 1, n, n, 1.0, s.c, n, n, JA_, n, nn, 0.0, At_c_, n, n, B_);
@@ -63,8 +53,8 @@ void KfRtrl::accumulate(const StepState& s) {
 
 size_t KfRtrl::state_bytes(int /*T*/) const {
   const size_t n = config_.n, k = config_.k(), B = B_;
-  // u, A, J A, the signs, J and A^T c of every sequence.
-  return B * (k + 3 * n * n + 2 + n) * dtype_size(dtype_);
+  // u, A, J A, the signs, J and A^T c of every sequence; the norms and factors in double.
+  return B * (k + 3 * n * n + 2 + n) * dtype_size(dtype_) + scalar_bytes(kf_norm_count, kf_factor_count);
 }
 
 double KfRtrl::flops_per_step() const {

@@ -34,7 +34,7 @@ namespace tca {
 // Random draws: at step t (counted from 0 at reset()) one [B, 2] tensor of signs from
 // ops::random_signs(signs, noise_seed, t): c1 of sequence b is Philox word 2b and c2 word
 // 2b + 1 of (noise_seed, RandomStream::algorithm, t), so sequence b's signs do not depend
-// on B. The signs are read on the host (2B values per step).
+// on B. The signs stay on the device: the factors are computed there (ops::kf_rtrl_factors).
 //
 // Cost per sequence and step: O(n^3 + nk) (the n x n x n product J_t A_{t-1}, and the
 // rank-one gradient update of the n x k block); state: u, A and scratch of the same size.

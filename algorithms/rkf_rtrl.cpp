@@ -1,10 +1,10 @@
 #include "algorithms/rkf_rtrl.h"
 
-#include <cmath>
 #include <utility>
 
 #include "algorithms/rules.h"
 #include "kernels/ops.h"
+#include "kernels/rule_factors.h"
 
 namespace tca {
 
@@ -19,6 +19,7 @@ void RkfRtrl::reset_state(int batch_size, uint64_t noise_seed) {
     nu_D_ = Tensor({batch_size, n}, dtype_, device_);
     Bt_c_ = Tensor({batch_size, k}, dtype_, device_);
   }
+  reset_scalars(batch_size, rkf_norm_count, rkf_factor_count);
   ops::fill(A_, 0.0);  // M_0 = 0 exactly
   ops::fill(Bf_, 0.0);
   restart_draws(noise_seed);
@@ -36,26 +37,17 @@ void RkfRtrl::accumulate(const StepState& s) {
   ops::recurrent_jacobian(J_, params_->W, s.dphi, alpha);
   ops::gemm_strided_batched(false, false, n, k, n, 1.0, J_, n, nn, Bf_, k, nk, 0.0, JB_, k, nk, B_);
 
-  // |(nu*D) ahat^T| = |nu*D| |ahat| (the norm of an outer product).
-  const std::vector<double> A_norm = ops::row_norms(A_), JB_norm = ops::row_norms(JB_);
-  const std::vector<double> nuD_norm = ops::row_norms(nu_D_), ahat_norm = ops::row_norms(s.ahat);
-  const std::vector<double> nu_norm = ops::row_norms(nu_);
-  std::vector<double> A_scale(B_), nu_scale(B_), B_scale(B_), immediate_scale(B_);
-  for (int b = 0; b < B_; ++b) {
-    const double immediate_norm = nuD_norm[b] * ahat_norm[b];
-    // A term with a zero factor is exactly zero and is dropped (see rkf_rtrl.h).
-    const bool first = A_norm[b] > 0 && JB_norm[b] > 0, second = immediate_norm > 0;
-    const double p0 = first ? std::sqrt(JB_norm[b] / A_norm[b]) : 0.0;
-    const double p1 = second ? std::sqrt(immediate_norm / nu_norm[b]) : 0.0;
-    A_scale[b] = first ? p0 : 0.0;
-    nu_scale[b] = second ? p1 : 0.0;
-    B_scale[b] = first ? 1.0 / p0 : 0.0;
-    immediate_scale[b] = second ? 1.0 / p1 : 0.0;
-  }
-  ops::scale_rows(A_, A_scale);  // A_t = p0 A + p1 nu
-  ops::axpy_rows(nu_scale, nu_, A_);
-  ops::scale_rows(JB_, B_scale);  // B_t = J B / p0 + (nu*D) ahat^T / p1
-  ops::add_outer_rows(JB_, immediate_scale, nu_D_, s.ahat);
+  // The factors of every sequence, from its norms, on the device (a term with a zero factor is
+  // dropped; see rkf_rtrl.h). |(nu*D) ahat^T| = |nu*D| |ahat| (the norm of an outer product).
+  ops::row_norms(norm(rkf_A), A_);
+  ops::row_norms(norm(rkf_JB), JB_);
+  ops::row_norms(norm(rkf_nu_D), nu_D_);
+  ops::row_norms(norm(rkf_ahat), s.ahat);
+  ops::row_norms(norm(rkf_nu), nu_);
+  ops::rkf_rtrl_factors(factors_, norms_);
+  // A_t = p0 A + p1 nu;  B_t = J B / p0 + (nu*D) ahat^T / p1 (one pass each).
+  ops::scale_add_rows(A_, factor(rkf_p0), factor(rkf_p1), nu_);
+  ops::scale_add_outer_rows(JB_, factor(rkf_inv_p0), factor(rkf_inv_p1), nu_D_, s.ahat);
 
   // gW += sum_b A_t (B_t^T c_t)^T: the rows c_t^T B_t of every sequence, then one GEMM.
   ops::gemm_strided_batched(false, false, 1, k, n, 1.0, s.c, n, n, JB_, k, nk, 0.0, Bt_c_, k, k, B_);
@@ -65,8 +57,8 @@ void RkfRtrl::accumulate(const StepState& s) {
 
 size_t RkfRtrl::state_bytes(int /*T*/) const {
   const size_t n = config_.n, k = config_.k(), B = B_;
-  // B and J B; A, nu and nu * D; J and B^T c of every sequence.
-  return B * (2 * n * k + 3 * n + n * n + k) * dtype_size(dtype_);
+  // B and J B; A, nu and nu * D; J and B^T c of every sequence; the norms and factors in double.
+  return B * (2 * n * k + 3 * n + n * n + k) * dtype_size(dtype_) + scalar_bytes(rkf_norm_count, rkf_factor_count);
 }
 
 double RkfRtrl::flops_per_step() const {

@@ -1,10 +1,10 @@
 #include "algorithms/uoro.h"
 
-#include <cmath>
 #include <utility>
 
 #include "algorithms/rules.h"
 #include "kernels/ops.h"
+#include "kernels/rule_factors.h"
 
 namespace tca {
 
@@ -16,8 +16,9 @@ void Uoro::reset_state(int batch_size, uint64_t noise_seed) {
     next_atil_ = Tensor({batch_size, n}, dtype_, device_);
     nu_ = Tensor({batch_size, n}, dtype_, device_);
     nu_D_ = Tensor({batch_size, n}, dtype_, device_);
-    weights_ = Tensor({batch_size}, dtype_, device_);
+    weights_ = Tensor({batch_size}, DType::f64, device_);
   }
+  reset_scalars(batch_size, uoro_norm_count, uoro_factor_count);
   ops::fill(atil_, 0.0);  // M_0 = 0 exactly: the window starts from the zero state
   ops::fill(ttil_, 0.0);
   restart_draws(noise_seed);
@@ -36,27 +37,21 @@ void Uoro::accumulate(const StepState& s) {
   draw_step_signs(nu_);
   ops::mul(nu_D_, nu_, s.dphi, alpha);  // nu * D_t
 
-  // Every sequence's variance-reduction factors, from row norms taken in one call each.
+  // Every sequence's variance-reduction factors, from row norms, computed on the device.
   // |(nu*D) ahat^T| = |nu*D| |ahat| (the norm of an outer product): O(n + k), not O(nk).
-  const std::vector<double> ttil_norm = ops::row_norms(ttil_), Jatil_norm = ops::row_norms(next_atil_);
-  const std::vector<double> nuD_norm = ops::row_norms(nu_D_), ahat_norm = ops::row_norms(s.ahat);
-  const std::vector<double> nu_norm = ops::row_norms(nu_);
-  std::vector<double> r0(B_), r1(B_), inv_r0(B_), inv_r1(B_);
-  for (int b = 0; b < B_; ++b) {
-    r0[b] = std::sqrt((ttil_norm[b] + eps) / (Jatil_norm[b] + eps));
-    r1[b] = std::sqrt((nuD_norm[b] * ahat_norm[b] + eps) / (nu_norm[b] + eps));
-    inv_r0[b] = 1.0 / r0[b];
-    inv_r1[b] = 1.0 / r1[b];
-  }
-  ops::scale_rows(next_atil_, r0);  // atil_t = r0 J atil + r1 nu
-  ops::axpy_rows(r1, nu_, next_atil_);
-  ops::scale_rows(ttil_, inv_r0);  // ttil_t = ttil / r0 + (nu*D) ahat^T / r1
-  ops::add_outer_rows(ttil_, inv_r1, nu_D_, s.ahat);
+  ops::row_norms(norm(uoro_ttil), ttil_);
+  ops::row_norms(norm(uoro_J_atil), next_atil_);
+  ops::row_norms(norm(uoro_nu_D), nu_D_);
+  ops::row_norms(norm(uoro_ahat), s.ahat);
+  ops::row_norms(norm(uoro_nu), nu_);
+  ops::uoro_factors(factors_, norms_, eps);
+  // atil_t = r0 J atil + r1 nu;  ttil_t = ttil / r0 + (nu*D) ahat^T / r1 (one pass each).
+  ops::scale_add_rows(next_atil_, factor(uoro_r0), factor(uoro_r1), nu_);
+  ops::scale_add_outer_rows(ttil_, factor(uoro_inv_r0), factor(uoro_inv_r1), nu_D_, s.ahat);
   // gW += sum_b (c_t . atil_t) ttil_t: the weights, then one product over the sequences.
-  // (The host values go into a buffer kept for the window: no device allocation per step.)
-  weights_.copy_from(Tensor::from_host(ops::row_dots(s.c, next_atil_), {B_}, dtype_));
+  ops::row_dots(weights_, s.c, next_atil_);
   Tensor gW = grad_.W.reshape({int64_t{n} * k});
-  ops::gemv(true, B_, int64_t{n} * k, 1.0, ttil_, int64_t{n} * k, weights_, 1.0, gW);
+  ops::add_weighted_rows(gW, weights_, ttil_);
   std::swap(atil_, next_atil_);
 }
 
@@ -66,8 +61,10 @@ std::map<std::string, std::string> Uoro::config() const {
 
 size_t Uoro::state_bytes(int /*T*/) const {
   const size_t n = config_.n, k = config_.k();
-  // ttil; atil and three n-vectors of scratch (J atil, nu, nu * D); the gradient weight.
-  return static_cast<size_t>(B_) * (n * k + 4 * n + 1) * dtype_size(dtype_);
+  // ttil; atil and three n-vectors of scratch (J atil, nu, nu * D); in double, the gradient
+  // weight, the norms and the factors.
+  return static_cast<size_t>(B_) * ((n * k + 4 * n) * dtype_size(dtype_) + sizeof(double)) +
+         scalar_bytes(uoro_norm_count, uoro_factor_count);
 }
 
 double Uoro::flops_per_step() const {

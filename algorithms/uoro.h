@@ -55,7 +55,7 @@ class Uoro : public StochasticRule {
   double epsilon_;
   Tensor atil_, ttil_;          // [B, n], [B, n, k]
   Tensor next_atil_, nu_, nu_D_;  // [B, n] scratch: J atil (then the new atil), nu, nu * D
-  Tensor weights_;              // [B] scratch: c_t . atil_t of every sequence
+  Tensor weights_;              // [B] double scratch: c_t . atil_t of every sequence
 };
 
 }  // namespace tca

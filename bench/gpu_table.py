@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Markdown table of tcabench_gpu_bench JSON: every rule's throughput and its fraction of the
-ceilings measured in the same run (SGEMM FLOP/s, device-to-device copy bytes/s).
+"""Markdown tables of tcabench_gpu_bench JSON: every rule's throughput and its fraction of the
+ceilings measured in the same run (SGEMM FLOP/s, device-to-device copy bytes/s); and the
+forward pass alone, the persistent kernel against the step-by-step versions.
 
   python3 bench/gpu_table.py results/<device>/gpu.json
 """
@@ -35,6 +36,46 @@ def main():
         frac = f"{b['FLOP/s'] / sgemm:.1%}" if sgemm else "–"
         print(f"| `{name.split('/')[1]}` | {parts.get('n')} | {parts.get('B')} | {b['steps/s']:.3g} | "
               f"{b['FLOP/s'] / 1e9:.1f} | {frac} | {b['state_MiB']:.1f} |")
+
+
+    forward = {}
+    for name, b in rows.items():
+        kind = name.split("/")[0]
+        if kind in ("BM_ForwardPersistent", "BM_ForwardStepwise", "BM_ForwardRateRnnStep"):
+            parts = dict(p.split(":") for p in name.split("/")[1:] if ":" in p)
+            forward.setdefault((int(parts["n"]), int(parts["B"])), {})[kind] = b
+    if forward:
+        print("\nForward pass, T = 100, float: sequence steps/s (persistent = one launch with W in shared "
+              "memory; stepwise = three ops per step; RateRnn::step = the rules' forward step, readout and "
+              "loss included)\n")
+        print("| n | B | persistent | stepwise | RateRnn::step | persistent / stepwise | persistent bytes/s "
+              "of copy ceiling |")
+        print("|---|---|---|---|---|---|---|")
+        for (n, B), kinds in sorted(forward.items()):
+            per, step, rnn = (kinds.get(k) for k in ("BM_ForwardPersistent", "BM_ForwardStepwise",
+                                                     "BM_ForwardRateRnnStep"))
+            rate = lambda b, missing: f"{b['steps/s']:.3g}" if b else missing
+            ratio = f"{per['steps/s'] / step['steps/s']:.1f}x" if per and step else "–"
+            frac = f"{per['bytes/s'] / copy:.1%}" if per and copy else "–"
+            print(f"| {n} | {B} | {rate(per, 'does not fit')} | {rate(step, '–')} | {rate(rnn, '–')} | {ratio} | "
+                  f"{frac} |")
+
+
+    ensembles = {}
+    for name, b in rows.items():
+        kind = name.split("/")[0]
+        if kind in ("BM_ForwardEnsemble", "BM_ForwardEnsembleLoop"):
+            parts = dict(p.split(":") for p in name.split("/")[1:] if ":" in p)
+            ensembles.setdefault((int(parts["n"]), int(parts["E"])), {})[kind] = b
+    if ensembles:
+        print("\nEnsembles of E networks (B = 16 each, T = 100, float): sequence steps/s\n")
+        print("| n | E | one launch | one launch per network | ratio |")
+        print("|---|---|---|---|---|")
+        for (n, E), kinds in sorted(ensembles.items()):
+            one, loop = kinds.get("BM_ForwardEnsemble"), kinds.get("BM_ForwardEnsembleLoop")
+            ratio = f"{one['steps/s'] / loop['steps/s']:.1f}x" if one and loop else "–"
+            print(f"| {n} | {E} | {one['steps/s'] if one else float('nan'):.3g} | "
+                  f"{loop['steps/s'] if loop else float('nan'):.3g} | {ratio} |")
 
 
 if __name__ == "__main__":

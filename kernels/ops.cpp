@@ -8,6 +8,7 @@
 #include <string>
 
 #include "kernels/cpu/ops_cpu.h"
+#include "kernels/rule_factors.h"
 #ifdef TCA_HAVE_CUDA
 #include "kernels/cuda/ops_cuda.h"
 #endif
@@ -69,6 +70,12 @@ F* cpu_only(Device device, F* implementation) {
   return implementation;
 }
 #define TCA_CALL(op) cpu_only(device, &cpu::op<T>)
+#endif
+// The same for ops with one implementation per backend, not one per dtype.
+#ifdef TCA_HAVE_CUDA
+#define TCA_CALL_UNTYPED(op) (device == Device::cuda ? &cuda::op : &cpu::op)
+#else
+#define TCA_CALL_UNTYPED(op) cpu_only(device, &cpu::op)
 #endif
 
 void fill(Tensor& x, double value) {
@@ -291,6 +298,42 @@ void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, 
   });
 }
 
+void rnn_forward_sequence(Tensor& a, Tensor& dphi, const Tensor& W, const Tensor& x, const Tensor& a0,
+                          double alpha) {
+  same_backend("rnn_forward_sequence", a, dphi);
+  same_backend("rnn_forward_sequence", a, W);
+  same_backend("rnn_forward_sequence", a, x);
+  same_backend("rnn_forward_sequence", a, a0);
+  // One network (W [n, k]) or an ensemble (W [E, n, k]): the ensemble adds a dimension E to
+  // every tensor, after T in x, a and dphi.
+  const bool ensemble = W.rank() == 3;
+  if (!ensemble && W.rank() != 2) fail("rnn_forward_sequence", "W must be [n, k] or [E, n, k], got " + W.describe());
+  const int64_t E = ensemble ? W.dim(0) : 1, n = W.dim(ensemble ? 1 : 0), k = W.dim(ensemble ? 2 : 1);
+  if (x.rank() != (ensemble ? 4 : 3))
+    fail("rnn_forward_sequence", "x is " + x.describe() + ", expected " + (ensemble ? "[T, E, B, m]" : "[T, B, m]"));
+  const int64_t steps = x.dim(0), B = x.dim(ensemble ? 2 : 1), m = x.dim(ensemble ? 3 : 2);
+  if (ensemble) expect_shape("rnn_forward_sequence", "x", x, {steps, E, B, m});
+  if (k != n + m + 1)
+    fail("rnn_forward_sequence", "W is " + W.describe() + ", expected n x (n + m + 1) with m = " + std::to_string(m) +
+                                     " inputs (x is " + x.describe() + ")");
+  using Shape = std::vector<int64_t>;
+  expect_shape("rnn_forward_sequence", "a0", a0, ensemble ? Shape{E, B, n} : Shape{B, n});
+  expect_shape("rnn_forward_sequence", "a", a, ensemble ? Shape{steps, E, B, n} : Shape{steps, B, n});
+  expect_shape("rnn_forward_sequence", "dphi", dphi, a.shape());
+  if (!(alpha > 0.0 && alpha <= 1.0)) fail("rnn_forward_sequence", "alpha must lie in (0, 1]");
+  const Device device = a.device();
+  on_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(rnn_forward_sequence)(steps, E, B, n, m, static_cast<T>(alpha), W.data_as<T>(), x.data_as<T>(),
+                                   a0.data_as<T>(), a.data_as<T>(), dphi.data_as<T>());
+  });
+}
+
+int64_t rnn_forward_sequence_max_hidden(Device device, DType dtype, int64_t m) {
+  if (m < 0) fail("rnn_forward_sequence_max_hidden", "m must be at least 0");
+  return TCA_CALL_UNTYPED(rnn_forward_sequence_max_hidden)(m, dtype_size(dtype));
+}
+
 // ---- local eligibility traces (rflo, eprop, snap1) -------------------------------------------
 void jacobian_diagonal(Tensor& jdiag, const Tensor& W, const Tensor& dphi, double alpha) {
   same_backend("jacobian_diagonal", jdiag, W);
@@ -362,85 +405,134 @@ std::pair<int64_t, int64_t> row_shape(const char* op, const Tensor& X) {
   return {X.dim(0), X.numel() / X.dim(0)};
 }
 
-void same_rows(const char* op, const Tensor& X, size_t count) {
-  if (static_cast<int64_t>(count) != X.dim(0))
-    fail(op, std::to_string(count) + " scalars for " + std::to_string(X.dim(0)) + " rows");
+// Per-sequence scalars: a double [rows] tensor on the device of the data.
+void expect_row_scalars(const char* op, const char* name, const Tensor& s, int64_t rows, const Tensor& data) {
+  if (!s.defined() || s.dtype() != DType::f64 || s.device() != data.device() ||
+      s.shape() != std::vector<int64_t>{rows})
+    fail(op, std::string(name) + " is " + s.describe() + ", expected double [" + std::to_string(rows) +
+                 "] on " + to_string(data.device()));
+}
+
+// A [rows, B] double tensor of per-sequence scalars (norms or factors) on `device`.
+int64_t expect_scalar_table(const char* op, const char* name, const Tensor& t, int64_t rows, Device device) {
+  if (!t.defined() || t.dtype() != DType::f64 || t.device() != device || t.rank() != 2 || t.dim(0) != rows ||
+      t.dim(1) < 1)
+    fail(op, std::string(name) + " is " + t.describe() + ", expected double [" + std::to_string(rows) +
+                 ", B] on " + to_string(device));
+  return t.dim(1);
 }
 
 }  // namespace
 
-std::vector<double> row_norms(const Tensor& X) {
+void row_norms(Tensor& out, const Tensor& X) {
   const auto [rows, cols] = row_shape("row_norms", X);
-  std::vector<double> out(static_cast<size_t>(rows));
+  expect_row_scalars("row_norms", "out", out, rows, X);
   const Device device = X.device();
   on_dtype(X.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    TCA_CALL(row_norms)(rows, cols, X.data_as<T>(), out.data());
+    TCA_CALL(row_norms)(rows, cols, X.data_as<T>(), out.data_as<double>());
   });
-  return out;
 }
 
-std::vector<double> row_dots(const Tensor& X, const Tensor& Y) {
+void row_dots(Tensor& out, const Tensor& X, const Tensor& Y) {
   same_backend("row_dots", X, Y);
   if (X.shape() != Y.shape()) fail("row_dots", "shapes differ: " + X.describe() + " and " + Y.describe());
   const auto [rows, cols] = row_shape("row_dots", X);
-  std::vector<double> out(static_cast<size_t>(rows));
+  expect_row_scalars("row_dots", "out", out, rows, X);
   const Device device = X.device();
   on_dtype(X.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    TCA_CALL(row_dots)(rows, cols, X.data_as<T>(), Y.data_as<T>(), out.data());
-  });
-  return out;
-}
-
-void scale_rows(Tensor& X, const std::vector<double>& s) {
-  const auto [rows, cols] = row_shape("scale_rows", X);
-  same_rows("scale_rows", X, s.size());
-  const Device device = X.device();
-  on_dtype(X.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    TCA_CALL(scale_rows)(rows, cols, s.data(), X.data_as<T>());
+    TCA_CALL(row_dots)(rows, cols, X.data_as<T>(), Y.data_as<T>(), out.data_as<double>());
   });
 }
 
-void axpy_rows(const std::vector<double>& s, const Tensor& X, Tensor& Y) {
-  same_backend("axpy_rows", X, Y);
-  if (X.shape() != Y.shape()) fail("axpy_rows", "shapes differ: " + X.describe() + " and " + Y.describe());
-  const auto [rows, cols] = row_shape("axpy_rows", Y);
-  same_rows("axpy_rows", Y, s.size());
+void scale_add_rows(Tensor& Y, const Tensor& sy, const Tensor& sx, const Tensor& X) {
+  same_backend("scale_add_rows", X, Y);
+  if (X.shape() != Y.shape()) fail("scale_add_rows", "shapes differ: " + X.describe() + " and " + Y.describe());
+  const auto [rows, cols] = row_shape("scale_add_rows", Y);
+  expect_row_scalars("scale_add_rows", "sy", sy, rows, Y);
+  expect_row_scalars("scale_add_rows", "sx", sx, rows, Y);
   const Device device = Y.device();
   on_dtype(Y.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    TCA_CALL(axpy_rows)(rows, cols, s.data(), X.data_as<T>(), Y.data_as<T>());
+    TCA_CALL(scale_add_rows)(rows, cols, sy.data_as<double>(), sx.data_as<double>(), X.data_as<T>(),
+                             Y.data_as<T>());
   });
 }
 
-void add_outer_rows(Tensor& A, const std::vector<double>& s, const Tensor& x, const Tensor& y) {
-  same_backend("add_outer_rows", A, x);
-  same_backend("add_outer_rows", A, y);
-  if (x.rank() != 2 || y.rank() != 2) fail("add_outer_rows", "x and y must be [B, .]");
+void scale_add_outer_rows(Tensor& A, const Tensor& sa, const Tensor& sxy, const Tensor& x, const Tensor& y) {
+  same_backend("scale_add_outer_rows", A, x);
+  same_backend("scale_add_outer_rows", A, y);
+  if (x.rank() != 2 || y.rank() != 2) fail("scale_add_outer_rows", "x and y must be [B, .]");
   const int64_t B = x.dim(0), M = x.dim(1), N = y.dim(1);
-  expect_shape("add_outer_rows", "y", y, {B, N});
-  expect_shape("add_outer_rows", "A", A, {B, M, N});
-  same_rows("add_outer_rows", A, s.size());
+  expect_shape("scale_add_outer_rows", "y", y, {B, N});
+  expect_shape("scale_add_outer_rows", "A", A, {B, M, N});
+  expect_row_scalars("scale_add_outer_rows", "sa", sa, B, A);
+  expect_row_scalars("scale_add_outer_rows", "sxy", sxy, B, A);
   const Device device = A.device();
   on_dtype(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    TCA_CALL(add_outer_rows)(B, M, N, s.data(), x.data_as<T>(), y.data_as<T>(), A.data_as<T>());
+    TCA_CALL(scale_add_outer_rows)(B, M, N, sa.data_as<double>(), sxy.data_as<double>(), x.data_as<T>(),
+                                   y.data_as<T>(), A.data_as<T>());
   });
 }
 
-void add_diagonal_rows(Tensor& A, const std::vector<double>& s, const Tensor& d) {
-  same_backend("add_diagonal_rows", A, d);
-  if (d.rank() != 2) fail("add_diagonal_rows", "d must be [B, n]");
+void scale_add_diagonal_rows(Tensor& A, const Tensor& sa, const Tensor& sd, const Tensor& d) {
+  same_backend("scale_add_diagonal_rows", A, d);
+  if (d.rank() != 2) fail("scale_add_diagonal_rows", "d must be [B, n]");
   const int64_t B = d.dim(0), n = d.dim(1);
-  expect_shape("add_diagonal_rows", "A", A, {B, n, n});
-  same_rows("add_diagonal_rows", A, s.size());
+  expect_shape("scale_add_diagonal_rows", "A", A, {B, n, n});
+  expect_row_scalars("scale_add_diagonal_rows", "sa", sa, B, A);
+  expect_row_scalars("scale_add_diagonal_rows", "sd", sd, B, A);
   const Device device = A.device();
   on_dtype(A.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    TCA_CALL(add_diagonal_rows)(B, n, s.data(), d.data_as<T>(), A.data_as<T>());
+    TCA_CALL(scale_add_diagonal_rows)(B, n, sa.data_as<double>(), sd.data_as<double>(), d.data_as<T>(),
+                                      A.data_as<T>());
   });
+}
+
+void add_weighted_rows(Tensor& G, const Tensor& w, const Tensor& X) {
+  same_backend("add_weighted_rows", G, X);
+  const auto [rows, cols] = row_shape("add_weighted_rows", X);
+  if (G.numel() != cols)
+    fail("add_weighted_rows", "G is " + G.describe() + ", expected " + std::to_string(cols) +
+                                  " elements (one row of " + X.describe() + ")");
+  expect_row_scalars("add_weighted_rows", "w", w, rows, X);
+  const Device device = G.device();
+  on_dtype(G.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(add_weighted_rows)(rows, cols, w.data_as<double>(), X.data_as<T>(), G.data_as<T>());
+  });
+}
+
+void uoro_factors(Tensor& factors, const Tensor& norms, double epsilon) {
+  const Device device = norms.device();
+  const int64_t B = expect_scalar_table("uoro_factors", "norms", norms, uoro_norm_count, device);
+  expect_scalar_table("uoro_factors", "factors", factors, uoro_factor_count, device);
+  if (factors.dim(1) != B) fail("uoro_factors", "norms and factors differ in B");
+  TCA_CALL_UNTYPED(uoro_factors)(B, epsilon, norms.data_as<double>(), factors.data_as<double>());
+}
+
+void kf_rtrl_factors(Tensor& factors, const Tensor& norms, const Tensor& signs, double alpha) {
+  const Device device = norms.device();
+  const int64_t B = expect_scalar_table("kf_rtrl_factors", "norms", norms, kf_norm_count, device);
+  expect_scalar_table("kf_rtrl_factors", "factors", factors, kf_factor_count, device);
+  if (factors.dim(1) != B) fail("kf_rtrl_factors", "norms and factors differ in B");
+  if (!signs.defined() || signs.device() != device) fail("kf_rtrl_factors", "signs must be on the device of norms");
+  expect_shape("kf_rtrl_factors", "signs", signs, {B, 2});
+  on_dtype(signs.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(kf_rtrl_factors)(B, alpha, norms.data_as<double>(), signs.data_as<T>(), factors.data_as<double>());
+  });
+}
+
+void rkf_rtrl_factors(Tensor& factors, const Tensor& norms) {
+  const Device device = norms.device();
+  const int64_t B = expect_scalar_table("rkf_rtrl_factors", "norms", norms, rkf_norm_count, device);
+  expect_scalar_table("rkf_rtrl_factors", "factors", factors, rkf_factor_count, device);
+  if (factors.dim(1) != B) fail("rkf_rtrl_factors", "norms and factors differ in B");
+  TCA_CALL_UNTYPED(rkf_rtrl_factors)(B, norms.data_as<double>(), factors.data_as<double>());
 }
 
 void output_error(Tensor& e, const Tensor& y, const Tensor& target, const Tensor& mask,

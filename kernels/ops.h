@@ -59,6 +59,23 @@ void recurrent_jacobian(Tensor& J, const Tensor& W, const Tensor& dphi, double a
 // i.e. M_b += scale diag(dphi_b) (x) ahat_b^T. M: [B, rows, n*k] with rows >= n (rows past n
 // are scratch, untouched), dphi: [B, n], ahat: [B, k].
 void add_immediate_influence(Tensor& M, const Tensor& dphi, const Tensor& ahat, double scale);
+// The recurrence of the leaky rate RNN (models/rate_rnn.h) over a whole window of T steps for
+// B sequences, in one call: from a_0 = a0, for t = 0..T-1,
+//   h = W [a_{t-1}; x_t; 1],  a_t = (1 - alpha) a_{t-1} + alpha tanh(h),  dphi_t = tanh'(h),
+// writing a[t] = a_t and dphi[t] = dphi_t (the quantities the learning rules consume; ahat_t
+// is [a[t-1]; x_t; 1]). One network: W [n, k] with k = n + m + 1, x [T, B, m], a0 [B, n],
+// a and dphi [T, B, n]. An ensemble of E independent networks (e.g. seeds x learning rates),
+// each with its own parameters and B sequences: W [E, n, k], x [T, E, B, m], a0 [E, B, n],
+// a and dphi [T, E, B, n]. The CPU runs the steps of RateRnn::step (per step one GEMM, one
+// strided-batched GEMM over the ensemble); the GPU runs all T steps of all networks in one
+// launch with each block's W held in shared memory (the persistent-RNN technique), for n up
+// to rnn_forward_sequence_max_hidden; a larger n is refused with std::invalid_argument.
+void rnn_forward_sequence(Tensor& a, Tensor& dphi, const Tensor& W, const Tensor& x, const Tensor& a0,
+                          double alpha);
+// The largest n rnn_forward_sequence accepts on `device` for m inputs in `dtype`: on the GPU
+// W (n x k) and the state must fit in one block's shared memory (the current device's
+// sharedMemPerBlockOptin); no limit on the CPU.
+int64_t rnn_forward_sequence_max_hidden(Device device, DType dtype, int64_t m);
 // ---- local eligibility traces (rflo, eprop, snap1; algorithms/local_trace.h) ----------
 // Diagonal of the recurrent Jacobian of every sequence (the neuron-local part of J_t):
 //   jdiag[b, i] = (1 - alpha) + alpha dphi[b, i] W[i, i],  W: n x k (W_rec = W[:, :n]),
@@ -79,19 +96,34 @@ void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E);
 // scale diag(d) (KF-RTRL's immediate factor alpha diag(phi'(h))) without forming it.
 void add_diagonal(Tensor& A, const Tensor& d, double scale);
 
-// ---- per-sequence ops: row b of a [B, ...] tensor is sequence b; scalars live on the host --
-// |X_b| of every row (one transfer to the host for all rows).
-std::vector<double> row_norms(const Tensor& X);
-// X_b . Y_b of every row.
-std::vector<double> row_dots(const Tensor& X, const Tensor& Y);
-// X_b *= s[b].
-void scale_rows(Tensor& X, const std::vector<double>& s);
-// Y_b += s[b] X_b.
-void axpy_rows(const std::vector<double>& s, const Tensor& X, Tensor& Y);
-// A_b += s[b] x_b y_b^T for A [B, M, N], x [B, M], y [B, N].
-void add_outer_rows(Tensor& A, const std::vector<double>& s, const Tensor& x, const Tensor& y);
-// A_b += s[b] diag(d_b) for A [B, n, n], d [B, n].
-void add_diagonal_rows(Tensor& A, const std::vector<double>& s, const Tensor& d);
+// ---- per-sequence ops: row b of a [B, ...] tensor is sequence b ---------------------------
+// Per-sequence scalars are double [B] tensors on the device of the data (a row of a [rows, B]
+// tensor, e.g. factors.slice(r), will do): norms, factors and weights are computed, used and
+// kept where the data live, so a step of a rule never waits for the host.
+// out[b] = |X_b|, the Euclidean norm of row b.
+void row_norms(Tensor& out, const Tensor& X);
+// out[b] = X_b . Y_b.
+void row_dots(Tensor& out, const Tensor& X, const Tensor& Y);
+// Y_b = sy[b] Y_b + sx[b] X_b, in one pass (X and Y of one shape).
+void scale_add_rows(Tensor& Y, const Tensor& sy, const Tensor& sx, const Tensor& X);
+// A_b = sa[b] A_b + sxy[b] x_b y_b^T for A [B, M, N], x [B, M], y [B, N], in one pass.
+void scale_add_outer_rows(Tensor& A, const Tensor& sa, const Tensor& sxy, const Tensor& x, const Tensor& y);
+// A_b = sa[b] A_b + sd[b] diag(d_b) for A [B, n, n], d [B, n], in one pass.
+void scale_add_diagonal_rows(Tensor& A, const Tensor& sa, const Tensor& sd, const Tensor& d);
+// G += sum_b w[b] X_b: X is [B, ...] and G holds one row's elements (any shape).
+void add_weighted_rows(Tensor& G, const Tensor& w, const Tensor& X);
+
+// ---- the unbiased stochastic rules' per-sequence factors ---------------------------------
+// From the rows of `norms` (double [rows, B], row order of kernels/rule_factors.h, which holds
+// the formulas and their zero-norm guards) to the rows of `factors` (double [4, B]), on the
+// device, one sequence per thread.
+// UORO: norms |ttil|, |J atil|, |nu*D|, |ahat|, |nu|; factors r0, r1, 1/r0, 1/r1.
+void uoro_factors(Tensor& factors, const Tensor& norms, double epsilon);
+// KF-RTRL: norms |u|, |J A|, |phi'|, |ahat|; signs [B, 2] (c1, c2, in the rule's dtype);
+// factors c1 p0, c2 p1, c1 / p0, c2 alpha / p1.
+void kf_rtrl_factors(Tensor& factors, const Tensor& norms, const Tensor& signs, double alpha);
+// R-KF-RTRL: norms |A|, |J B|, |nu*D|, |ahat|, |nu|; factors p0, p1, 1/p0, 1/p1.
+void rkf_rtrl_factors(Tensor& factors, const Tensor& norms);
 
 // Loss of one step and its derivative e = dL/dy for every sequence. y, target, e: [B, o];
 // mask: [B]. MSE: l = 0.5 |y - t|^2, e = y - t. Cross-entropy: p = softmax(y),

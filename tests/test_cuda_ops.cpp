@@ -5,8 +5,11 @@
 
 #include <cmath>
 #include <functional>
+#include <stdexcept>
+#include <string>
 
 #include "kernels/ops.h"
+#include "kernels/rule_factors.h"
 #include "test_util.h"
 
 namespace tca {
@@ -20,6 +23,10 @@ class CudaOpsTest : public testing::TestWithParam<DType> {
   Tensor rnd(std::vector<int64_t> shape, uint64_t seed) const {
     return test::random_tensor(std::move(shape), dtype(), seed);
   }
+  // Per-sequence scalars: double whatever the precision under test.
+  static Tensor scalars(std::vector<int64_t> shape, uint64_t seed) {
+    return test::random_tensor(std::move(shape), DType::f64, seed);
+  }
   static Tensor poisoned_like(const Tensor& t, Device device) {
     Tensor p(t.shape(), t.dtype(), device);
     ops::fill(p, std::nan(""));
@@ -27,8 +34,9 @@ class CudaOpsTest : public testing::TestWithParam<DType> {
   }
   // Runs op on CPU copies and on GPU copies of `inputs`; `outputs` start as the given values
   // (copied) when `keep_outputs`, else poisoned; then compares every output.
+  // `tolerance` 0 means tol().
   void compare(std::vector<Tensor> inputs, std::vector<Tensor> outputs, bool keep_outputs,
-               const std::function<void(std::vector<Tensor>&, std::vector<Tensor>&)>& op) {
+               const std::function<void(std::vector<Tensor>&, std::vector<Tensor>&)>& op, double tolerance = 0) {
     std::vector<Tensor> in_gpu, out_gpu;
     for (const Tensor& t : inputs) in_gpu.push_back(t.to(Device::cuda));
     for (Tensor& t : outputs) {
@@ -43,7 +51,7 @@ class CudaOpsTest : public testing::TestWithParam<DType> {
       ASSERT_GT(test::norm(c), 0.0) << "output " << i;
       const double err = test::relative_error(g, c);
       RecordProperty("relative_error_" + std::to_string(i), std::to_string(err));
-      EXPECT_LT(err, tol()) << "output " << i;
+      EXPECT_LT(err, tolerance > 0 ? tolerance : tol()) << "output " << i;
     }
   }
 };
@@ -143,6 +151,56 @@ TEST_P(CudaOpsTest, RecurrentNetworkOps) {
   }
 }
 
+TEST_P(CudaOpsTest, ForwardSequenceInOneLaunchMatchesTheCpuSteps) {
+  // One launch over all T steps against the CPU's GEMM per step. Sizes: within a warp, across
+  // warps, at the shared-memory limit (opt-in above 48 KiB); batches giving 1, 2, up to 4 and
+  // up to 8 sequences per block (on a GPU with ~132 multiprocessors), the last block partial.
+  // Summation orders differ, and a recurrence carries rounding from step to step: float to
+  // 1e-4, double to 1e-10 relative.
+  const int64_t m = 2;
+  const int64_t max_n = ops::rnn_forward_sequence_max_hidden(Device::cuda, dtype(), m);
+  ASSERT_GE(max_n, 64) << "every CUDA GPU has 48 KiB of shared memory per block";
+  struct Case {
+    int64_t n, B, T;
+  };
+  for (const Case c : {Case{7, 1, 30}, Case{33, 5, 20}, Case{40, 200, 5}, Case{64, 301, 6}, Case{16, 1100, 3},
+                       Case{max_n, 3, 4}}) {
+    const int64_t k = c.n + m + 1;
+    Tensor W = rnd({c.n, k}, 200 + c.n);
+    ops::scale(W, 1.0 / std::sqrt(static_cast<double>(k)));  // away from saturation, where rounding shows
+    Tensor a0 = rnd({c.B, c.n}, 300 + c.n);
+    ops::scale(a0, 0.5);
+    SCOPED_TRACE("n = " + std::to_string(c.n) + ", B = " + std::to_string(c.B));
+    compare({W, rnd({c.T, c.B, m}, 400 + c.n), a0}, {rnd({c.T, c.B, c.n}, 1), rnd({c.T, c.B, c.n}, 2)}, false,
+            [](auto& in, auto& out) { ops::rnn_forward_sequence(out[0], out[1], in[0], in[1], in[2], 0.7); },
+            dtype() == DType::f32 ? 1e-4 : 1e-10);
+  }
+  // Ensembles: E networks with their own W in one launch (blocks never span two networks).
+  for (const Case c : {Case{9, 3, 7}, Case{40, 200, 2}}) {
+    const int64_t E = c.n == 9 ? 4 : 3, k = c.n + m + 1;  // (n, B, T) as above
+    Tensor W = rnd({E, c.n, k}, 500 + c.n);
+    ops::scale(W, 1.0 / std::sqrt(static_cast<double>(k)));
+    SCOPED_TRACE("ensemble of " + std::to_string(E) + ", n = " + std::to_string(c.n) + ", B = " + std::to_string(c.B));
+    compare({W, rnd({c.T, E, c.B, m}, 600 + c.n), rnd({E, c.B, c.n}, 700 + c.n)},
+            {rnd({c.T, E, c.B, c.n}, 3), rnd({c.T, E, c.B, c.n}, 4)}, false,
+            [](auto& in, auto& out) { ops::rnn_forward_sequence(out[0], out[1], in[0], in[1], in[2], 0.7); },
+            dtype() == DType::f32 ? 1e-4 : 1e-10);
+  }
+  // One unit more than fits is refused with the limit named.
+  const int64_t n = max_n + 1;
+  const Tensor W = Tensor::zeros({n, n + m + 1}, dtype(), Device::cuda), x = Tensor::zeros({2, 1, m}, dtype(), Device::cuda);
+  const Tensor a0 = Tensor::zeros({1, n}, dtype(), Device::cuda);
+  Tensor a({2, 1, n}, dtype(), Device::cuda), dphi({2, 1, n}, dtype(), Device::cuda);
+  try {
+    ops::rnn_forward_sequence(a, dphi, W, x, a0, 0.5);
+    ADD_FAILURE() << "n = " << n << " was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("sharedMemPerBlockOptin"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("largest n that fits is " + std::to_string(max_n)), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_P(CudaOpsTest, TraceOps) {
   const int B = 4, n = 13, k = 19;
   compare({rnd({n, k}, 35), rnd({B, n}, 36)}, {rnd({B, n}, 37)}, false,
@@ -220,18 +278,45 @@ TEST_P(CudaOpsTest, SpikingNetworkOps) {
 
 TEST_P(CudaOpsTest, PerSequenceOps) {
   const int B = 70, M = 300, N = 9;  // more columns than a block's threads
-  const std::vector<double> s = test::random_values(B, 80);
-  const Tensor X = rnd({B, M}, 81), Y = rnd({B, M}, 82);
-  const std::vector<double> nc = ops::row_norms(X), ng = ops::row_norms(X.to(Device::cuda));
-  const std::vector<double> dc = ops::row_dots(X, Y), dg = ops::row_dots(X.to(Device::cuda), Y.to(Device::cuda));
-  EXPECT_LT(test::relative_error(ng, nc), tol());
-  EXPECT_LT(test::relative_error(dg, dc), tol());
-  compare({}, {rnd({B, M}, 83)}, true, [&](auto&, auto& out) { ops::scale_rows(out[0], s); });
-  compare({rnd({B, M}, 84)}, {rnd({B, M}, 85)}, true, [&](auto& in, auto& out) { ops::axpy_rows(s, in[0], out[0]); });
-  compare({rnd({B, 7}, 86), rnd({B, N}, 87)}, {rnd({B, 7, N}, 88)}, true,
-          [&](auto& in, auto& out) { ops::add_outer_rows(out[0], s, in[0], in[1]); });
-  compare({rnd({B, 6}, 89)}, {rnd({B, 6, 6}, 90)}, true,
-          [&](auto& in, auto& out) { ops::add_diagonal_rows(out[0], s, in[0]); });
+  const Tensor sa = scalars({B}, 80), sb = scalars({B}, 79);
+  compare({rnd({B, M}, 81)}, {scalars({B}, 91)}, false, [](auto& in, auto& out) { ops::row_norms(out[0], in[0]); });
+  compare({rnd({B, M}, 81), rnd({B, M}, 82)}, {scalars({B}, 92)}, false,
+          [](auto& in, auto& out) { ops::row_dots(out[0], in[0], in[1]); });
+  // Into a row of a [rows, B] table, as the rules do: the other rows stay untouched.
+  compare({rnd({B, M}, 81)}, {scalars({3, B}, 93)}, true, [](auto& in, auto& out) {
+    Tensor row = out[0].slice(1);
+    ops::row_norms(row, in[0]);
+  });
+  compare({sa, sb, rnd({B, M}, 84)}, {rnd({B, M}, 85)}, true,
+          [](auto& in, auto& out) { ops::scale_add_rows(out[0], in[0], in[1], in[2]); });
+  compare({sa, sb, rnd({B, 7}, 86), rnd({B, N}, 87)}, {rnd({B, 7, N}, 88)}, true,
+          [](auto& in, auto& out) { ops::scale_add_outer_rows(out[0], in[0], in[1], in[2], in[3]); });
+  compare({sa, sb, rnd({B, 6}, 89)}, {rnd({B, 6, 6}, 90)}, true,
+          [](auto& in, auto& out) { ops::scale_add_diagonal_rows(out[0], in[0], in[1], in[2]); });
+  compare({sa, rnd({B, M}, 94)}, {rnd({M}, 95)}, true,
+          [](auto& in, auto& out) { ops::add_weighted_rows(out[0], in[0], in[1]); });
+}
+
+TEST_P(CudaOpsTest, StochasticRuleFactors) {
+  // More sequences than a block's threads; norms positive, with zeros where the rules guard
+  // against them (a dropped Kronecker term: zero trace norms, zero |phi'| or |nu*D|).
+  const int B = 300;
+  auto norms = [&](int rows, uint64_t seed) {
+    std::vector<double> v = test::random_values(static_cast<size_t>(rows) * B, seed);
+    for (double& x : v) x = std::abs(x);
+    for (int b = 0; b < B; b += 7) v[b] = 0.0;                           // row 0: zero trace
+    for (int b = 3; b < B; b += 11) v[static_cast<size_t>(B) + b] = 0.0;  // row 1
+    for (int b = 5; b < B; b += 13) v[2 * static_cast<size_t>(B) + b] = 0.0;  // row 2
+    return Tensor::from_host(v, {rows, B}, DType::f64);
+  };
+  Tensor signs({B, 2}, dtype());
+  ops::random_signs(signs, 5, 6);
+  compare({norms(uoro_norm_count, 96)}, {scalars({uoro_factor_count, B}, 97)}, false,
+          [](auto& in, auto& out) { ops::uoro_factors(out[0], in[0], 1e-7); });
+  compare({norms(kf_norm_count, 98), signs}, {scalars({kf_factor_count, B}, 99)}, false,
+          [](auto& in, auto& out) { ops::kf_rtrl_factors(out[0], in[0], in[1], 0.6); });
+  compare({norms(rkf_norm_count, 100)}, {scalars({rkf_factor_count, B}, 101)}, false,
+          [](auto& in, auto& out) { ops::rkf_rtrl_factors(out[0], in[0]); });
 }
 
 TEST_P(CudaOpsTest, TensorRoundTripsThroughTheDevice) {

@@ -275,35 +275,120 @@ TEST_P(OpsTest, OutputErrorIsTheDerivativeOfTheLoss) {
 TEST_P(OpsTest, PerSequenceOpsActRowByRow) {
   const int B = 3, M = 4, N = 5;
   const Tensor X = rnd({B, M}, 71), Y = rnd({B, M}, 72), y = rnd({B, N}, 73), d = rnd({B, M}, 74);
-  const std::vector<double> s = {0.5, -2.0, 1.25};
-  const std::vector<double> norms = ops::row_norms(X), dots = ops::row_dots(X, Y);
-  Tensor scaled = X.clone(), sum = Y.clone(), outer = rnd({B, M, N}, 75), diag = rnd({B, M, M}, 76);
-  const std::vector<double> outer0 = outer.to_host(), diag0 = diag.to_host();
-  ops::scale_rows(scaled, s);
-  ops::axpy_rows(s, X, sum);
-  ops::add_outer_rows(outer, s, X, y);
-  ops::add_diagonal_rows(diag, s, d);
+  const std::vector<double> s = {0.5, -2.0, 1.25}, r = {-0.75, 3.0, 0.25};
+  const Tensor sd = Tensor::from_host(s, {B}, DType::f64), rd = Tensor::from_host(r, {B}, DType::f64);
+  Tensor norms({B}, DType::f64), dots({B}, DType::f64);
+  ops::fill(norms, std::nan(""));
+  ops::fill(dots, std::nan(""));
+  ops::row_norms(norms, X);
+  ops::row_dots(dots, X, Y);
+  Tensor sum = Y.clone(), outer = rnd({B, M, N}, 75), diag = rnd({B, M, M}, 76), G = rnd({M}, 77);
+  const std::vector<double> outer0 = outer.to_host(), diag0 = diag.to_host(), G0 = G.to_host();
+  ops::scale_add_rows(sum, rd, sd, X);
+  ops::scale_add_outer_rows(outer, rd, sd, X, y);
+  ops::scale_add_diagonal_rows(diag, rd, sd, d);
+  ops::add_weighted_rows(G, sd, X);
   const std::vector<double> xv = X.to_host(), yv = Y.to_host(), yo = y.to_host(), dv = d.to_host();
-  std::vector<double> want_scaled(B * M), want_sum(B * M), want_outer = outer0, want_diag = diag0;
+  const std::vector<double> nv = norms.to_host(), dtv = dots.to_host();
+  std::vector<double> want_sum(B * M), want_outer = outer0, want_diag = diag0, want_G = G0;
   for (int b = 0; b < B; ++b) {
     double nn = 0, dd = 0;
     for (int i = 0; i < M; ++i) {
       nn += xv[b * M + i] * xv[b * M + i];
       dd += xv[b * M + i] * yv[b * M + i];
-      want_scaled[b * M + i] = s[b] * xv[b * M + i];
-      want_sum[b * M + i] = yv[b * M + i] + s[b] * xv[b * M + i];
-      for (int j = 0; j < N; ++j) want_outer[(b * M + i) * N + j] += s[b] * xv[b * M + i] * yo[b * N + j];
+      want_sum[b * M + i] = r[b] * yv[b * M + i] + s[b] * xv[b * M + i];
+      for (int j = 0; j < N; ++j)
+        want_outer[(b * M + i) * N + j] = r[b] * outer0[(b * M + i) * N + j] + s[b] * xv[b * M + i] * yo[b * N + j];
+      for (int j = 0; j < M; ++j) want_diag[(b * M + i) * M + j] *= r[b];
       want_diag[(b * M + i) * M + i] += s[b] * dv[b * M + i];
+      want_G[i] += s[b] * xv[b * M + i];
     }
-    EXPECT_NEAR(norms[b], std::sqrt(nn), tol() * std::sqrt(nn));
-    EXPECT_NEAR(dots[b], dd, tol() * std::abs(dd) + tol());
+    EXPECT_NEAR(nv[b], std::sqrt(nn), tol() * std::sqrt(nn));
+    EXPECT_NEAR(dtv[b], dd, tol() * std::abs(dd) + tol());
   }
-  expect_close(scaled.to_host(), want_scaled);
   expect_close(sum.to_host(), want_sum);
   expect_close(outer.to_host(), want_outer);
   expect_close(diag.to_host(), want_diag);
+  expect_close(G.to_host(), want_G);
+  // One double scalar per row, on the device of the data.
   Tensor wrong = X.clone();
-  EXPECT_THROW(ops::scale_rows(wrong, {1.0}), std::invalid_argument);  // one scalar per row
+  const Tensor one = Tensor::from_host({1.0}, {1}, DType::f64);
+  Tensor in_float = Tensor::from_host(s, {B}, DType::f32);
+  EXPECT_THROW(ops::scale_add_rows(wrong, one, one, X), std::invalid_argument);
+  EXPECT_THROW(ops::scale_add_rows(wrong, in_float, sd, X), std::invalid_argument);
+  EXPECT_THROW(ops::row_norms(in_float, X), std::invalid_argument);
+  Tensor G_wrong = rnd({M + 1}, 78);
+  EXPECT_THROW(ops::add_weighted_rows(G_wrong, sd, X), std::invalid_argument);
+}
+
+// The factor ops against the rules' formulas written out here, with the zero-norm guards:
+// sequence 0 has a zero trace (the first term dropped), sequence 1 a zero immediate term
+// where the rule can have one, sequence 2 all norms positive.
+TEST_P(OpsTest, StochasticRuleFactorsFollowTheRulesFormulas) {
+  const int B = 3;
+  auto table = [&](const std::vector<std::vector<double>>& rows) {
+    std::vector<double> flat;
+    for (const auto& row : rows) flat.insert(flat.end(), row.begin(), row.end());
+    return Tensor::from_host(flat, {static_cast<int64_t>(rows.size()), B}, DType::f64);
+  };
+  auto poisoned_factors = [&] {
+    Tensor f({4, B}, DType::f64);
+    ops::fill(f, std::nan(""));
+    return f;
+  };
+  auto expect_factors = [&](const Tensor& got, const std::vector<std::vector<double>>& want) {
+    const std::vector<double> g = got.to_host();
+    for (int r = 0; r < 4; ++r)
+      for (int b = 0; b < B; ++b)
+        EXPECT_NEAR(g[r * B + b], want[r][b], 1e-15 * std::abs(want[r][b])) << "factor " << r << " sequence " << b;
+  };
+  // UORO: |ttil|, |J atil|, |nu*D|, |ahat|, |nu| -> r0, r1, 1/r0, 1/r1.
+  {
+    const double eps = 1e-3;
+    const std::vector<std::vector<double>> n = {{0.0, 2.0, 3.0}, {0.0, 0.5, 4.0}, {1.5, 0.0, 2.0}, {1.2, 1.1, 1.3},
+                                                {2.0, 2.0, 2.0}};
+    Tensor f = poisoned_factors();
+    ops::uoro_factors(f, table(n), eps);
+    std::vector<std::vector<double>> want(4, std::vector<double>(B));
+    for (int b = 0; b < B; ++b) {
+      want[0][b] = std::sqrt((n[0][b] + eps) / (n[1][b] + eps));
+      want[1][b] = std::sqrt((n[2][b] * n[3][b] + eps) / (n[4][b] + eps));
+      want[2][b] = 1 / want[0][b];
+      want[3][b] = 1 / want[1][b];
+    }
+    EXPECT_EQ(want[0][0], 1.0);  // zero traces: r0 = 1 exactly
+    expect_factors(f, want);
+  }
+  // KF-RTRL: |u|, |J A|, |phi'|, |ahat| and signs (c1, c2) -> c1 p0, c2 p1, c1/p0, c2 alpha/p1.
+  {
+    const double alpha = 0.6;
+    const std::vector<std::vector<double>> n = {{0.0, 1.5, 2.0}, {0.0, 0.7, 3.0}, {1.1, 0.0, 0.9}, {1.3, 1.2, 1.4}};
+    const Tensor signs = Tensor::from_host({1, -1, -1, 1, -1, -1}, {B, 2}, dtype());
+    Tensor f = poisoned_factors();
+    ops::kf_rtrl_factors(f, table(n), signs, alpha);
+    const double p0_1 = std::sqrt(0.7 / 1.5), p0_2 = std::sqrt(3.0 / 2.0);
+    const double p1_0 = std::sqrt(alpha * 1.1 / 1.3), p1_2 = std::sqrt(alpha * 0.9 / 1.4);
+    expect_factors(f, {{0.0, -p0_1, -p0_2},
+                       {-p1_0, 0.0, -p1_2},
+                       {0.0, -1 / p0_1, -1 / p0_2},
+                       {-alpha / p1_0, 0.0, -alpha / p1_2}});
+  }
+  // R-KF-RTRL: |A|, |J B|, |nu*D|, |ahat|, |nu| -> p0, p1, 1/p0, 1/p1.
+  {
+    const std::vector<std::vector<double>> n = {{0.0, 1.5, 2.0}, {0.0, 0.7, 3.0}, {1.1, 0.0, 0.9}, {1.3, 1.2, 1.4},
+                                                {2.0, 2.0, 2.0}};
+    Tensor f = poisoned_factors();
+    ops::rkf_rtrl_factors(f, table(n));
+    const double p0_1 = std::sqrt(0.7 / 1.5), p0_2 = std::sqrt(3.0 / 2.0);
+    const double p1_0 = std::sqrt(1.1 * 1.3 / 2.0), p1_2 = std::sqrt(0.9 * 1.4 / 2.0);
+    expect_factors(f, {{0.0, p0_1, p0_2}, {p1_0, 0.0, p1_2}, {0.0, 1 / p0_1, 1 / p0_2}, {1 / p1_0, 0.0, 1 / p1_2}});
+  }
+  // Tables of the wrong shape are refused.
+  Tensor f = poisoned_factors();
+  EXPECT_THROW(ops::uoro_factors(f, table({{1, 1, 1}, {1, 1, 1}}), 1e-7), std::invalid_argument);
+  Tensor f_short({3, B}, DType::f64);
+  EXPECT_THROW(ops::rkf_rtrl_factors(f_short, table({{1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}})),
+               std::invalid_argument);
 }
 
 TEST_P(OpsTest, ShapeAndBackendMismatchesThrow) {

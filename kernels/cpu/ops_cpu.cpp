@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include "kernels/philox.h"
+#include "kernels/rule_factors.h"
 
 namespace tca::cpu {
 
@@ -174,6 +177,29 @@ void add_immediate_influence(int64_t B, int64_t n, int64_t k, int64_t rows, T sc
   }
 }
 
+template <typename T>
+void rnn_forward_sequence(int64_t steps, int64_t E, int64_t B, int64_t n, int64_t m, T alpha, const T* W,
+                          const T* x, const T* a0, T* a, T* dphi) {
+  // The steps of RateRnn::step (build [a_{t-1}; x_t; 1], h = ahat W^T, the leaky tanh) for
+  // the E B sequences at once, each step's state written straight into a[t]; network e's
+  // sequences are rows e B .. e B + B - 1 and its product is matrix e of one strided batch.
+  const int64_t k = n + m + 1, rows = E * B, size = rows * n;
+  std::vector<T> ahat(static_cast<size_t>(rows * k)), h(static_cast<size_t>(size));
+  for (int64_t t = 0; t < steps; ++t) {
+    const T* prev = t == 0 ? a0 : a + (t - 1) * size;
+    T* at = a + t * size;
+    build_presynaptic(rows, n, m, prev, x + t * rows * m, ahat.data());
+    if (E == 1)
+      gemm(false, true, B, n, k, T(1), ahat.data(), k, W, k, T(0), h.data(), n);
+    else
+      gemm_strided_batched(false, true, B, n, k, T(1), ahat.data(), k, B * k, W, k, n * k, T(0), h.data(), n, B * n, E);
+    std::copy(prev, prev + size, at);
+    leaky_tanh(size, alpha, h.data(), at, dphi + t * size);
+  }
+}
+
+int64_t rnn_forward_sequence_max_hidden(int64_t, size_t) { return INT64_MAX; }
+
 // ---- local eligibility traces (rflo, eprop, snap1) -------------------------------------------
 template <typename T>
 void jacobian_diagonal(int64_t B, int64_t n, int64_t k, T alpha, const T* W, const T* dphi,
@@ -257,23 +283,84 @@ void row_dots(int64_t rows, int64_t cols, const T* X, const T* Y, double* out) {
 }
 
 template <typename T>
-void scale_rows(int64_t rows, int64_t cols, const double* s, T* X) {
-  for (int64_t r = 0; r < rows; ++r) scale(cols, static_cast<T>(s[r]), X + r * cols);
+void scale_add_rows(int64_t rows, int64_t cols, const double* sy, const double* sx, const T* X, T* Y) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const T a = static_cast<T>(sy[r]), b = static_cast<T>(sx[r]);
+    const T* x = X + r * cols;
+    T* y = Y + r * cols;
+    for (int64_t c = 0; c < cols; ++c) y[c] = a * y[c] + b * x[c];
+  }
 }
 
 template <typename T>
-void axpy_rows(int64_t rows, int64_t cols, const double* s, const T* X, T* Y) {
-  for (int64_t r = 0; r < rows; ++r) axpy(cols, static_cast<T>(s[r]), X + r * cols, Y + r * cols);
+void scale_add_outer_rows(int64_t B, int64_t M, int64_t N, const double* sa, const double* sxy, const T* x,
+                          const T* y, T* A) {
+  for (int64_t b = 0; b < B; ++b) {
+    const T a = static_cast<T>(sa[b]), s = static_cast<T>(sxy[b]);
+    const T* yb = y + b * N;
+    for (int64_t i = 0; i < M; ++i) {
+      const T sx = s * x[b * M + i];
+      T* row = A + (b * M + i) * N;
+      for (int64_t j = 0; j < N; ++j) row[j] = a * row[j] + sx * yb[j];
+    }
+  }
 }
 
 template <typename T>
-void add_outer_rows(int64_t B, int64_t M, int64_t N, const double* s, const T* x, const T* y, T* A) {
-  for (int64_t b = 0; b < B; ++b) ger(M, N, static_cast<T>(s[b]), x + b * M, y + b * N, A + b * M * N, N);
+void scale_add_diagonal_rows(int64_t B, int64_t n, const double* sa, const double* sd, const T* d, T* A) {
+  for (int64_t b = 0; b < B; ++b) {
+    const T a = static_cast<T>(sa[b]), s = static_cast<T>(sd[b]);
+    T* Ab = A + b * n * n;
+    for (int64_t i = 0; i < n; ++i) {
+      T* row = Ab + i * n;
+      for (int64_t j = 0; j < n; ++j) row[j] *= a;
+      row[i] += s * d[b * n + i];
+    }
+  }
 }
 
 template <typename T>
-void add_diagonal_rows(int64_t B, int64_t n, const double* s, const T* d, T* A) {
-  for (int64_t b = 0; b < B; ++b) add_diagonal(n, static_cast<T>(s[b]), d + b * n, A + b * n * n);
+void add_weighted_rows(int64_t rows, int64_t cols, const double* w, const T* X, T* G) {
+  // The weights rounded to T (in a buffer kept per thread: no allocation per step), then one
+  // BLAS product G += X^T w (X is rows x cols).
+  thread_local std::vector<T> weights;
+  weights.assign(w, w + rows);
+  gemv(true, rows, cols, T(1), X, cols, weights.data(), T(1), G);
+}
+
+// ---- the stochastic rules' factors (formulas in kernels/rule_factors.h) ---------------------
+namespace {
+
+// Calls f(norm, factor) for every sequence b, with that sequence's column of the [rows, B]
+// tables gathered into and scattered from small arrays.
+template <int kNorms, int kFactors, typename F>
+void per_sequence(int64_t B, const double* norms, double* factors, F&& f) {
+  for (int64_t b = 0; b < B; ++b) {
+    double norm[kNorms], factor[kFactors];
+    for (int r = 0; r < kNorms; ++r) norm[r] = norms[r * B + b];
+    f(b, norm, factor);
+    for (int r = 0; r < kFactors; ++r) factors[r * B + b] = factor[r];
+  }
+}
+
+}  // namespace
+
+void uoro_factors(int64_t B, double epsilon, const double* norms, double* factors) {
+  per_sequence<uoro_norm_count, uoro_factor_count>(
+      B, norms, factors, [&](int64_t, const double* norm, double* factor) { uoro_factors_of(norm, epsilon, factor); });
+}
+
+template <typename T>
+void kf_rtrl_factors(int64_t B, double alpha, const double* norms, const T* signs, double* factors) {
+  per_sequence<kf_norm_count, kf_factor_count>(B, norms, factors, [&](int64_t b, const double* norm, double* factor) {
+    kf_rtrl_factors_of(norm, static_cast<double>(signs[2 * b]), static_cast<double>(signs[2 * b + 1]), alpha,
+                       factor);
+  });
+}
+
+void rkf_rtrl_factors(int64_t B, const double* norms, double* factors) {
+  per_sequence<rkf_norm_count, rkf_factor_count>(
+      B, norms, factors, [&](int64_t, const double* norm, double* factor) { rkf_rtrl_factors_of(norm, factor); });
 }
 
 #define TCA_INSTANTIATE_CPU_OPS(T)                                                             \
@@ -295,6 +382,8 @@ void add_diagonal_rows(int64_t B, int64_t n, const double* s, const T* d, T* A) 
                                         const T*, int64_t, int64_t, T, T*, int64_t, int64_t, int64_t);  \
   template void add_immediate_influence<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, \
                                            T*);                                                \
+  template void rnn_forward_sequence<T>(int64_t, int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, \
+                                        const T*, T*, T*);                                     \
   template void output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, T*, \
                                 double*);                                                         \
   /* local eligibility traces (rflo, eprop, snap1) */                                          \
@@ -313,10 +402,12 @@ template void add_diagonal<double>(int64_t, double, const double*, double*);
 #define TCA_INSTANTIATE_ROW_OPS(T)                                                              \
   template void row_norms<T>(int64_t, int64_t, const T*, double*);                              \
   template void row_dots<T>(int64_t, int64_t, const T*, const T*, double*);                     \
-  template void scale_rows<T>(int64_t, int64_t, const double*, T*);                             \
-  template void axpy_rows<T>(int64_t, int64_t, const double*, const T*, T*);                    \
-  template void add_outer_rows<T>(int64_t, int64_t, int64_t, const double*, const T*, const T*, T*); \
-  template void add_diagonal_rows<T>(int64_t, int64_t, const double*, const T*, T*);
+  template void scale_add_rows<T>(int64_t, int64_t, const double*, const double*, const T*, T*); \
+  template void scale_add_outer_rows<T>(int64_t, int64_t, int64_t, const double*, const double*, const T*, \
+                                        const T*, T*);                                          \
+  template void scale_add_diagonal_rows<T>(int64_t, int64_t, const double*, const double*, const T*, T*); \
+  template void add_weighted_rows<T>(int64_t, int64_t, const double*, const T*, T*);            \
+  template void kf_rtrl_factors<T>(int64_t, double, const double*, const T*, double*);
 TCA_INSTANTIATE_ROW_OPS(float)
 TCA_INSTANTIATE_ROW_OPS(double)
 

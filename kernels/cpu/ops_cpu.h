@@ -2,6 +2,7 @@
 // and plain loops. The launchers in kernels/ops.cpp check shapes before calling these.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/loss_kind.h"

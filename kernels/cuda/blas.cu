@@ -1,6 +1,7 @@
 // Dense products on cuBLAS. cuBLAS is column-major: a row-major M x N matrix with leading
 // dimension ld is, to cuBLAS, its N x M transpose with the same ld. So the row-major
-// C = op(A) op(B) is computed as the column-major C^T = op(B)^T op(A)^T, and so on.
+// C = op(A) op(B) is computed as the column-major C^T = op(B)^T op(A)^T, and so on. Every
+// call runs on the calling thread's current stream (blas_handle binds it).
 #include <cublas_v2.h>
 
 #include "kernels/cuda/launch.h"
@@ -9,12 +10,22 @@
 namespace tca::cuda {
 
 cublasHandle_t blas_handle() {
-  // One handle per thread and device, kept for the life of the process.
-  thread_local cublasHandle_t handles[64] = {};
+  // One handle per thread and device, kept for the life of the process, and bound to the
+  // thread's current stream: set again only when that changes (a StreamGuard).
+  constexpr int kMaxDevices = 64;
+  thread_local cublasHandle_t handles[kMaxDevices] = {};
+  thread_local cudaStream_t bound[kMaxDevices] = {};
+  thread_local bool is_bound[kMaxDevices] = {};
   int device = 0;
   TCA_CUDA_CHECK(cudaGetDevice(&device));
-  if (device >= 64) fail("more than 64 devices", __FILE__, __LINE__);
+  if (device >= kMaxDevices) fail("more than 64 devices", __FILE__, __LINE__);
   if (!handles[device]) TCA_CUBLAS_CHECK(cublasCreate(&handles[device]));
+  const cudaStream_t s = stream();
+  if (!is_bound[device] || bound[device] != s) {
+    TCA_CUBLAS_CHECK(cublasSetStream(handles[device], s));
+    bound[device] = s;
+    is_bound[device] = true;
+  }
   return handles[device];
 }
 

@@ -31,5 +31,7 @@ namespace tca::cuda {
                         __FILE__, __LINE__);                                          \
   } while (0)
 
-// After every kernel launch: launch-configuration errors show up here.
+// After every kernel launch: launch-configuration errors show up here. A fault while the
+// kernel runs is asynchronous and surfaces at the next synchronising call (a copy to the
+// host, a reduction); run with CUDA_LAUNCH_BLOCKING=1 to have it reported at its launch.
 #define TCA_CUDA_CHECK_LAUNCH() TCA_CUDA_CHECK(cudaGetLastError())

@@ -1,6 +1,7 @@
-// Elementwise ops, random signs and reductions on the GPU.
+// Elementwise ops, random signs and reductions on the GPU, on the calling thread's stream.
 #include <Random123/philox.h>
 #include <thrust/device_ptr.h>
+#include <thrust/execution_policy.h>
 #include <thrust/functional.h>
 #include <thrust/inner_product.h>
 #include <thrust/transform_reduce.h>
@@ -78,35 +79,35 @@ struct ScaledSquare {
 template <typename T>
 void fill(T* x, int64_t n, T value) {
   if (n == 0) return;
-  fill_kernel<<<blocks_for(n), kThreads>>>(x, n, value);
+  fill_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(x, n, value);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
 void axpy(int64_t n, T alpha, const T* x, T* y) {
   if (n == 0) return;
-  axpy_kernel<<<blocks_for(n), kThreads>>>(n, alpha, x, y);
+  axpy_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(n, alpha, x, y);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
 void scale(int64_t n, T alpha, T* x) {
   if (n == 0) return;
-  scale_kernel<<<blocks_for(n), kThreads>>>(n, alpha, x);
+  scale_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(n, alpha, x);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
 void mul(int64_t n, T alpha, const T* x, const T* y, T* out) {
   if (n == 0) return;
-  mul_kernel<<<blocks_for(n), kThreads>>>(n, alpha, x, y, out);
+  mul_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(n, alpha, x, y, out);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
 void random_signs(T* x, int64_t n, uint64_t seed, uint64_t step) {
   if (n == 0) return;
-  random_signs_kernel<<<blocks_for(n), kThreads>>>(
+  random_signs_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(
       x, n, static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(step),
       static_cast<uint32_t>(step >> 32), static_cast<uint32_t>(RandomStream::algorithm));
   TCA_CUDA_CHECK_LAUNCH();
@@ -116,7 +117,9 @@ template <typename T>
 double dot(int64_t n, const T* x, const T* y) {
   auto px = thrust::device_pointer_cast(x);
   auto py = thrust::device_pointer_cast(y);
-  const double s = thrust::inner_product(px, px + n, py, 0.0, thrust::plus<double>(), ProductInDouble());
+  // On the thread's stream; Thrust waits for the stream to bring the sum to the host.
+  const double s = thrust::inner_product(thrust::cuda::par.on(stream()), px, px + n, py, 0.0, thrust::plus<double>(),
+                                         ProductInDouble());
   TCA_CUDA_CHECK_LAUNCH();
   return s;
 }
@@ -126,10 +129,11 @@ double nrm2(int64_t n, const T* x) {
   // Scaled like the CPU version, so no square overflows: the largest magnitude first (NaN if
   // any element is NaN), then the sum of squares of x / largest.
   auto px = thrust::device_pointer_cast(x);
-  const double largest = thrust::transform_reduce(px, px + n, Magnitude(), 0.0, MaxOrNaN());
+  const double largest = thrust::transform_reduce(thrust::cuda::par.on(stream()), px, px + n, Magnitude(), 0.0, MaxOrNaN());
   TCA_CUDA_CHECK_LAUNCH();
   if (largest == 0.0 || !std::isfinite(largest)) return largest;
-  const double s = thrust::transform_reduce(px, px + n, ScaledSquare{largest}, 0.0, thrust::plus<double>());
+  const double s = thrust::transform_reduce(thrust::cuda::par.on(stream()), px, px + n, ScaledSquare{largest}, 0.0,
+                                            thrust::plus<double>());
   TCA_CUDA_CHECK_LAUNCH();
   return largest * std::sqrt(s);
 }

@@ -27,7 +27,7 @@ template <typename T>
 void adam_update(int64_t n, T lr, T beta1, T beta2, T eps, T bias1, T bias2, T grad_scale, const T* grad, T* m,
                  T* v, T* param) {
   if (n == 0) return;
-  adam_update_kernel<<<blocks_for(n), kThreads>>>(n, lr, beta1, beta2, eps, bias1, bias2, grad_scale, grad, m, v,
+  adam_update_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(n, lr, beta1, beta2, eps, bias1, bias2, grad_scale, grad, m, v,
                                                   param);
   TCA_CUDA_CHECK_LAUNCH();
 }

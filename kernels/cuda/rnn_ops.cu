@@ -85,21 +85,21 @@ __global__ void output_error_kernel(int64_t B, int64_t o, bool cross_entropy, T 
 template <typename T>
 void build_presynaptic(int64_t B, int64_t n, int64_t m, const T* a_prev, const T* x, T* ahat) {
   if (B == 0) return;
-  build_presynaptic_kernel<<<blocks_for(B * (n + m + 1)), kThreads>>>(B, n, m, a_prev, x, ahat);
+  build_presynaptic_kernel<<<blocks_for(B * (n + m + 1)), kThreads, 0, stream()>>>(B, n, m, a_prev, x, ahat);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
 void leaky_tanh(int64_t count, T alpha, const T* h, T* a, T* dphi) {
   if (count == 0) return;
-  leaky_tanh_kernel<<<blocks_for(count), kThreads>>>(count, alpha, h, a, dphi);
+  leaky_tanh_kernel<<<blocks_for(count), kThreads, 0, stream()>>>(count, alpha, h, a, dphi);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
 void recurrent_jacobian(int64_t B, int64_t n, int64_t k, int64_t rows, T alpha, const T* W, const T* dphi, T* J) {
   if (B * n == 0) return;
-  recurrent_jacobian_kernel<<<blocks_for(B * n * n), kThreads>>>(B, n, k, rows, alpha, W, dphi, J);
+  recurrent_jacobian_kernel<<<blocks_for(B * n * n), kThreads, 0, stream()>>>(B, n, k, rows, alpha, W, dphi, J);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
@@ -107,7 +107,7 @@ template <typename T>
 void add_immediate_influence(int64_t B, int64_t n, int64_t k, int64_t rows, T scale, const T* dphi,
                              const T* ahat, T* M) {
   if (B * n * k == 0) return;
-  add_immediate_influence_kernel<<<blocks_for(B * n * k), kThreads>>>(B, n, k, rows, scale, dphi, ahat, M);
+  add_immediate_influence_kernel<<<blocks_for(B * n * k), kThreads, 0, stream()>>>(B, n, k, rows, scale, dphi, ahat, M);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
@@ -115,7 +115,7 @@ template <typename T>
 void output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, const T* target, const T* mask, T* e,
                   double* loss_sum) {
   if (B == 0) return;
-  output_error_kernel<<<blocks_for(B), kThreads>>>(B, o, loss == LossKind::cross_entropy, scale, y, target, mask, e,
+  output_error_kernel<<<blocks_for(B), kThreads, 0, stream()>>>(B, o, loss == LossKind::cross_entropy, scale, y, target, mask, e,
                                                     loss_sum);
   TCA_CUDA_CHECK_LAUNCH();
 }

@@ -1,12 +1,12 @@
-// Per-sequence (per-row) ops on the GPU: one launch for all rows. Reductions run one block per
-// row, summing in double, and return all rows' results in one copy to the host; per-row
-// scalars come from the host in one copy.
-#include <thrust/device_vector.h>
-
+// Per-sequence (per-row) ops on the GPU: one launch for all rows. The per-row scalars (norms,
+// dots, scales, weights) are double arrays in device memory, so nothing here waits for or
+// allocates on the host. Reductions run one block per row, summing in double. The
+// stochastic rules' factors come from kernels/rule_factors.h, the very code the CPU runs.
 #include <cmath>
 
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ops_cuda.h"
+#include "kernels/rule_factors.h"
 
 namespace tca::cuda {
 
@@ -26,46 +26,85 @@ __device__ double block_sum(double v) {
   return total;
 }
 
-// out[r] = sum_c X[r, c] Y[r, c] (Y == X for squared norms).
+// out[r] = sum_c X[r, c] Y[r, c], or its square root (Y == X: the norm).
 template <typename T>
-__global__ void row_dots_kernel(int64_t rows, int64_t cols, const T* X, const T* Y, double* out) {
+__global__ void row_dots_kernel(int64_t rows, int64_t cols, const T* X, const T* Y, bool square_root, double* out) {
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     double s = 0.0;
     for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) s += double(X[r * cols + c]) * double(Y[r * cols + c]);
     s = block_sum(s);
-    if (threadIdx.x == 0) out[r] = s;
+    if (threadIdx.x == 0) out[r] = square_root ? sqrt(s) : s;
   }
 }
 
 template <typename T>
-__global__ void scale_rows_kernel(int64_t rows, int64_t cols, const double* s, T* X) {
-  TCA_GRID_STRIDE(i, rows * cols) X[i] *= static_cast<T>(s[i / cols]);
+__global__ void scale_add_rows_kernel(int64_t rows, int64_t cols, const double* sy, const double* sx, const T* X,
+                                      T* Y) {
+  TCA_GRID_STRIDE(i, rows * cols) {
+    const int64_t r = i / cols;
+    Y[i] = static_cast<T>(sy[r]) * Y[i] + static_cast<T>(sx[r]) * X[i];
+  }
 }
 
 template <typename T>
-__global__ void axpy_rows_kernel(int64_t rows, int64_t cols, const double* s, const T* X, T* Y) {
-  TCA_GRID_STRIDE(i, rows * cols) Y[i] += static_cast<T>(s[i / cols]) * X[i];
-}
-
-template <typename T>
-__global__ void add_outer_rows_kernel(int64_t B, int64_t M, int64_t N, const double* s, const T* x, const T* y,
-                                      T* A) {
+__global__ void scale_add_outer_rows_kernel(int64_t B, int64_t M, int64_t N, const double* sa, const double* sxy,
+                                            const T* x, const T* y, T* A) {
   TCA_GRID_STRIDE(idx, B * M * N) {
     const int64_t j = idx % N, i = (idx / N) % M, b = idx / (M * N);
-    A[idx] += static_cast<T>(s[b]) * x[b * M + i] * y[b * N + j];
+    A[idx] = static_cast<T>(sa[b]) * A[idx] + static_cast<T>(sxy[b]) * x[b * M + i] * y[b * N + j];
   }
 }
 
 template <typename T>
-__global__ void add_diagonal_rows_kernel(int64_t B, int64_t n, const double* s, const T* d, T* A) {
-  TCA_GRID_STRIDE(idx, B * n) {
-    const int64_t b = idx / n, i = idx % n;
-    A[b * n * n + i * n + i] += static_cast<T>(s[b]) * d[idx];
+__global__ void scale_add_diagonal_rows_kernel(int64_t B, int64_t n, const double* sa, const double* sd, const T* d,
+                                               T* A) {
+  TCA_GRID_STRIDE(idx, B * n * n) {
+    const int64_t j = idx % n, i = (idx / n) % n, b = idx / (n * n);
+    const T scaled = static_cast<T>(sa[b]) * A[idx];
+    A[idx] = i == j ? scaled + static_cast<T>(sd[b]) * d[b * n + i] : scaled;
   }
 }
 
-thrust::device_vector<double> to_device(const double* host, int64_t count) {
-  return thrust::device_vector<double>(host, host + count);
+// G[c] += sum_r w[r] X[r, c]: one thread per column, summing over the rows in order (reads of
+// X are coalesced across the threads of a warp).
+template <typename T>
+__global__ void add_weighted_rows_kernel(int64_t rows, int64_t cols, const double* w, const T* X, T* G) {
+  TCA_GRID_STRIDE(c, cols) {
+    T sum = G[c];
+    for (int64_t r = 0; r < rows; ++r) sum += static_cast<T>(w[r]) * X[r * cols + c];
+    G[c] = sum;
+  }
+}
+
+// One thread per sequence b: gathers column b of the [rows, B] norms, writes column b of the
+// [4, B] factors.
+__global__ void uoro_factors_kernel(int64_t B, double epsilon, const double* norms, double* factors) {
+  TCA_GRID_STRIDE(b, B) {
+    double norm[uoro_norm_count], factor[uoro_factor_count];
+    for (int r = 0; r < uoro_norm_count; ++r) norm[r] = norms[r * B + b];
+    uoro_factors_of(norm, epsilon, factor);
+    for (int r = 0; r < uoro_factor_count; ++r) factors[r * B + b] = factor[r];
+  }
+}
+
+template <typename T>
+__global__ void kf_rtrl_factors_kernel(int64_t B, double alpha, const double* norms, const T* signs,
+                                       double* factors) {
+  TCA_GRID_STRIDE(b, B) {
+    double norm[kf_norm_count], factor[kf_factor_count];
+    for (int r = 0; r < kf_norm_count; ++r) norm[r] = norms[r * B + b];
+    kf_rtrl_factors_of(norm, double(signs[2 * b]), double(signs[2 * b + 1]), alpha, factor);
+    for (int r = 0; r < kf_factor_count; ++r) factors[r * B + b] = factor[r];
+  }
+}
+
+__global__ void rkf_rtrl_factors_kernel(int64_t B, const double* norms, double* factors) {
+  TCA_GRID_STRIDE(b, B) {
+    double norm[rkf_norm_count], factor[rkf_factor_count];
+    for (int r = 0; r < rkf_norm_count; ++r) norm[r] = norms[r * B + b];
+    rkf_rtrl_factors_of(norm, factor);
+    for (int r = 0; r < rkf_factor_count; ++r) factors[r * B + b] = factor[r];
+  }
 }
 
 int row_blocks(int64_t rows) { return static_cast<int>(rows < 65535 ? rows : 65535); }
@@ -75,59 +114,75 @@ int row_blocks(int64_t rows) { return static_cast<int>(rows < 65535 ? rows : 655
 template <typename T>
 void row_dots(int64_t rows, int64_t cols, const T* X, const T* Y, double* out) {
   if (rows == 0) return;
-  thrust::device_vector<double> result(static_cast<size_t>(rows));
-  row_dots_kernel<<<row_blocks(rows), kThreads>>>(rows, cols, X, Y, thrust::raw_pointer_cast(result.data()));
+  row_dots_kernel<<<row_blocks(rows), kThreads, 0, stream()>>>(rows, cols, X, Y, false, out);
   TCA_CUDA_CHECK_LAUNCH();
-  thrust::copy(result.begin(), result.end(), out);
 }
 
 template <typename T>
 void row_norms(int64_t rows, int64_t cols, const T* X, double* out) {
   // Sums of squares in double: exact enough, and no overflow short of |x| ~ 1e154.
-  row_dots(rows, cols, X, X, out);
-  for (int64_t r = 0; r < rows; ++r) out[r] = std::sqrt(out[r]);
-}
-
-template <typename T>
-void scale_rows(int64_t rows, int64_t cols, const double* s, T* X) {
-  if (rows * cols == 0) return;
-  const auto scalars = to_device(s, rows);
-  scale_rows_kernel<<<blocks_for(rows * cols), kThreads>>>(rows, cols, thrust::raw_pointer_cast(scalars.data()), X);
+  if (rows == 0) return;
+  row_dots_kernel<<<row_blocks(rows), kThreads, 0, stream()>>>(rows, cols, X, X, true, out);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
-void axpy_rows(int64_t rows, int64_t cols, const double* s, const T* X, T* Y) {
+void scale_add_rows(int64_t rows, int64_t cols, const double* sy, const double* sx, const T* X, T* Y) {
   if (rows * cols == 0) return;
-  const auto scalars = to_device(s, rows);
-  axpy_rows_kernel<<<blocks_for(rows * cols), kThreads>>>(rows, cols, thrust::raw_pointer_cast(scalars.data()), X, Y);
+  scale_add_rows_kernel<<<blocks_for(rows * cols), kThreads, 0, stream()>>>(rows, cols, sy, sx, X, Y);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
-void add_outer_rows(int64_t B, int64_t M, int64_t N, const double* s, const T* x, const T* y, T* A) {
+void scale_add_outer_rows(int64_t B, int64_t M, int64_t N, const double* sa, const double* sxy, const T* x,
+                          const T* y, T* A) {
   if (B * M * N == 0) return;
-  const auto scalars = to_device(s, B);
-  add_outer_rows_kernel<<<blocks_for(B * M * N), kThreads>>>(B, M, N, thrust::raw_pointer_cast(scalars.data()), x, y,
-                                                              A);
+  scale_add_outer_rows_kernel<<<blocks_for(B * M * N), kThreads, 0, stream()>>>(B, M, N, sa, sxy, x, y, A);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
-void add_diagonal_rows(int64_t B, int64_t n, const double* s, const T* d, T* A) {
+void scale_add_diagonal_rows(int64_t B, int64_t n, const double* sa, const double* sd, const T* d, T* A) {
   if (B * n == 0) return;
-  const auto scalars = to_device(s, B);
-  add_diagonal_rows_kernel<<<blocks_for(B * n), kThreads>>>(B, n, thrust::raw_pointer_cast(scalars.data()), d, A);
+  scale_add_diagonal_rows_kernel<<<blocks_for(B * n * n), kThreads, 0, stream()>>>(B, n, sa, sd, d, A);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
-#define TCA_INSTANTIATE(T)                                                                        \
-  template void row_norms<T>(int64_t, int64_t, const T*, double*);                                \
-  template void row_dots<T>(int64_t, int64_t, const T*, const T*, double*);                       \
-  template void scale_rows<T>(int64_t, int64_t, const double*, T*);                               \
-  template void axpy_rows<T>(int64_t, int64_t, const double*, const T*, T*);                      \
-  template void add_outer_rows<T>(int64_t, int64_t, int64_t, const double*, const T*, const T*, T*); \
-  template void add_diagonal_rows<T>(int64_t, int64_t, const double*, const T*, T*);
+template <typename T>
+void add_weighted_rows(int64_t rows, int64_t cols, const double* w, const T* X, T* G) {
+  if (rows * cols == 0) return;
+  add_weighted_rows_kernel<<<blocks_for(cols), kThreads, 0, stream()>>>(rows, cols, w, X, G);
+  TCA_CUDA_CHECK_LAUNCH();
+}
+
+void uoro_factors(int64_t B, double epsilon, const double* norms, double* factors) {
+  if (B == 0) return;
+  uoro_factors_kernel<<<blocks_for(B), kThreads, 0, stream()>>>(B, epsilon, norms, factors);
+  TCA_CUDA_CHECK_LAUNCH();
+}
+
+template <typename T>
+void kf_rtrl_factors(int64_t B, double alpha, const double* norms, const T* signs, double* factors) {
+  if (B == 0) return;
+  kf_rtrl_factors_kernel<<<blocks_for(B), kThreads, 0, stream()>>>(B, alpha, norms, signs, factors);
+  TCA_CUDA_CHECK_LAUNCH();
+}
+
+void rkf_rtrl_factors(int64_t B, const double* norms, double* factors) {
+  if (B == 0) return;
+  rkf_rtrl_factors_kernel<<<blocks_for(B), kThreads, 0, stream()>>>(B, norms, factors);
+  TCA_CUDA_CHECK_LAUNCH();
+}
+
+#define TCA_INSTANTIATE(T)                                                                                    \
+  template void row_norms<T>(int64_t, int64_t, const T*, double*);                                            \
+  template void row_dots<T>(int64_t, int64_t, const T*, const T*, double*);                                   \
+  template void scale_add_rows<T>(int64_t, int64_t, const double*, const double*, const T*, T*);              \
+  template void scale_add_outer_rows<T>(int64_t, int64_t, int64_t, const double*, const double*, const T*,    \
+                                        const T*, T*);                                                        \
+  template void scale_add_diagonal_rows<T>(int64_t, int64_t, const double*, const double*, const T*, T*);     \
+  template void add_weighted_rows<T>(int64_t, int64_t, const double*, const T*, T*);                          \
+  template void kf_rtrl_factors<T>(int64_t, double, const double*, const T*, double*);
 TCA_INSTANTIATE(float)
 TCA_INSTANTIATE(double)
 

@@ -129,7 +129,7 @@ __global__ void eprop_trace_step_kernel(int64_t B, int64_t n, int64_t k, T rho, 
 template <typename T>
 void concat_columns(int64_t B, int64_t n, int64_t m, const T* left, const T* right, T* out) {
   if (B * (n + m) == 0) return;
-  concat_columns_kernel<<<blocks_for(B * (n + m)), kThreads>>>(B, n, m, left, right, out);
+  concat_columns_kernel<<<blocks_for(B * (n + m)), kThreads, 0, stream()>>>(B, n, m, left, right, out);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
@@ -137,7 +137,7 @@ template <typename T>
 void fill_diagonal(int64_t rows, int64_t cols, T value, T* A) {
   const int64_t count = rows < cols ? rows : cols;
   if (count == 0) return;
-  fill_diagonal_kernel<<<blocks_for(count), kThreads>>>(count, cols, value, A);
+  fill_diagonal_kernel<<<blocks_for(count), kThreads, 0, stream()>>>(count, cols, value, A);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
@@ -145,7 +145,7 @@ template <typename T>
 void lif_step(int64_t B, int64_t n, T alpha, T rho, T v_th, T gamma, int64_t refractory, const T* beta,
               const T* I, T* v, T* a, T* z, T* psi, T* refractory_left) {
   if (B * n == 0) return;
-  lif_step_kernel<<<blocks_for(B * n), kThreads>>>(B, n, alpha, rho, v_th, gamma, refractory, beta, I, v, a, z, psi,
+  lif_step_kernel<<<blocks_for(B * n), kThreads, 0, stream()>>>(B, n, alpha, rho, v_th, gamma, refractory, beta, I, v, a, z, psi,
                                                    refractory_left);
   TCA_CUDA_CHECK_LAUNCH();
 }
@@ -154,7 +154,7 @@ template <typename T>
 void lif_backward_step(int64_t B, int64_t n, T alpha, T rho, T reset, const T* beta, const T* psi, const T* gzf,
                        const T* gz_rec, const T* reg, T* gv, T* ga) {
   if (B * n == 0) return;
-  lif_backward_step_kernel<<<blocks_for(B * n), kThreads>>>(B, n, alpha, rho, reset, beta, psi, gzf, gz_rec, reg,
+  lif_backward_step_kernel<<<blocks_for(B * n), kThreads, 0, stream()>>>(B, n, alpha, rho, reset, beta, psi, gzf, gz_rec, reg,
                                                             gv, ga);
   TCA_CUDA_CHECK_LAUNCH();
 }
@@ -164,7 +164,7 @@ void lif_jacobian(int64_t B, int64_t n, int64_t k, T alpha, T rho, T v_th, const
                   const T* psi, T* J) {
   const int64_t count = B * 4 * n * n;
   if (count == 0) return;
-  lif_jacobian_kernel<<<blocks_for(count), kThreads>>>(B, n, k, alpha, rho, v_th, W, beta, psi, J);
+  lif_jacobian_kernel<<<blocks_for(count), kThreads, 0, stream()>>>(B, n, k, alpha, rho, v_th, W, beta, psi, J);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
@@ -172,7 +172,7 @@ template <typename T>
 void spike_influence_step(int64_t B, int64_t n, int64_t cols, T kappa, const T* beta, const T* psi, const T* M,
                           T* Mz, T* Zsum) {
   if (n * cols == 0) return;
-  spike_influence_step_kernel<<<blocks_for(n * cols), kThreads>>>(B, n, cols, kappa, beta, psi, M, Mz, Zsum);
+  spike_influence_step_kernel<<<blocks_for(n * cols), kThreads, 0, stream()>>>(B, n, cols, kappa, beta, psi, M, Mz, Zsum);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
@@ -180,7 +180,7 @@ template <typename T>
 void eprop_trace_step(int64_t B, int64_t n, int64_t k, T rho, T kappa, const T* beta, const T* psi_prev,
                       const T* psi, const T* zbar_prev, const T* zbar, T* eps_a, T* ebar, T* esum) {
   if (n * k == 0) return;
-  eprop_trace_step_kernel<<<blocks_for(n * k), kThreads>>>(B, n, k, rho, kappa, beta, psi_prev, psi, zbar_prev,
+  eprop_trace_step_kernel<<<blocks_for(n * k), kThreads, 0, stream()>>>(B, n, k, rho, kappa, beta, psi_prev, psi, zbar_prev,
                                                            zbar, eps_a, ebar, esum);
   TCA_CUDA_CHECK_LAUNCH();
 }

@@ -47,7 +47,7 @@ __global__ void add_diagonal_kernel(int64_t n, T scale, const T* d, T* A) {
 template <typename T>
 void jacobian_diagonal(int64_t B, int64_t n, int64_t k, T alpha, const T* W, const T* dphi, T* jdiag) {
   if (B * n == 0) return;
-  jacobian_diagonal_kernel<<<blocks_for(B * n), kThreads>>>(B, n, k, alpha, W, dphi, jdiag);
+  jacobian_diagonal_kernel<<<blocks_for(B * n), kThreads, 0, stream()>>>(B, n, k, alpha, W, dphi, jdiag);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
@@ -55,21 +55,21 @@ template <typename T>
 void eligibility_trace_step(int64_t B, int64_t n, int64_t k, T scale, const T* decay, const T* dphi,
                             const T* ahat, T* E) {
   if (B * n * k == 0) return;
-  eligibility_trace_step_kernel<<<blocks_for(B * n * k), kThreads>>>(B, n, k, scale, decay, dphi, ahat, E);
+  eligibility_trace_step_kernel<<<blocks_for(B * n * k), kThreads, 0, stream()>>>(B, n, k, scale, decay, dphi, ahat, E);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
 void add_signal_times_trace(int64_t B, int64_t n, int64_t k, const T* L, const T* E, T* G) {
   if (n * k == 0) return;
-  add_signal_times_trace_kernel<<<blocks_for(n * k), kThreads>>>(B, n, k, L, E, G);
+  add_signal_times_trace_kernel<<<blocks_for(n * k), kThreads, 0, stream()>>>(B, n, k, L, E, G);
   TCA_CUDA_CHECK_LAUNCH();
 }
 
 template <typename T>
 void add_diagonal(int64_t n, T scale, const T* d, T* A) {
   if (n == 0) return;
-  add_diagonal_kernel<<<blocks_for(n), kThreads>>>(n, scale, d, A);
+  add_diagonal_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(n, scale, d, A);
   TCA_CUDA_CHECK_LAUNCH();
 }
 

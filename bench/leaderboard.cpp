@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 namespace tca {
 
@@ -289,16 +290,23 @@ json build_leaderboard(const std::vector<json>& cells) {
       if (name != group->header.at("metric") && values.size() == 1 && std::isfinite(*values.begin()))
         landmarks[name] = *values.begin();
 
+    // Rank by the median; ties (frequent for accuracies) by the worst seed's end of the
+    // interval, then by the median steps to the criterion, then by config order.
     auto key = [&](const json& e) {
-      const double m = number_or(e.at("metric").at("median"), std::numeric_limits<double>::quiet_NaN());
-      return std::isfinite(m) ? (higher ? -m : m) : kInf;
+      const json& m = e.at("metric");
+      auto oriented = [&](const json& v) {
+        const double x = number_or(v, std::numeric_limits<double>::quiet_NaN());
+        return std::isfinite(x) ? (higher ? -x : x) : kInf;
+      };
+      const json worst = m.at("interval").is_array() ? m.at("interval")[higher ? 0 : 1] : json();
+      return std::make_tuple(oriented(m.at("median")), oriented(worst),
+                             number_or(e.at("steps_to_criterion").at("steps").at("median"), kInf),
+                             e.at("cell_index").get<int>());
     };
     std::sort(group->entries.begin(), group->entries.end(), [&](const json& a, const json& b) {
       const int na = a.at("hidden"), nb = b.at("hidden");
       if (na != nb) return na < nb;
-      const double ka = key(a), kb = key(b);
-      if (ka != kb) return ka < kb;
-      return a.at("cell_index").get<int>() < b.at("cell_index").get<int>();
+      return key(a) < key(b);
     });
     int rank = 0, last_hidden = -1;
     for (json& e : group->entries) {

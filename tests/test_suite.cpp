@@ -395,21 +395,26 @@ TEST(Leaderboard, AggregatesKnownCellsOverSeedsAtTheBestRate) {
   const std::vector<json> cells = {
       synthetic_cell("low", 8, 0, {0.6, 0.7, 0.8}, {false, false, false}, {nil, 10, 5}),
       synthetic_cell("high", 8, 1, {0.9, 0.95, 0.2}, {false, false, true}, {5, 5, 5}),
-      synthetic_cell("wide", 16, 2, {0.1, 0.2, 0.3}, {false, false, false}, {nil, nil, nil})};
+      synthetic_cell("wide", 16, 2, {0.1, 0.2, 0.3}, {false, false, false}, {nil, nil, nil}),
+      // The same median and worst seed as "low", but faster to the criterion: ranked before it.
+      synthetic_cell("tied", 8, 3, {0.75, 0.7, 0.6}, {false, false, false}, {5, 5, 5})};
   const json board = build_leaderboard(cells);
   ASSERT_EQ(board["tasks"].size(), 1u);
   const json& task = board["tasks"][0];
   EXPECT_EQ(task["metric"], "accuracy");
   EXPECT_EQ(task["landmarks"], json({{"chance", 0.5}}));  // the same in every run
-  ASSERT_EQ(task["entries"].size(), 3u);
+  ASSERT_EQ(task["entries"].size(), 4u);
   // n = 8 first, ranked by median accuracy (higher is better), then n = 16.
   const json& high = task["entries"][0];
-  const json& low = task["entries"][1];
+  const json& low = task["entries"][2];
   EXPECT_EQ(high["rule"], "high");
   EXPECT_EQ(high["rank"], 1);
-  EXPECT_EQ(low["rank"], 2);
-  EXPECT_EQ(task["entries"][2]["rule"], "wide");
-  EXPECT_EQ(task["entries"][2]["rank"], 1);
+  EXPECT_EQ(task["entries"][1]["rule"], "tied");
+  EXPECT_EQ(task["entries"][1]["rank"], 2);
+  EXPECT_EQ(low["rule"], "low");
+  EXPECT_EQ(low["rank"], 3);
+  EXPECT_EQ(task["entries"][3]["rule"], "wide");
+  EXPECT_EQ(task["entries"][3]["rank"], 1);
 
   EXPECT_DOUBLE_EQ(low["metric"]["median"].get<double>(), 0.7);
   EXPECT_EQ(low["metric"]["interval"], json::array({0.6, 0.8}));
@@ -440,7 +445,7 @@ TEST(Leaderboard, AggregatesKnownCellsOverSeedsAtTheBestRate) {
 
   const std::string md = leaderboard_markdown(board);
   EXPECT_NE(md.find("| 1 | `high` | 8 | 0.925 [0.9, 0.95] (1 of 3 diverged) |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| 2 | `low` | 8 | 0.7 [0.6, 0.8] | 2/3 reached, median 10 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 3 | `low` | 8 | 0.7 [0.6, 0.8] | 2/3 reached, median 10 |"), std::string::npos) << md;
   EXPECT_NE(md.find("coverage 75%"), std::string::npos) << md;
 
   json broken = cells[0];

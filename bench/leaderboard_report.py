@@ -11,8 +11,8 @@ Per task and hidden size n it writes
       sits in the strip at the bottom; BPTT and RTRL (bias at float rounding, no variance) at the
       lower left. The dashed vertical line is the data-variance floor, the variance of the exact
       gradient across batches.
-  curves-<task>-n<N>.svg  learning curves: the validation metric against training windows,
-      median over seeds at each rule's best learning rate.
+  curves-<task>-n<N>.svg  learning curves: the validation metric (top) and loss (bottom, log)
+      against training windows, median over seeds at each rule's best learning rate.
 and index.html showing them. Only the Python standard library is used.
 """
 import argparse
@@ -27,6 +27,13 @@ LEFT, RIGHT, TOP, BOTTOM = 90, 150, 50, 60
 ZERO_BAND = 36  # pixels of the strip that holds zero values on a log axis
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf", "#000000", "#aec7e8"]
+
+
+COLOURS = {}  # rule -> colour, the same in every figure (set by write_report)
+
+
+def colour_of(rule):
+    return COLOURS.get(rule, "#000000")
 
 
 def esc(text):
@@ -58,6 +65,11 @@ class LogAxis:
 
     def decades(self):
         return range(self.lo, self.hi + 1)
+
+    def labelled_decades(self, most=8):
+        """Every k-th decade, so that at most `most` tick labels share the axis."""
+        step = max(1, math.ceil((self.hi - self.lo + 1) / most))
+        return [d for d in self.decades() if (d - self.lo) % step == 0]
 
 
 def svg_open(title, subtitle):
@@ -100,7 +112,11 @@ def bias_variance_svg(task, n, entries):
         xs.extend(g["rel_variance_ci95"] or [])
         ys.append(bias_of(g))
         ys.extend(g["rel_bias_ci95"] or [])
-    if floor:
+    # The floor widens the axis only when it is near or above the rules' variances; a floor of
+    # rounding size (every batch has the same gradient) is named instead of drawn.
+    positive = [v for v in xs if v is not None and v > 0]
+    floor_drawn = bool(floor) and bool(positive) and floor >= min(positive) / 100
+    if floor_drawn:
         xs.append(floor)
     xa, ya = LogAxis(xs, x0, x1), LogAxis(ys, y0, y1)
     step, precision = grads[0]["step"], entries[0]["precision"]
@@ -120,10 +136,10 @@ def bias_variance_svg(task, n, entries):
     out.append('<rect x="%d" y="%d" width="%d" height="%d" fill="#f3f3f3" stroke="none"/>'
                % (x0 - ZERO_BAND, y0 + 6, x1 - x0 + ZERO_BAND, ZERO_BAND - 6))
     out.append('<g class="ticks" fill="#333">')
-    for d in xa.decades():
+    for d in xa.labelled_decades():
         out.append('<text x="%.1f" y="%d" text-anchor="middle">1e%d</text>' % (xa.px(10.0 ** d), y0 + ZERO_BAND + 16, d))
     out.append('<text x="%.1f" y="%d" text-anchor="middle">0</text>' % (xa.zero_px, y0 + ZERO_BAND + 16))
-    for d in ya.decades():
+    for d in ya.labelled_decades(12):
         out.append('<text x="%d" y="%.1f" text-anchor="end">1e%d</text>' % (x0 - ZERO_BAND - 6, ya.px(10.0 ** d) + 4, d))
     out.append('<text x="%d" y="%.1f" text-anchor="end">0</text>' % (x0 - ZERO_BAND - 6, ya.zero_px + 4))
     out.append('</g>')
@@ -131,18 +147,24 @@ def bias_variance_svg(task, n, entries):
                % ((x0 + x1) / 2, HEIGHT - 12))
     out.append('<text transform="translate(18,%d) rotate(-90)" text-anchor="middle">relative bias |E ĝ − g|/|g|</text>'
                % ((y0 + y1) / 2))
-    if floor:
+    if floor_drawn:
         fx = xa.px(floor)
         out.append('<g class="floor"><line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#666" stroke-dasharray="6,4"/>'
                    '<text x="%.1f" y="%d" fill="#444" text-anchor="middle">data-variance floor %s</text></g>'
                    % (fx, y0 + ZERO_BAND, fx, y1, fx, y1 - 4, fmt(floor)))
     else:
-        out.append('<text class="floor" x="%d" y="%d" fill="#444">data-variance floor: %s</text>'
-                   % (x1 - 200, y1 - 4, "0 (every batch has the same gradient)" if floor == 0 else "not measured"))
+        if floor is None:
+            text = "not measured"
+        elif floor < 1e-20:
+            text = "%s (every batch has the same gradient)" % ("0" if floor == 0 else fmt(floor))
+        else:
+            text = "%s, left of the axis" % fmt(floor)
+        out.append('<text class="floor" x="%d" y="%d" fill="#444" text-anchor="end">data-variance floor: %s</text>'
+                   % (x1, y1 - 4, esc(text)))
     # Points with interval bars, then labels.
     labels = []
     for i, (e, g) in enumerate(zip(entries, grads)):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = colour_of(e["rule"])
         px, py = xa.px(g["rel_variance"]), ya.px(bias_of(g))
         out.append('<g class="point" data-rule="%s" fill="%s" stroke="%s">' % (esc(e["rule"]), colour, colour))
         vci, bci = g["rel_variance_ci95"], g["rel_bias_ci95"]
@@ -153,63 +175,98 @@ def bias_variance_svg(task, n, entries):
         out.append('<circle cx="%.1f" cy="%.1f" r="5"><title>%s: rel. bias %s, rel. variance %s, cos %s</title></circle>'
                    % (px, py, esc(e["rule"]), fmt(bias_of(g)), fmt(g["rel_variance"]), fmt(g["cosine_of_mean"])))
         out.append('</g>')
-        labels.append((i, px + 8, py + 4, 7 * len(e["rule"])))
-    ly = place_labels(labels)
+        # Rules whose points (nearly) coincide, e.g. eprop with symmetric feedback and snap1, share a label.
+        for label in labels:
+            if abs(label[1] - (px + 8)) < 2 and abs(label[2] - (py + 4)) < 2:
+                label[4].append(e["rule"])
+                label[3] = 7 * len(", ".join(label[4]))
+                break
+        else:
+            labels.append([i, px + 8, py + 4, 7 * len(e["rule"]), [e["rule"]]])
+    ly = place_labels([tuple(label[:4]) for label in labels])
     out.append('<g class="labels">')
-    for i, x, y, _ in labels:
-        out.append('<text x="%.1f" y="%.1f" fill="%s">%s</text>' % (x, ly[i], PALETTE[i % len(PALETTE)], esc(entries[i]["rule"])))
+    for i, x, y, _, names in labels:
+        colour = colour_of(names[0]) if len(names) == 1 else "#333"
+        out.append('<text x="%.1f" y="%.1f" fill="%s">%s</text>' % (x, ly[i], colour, esc(", ".join(names))))
     out.append('</g>')
     out.append('</svg>')
     return "\n".join(out) + "\n"
 
 
-def curves_svg(task, n, entries):
+CURVE_PANEL = 300  # pixels of each of the two panels of a learning-curve figure
+
+
+def curve_panel(out, entries, key, label, top, log_y, cls):
+    """One panel of learning curves: `key` of each entry's learning curve against iterations."""
     x0, x1 = LEFT, WIDTH - RIGHT
-    y0, y1 = HEIGHT - BOTTOM, TOP + 10
+    y0, y1 = top + CURVE_PANEL - 40, top
     series = []
     for e in entries:
         c = e["learning_curve"]
-        pts = [(it, v) for it, v in zip(c["iterations"], c["validation_metric"]) if v is not None]
-        series.append(pts)
+        series.append([(it, v) for it, v in zip(c["iterations"], c[key])
+                       if v is not None and (v > 0 or not log_y)])
     xs = [p[0] for s in series for p in s] or [0, 1]
-    ys = [p[1] for s in series for p in s] or [0, 1]
+    ys = [p[1] for s in series for p in s] or [1, 10]
     xlo, xhi = min(xs), max(max(xs), min(xs) + 1)
-    ylo, yhi = min(ys), max(ys)
-    if yhi - ylo < 1e-12:
-        ylo, yhi = ylo - 0.5, yhi + 0.5
-    pad = 0.05 * (yhi - ylo)
-    ylo, yhi = ylo - pad, yhi + pad
     X = lambda v: x0 + (v - xlo) / (xhi - xlo) * (x1 - x0)
-    Y = lambda v: y0 + (v - ylo) / (yhi - ylo) * (y1 - y0)
-    metric = task["metric"]
-    out = svg_open("%s, n = %d: learning curves" % (task["task"], n),
-                   "validation %s (%s is better), median over seeds at each rule's best learning rate"
-                   % (metric, task["better"]))
+    if log_y:
+        axis = LogAxis(ys, y0, y1)
+        Y = axis.px
+        ticks = [(10.0 ** d, "1e%d" % d) for d in axis.labelled_decades(6)]
+        grid = [10.0 ** d for d in axis.decades()]
+        if axis.hi - axis.lo <= 2:  # a short axis gets 2 and 5 of each decade too
+            minor = [m * 10.0 ** d for d in range(axis.lo, axis.hi) for m in (2, 5)]
+            ticks += [(v, fmt(v)) for v in minor]
+            grid += minor
+    else:
+        ylo, yhi = min(ys), max(ys)
+        if yhi - ylo < 1e-12:
+            ylo, yhi = ylo - 0.5, yhi + 0.5
+        pad = 0.05 * (yhi - ylo)
+        ylo, yhi = ylo - pad, yhi + pad
+        Y = lambda v: y0 + (v - ylo) / (yhi - ylo) * (y1 - y0)
+        grid = [ylo + (yhi - ylo) * k / 5 for k in range(6)]
+        ticks = [(v, fmt(v)) for v in grid]
     out.append('<g class="axes" stroke="#ccc">')
+    for v in grid:
+        out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>' % (x0, Y(v), x1, Y(v)))
     for k in range(6):
-        yv = ylo + (yhi - ylo) * k / 5
-        out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>' % (x0, Y(yv), x1, Y(yv)))
         xv = xlo + (xhi - xlo) * k / 5
         out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (X(xv), y0, X(xv), y1))
     out.append('</g><g class="ticks" fill="#333">')
+    for v, text in ticks:
+        out.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (x0 - 6, Y(v) + 4, text))
     for k in range(6):
-        yv = ylo + (yhi - ylo) * k / 5
-        out.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (x0 - 6, Y(yv) + 4, fmt(yv)))
         xv = xlo + (xhi - xlo) * k / 5
-        out.append('<text x="%.1f" y="%d" text-anchor="middle">%s</text>' % (X(xv), y0 + 16, "%d" % round(xv)))
+        out.append('<text x="%.1f" y="%d" text-anchor="middle">%d</text>' % (X(xv), y0 + 16, round(xv)))
     out.append('</g>')
-    out.append('<text x="%d" y="%d" text-anchor="middle">training windows</text>' % ((x0 + x1) / 2, HEIGHT - 12))
-    out.append('<text transform="translate(18,%d) rotate(-90)" text-anchor="middle">validation %s</text>'
-               % ((y0 + y1) / 2, esc(metric)))
+    out.append('<text x="%d" y="%d" text-anchor="middle">training windows</text>' % ((x0 + x1) / 2, y0 + 32))
+    out.append('<text transform="translate(18,%d) rotate(-90)" text-anchor="middle">%s</text>' % ((y0 + y1) / 2, esc(label)))
     for i, (e, pts) in enumerate(zip(entries, series)):
-        colour = PALETTE[i % len(PALETTE)]
         path = " ".join("%.1f,%.1f" % (X(a), Y(b)) for a, b in pts)
-        out.append('<g class="curve" data-rule="%s"><polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>'
-                   '<title>%s (lr %s)</title></g>' % (esc(e["rule"]), path, colour, esc(e["rule"]), fmt(e["learning_rate"])))
+        out.append('<g class="%s" data-rule="%s"><polyline points="%s" fill="none" stroke="%s" stroke-width="2" '
+                   'stroke-opacity="0.85"/><title>%s (lr %s)</title></g>'
+                   % (cls, esc(e["rule"]), path, colour_of(e["rule"]), esc(e["rule"]), fmt(e["learning_rate"])))
+
+
+def curves_svg(task, n, entries):
+    metric = task["metric"]
+    height = TOP + 2 * CURVE_PANEL + 10
+    out = svg_open("%s, n = %d: learning curves" % (task["task"], n),
+                   "validation metric and loss: median over seeds, each rule at its best learning rate")
+    out[1] = out[1].replace('height="%d"' % HEIGHT, 'height="%d"' % height).replace(
+        "0 0 %d %d" % (WIDTH, HEIGHT), "0 0 %d %d" % (WIDTH, height))
+    out[3] = out[3].replace('height="%d"' % HEIGHT, 'height="%d"' % height)
+    curve_panel(out, entries, "validation_metric", "%s (%s is better)" % (metric, task["better"]), TOP + 10, False,
+                "curve")
+    curve_panel(out, entries, "validation_loss", "validation loss (log)", TOP + 10 + CURVE_PANEL, True, "curve-loss")
+    x1 = WIDTH - RIGHT
+    for i, e in enumerate(entries):
         ly = TOP + 20 + 16 * i
         out.append('<g class="legend"><line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="3"/>'
                    '<text x="%d" y="%d">%s (lr %s)</text></g>'
-                   % (x1 + 12, ly - 4, x1 + 32, ly - 4, colour, x1 + 38, ly, esc(e["rule"]), fmt(e["learning_rate"])))
+                   % (x1 + 12, ly - 4, x1 + 32, ly - 4, colour_of(e["rule"]), x1 + 38, ly, esc(e["rule"]),
+                      fmt(e["learning_rate"])))
     out.append('</svg>')
     return "\n".join(out) + "\n"
 
@@ -229,6 +286,12 @@ def figure_name(kind, task, n):
 
 def write_report(board, out_dir):
     os.makedirs(out_dir, exist_ok=True)
+    first_index = {}
+    for task in board["tasks"]:
+        for e in task["entries"]:
+            first_index[e["rule"]] = min(first_index.get(e["rule"], e["cell_index"]), e["cell_index"])
+    for i, rule in enumerate(sorted(first_index, key=first_index.get)):  # the config's order of rules
+        COLOURS[rule] = PALETTE[i % len(PALETTE)]
     written = []
     page = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8"><title>tcabench leaderboard</title>',
             '<style>body{font-family:Helvetica,Arial,sans-serif;max-width:1500px;margin:2em auto;padding:0 1em}'

@@ -395,7 +395,11 @@ std::string leaderboard_markdown(const json& board) {
     for (const json& e : task.at("entries")) {
       const json& g = e.at("gradient").at(0);
       step = g.at("step");
-      floors[e.at("hidden").get<int>()] = format_value(g.at("data_floor_rel_variance"));
+      const json& floor = g.at("data_floor_rel_variance");
+      // Rounding-size values mean that every batch has the same gradient (dnms-v0 at B % 4 == 0).
+      floors[e.at("hidden").get<int>()] = floor.is_number() && floor.get<double>() < 1e-20
+                                              ? "0 (every batch has the same gradient)"
+                                              : format_value(floor);
     }
     s << "Gradient columns: probe at step " << step << " (the first seed's initial parameters) against BPTT in "
       << "double; K noise samples, 95% intervals. Data-variance floor (relative variance of the exact gradient "

@@ -481,7 +481,7 @@ TEST(SuiteCli, RunsListsMergesAndBuildsTheLeaderboard) {
            {"suite --config " + dir + "/suite.json --shard 2/2", "--shard"},
            {"suite --config " + dir + "/suite.json --device tpu", "--device"},
            {"merge " + dir + "/nowhere --out-dir " + dir + "/m", "nowhere"},
-           {"leaderboard --cells " + dir + "/empty-folder", "empty-folder"},
+           {"leaderboard --cells " + dir + "/empty-folder --out " + dir + "/b.json", "empty-folder"},
            {"leaderboard --cells " + dir + "/merged --out " + dir + "/no/board.json", "does not exist"}}) {
     const test::CommandResult bad = test::run_tcabench(args);
     EXPECT_EQ(bad.status, 2) << args << "\n" << bad.output;

@@ -1,6 +1,7 @@
 // tcabench: the command-line front end.
 //   tcabench probe ...   gradient quality of learning rules against exact BPTT
 //   tcabench train ...   trains one (task, rule) cell over seeds and a learning-rate grid
+//   tcabench suite / merge / leaderboard   the benchmark grid, its shards, its leaderboard (bench/suite_cli.h)
 //   tcabench tasks       the task registry with every parameter and its default
 //   tcabench algos       the learning-rule registries (rate network, spiking network)
 //   tcabench models      the networks and their knobs
@@ -19,6 +20,7 @@
 #include "bench/probe.h"
 #include "models/lif_rnn.h"
 #include "bench/report.h"
+#include "bench/suite_cli.h"
 #include "bench/train.h"
 #include "tasks/task.h"
 
@@ -214,14 +216,17 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--out", train_out, "Write the JSON report to this file");
   train_cmd->add_flag("--quiet", train_quiet, "No table or progress lines on the terminal");
 
+  tca::SuiteCommands suite_commands(app);
   app.add_subcommand("tasks", "List tasks with their parameters and defaults");
   app.add_subcommand("algos", "List learning rules with their hyperparameters and defaults");
   app.add_subcommand("models", "List the networks and the spiking network's knobs with their defaults");
 
   // CLI11 reports an unknown first word only as "a subcommand is required": name it.
   if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "probe" && std::string(argv[1]) != "train" &&
-      std::string(argv[1]) != "tasks" && std::string(argv[1]) != "algos" && std::string(argv[1]) != "models") {
-    std::cerr << "tcabench: error: unknown command '" << argv[1] << "' (valid: probe, train, tasks, algos, models)\n";
+      std::string(argv[1]) != "tasks" && std::string(argv[1]) != "algos" && std::string(argv[1]) != "models" &&
+      !tca::SuiteCommands::is_command(argv[1])) {
+    std::cerr << "tcabench: error: unknown command '" << argv[1]
+              << "' (valid: probe, train, suite, merge, leaderboard, tasks, algos, models)\n";
     return 2;
   }
   try {
@@ -236,7 +241,8 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (app.got_subcommand("tasks")) {
+    if (suite_commands.run(parse_device)) {
+    } else if (app.got_subcommand("tasks")) {
       print_tasks();
     } else if (app.got_subcommand("algos")) {
       print_algorithms();

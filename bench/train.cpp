@@ -121,10 +121,7 @@ std::string format_metrics(const std::map<std::string, double>& metrics) {
 
 std::string Criterion::to_string() const {
   if (!defined()) return "";
-  std::ostringstream s;
-  s.precision(17);
-  s << metric << (at_least ? ">=" : "<=") << value;
-  return s.str();
+  return metric + (at_least ? ">=" : "<=") + format_real(value);  // shortest text that reads back the same
 }
 
 Criterion parse_criterion(const std::string& text) {

@@ -12,6 +12,7 @@ packages=(
   googletest libgtest-dev     # tests
   libbenchmark-dev            # microbenchmarks
   python3-numpy               # the numpy baseline benchmark (bench/numpy_rtrl.py)
+  python3-jsonschema          # the leaderboard's schema check (tests/leaderboard_checks.py)
 )
 
 missing=()

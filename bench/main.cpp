@@ -180,10 +180,16 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--task-param", train_task_params, "Task parameter override name=value (repeatable)");
   train_cmd->add_option("--algo", train_algo, "Learning rule (see `tcabench algos`)")->capture_default_str();
   train_cmd->add_option("--algo-param", train_algo_params, "Rule hyperparameter override name=value (repeatable)");
-  train_cmd->add_option("--hidden", train.hidden, "Hidden units n")->capture_default_str();
+  std::vector<std::string> train_model_params;
+  train_cmd->add_option("--model", train.model, "Network: rate, or lif (spiking; see `tcabench models`)")
+      ->check(CLI::IsMember({"rate", "lif"}))
+      ->capture_default_str();
+  train_cmd->add_option("--model-param", train_model_params,
+                        "Spiking-network knob name=value (repeatable; --model lif; see `tcabench models`)");
+  train_cmd->add_option("--hidden", train.hidden, "Hidden units n (rate model)")->capture_default_str();
   train_cmd->add_option("--batch", train.batch, "Sequences per training window B")->capture_default_str();
-  train_cmd->add_option("--alpha", train.alpha, "Leak alpha in (0, 1]")->capture_default_str();
-  train_cmd->add_option("--gain", train.gain, "W_rec init scale: N(0, gain^2/n)")->capture_default_str();
+  train_cmd->add_option("--alpha", train.alpha, "Leak alpha in (0, 1] (rate model)")->capture_default_str();
+  train_cmd->add_option("--gain", train.gain, "W_rec init scale: N(0, gain^2/n) (rate model)")->capture_default_str();
   train_cmd->add_option("--seeds", train_seeds, "Comma-separated seeds: one run per seed and learning rate")
       ->delimiter(',')
       ->capture_default_str();
@@ -247,6 +253,16 @@ int main(int argc, char** argv) {
     } else if (app.got_subcommand("algos")) {
       print_algorithms();
     } else if (train_cmd->parsed()) {
+      if (train.model == "lif") {
+        for (const char* rate_only : {"--hidden", "--alpha", "--gain"})
+          if (train_cmd->count(rate_only) > 0)
+            throw std::invalid_argument(std::string(rate_only) +
+                                        " applies to the rate model; the spiking network takes --model-param "
+                                        "(see `tcabench models`)");
+      } else if (!train_model_params.empty()) {
+        throw std::invalid_argument("--model-param applies to --model lif");
+      }
+      train.model_params = parse_pairs(train_model_params, "--model-param");
       train.algorithm = train_algo;
       train.task_params = parse_pairs(train_task_params, "--task-param");
       train.algo_params = parse_pairs(train_algo_params, "--algo-param");

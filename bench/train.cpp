@@ -18,6 +18,8 @@
 #include "bench/report.h"
 #include "bench/seeds.h"
 #include "kernels/ops.h"
+#include "algorithms/lif_algorithm.h"
+#include "models/lif_rnn.h"
 #include "models/rate_rnn.h"
 #include "tasks/task.h"
 
@@ -55,10 +57,42 @@ nlohmann::json spread_json(const std::vector<double>& v) {
           {"max", *std::max_element(v.begin(), v.end())}};
 }
 
-// The forward pass alone (no learning rule): the loss, and y as [T, B, o] host doubles.
-double evaluate(RateRnn& model, const RateRnnParams& params, const DeviceBatch& batch,
-                std::vector<double>& outputs) {
-  const int o = model.config().o;
+// What training needs of a network with a rule attached, whichever the network: its two
+// parameter tensors W and W_outb (updated in place), a window with the rule, the steps of an
+// online window, and the forward pass alone.
+class TrainedNetwork {
+ public:
+  virtual ~TrainedNetwork() = default;
+  virtual std::string rule_id() const = 0;
+  virtual std::map<std::string, std::string> rule_config() const = 0;
+  virtual bool supports_online_updates() const = 0;
+  virtual size_t state_bytes_for(int batch_size, int T) = 0;
+  virtual size_t state_bytes(int T) const = 0;
+  virtual int n() const = 0;
+  virtual void initialise(uint64_t seed) = 0;  // fresh parameters for a run
+  virtual Tensor& W() = 0;
+  virtual Tensor& W_outb() = 0;
+  // A whole window at frozen parameters; the rule's gradient() is final afterwards.
+  virtual double window(const DeviceBatch& batch, uint64_t noise_seed) = 0;
+  virtual const Gradients& gradient() const = 0;
+  // Online windows: begin, then per step step() (gradient() holds that step's estimate) and
+  // zero_gradient(), then end() (returns the window's loss).
+  virtual void begin(const DeviceBatch& batch, uint64_t noise_seed) = 0;
+  virtual void step(const DeviceBatch& batch, int t) = 0;
+  virtual void zero_gradient() = 0;
+  virtual double end() = 0;
+  // After each parameter update, with W_outb before and after it (host doubles), for rules
+  // whose state follows training (Kolen-Pollack feedback).
+  virtual bool follows_training() const { return false; }
+  virtual void after_update(const std::vector<double>& /*before*/, const std::vector<double>& /*after*/) {}
+  // The forward pass alone: the loss, and y as [T, B, o] host doubles.
+  virtual double evaluate(const DeviceBatch& batch, std::vector<double>& outputs) = 0;
+};
+
+// Steps a model over a batch and collects y ([T, B, o] host doubles); returns the loss.
+template <typename Model, typename Params>
+double forward_only(Model& model, const Params& params, const DeviceBatch& batch, int o,
+                    std::vector<double>& outputs) {
   model.begin(batch.B);
   outputs.assign(static_cast<size_t>(batch.T) * batch.B * o, 0.0);
   for (int t = 0; t < batch.T; ++t) {
@@ -69,14 +103,129 @@ double evaluate(RateRnn& model, const RateRnnParams& params, const DeviceBatch& 
   return model.window_loss();
 }
 
+// The leaky rate network (models/rate_rnn.h) with a rule of algorithms/.
+class RateNetwork final : public TrainedNetwork {
+ public:
+  RateNetwork(const TrainConfig& config, const Task& task) : dtype_(config.dtype), device_(config.device) {
+    if (!config.model_params.empty())
+      throw std::invalid_argument("--model-param applies to --model lif; the rate model takes --hidden, --alpha, --gain");
+    rc_.n = config.hidden;
+    rc_.m = task.input_size();
+    rc_.o = task.output_size();
+    rc_.alpha = config.alpha;
+    rc_.loss = task.loss();
+    init_.gain = config.gain;
+    model_ = std::make_unique<RateRnn>(rc_, dtype_, device_);
+    rule_ = make_algorithm(config.algorithm, rc_, dtype_, device_, config.algo_params);
+  }
+  std::string rule_id() const override { return rule_->id(); }
+  std::map<std::string, std::string> rule_config() const override { return rule_->config(); }
+  bool supports_online_updates() const override { return rule_->supports_online_updates(); }
+  size_t state_bytes_for(int batch_size, int T) override { return rule_->state_bytes_for(batch_size, T); }
+  size_t state_bytes(int T) const override { return rule_->state_bytes(T); }
+  int n() const override { return rc_.n; }
+  void initialise(uint64_t seed) override { params_ = init_params(rc_, seed, dtype_, device_, init_); }
+  Tensor& W() override { return params_.W; }
+  Tensor& W_outb() override { return params_.W_outb; }
+  double window(const DeviceBatch& batch, uint64_t noise_seed) override {
+    return run_window(*model_, params_, batch, *rule_, noise_seed);
+  }
+  const Gradients& gradient() const override { return rule_->gradient(); }
+  void begin(const DeviceBatch& batch, uint64_t noise_seed) override {
+    model_->begin(batch.B);
+    rule_->reset(params_, batch.B, noise_seed);
+  }
+  void step(const DeviceBatch& batch, int t) override {
+    model_->step(params_, batch, t);
+    rule_->step(model_->state());
+  }
+  void zero_gradient() override { rule_->zero_gradient(); }
+  double end() override {
+    rule_->finish();
+    return model_->window_loss();
+  }
+  double evaluate(const DeviceBatch& batch, std::vector<double>& outputs) override {
+    return forward_only(*model_, params_, batch, rc_.o, outputs);
+  }
+
+ private:
+  DType dtype_;
+  Device device_;
+  RateRnnConfig rc_;
+  InitOptions init_;
+  std::unique_ptr<RateRnn> model_;
+  std::unique_ptr<Algorithm> rule_;
+  RateRnnParams params_;
+};
+
+// The spiking network (models/lif_rnn.h) with a rule of algorithms/lif_*. Its rules add the
+// regulariser's part at the end of the window, so it trains with window updates only.
+class LifNetwork final : public TrainedNetwork {
+ public:
+  LifNetwork(const TrainConfig& config, const Task& task)
+      : dtype_(config.dtype), device_(config.device), algo_params_(config.algo_params) {
+    lc_ = parse_lif_config(Params("--model lif", lif_param_docs(), config.model_params));
+    lc_.m = task.input_size();
+    lc_.o = task.output_size();
+    lc_.loss = task.loss();
+    lc_.validate();
+    model_ = std::make_unique<LifRnn>(lc_, dtype_, device_);
+    rule_ = make_lif_algorithm(config.algorithm, lc_, dtype_, device_, config.algo_params);
+  }
+  std::string rule_id() const override { return rule_->id(); }
+  std::map<std::string, std::string> rule_config() const override { return rule_->config(); }
+  bool supports_online_updates() const override { return false; }
+  size_t state_bytes_for(int batch_size, int T) override { return rule_->state_bytes_for(batch_size, T); }
+  size_t state_bytes(int T) const override { return rule_->state_bytes(T); }
+  int n() const override { return lc_.n(); }
+  void initialise(uint64_t seed) override {
+    params_ = init_lif_params(lc_, seed, dtype_, device_);
+    // A fresh rule per run: Kolen-Pollack feedback must start from its initial matrix.
+    rule_ = make_lif_algorithm(rule_->id(), lc_, dtype_, device_, algo_params_);
+  }
+  Tensor& W() override { return params_.W; }
+  Tensor& W_outb() override { return params_.W_outb; }
+  double window(const DeviceBatch& batch, uint64_t noise_seed) override {
+    return run_lif_window(*model_, params_, batch, *rule_, noise_seed);
+  }
+  const Gradients& gradient() const override { return rule_->gradient(); }
+  void begin(const DeviceBatch&, uint64_t) override { online_refused(); }
+  void step(const DeviceBatch&, int) override { online_refused(); }
+  void zero_gradient() override { online_refused(); }
+  double end() override { online_refused(); }
+  bool follows_training() const override { return rule_->id() == "eprop_adaptive"; }
+  void after_update(const std::vector<double>& before, const std::vector<double>& after) override {
+    rule_->follow_training_step(before, after, 0.0);  // no weight decay in this trainer
+  }
+  double evaluate(const DeviceBatch& batch, std::vector<double>& outputs) override {
+    return forward_only(*model_, params_, batch, lc_.o, outputs);
+  }
+
+ private:
+  [[noreturn]] static void online_refused() { throw std::logic_error("online updates on the spiking network"); }
+  DType dtype_;
+  Device device_;
+  std::map<std::string, std::string> algo_params_;
+  LifRnnConfig lc_;
+  std::unique_ptr<LifRnn> model_;
+  std::unique_ptr<LifAlgorithm> rule_;
+  LifRnnParams params_;
+};
+
+std::unique_ptr<TrainedNetwork> make_network(const TrainConfig& config, const Task& task) {
+  if (config.model == "rate") return std::make_unique<RateNetwork>(config, task);
+  if (config.model == "lif") return std::make_unique<LifNetwork>(config, task);
+  throw std::invalid_argument("--model must be rate or lif, got '" + config.model + "'");
+}
+
 // SGD or Adam on the network's two parameter tensors, on their device, with clipping of the
 // global gradient norm.
 class ParameterUpdate {
  public:
-  ParameterUpdate(Optimizer kind, double lr, double clip, RateRnnParams& params)
-      : kind_(kind), lr_(lr), clip_(clip), params_(params) {
+  ParameterUpdate(Optimizer kind, double lr, double clip, Tensor& W, Tensor& W_outb)
+      : kind_(kind), lr_(lr), clip_(clip), W_(W), W_outb_(W_outb) {
     if (kind_ == Optimizer::adam) {
-      for (Tensor* p : {&params.W, &params.W_outb}) {
+      for (Tensor* p : {&W, &W_outb}) {
         moments_.emplace_back(p->shape(), p->dtype(), p->device());
         moments_.emplace_back(p->shape(), p->dtype(), p->device());
       }
@@ -92,12 +241,12 @@ class ParameterUpdate {
     const double scale = (clip_ > 0 && norm > clip_) ? clip_ / norm : 1.0;
     ++steps_;
     if (kind_ == Optimizer::sgd) {
-      ops::axpy(-lr_ * scale, g.W, params_.W);
-      ops::axpy(-lr_ * scale, g.W_outb, params_.W_outb);
+      ops::axpy(-lr_ * scale, g.W, W_);
+      ops::axpy(-lr_ * scale, g.W_outb, W_outb_);
     } else {
       constexpr double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // Kingma & Ba's defaults
-      ops::adam_update(params_.W, g.W, moments_[0], moments_[1], lr_, beta1, beta2, eps, steps_, scale);
-      ops::adam_update(params_.W_outb, g.W_outb, moments_[2], moments_[3], lr_, beta1, beta2, eps, steps_, scale);
+      ops::adam_update(W_, g.W, moments_[0], moments_[1], lr_, beta1, beta2, eps, steps_, scale);
+      ops::adam_update(W_outb_, g.W_outb, moments_[2], moments_[3], lr_, beta1, beta2, eps, steps_, scale);
     }
     return norm;
   }
@@ -105,7 +254,8 @@ class ParameterUpdate {
  private:
   Optimizer kind_;
   double lr_, clip_;
-  RateRnnParams& params_;
+  Tensor& W_;
+  Tensor& W_outb_;
   std::vector<Tensor> moments_;  // Adam: m and v of W, then of W_outb
   int64_t steps_ = 0;
 };
@@ -151,6 +301,8 @@ nlohmann::json TrainConfig::to_json() const {
           {"task_params", task_params},
           {"algorithm", algorithm},
           {"algo_params", algo_params},
+          {"model", model},
+          {"model_params", model_params},
           {"hidden", hidden},
           {"batch", batch},
           {"alpha", alpha},
@@ -189,35 +341,31 @@ void TrainConfig::validate() const {
 TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
   config.validate();
   const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
-  RateRnnConfig rc;
-  rc.n = config.hidden;
-  rc.m = task->input_size();
-  rc.o = task->output_size();
-  rc.alpha = config.alpha;
-  rc.loss = task->loss();
-  const std::unique_ptr<Algorithm> rule =
-      make_algorithm(config.algorithm, rc, config.dtype, config.device, config.algo_params);
-  if (config.update == UpdateSchedule::step && !rule->supports_online_updates())
-    throw std::invalid_argument("--update step: " + rule->id() +
-                                " computes its gradient at the end of the window; use --update window");
+  const std::unique_ptr<TrainedNetwork> net = make_network(config, *task);
+  if (config.update == UpdateSchedule::step && !net->supports_online_updates())
+    throw std::invalid_argument("--update step: " + net->rule_id() +
+                                (config.model == "lif" ? " on the spiking network adds its regulariser's part at "
+                                                         "the end of the window"
+                                                       : " computes its gradient at the end of the window") +
+                                "; use --update window");
 
   TrainResult result;
   result.config = config;
-  result.n = rc.n;
-  result.m = rc.m;
-  result.o = rc.o;
+  result.n = net->n();
+  result.m = task->input_size();
+  result.o = task->output_size();
   result.T = task->steps();
   for (const auto& [key, value] : task->config()) result.task_config[key] = value;
-  result.algorithm_config = rule->config();
+  result.algorithm_config = net->rule_config();
 
-  const size_t need = rule->state_bytes_for(config.batch, result.T);
+  const size_t need = net->state_bytes_for(config.batch, result.T);
   const size_t available = available_memory(config.device);
   if (need > available) {
     char text[320];
     std::snprintf(text, sizeof(text),
                   "%s needs %.2f GiB of state at --hidden %d --batch %d (T = %d, %s), more than the %.2f GiB "
                   "available on the %s; lower --hidden or --batch",
-                  rule->id().c_str(), need / 1073741824.0, config.hidden, config.batch, result.T,
+                  net->rule_id().c_str(), need / 1073741824.0, net->n(), config.batch, result.T,
                   to_string(config.dtype).c_str(), available / 1073741824.0, to_string(config.device).c_str());
     throw std::invalid_argument(text);
   }
@@ -230,11 +378,8 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
   const DeviceBatch validation = to_device(validation_host, config.dtype, config.device);
   const DeviceBatch test = to_device(test_host, config.dtype, config.device);
 
-  RateRnn model(rc, config.dtype, config.device);
   const bool overwrite = progress == &std::cerr && isatty(STDERR_FILENO);
   const size_t total_runs = config.learning_rates.size() * config.seeds.size();
-  InitOptions init;
-  init.gain = config.gain;
   std::vector<double> outputs;
 
   for (const double lr : config.learning_rates) {
@@ -242,8 +387,8 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
       TrainRun run;
       run.learning_rate = lr;
       run.seed = seed;
-      RateRnnParams params = init_params(rc, seed, config.dtype, config.device, init);
-      ParameterUpdate update(config.optimizer, lr, config.clip, params);
+      net->initialise(seed);
+      ParameterUpdate update(config.optimizer, lr, config.clip, net->W(), net->W_outb());
       double loss_sum = 0;
       int loss_count = 0;
       auto record_point = [&](int iteration) {
@@ -252,7 +397,7 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
         p.train_loss = loss_count ? loss_sum / loss_count : std::numeric_limits<double>::quiet_NaN();
         loss_sum = 0;
         loss_count = 0;
-        p.validation_loss = evaluate(model, params, validation, outputs);
+        p.validation_loss = net->evaluate(validation, outputs);
         p.validation_metrics = task->metrics(validation_host, outputs);
         if (config.criterion.defined()) {
           const auto it = p.validation_metrics.find(config.criterion.metric);
@@ -271,7 +416,7 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
         if (progress) {
           char head[200];
           std::snprintf(head, sizeof(head), "train %s %s: lr %g seed %llu (run %zu/%zu) iter %d/%d",
-                        config.task.c_str(), rule->id().c_str(), lr, static_cast<unsigned long long>(seed),
+                        config.task.c_str(), net->rule_id().c_str(), lr, static_cast<unsigned long long>(seed),
                         result.runs.size() + 1, total_runs, iteration, config.iterations);
           *progress << (overwrite ? "\r\033[K" : "") << head << "  train loss " << p.train_loss << "  val loss "
                     << p.validation_loss << format_metrics(p.validation_metrics);
@@ -292,19 +437,19 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
         const auto start = std::chrono::steady_clock::now();
         double loss = 0, norm = 0;
         if (config.update == UpdateSchedule::window) {
-          loss = run_window(model, params, batch, *rule, noise);
-          norm = update.apply(rule->gradient());
+          loss = net->window(batch, noise);
+          std::vector<double> before;
+          if (net->follows_training()) before = net->W_outb().to_host();
+          norm = update.apply(net->gradient());
+          if (net->follows_training()) net->after_update(before, net->W_outb().to_host());
         } else {
-          model.begin(batch.B);
-          rule->reset(params, batch.B, noise);
+          net->begin(batch, noise);
           for (int t = 0; t < batch.T && std::isfinite(norm); ++t) {
-            model.step(params, batch, t);
-            rule->step(model.state());
-            norm = update.apply(rule->gradient());
-            rule->zero_gradient();
+            net->step(batch, t);
+            norm = update.apply(net->gradient());
+            net->zero_gradient();
           }
-          rule->finish();
-          loss = model.window_loss();
+          loss = net->end();
         }
         run.wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         run.steps_per_second = static_cast<double>(iteration + 1) * batch.T * batch.B / run.wall_seconds;
@@ -319,12 +464,12 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
       if (!run.diverged) record_point(iteration);
       run.final_validation_loss =
           run.diverged ? std::numeric_limits<double>::infinity() : run.curve.back().validation_loss;
-      run.test_loss = evaluate(model, params, test, outputs);
+      run.test_loss = net->evaluate(test, outputs);
       run.test_metrics = task->metrics(test_host, outputs);
-      run.state_bytes = rule->state_bytes(result.T);
+      run.state_bytes = net->state_bytes(result.T);
       run.peak_rss_bytes = peak_rss_bytes();
       if (progress) {
-        *progress << (overwrite ? "\r\033[K" : "") << "train " << config.task << ' ' << rule->id() << ": lr " << lr
+        *progress << (overwrite ? "\r\033[K" : "") << "train " << config.task << ' ' << net->rule_id() << ": lr " << lr
                   << " seed " << seed << (run.diverged ? " diverged at iteration " + std::to_string(run.diverged_at)
                                                        : " done")
                   << ", test loss " << run.test_loss << format_metrics(run.test_metrics) << '\n'

@@ -39,7 +39,9 @@ struct TrainConfig {
   std::map<std::string, std::string> task_params;
   std::string algorithm = "rtrl";
   std::map<std::string, std::string> algo_params;
-  int hidden = 32;
+  std::string model = "rate";  // rate (models/rate_rnn.h) or lif (models/lif_rnn.h)
+  std::map<std::string, std::string> model_params;  // the spiking network's knobs (lif only)
+  int hidden = 32;      // rate model
   int batch = 16;       // sequences per training window
   double alpha = 1.0;   // leak of the rate network
   double gain = 1.0;    // W_rec ~ N(0, gain^2 / n)

@@ -191,6 +191,30 @@ TEST(Training, RejectsBadConfigurations) {
   EXPECT_THROW(run_training(c), std::invalid_argument);
 }
 
+TEST(Training, TrainsTheSpikingNetworkWithEprop) {
+  TrainConfig c = small_config();
+  c.model = "lif";
+  c.model_params = {{"n_lif", "6"}, {"n_alif", "6"}};
+  c.task = "dnms-v0";
+  c.task_params = {};
+  c.iterations = 30;
+  c.eval_every = 10;
+  c.learning_rates = {1e-2};
+  for (const char* rule : {"eprop_random", "eprop_adaptive"}) {
+    c.algorithm = rule;
+    const TrainResult r = run_training(c);
+    const TrainRun& run = r.runs[0];
+    EXPECT_FALSE(run.diverged) << rule;
+    EXPECT_EQ(r.n, 12) << rule;
+    EXPECT_LT(run.final_validation_loss, 0.8 * run.curve.front().validation_loss) << rule;
+  }
+  c.update = UpdateSchedule::step;  // the spiking rules finish their estimate at the window's end
+  EXPECT_THROW(run_training(c), std::invalid_argument);
+  c.update = UpdateSchedule::window;
+  c.model = "rate";  // spiking knobs on the rate model
+  EXPECT_THROW(run_training(c), std::invalid_argument);
+}
+
 TEST(TrainCli, WritesAReportAndRefusesBadInput) {
   const std::string path = testing::TempDir() + "/train-cli.json";
   std::remove(path.c_str());
@@ -212,6 +236,8 @@ TEST(TrainCli, WritesAReportAndRefusesBadInput) {
            {"train --seeds 1,x", "--seeds"},
            {"train --lr 0", "--lr"},
            {"train --optimizer lion", "--optimizer"},
+           {"train --model lif --hidden 8", "--hidden applies to the rate model"},
+           {"train --model-param n_lif=3", "--model-param applies to --model lif"},
            {"train --task add-v0 --criterion 'accuracy>=0.9' --iterations 1", "has no metric 'accuracy'"}}) {
     const test::CommandResult bad = test::run_tcabench(args);
     EXPECT_EQ(bad.status, 2) << args << "\n" << bad.output;

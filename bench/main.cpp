@@ -213,6 +213,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   train_cmd->add_option("--criterion", criterion,
                         "Validation metric threshold for steps-to-criterion, e.g. accuracy>=0.9");
+  train_cmd->add_flag("--stop-at-criterion", train.stop_at_criterion,
+                      "End a run at the first validation point that meets --criterion");
   train_cmd->add_option("--precision", train_precision, "float or double")
       ->check(CLI::IsMember({"float", "double"}))
       ->capture_default_str();

@@ -317,7 +317,8 @@ nlohmann::json TrainConfig::to_json() const {
           {"iterations", iterations},
           {"eval_every", eval_every},
           {"eval_batch", eval_batch},
-          {"criterion", criterion.to_string()}};
+          {"criterion", criterion.to_string()},
+          {"stop_at_criterion", stop_at_criterion}};
 }
 
 void TrainConfig::validate() const {
@@ -336,6 +337,7 @@ void TrainConfig::validate() const {
   require(iterations >= 1 && iterations <= 10000000, "--iterations", iterations, "must lie in [1, 10^7]");
   require(eval_every >= 1, "--eval-every", eval_every, "must be >= 1");
   require(eval_batch >= 1 && eval_batch <= 65536, "--eval-batch", eval_batch, "must lie in [1, 65536]");
+  require(!stop_at_criterion || criterion.defined(), "--stop-at-criterion", "no --criterion", "needs a --criterion");
 }
 
 TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
@@ -429,7 +431,7 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
       int iteration = 0;
       for (; iteration < config.iterations && !run.diverged; ++iteration) {
         if (iteration % config.eval_every == 0) record_point(iteration);
-        if (run.diverged) break;
+        if (run.diverged || (config.stop_at_criterion && run.steps_to_criterion >= 0)) break;
         const Batch batch_host =
             task->sample(config.batch, derived_seed(seed, SeedPurpose::training, static_cast<uint64_t>(iteration)));
         const DeviceBatch batch = to_device(batch_host, config.dtype, config.device);
@@ -461,7 +463,7 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
         loss_sum += loss;
         ++loss_count;
       }
-      if (!run.diverged) record_point(iteration);
+      if (!run.diverged && run.curve.back().iteration != iteration) record_point(iteration);
       run.final_validation_loss =
           run.diverged ? std::numeric_limits<double>::infinity() : run.curve.back().validation_loss;
       run.test_loss = net->evaluate(test, outputs);

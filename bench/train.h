@@ -56,6 +56,7 @@ struct TrainConfig {
   int eval_every = 20;       // validation every this many iterations (and at the end)
   int eval_batch = 256;      // sequences of the validation and of the test batch
   Criterion criterion;       // optional
+  bool stop_at_criterion = false;  // end a run at the first validation point meeting the criterion
 
   nlohmann::json to_json() const;
   // Throws std::invalid_argument naming the first bad field.

@@ -169,8 +169,15 @@ TEST(Training, CriterionIsParsedCheckedAndReached) {
   EXPECT_THROW(run_training(c), std::invalid_argument);
   c.criterion = parse_criterion("ce<=1e9");  // met before any training
   EXPECT_EQ(run_training(c).runs[0].steps_to_criterion, 0);
+  c.stop_at_criterion = true;  // ... and the run ends there
+  const TrainRun stopped = run_training(c).runs[0];
+  EXPECT_EQ(stopped.curve.size(), 1u);
+  EXPECT_EQ(stopped.wall_seconds, 0.0);
   c.criterion = parse_criterion("ce<=-1");  // never met
   EXPECT_EQ(run_training(c).runs[0].steps_to_criterion, -1);
+  EXPECT_EQ(run_training(c).runs[0].curve.size(), 2u);  // iterations 0 and 10
+  c.criterion = Criterion();
+  EXPECT_THROW(run_training(c), std::invalid_argument);  // nothing to stop at
 }
 
 TEST(Training, RejectsBadConfigurations) {

@@ -75,6 +75,22 @@ tca::Device parse_device(const std::string& name) {
   return tca::cuda_available() ? tca::Device::cuda : tca::Device::cpu;  // auto
 }
 
+// --model-param pairs of a command: only with --model lif, which refuses the rate model's
+// --hidden, --alpha and --gain.
+std::map<std::string, std::string> model_knobs(const CLI::App& command, const std::string& model,
+                                               const std::vector<std::string>& pairs) {
+  if (model == "lif") {
+    for (const char* rate_only : {"--hidden", "--alpha", "--gain"})
+      if (command.count(rate_only) > 0)
+        throw std::invalid_argument(std::string(rate_only) +
+                                    " applies to the rate model; the spiking network takes --model-param "
+                                    "(see `tcabench models`)");
+  } else if (!pairs.empty()) {
+    throw std::invalid_argument("--model-param applies to --model lif");
+  }
+  return parse_pairs(pairs, "--model-param");
+}
+
 void check_writable_folder(const std::filesystem::path& folder) {
   const std::filesystem::path dir = folder.empty() ? "." : folder;
   if (!std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0)
@@ -255,16 +271,7 @@ int main(int argc, char** argv) {
     } else if (app.got_subcommand("algos")) {
       print_algorithms();
     } else if (train_cmd->parsed()) {
-      if (train.model == "lif") {
-        for (const char* rate_only : {"--hidden", "--alpha", "--gain"})
-          if (train_cmd->count(rate_only) > 0)
-            throw std::invalid_argument(std::string(rate_only) +
-                                        " applies to the rate model; the spiking network takes --model-param "
-                                        "(see `tcabench models`)");
-      } else if (!train_model_params.empty()) {
-        throw std::invalid_argument("--model-param applies to --model lif");
-      }
-      train.model_params = parse_pairs(train_model_params, "--model-param");
+      train.model_params = model_knobs(*train_cmd, train.model, train_model_params);
       train.algorithm = train_algo;
       train.task_params = parse_pairs(train_task_params, "--task-param");
       train.algo_params = parse_pairs(train_algo_params, "--algo-param");
@@ -284,16 +291,7 @@ int main(int argc, char** argv) {
     } else if (app.got_subcommand("models")) {
       print_models();
     } else if (probe_cmd->parsed()) {
-      if (probe.model == "lif") {
-        for (const char* rate_only : {"--hidden", "--alpha", "--gain"})
-          if (probe_cmd->count(rate_only) > 0)
-            throw std::invalid_argument(std::string(rate_only) +
-                                        " applies to the rate model; the spiking network takes --model-param "
-                                        "(see `tcabench models`)");
-      } else if (!model_params.empty()) {
-        throw std::invalid_argument("--model-param applies to --model lif");
-      }
-      probe.model_params = parse_pairs(model_params, "--model-param");
+      probe.model_params = model_knobs(*probe_cmd, probe.model, model_params);
       std::vector<std::string> tasks;
       if (task_list == "all") {
         for (const tca::TaskInfo& t : tca::task_registry()) tasks.push_back(t.id);

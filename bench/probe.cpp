@@ -408,19 +408,12 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
   for (const auto& [key, value] : task->config()) result.task_config[key] = value;
   result.batch = task->sample(config.batch, config.seed);
   // Refuse, with the numbers, a rule whose state cannot fit (RTRL needs B n^2 k values).
-  const size_t available = available_memory(config.device);
   for (auto& rule : rules) {
-    const size_t need = rule->state_bytes_for(config.batch, result.batch.T);
-    if (need > available) {
-      char text[360];
-      std::snprintf(text, sizeof(text),
-                    "%s needs %.2f GiB of state at n = %d, --batch %d (T = %d, %s), more than the "
-                    "%.2f GiB available on the %s; lower %s or --batch",
-                    rule->id().c_str(), need / 1073741824.0, net->n, config.batch, result.batch.T,
-                    to_string(config.dtype).c_str(), available / 1073741824.0, to_string(config.device).c_str(),
-                    config.model == "rate" ? "--hidden" : "n_lif + n_alif");
-      throw std::invalid_argument(text);
-    }
+    const std::string what = rule->id() + " at n = " + std::to_string(net->n) + ", --batch " +
+                             std::to_string(config.batch) + " (T = " + std::to_string(result.batch.T) + ", " +
+                             to_string(config.dtype) + ")";
+    require_state_fits(what, rule->state_bytes_for(config.batch, result.batch.T), config.device,
+                       config.model == "rate" ? "lower --hidden or --batch" : "lower n_lif + n_alif or --batch");
   }
 
   // The training run's parameters, in double; each checkpoint rounds them to the run's dtype.

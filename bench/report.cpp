@@ -71,4 +71,13 @@ void write_file_atomically(const std::string& path, const std::string& text) {
   }
 }
 
+void require_state_fits(const std::string& what, size_t need, Device device, const std::string& advice) {
+  const size_t available = available_memory(device);
+  if (need <= available) return;
+  char text[160];
+  std::snprintf(text, sizeof(text), " needs %.2f GiB of state, more than the %.2f GiB available on the ",
+                need / 1073741824.0, available / 1073741824.0);
+  throw std::invalid_argument(what + text + to_string(device) + "; " + advice);
+}
+
 }  // namespace tca

@@ -4,7 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <string>
+
+#include "kernels/tensor.h"
 
 namespace tca {
 
@@ -19,5 +22,9 @@ std::string config_hash(const nlohmann::json& config);
 // Writes text to path through a temporary file and rename(): readers see the old file or the
 // whole new one. Throws std::runtime_error naming the path on failure.
 void write_file_atomically(const std::string& path, const std::string& text);
+// Refuses, before anything is allocated, learning-rule state that cannot fit: throws
+// std::invalid_argument "<what> needs X GiB of state, more than the Y GiB available on the
+// <device>; <advice>" when need exceeds available_memory(device).
+void require_state_fits(const std::string& what, size_t need, Device device, const std::string& advice);
 
 }  // namespace tca

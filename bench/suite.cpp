@@ -534,12 +534,7 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
     std::unique_ptr<Algorithm> rule = make_algorithm(t.algorithm, rc, t.dtype, t.device, t.algo_params);
     const size_t need = std::max(rule->state_bytes_for(t.batch, task->steps()),
                                  rule->state_bytes_for(config.probe.batch, task->steps()));
-    if (need > available_memory(t.device)) {
-      char text[200];
-      std::snprintf(text, sizeof(text), " needs %.2f GiB of rule state, more than the %.2f GiB available on the ",
-                    need / 1073741824.0, available_memory(t.device) / 1073741824.0);
-      fail("cell " + cell_label(cell) + text + to_string(t.device) + "; lower its hidden size or batch");
-    }
+    require_state_fits("cell " + cell_label(cell) + "'s rule", need, t.device, "lower its hidden size or batch");
   }
 
   SuiteSummary summary;

@@ -360,17 +360,11 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
   for (const auto& [key, value] : task->config()) result.task_config[key] = value;
   result.algorithm_config = net->rule_config();
 
-  const size_t need = net->state_bytes_for(config.batch, result.T);
-  const size_t available = available_memory(config.device);
-  if (need > available) {
-    char text[320];
-    std::snprintf(text, sizeof(text),
-                  "%s needs %.2f GiB of state at --hidden %d --batch %d (T = %d, %s), more than the %.2f GiB "
-                  "available on the %s; lower --hidden or --batch",
-                  net->rule_id().c_str(), need / 1073741824.0, net->n(), config.batch, result.T,
-                  to_string(config.dtype).c_str(), available / 1073741824.0, to_string(config.device).c_str());
-    throw std::invalid_argument(text);
-  }
+  require_state_fits(net->rule_id() + " at n = " + std::to_string(net->n()) + ", --batch " +
+                         std::to_string(config.batch) + " (T = " + std::to_string(result.T) + ", " +
+                         to_string(config.dtype) + ")",
+                     net->state_bytes_for(config.batch, result.T), config.device,
+                     config.model == "rate" ? "lower --hidden or --batch" : "lower n_lif + n_alif or --batch");
 
   // The validation batch (learning-rate choice, learning curves, the criterion) and the test
   // batch (the reported scores) come from seeds of their own, shared by every run.

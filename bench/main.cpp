@@ -2,10 +2,12 @@
 //   tcabench probe ...   gradient quality of learning rules against exact BPTT
 //   tcabench tasks       the task registry with every parameter and its default
 //   tcabench algos       the learning-rule registry
+//   tcabench bench-compare BASE.json NEW.json   the performance-regression gate
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include <stdexcept>
 
 #include "algorithms/algorithm.h"
+#include "bench/bench_compare.h"
 #include "bench/probe.h"
 #include "bench/report.h"
 #include "tasks/task.h"
@@ -145,10 +148,34 @@ int main(int argc, char** argv) {
   app.add_subcommand("tasks", "List tasks with their parameters and defaults");
   app.add_subcommand("algos", "List learning rules with their hyperparameters and defaults");
 
+  tca::CompareOptions compare;
+  std::string compare_base, compare_new, compare_json;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "bench-compare",
+      "Performance-regression gate over two Google Benchmark JSON files (per-repetition results). "
+      "A benchmark regressed when a two-sided Mann-Whitney U test is significant (p < alpha) and "
+      "the median ratio new/base exceeds 1 + threshold. Exit status: 1 if any benchmark regressed, "
+      "0 otherwise, 2 on bad input (including runs of different devices)");
+  compare_cmd->add_option("BASE", compare_base, "Baseline JSON (e.g. results/baselines/cpu/micro.json)")->required();
+  compare_cmd->add_option("NEW", compare_new, "New JSON of the same benchmarks on the same device")->required();
+  compare_cmd->add_option("--threshold", compare.threshold, "Relative change of the median that counts, in (0, 1)")
+      ->capture_default_str();
+  compare_cmd->add_option("--alpha", compare.alpha, "Significance level of the U test, in (0, 1)")
+      ->capture_default_str();
+  compare_cmd->add_option("--min-repetitions", compare.min_repetitions,
+                          "Repetitions each benchmark must have in both files (--benchmark_repetitions)")
+      ->capture_default_str();
+  compare_cmd->add_flag("--allow-device-mismatch", compare.allow_device_mismatch,
+                        "Compare runs of different devices (context tca_device): new times are then divided "
+                        "by the machines' speed factor, the median of the median ratios, so only benchmarks "
+                        "that moved relative to the others can be flagged");
+  compare_cmd->add_option("--json", compare_json, "Also write the comparison as JSON to this file");
+
   // CLI11 reports an unknown first word only as "a subcommand is required": name it.
-  if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "probe" &&
-      std::string(argv[1]) != "tasks" && std::string(argv[1]) != "algos") {
-    std::cerr << "tcabench: error: unknown command '" << argv[1] << "' (valid: probe, tasks, algos)\n";
+  const std::vector<std::string> commands = {"probe", "tasks", "algos", "bench-compare"};
+  if (argc > 1 && argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+    std::cerr << "tcabench: error: unknown command '" << argv[1]
+              << "' (valid: probe, tasks, algos, bench-compare)\n";
     return 2;
   }
   try {
@@ -167,6 +194,14 @@ int main(int argc, char** argv) {
       print_tasks();
     } else if (app.got_subcommand("algos")) {
       print_algorithms();
+    } else if (compare_cmd->parsed()) {
+      const tca::BenchmarkRun base = tca::read_benchmark_run(compare_base);
+      const tca::BenchmarkRun now = tca::read_benchmark_run(compare_new);
+      const tca::Comparison comparison = tca::compare_benchmark_runs(base, now, compare);
+      if (!compare_json.empty())
+        tca::write_file_atomically(compare_json, tca::comparison_json(comparison).dump(2) + "\n");
+      std::cout << tca::comparison_table(comparison) << std::flush;
+      return comparison.count(tca::Verdict::regression) > 0 ? 1 : 0;
     } else if (probe_cmd->parsed()) {
       std::vector<std::string> tasks;
       if (task_list == "all") {

@@ -11,8 +11,6 @@
 
 namespace tca {
 
-namespace {
-
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
@@ -24,8 +22,6 @@ std::string cpu_model() {
   }
   return "unknown";
 }
-
-}  // namespace
 
 nlohmann::json machine_info() {
   char host[256] = {0};

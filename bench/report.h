@@ -14,6 +14,8 @@ constexpr int kProbeSchemaVersion = 1;
 
 // Host name, CPU model, core count, BLAS build, compiler.
 nlohmann::json machine_info();
+// The CPU's model name from /proc/cpuinfo ("unknown" where it has none).
+std::string cpu_model();
 // FNV-1a 64 of the config's canonical dump (sorted keys), as 16 hex digits.
 std::string config_hash(const nlohmann::json& config);
 // Writes text to path through a temporary file and rename(): readers see the old file or the

@@ -3,6 +3,7 @@
 //   tcabench tasks       the task registry with every parameter and its default
 //   tcabench algos       the learning-rule registry
 //   tcabench bench-compare BASE.json NEW.json   the performance-regression gate
+//   tcabench quality     the gradient-quality gate against the committed baseline
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -11,12 +12,14 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 
 #include "algorithms/algorithm.h"
 #include "bench/bench_compare.h"
 #include "bench/probe.h"
+#include "bench/quality.h"
 #include "bench/report.h"
 #include "tasks/task.h"
 
@@ -91,6 +94,34 @@ void print_algorithms() {
     for (const tca::ParamDoc& p : a.params)
       std::cout << "    " << p.name << " (default " << p.default_value << "): " << p.help << '\n';
   }
+}
+
+// tcabench quality: 0 when every metric holds, 1 on a violation.
+int run_quality(const std::string& baseline_path, bool write) {
+  if (write) check_writable_folder(std::filesystem::path(baseline_path).parent_path());
+  const nlohmann::json current = tca::quality_metrics();
+  if (write) {
+    const std::vector<std::string> bad = tca::quality_bound_violations(current);
+    if (!bad.empty()) {
+      std::cout << "quality: not writing a baseline with exact rules out of bounds:\n";
+      for (const std::string& v : bad) std::cout << "  " << v << '\n';
+      return 1;
+    }
+    tca::write_file_atomically(baseline_path, current.dump(2) + "\n");
+    std::cout << "quality: wrote " << current["metrics"].size() << " metrics to " << baseline_path << '\n';
+    return 0;
+  }
+  std::ifstream in(baseline_path);
+  if (!in) throw std::invalid_argument("cannot read the quality baseline '" + baseline_path + "'");
+  nlohmann::json baseline;
+  try {
+    baseline = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::invalid_argument(baseline_path + ": not JSON (" + e.what() + ")");
+  }
+  const tca::QualityReport report = tca::check_quality(current, baseline);
+  std::cout << "quality baseline: " << baseline_path << '\n' << tca::quality_table(report) << std::flush;
+  return report.violations.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -171,11 +202,23 @@ int main(int argc, char** argv) {
                         "that moved relative to the others can be flagged");
   compare_cmd->add_option("--json", compare_json, "Also write the comparison as JSON to this file");
 
+  std::string quality_baseline = "results/baselines/quality.json";
+  bool quality_write = false;
+  CLI::App* quality_cmd = app.add_subcommand(
+      "quality",
+      "Gradient-quality gate: every rule against exact BPTT in double on fixed seeds (dnms-v0, add-v0), "
+      "compared with the baseline; exact rules must stay below a relative error of 1e-10, other metrics "
+      "within 1e-6 relative of the baseline. Exit status 1 on a violation");
+  quality_cmd->add_option("--baseline", quality_baseline, "Baseline file")->capture_default_str();
+  quality_cmd->add_flag("--write", quality_write,
+                        "Write the metrics as the new baseline instead of checking them (refused when an "
+                        "exact rule is above its bound)");
+
   // CLI11 reports an unknown first word only as "a subcommand is required": name it.
-  const std::vector<std::string> commands = {"probe", "tasks", "algos", "bench-compare"};
+  const std::vector<std::string> commands = {"probe", "tasks", "algos", "bench-compare", "quality"};
   if (argc > 1 && argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
     std::cerr << "tcabench: error: unknown command '" << argv[1]
-              << "' (valid: probe, tasks, algos, bench-compare)\n";
+              << "' (valid: probe, tasks, algos, bench-compare, quality)\n";
     return 2;
   }
   try {
@@ -202,6 +245,8 @@ int main(int argc, char** argv) {
         tca::write_file_atomically(compare_json, tca::comparison_json(comparison).dump(2) + "\n");
       std::cout << tca::comparison_table(comparison) << std::flush;
       return comparison.count(tca::Verdict::regression) > 0 ? 1 : 0;
+    } else if (quality_cmd->parsed()) {
+      return run_quality(quality_baseline, quality_write);
     } else if (probe_cmd->parsed()) {
       std::vector<std::string> tasks;
       if (task_list == "all") {

@@ -3,6 +3,7 @@
 // (an injected 30% slowdown must fail, a re-run with noise must pass, bad input exits 2).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -157,8 +158,20 @@ nlohmann::json synthetic_json(const Synthetic& s) {
           {"benchmarks", benchmarks}};
 }
 
+// A temporary file of this process and test: ctest runs tests in parallel processes.
+std::string temp_path(const std::string& name) {
+  return testing::TempDir() + "tca_bench_compare_" + std::to_string(getpid()) + "_" +
+         testing::UnitTest::GetInstance()->current_test_info()->name() + "_" + name + ".json";
+}
+
+std::vector<std::string>& written_files() {
+  static std::vector<std::string> files;
+  return files;
+}
+
 std::string write_json(const std::string& name, const nlohmann::json& j) {
-  const std::string path = testing::TempDir() + "tca_bench_compare_" + name + ".json";
+  const std::string path = temp_path(name);
+  written_files().push_back(path);
   std::ofstream(path) << j.dump(1);
   return path;
 }
@@ -181,7 +194,16 @@ size_t occurrences(const std::string& text, const std::string& word) {
   return count;
 }
 
-TEST(BenchCompare, InjectedSlowdownFails) {
+// Removes the files a test wrote.
+class BenchCompare : public testing::Test {
+ protected:
+  void TearDown() override {
+    for (const std::string& path : written_files()) std::remove(path.c_str());
+    written_files().clear();
+  }
+};
+
+TEST_F(BenchCompare, InjectedSlowdownFails) {
   const Synthetic base;
   const std::string base_path = write_synthetic("base", base);
   const CommandResult all = compare(base_path, write_synthetic("slow_all", scaled(base, 1.3, 2)));
@@ -198,7 +220,7 @@ TEST(BenchCompare, InjectedSlowdownFails) {
       << one.output;
 }
 
-TEST(BenchCompare, SameRunAndNoisyRerunPass) {
+TEST_F(BenchCompare, SameRunAndNoisyRerunPass) {
   const Synthetic base;
   const std::string base_path = write_synthetic("base", base);
   const CommandResult self = compare(base_path, base_path);
@@ -216,14 +238,14 @@ TEST(BenchCompare, SameRunAndNoisyRerunPass) {
   EXPECT_EQ(compare(base_path, write_synthetic("slow_all", scaled(base, 1.3, 2)), "--alpha 1e-6").status, 0);
 }
 
-TEST(BenchCompare, ImprovementPasses) {
+TEST_F(BenchCompare, ImprovementPasses) {
   const Synthetic base;
   const CommandResult r = compare(write_synthetic("base", base), write_synthetic("fast", scaled(base, 0.7, 5)));
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(occurrences(r.output, "improvement"), base.benchmarks.size() + 1) << r.output;  // + the legend
 }
 
-TEST(BenchCompare, ReadsRepetitionsOnly) {
+TEST_F(BenchCompare, ReadsRepetitionsOnly) {
   Synthetic s;
   s.aggregate_scale = 10;
   const nlohmann::json j = synthetic_json(s);
@@ -238,7 +260,7 @@ TEST(BenchCompare, ReadsRepetitionsOnly) {
   }
 }
 
-TEST(BenchCompare, AggregatesAreIgnoredAndUnitsNormalised) {
+TEST_F(BenchCompare, AggregatesAreIgnoredAndUnitsNormalised) {
   Synthetic base;
   const std::string base_path = write_synthetic("base", base);
   Synthetic lying = scaled(base, 1.0, 3);
@@ -262,7 +284,7 @@ TEST(BenchCompare, AggregatesAreIgnoredAndUnitsNormalised) {
   EXPECT_NE(only.output.find("only aggregates"), std::string::npos) << only.output;
 }
 
-TEST(BenchCompare, TooFewRepetitionsAreRefused) {
+TEST_F(BenchCompare, TooFewRepetitionsAreRefused) {
   Synthetic base, few = scaled(Synthetic{}, 1.0, 3);
   few.repetitions = 8;
   const std::string base_path = write_synthetic("base", base), few_path = write_synthetic("few", few);
@@ -274,7 +296,7 @@ TEST(BenchCompare, TooFewRepetitionsAreRefused) {
   EXPECT_EQ(compare(base_path, few_path, "--min-repetitions 8").status, 0);
 }
 
-TEST(BenchCompare, DifferentDevicesAreRefused) {
+TEST_F(BenchCompare, DifferentDevicesAreRefused) {
   const Synthetic base;
   const std::string base_path = write_synthetic("base", base);
   Synthetic other = scaled(base, 2.0, 3);  // a machine half as fast
@@ -285,7 +307,7 @@ TEST(BenchCompare, DifferentDevicesAreRefused) {
   EXPECT_NE(r.output.find("different devices"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Other CPU"), std::string::npos) << r.output;
   // Allowed: times are normalised by the speed factor; a uniform factor is no regression...
-  const std::string out = testing::TempDir() + "tca_bench_compare_allowed.json";
+  const std::string out = temp_path("allowed_report");
   const CommandResult allowed = compare(base_path, other_path, "--allow-device-mismatch --json " + out);
   EXPECT_EQ(allowed.status, 0) << allowed.output;
   EXPECT_NE(allowed.output.find("speed factor"), std::string::npos) << allowed.output;
@@ -312,7 +334,7 @@ TEST(BenchCompare, DifferentDevicesAreRefused) {
   EXPECT_NE(host.output.find("elsewhere"), std::string::npos) << host.output;
 }
 
-TEST(BenchCompare, BenchmarksInOneFileAreListed) {
+TEST_F(BenchCompare, BenchmarksInOneFileAreListed) {
   Synthetic base, more = scaled(Synthetic{}, 1.0, 3);
   more.benchmarks.push_back({"BM_New/n:32/real_time", 10.0});
   base.benchmarks.push_back({"BM_Gone/n:32/real_time", 10.0});
@@ -322,7 +344,7 @@ TEST(BenchCompare, BenchmarksInOneFileAreListed) {
   EXPECT_NE(r.output.find("only in base: BM_Gone/n:32/real_time"), std::string::npos) << r.output;
 }
 
-TEST(BenchCompare, ErroredBenchmarksAreNotCompared) {
+TEST_F(BenchCompare, ErroredBenchmarksAreNotCompared) {
   const Synthetic base;
   nlohmann::json now = synthetic_json(scaled(base, 1.0, 3));
   for (nlohmann::json& b : now["benchmarks"])
@@ -338,9 +360,9 @@ TEST(BenchCompare, ErroredBenchmarksAreNotCompared) {
   EXPECT_NE(r.output.find("3 compared"), std::string::npos) << r.output;
 }
 
-TEST(BenchCompare, JsonReport) {
+TEST_F(BenchCompare, JsonReport) {
   const Synthetic base;
-  const std::string out = testing::TempDir() + "tca_bench_compare_report.json";
+  const std::string out = temp_path("report");
   const CommandResult r =
       compare(write_synthetic("base", base), write_synthetic("slow_one", scaled(base, 1.3, 2, "BM_A/n:32/real_time")),
               "--json " + out);
@@ -358,7 +380,7 @@ TEST(BenchCompare, JsonReport) {
   std::remove(out.c_str());
 }
 
-TEST(BenchCompare, BadInputIsReportedClearly) {
+TEST_F(BenchCompare, BadInputIsReportedClearly) {
   const std::string base_path = write_synthetic("base", Synthetic{});
   const std::string not_json = write_json("not_json", nlohmann::json::object());
   {
@@ -385,10 +407,10 @@ TEST(BenchCompare, BadInputIsReportedClearly) {
 #ifdef TCABENCH_MICRO_BINARY
 // The real benchmark binary: its JSON names the device and bench-compare reads two runs of it.
 // The verdict of two real runs depends on the machine's load, so only the plumbing is checked.
-TEST(BenchCompare, RealMicrobenchmarkRuns) {
+TEST_F(BenchCompare, RealMicrobenchmarkRuns) {
   std::string paths[2];
   for (int i = 0; i < 2; ++i) {
-    paths[i] = testing::TempDir() + "tca_bench_compare_micro" + std::to_string(i) + ".json";
+    paths[i] = temp_path("micro" + std::to_string(i));
     const std::string cmd = std::string(TCABENCH_MICRO_BINARY) +
                             " --benchmark_filter='BM_BpttWindow/n:32/|BM_RuleWindow/rflo/n:32/'"
                             " --benchmark_repetitions=9 --benchmark_min_time=0.002 --benchmark_out_format=json"

@@ -3,6 +3,7 @@
 // exact rule above its bound) is reported; tcabench quality exits 1 on a perturbed baseline.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -96,7 +97,7 @@ TEST(QualityGate, EveryDepartureIsAViolation) {
 }
 
 TEST(QualityGate, CommandLine) {
-  const std::string written = testing::TempDir() + "tca_quality_written.json";
+  const std::string written = testing::TempDir() + "tca_quality_written_" + std::to_string(getpid()) + ".json";
   const CommandResult w = run_tcabench("quality --write --baseline " + written);
   ASSERT_EQ(w.status, 0) << w.output;
   nlohmann::json base;
@@ -106,7 +107,7 @@ TEST(QualityGate, CommandLine) {
   }
   EXPECT_EQ(base["metrics"], current()["metrics"]);
   base["metrics"]["add-v0/uoro/rel_variance"] = base["metrics"]["add-v0/uoro/rel_variance"].get<double>() * 1.01;
-  const std::string perturbed = testing::TempDir() + "tca_quality_perturbed.json";
+  const std::string perturbed = testing::TempDir() + "tca_quality_perturbed_" + std::to_string(getpid()) + ".json";
   std::ofstream(perturbed) << base.dump(1);
   const CommandResult r = run_tcabench("quality --baseline " + perturbed);
   EXPECT_EQ(r.status, 1) << r.output;

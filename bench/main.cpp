@@ -5,19 +5,25 @@
 //   tcabench tasks       the task registry with every parameter and its default
 //   tcabench algos       the learning-rule registries (rate network, spiking network)
 //   tcabench models      the networks and their knobs
+//   tcabench bench-compare BASE.json NEW.json   the performance-regression gate
+//   tcabench quality     the gradient-quality gate against the committed baseline
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 
 #include "algorithms/algorithm.h"
 #include "algorithms/lif_algorithm.h"
+#include "bench/bench_compare.h"
 #include "bench/probe.h"
+#include "bench/quality.h"
 #include "models/lif_rnn.h"
 #include "bench/report.h"
 #include "bench/suite_cli.h"
@@ -115,16 +121,44 @@ void print_rules(const std::vector<tca::AlgorithmInfo>& rules) {
 
 void print_algorithms() {
   print_rules(tca::algorithm_registry());
-  std::cout << "\nrules on the spiking network (probe --model lif):\n";
+  std::cout << "\nrules on the spiking network (probe and train --model lif):\n";
   print_rules(tca::lif_algorithm_registry());
 }
 
 void print_models() {
   std::cout << "rate  leaky rate RNN h = W [a; x; 1], a = (1 - alpha) a + alpha tanh(h) (probe --hidden, --alpha, --gain)\n"
             << "lif   recurrent spiking network of LIF and ALIF neurons (Bellec et al. 2020), dt = 1 ms by default; "
-               "knobs: probe --model-param NAME=VALUE\n";
+               "knobs: --model-param NAME=VALUE of probe and train\n";
   for (const tca::ParamDoc& p : tca::lif_param_docs())
     std::cout << "    " << p.name << " (default " << p.default_value << "): " << p.help << '\n';
+}
+
+// tcabench quality: 0 when every metric holds, 1 on a violation.
+int run_quality(const std::string& baseline_path, bool write) {
+  if (write) check_writable_folder(std::filesystem::path(baseline_path).parent_path());
+  const nlohmann::json current = tca::quality_metrics();
+  if (write) {
+    const std::vector<std::string> bad = tca::quality_bound_violations(current);
+    if (!bad.empty()) {
+      std::cout << "quality: not writing a baseline with exact rules out of bounds:\n";
+      for (const std::string& v : bad) std::cout << "  " << v << '\n';
+      return 1;
+    }
+    tca::write_file_atomically(baseline_path, current.dump(2) + "\n");
+    std::cout << "quality: wrote " << current["metrics"].size() << " metrics to " << baseline_path << '\n';
+    return 0;
+  }
+  std::ifstream in(baseline_path);
+  if (!in) throw std::invalid_argument("cannot read the quality baseline '" + baseline_path + "'");
+  nlohmann::json baseline;
+  try {
+    baseline = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::invalid_argument(baseline_path + ": not JSON (" + e.what() + ")");
+  }
+  const tca::QualityReport report = tca::check_quality(current, baseline);
+  std::cout << "quality baseline: " << baseline_path << '\n' << tca::quality_table(report) << std::flush;
+  return report.violations.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -245,12 +279,47 @@ int main(int argc, char** argv) {
   app.add_subcommand("algos", "List learning rules with their hyperparameters and defaults");
   app.add_subcommand("models", "List the networks and the spiking network's knobs with their defaults");
 
+  tca::CompareOptions compare;
+  std::string compare_base, compare_new, compare_json;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "bench-compare",
+      "Performance-regression gate over two Google Benchmark JSON files (per-repetition results). "
+      "A benchmark regressed when a two-sided Mann-Whitney U test is significant (p < alpha) and "
+      "the median ratio new/base exceeds 1 + threshold. Exit status: 1 if any benchmark regressed, "
+      "0 otherwise, 2 on bad input (including runs of different devices)");
+  compare_cmd->add_option("BASE", compare_base, "Baseline JSON (e.g. results/baselines/cpu/micro.json)")->required();
+  compare_cmd->add_option("NEW", compare_new, "New JSON of the same benchmarks on the same device")->required();
+  compare_cmd->add_option("--threshold", compare.threshold, "Relative change of the median that counts, in (0, 1)")
+      ->capture_default_str();
+  compare_cmd->add_option("--alpha", compare.alpha, "Significance level of the U test, in (0, 1)")
+      ->capture_default_str();
+  compare_cmd->add_option("--min-repetitions", compare.min_repetitions,
+                          "Repetitions each benchmark must have in both files (--benchmark_repetitions)")
+      ->capture_default_str();
+  compare_cmd->add_flag("--allow-device-mismatch", compare.allow_device_mismatch,
+                        "Compare runs of different devices (context tca_device): new times are then divided "
+                        "by the machines' speed factor, the median of the median ratios, so only benchmarks "
+                        "that moved relative to the others can be flagged");
+  compare_cmd->add_option("--json", compare_json, "Also write the comparison as JSON to this file");
+
+  std::string quality_baseline = "results/baselines/quality.json";
+  bool quality_write = false;
+  CLI::App* quality_cmd = app.add_subcommand(
+      "quality",
+      "Gradient-quality gate: every rule against exact BPTT in double on fixed seeds (dnms-v0, add-v0), "
+      "compared with the baseline; exact rules must stay below a relative error of 1e-10, other metrics "
+      "within 1e-6 relative of the baseline. Exit status 1 on a violation");
+  quality_cmd->add_option("--baseline", quality_baseline, "Baseline file")->capture_default_str();
+  quality_cmd->add_flag("--write", quality_write,
+                        "Write the metrics as the new baseline instead of checking them (refused when an "
+                        "exact rule is above its bound)");
+
   // CLI11 reports an unknown first word only as "a subcommand is required": name it.
-  if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "probe" && std::string(argv[1]) != "train" &&
-      std::string(argv[1]) != "tasks" && std::string(argv[1]) != "algos" && std::string(argv[1]) != "models" &&
+  const std::vector<std::string> commands = {"probe", "train", "tasks", "algos", "models", "bench-compare", "quality"};
+  if (argc > 1 && argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end() &&
       !tca::SuiteCommands::is_command(argv[1])) {
     std::cerr << "tcabench: error: unknown command '" << argv[1]
-              << "' (valid: probe, train, suite, merge, leaderboard, tasks, algos, models)\n";
+              << "' (valid: probe, train, suite, merge, leaderboard, tasks, algos, models, bench-compare, quality)\n";
     return 2;
   }
   try {
@@ -290,6 +359,16 @@ int main(int argc, char** argv) {
       else if (train_quiet) std::cout << report.dump(2) << '\n';
     } else if (app.got_subcommand("models")) {
       print_models();
+    } else if (compare_cmd->parsed()) {
+      const tca::BenchmarkRun base = tca::read_benchmark_run(compare_base);
+      const tca::BenchmarkRun now = tca::read_benchmark_run(compare_new);
+      const tca::Comparison comparison = tca::compare_benchmark_runs(base, now, compare);
+      if (!compare_json.empty())
+        tca::write_file_atomically(compare_json, tca::comparison_json(comparison).dump(2) + "\n");
+      std::cout << tca::comparison_table(comparison) << std::flush;
+      return comparison.count(tca::Verdict::regression) > 0 ? 1 : 0;
+    } else if (quality_cmd->parsed()) {
+      return run_quality(quality_baseline, quality_write);
     } else if (probe_cmd->parsed()) {
       probe.model_params = model_knobs(*probe_cmd, probe.model, model_params);
       std::vector<std::string> tasks;

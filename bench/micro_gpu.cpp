@@ -268,6 +268,7 @@ int main(int argc, char** argv) {
   cudaDeviceProp prop{};
   TCA_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
   benchmark::AddCustomContext("device", prop.name);
+  benchmark::AddCustomContext("tca_device", std::string("cuda: ") + prop.name);  // for bench-compare
   benchmark::AddCustomContext("git_commit", tca::git_commit());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -13,19 +13,34 @@ namespace tca {
 
 namespace {
 
-std::string cpu_model() {
+// The value of the first "key : value" line of /proc/cpuinfo whose key is exactly key.
+std::string cpuinfo_field(const std::string& key) {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
-    }
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const auto key_end = line.find_last_not_of(" \t", colon - 1);
+    if (key_end == std::string::npos || line.compare(0, key_end + 1, key) != 0 || key_end + 1 != key.size()) continue;
+    const auto value = line.find_first_not_of(" \t", colon + 1);
+    return value == std::string::npos ? "" : line.substr(value);
   }
-  return "unknown";
+  return "";
 }
 
 }  // namespace
+
+std::string cpu_model() {
+  const std::string name = cpuinfo_field("model name");
+  return name.empty() ? "unknown" : name;
+}
+
+std::string cpu_device(int threads) {
+  std::string d = "cpu: " + cpu_model();
+  const std::string family = cpuinfo_field("cpu family"), model = cpuinfo_field("model");
+  if (!family.empty() && !model.empty()) d += " (family " + family + ", model " + model + ")";
+  return d + ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
+}
 
 nlohmann::json machine_info() {
   char host[256] = {0};

@@ -17,6 +17,12 @@ constexpr int kProbeSchemaVersion = 1;
 
 // Host name, CPU model, core count, BLAS build, compiler.
 nlohmann::json machine_info();
+// The CPU's model name from /proc/cpuinfo ("unknown" where it has none).
+std::string cpu_model();
+// What CPU timings are a property of, for benchmark contexts (tca_device):
+// "cpu: <model name> (family F, model M), N threads". Family and model tell CPU generations
+// apart where a virtual machine reports a generic name ("AMD EPYC"); N: BLAS threads.
+std::string cpu_device(int threads);
 // FNV-1a 64 of the config's canonical dump (sorted keys), as 16 hex digits.
 std::string config_hash(const nlohmann::json& config);
 // Writes text to path through a temporary file and rename(): readers see the old file or the

@@ -19,6 +19,8 @@
 #endif
 
 #include "algorithms/algorithm.h"
+#include "algorithms/lif_algorithm.h"
+#include "models/lif_rnn.h"
 #include "bench/report.h"
 #include "tasks/task.h"
 
@@ -296,25 +298,41 @@ SuiteConfig parse_suite_config(const json& config, const std::string& where) {
   const json& algorithms = top.array("algorithms");
   for (size_t i = 0; i < algorithms.size(); ++i) {
     const std::string path = top.path("algorithms") + "[" + std::to_string(i) + "]";
-    const ObjectReader r(algorithms[i], path, {"id", "name", "params", "learning_rates"});
+    const ObjectReader r(algorithms[i], path, {"id", "name", "params", "learning_rates", "model", "model_params"});
     SuiteAlgorithm a;
     a.id = r.text("id");
     a.name = r.text("name", a.id);
     check_name(a.name, r.path("name"));
     a.params = r.params("params");
     if (r.has("learning_rates")) a.learning_rates = learning_rates(r.at("learning_rates"), r.path("learning_rates"));
-    RateRnnConfig probe_net;  // any small network: this only checks the id and the parameters
-    probe_net.n = 2;
-    probe_net.m = 1;
-    probe_net.o = 1;
-    std::unique_ptr<Algorithm> rule;
+    a.model = r.text("model", a.model);
+    if (a.model != "rate" && a.model != "lif") fail(r.path("model") + " must be \"rate\" or \"lif\", got '" + a.model + "'");
+    a.model_params = r.params("model_params");
+    if (a.model == "rate" && !a.model_params.empty()) fail(r.path("model_params") + " applies to \"model\": \"lif\"");
+    if (a.model_params.count("n_lif") || a.model_params.count("n_alif"))
+      fail(r.path("model_params") + ": n_lif and n_alif come from the suite's hidden sizes (n / 2 and n - n / 2)");
+    // Build the rule on a tiny network: this checks the id and the parameters.
+    bool online = false;
     try {
-      rule = make_algorithm(a.id, probe_net, DType::f64, Device::cpu, a.params);
+      if (a.model == "rate") {
+        RateRnnConfig net;
+        net.n = 2;
+        net.m = 1;
+        net.o = 1;
+        online = make_algorithm(a.id, net, DType::f64, Device::cpu, a.params)->supports_online_updates();
+      } else {
+        std::map<std::string, std::string> knobs = a.model_params;
+        knobs["n_lif"] = "1";
+        knobs["n_alif"] = "1";
+        LifRnnConfig net = parse_lif_config(Params("model_params", lif_param_docs(), knobs));
+        net.validate();
+        make_lif_algorithm(a.id, net, DType::f64, Device::cpu, a.params);
+      }
     } catch (const std::invalid_argument& e) {
       fail(path + ": " + e.what());
     }
     for (const SuiteTask& t : s.tasks)
-      if (t.training.update == UpdateSchedule::step && !rule->supports_online_updates())
+      if (t.training.update == UpdateSchedule::step && !online)
         fail(path + ": " + a.id + " cannot update after every step (training.update \"step\" for task " + t.name +
              "); use \"window\"");
     for (const SuiteAlgorithm& other : s.algorithms)
@@ -403,6 +421,12 @@ TrainConfig cell_train_config(const SuiteCell& cell, const SuiteConfig& config, 
   t.algorithm = cell.algorithm->id;
   t.algo_params = cell.algorithm->params;
   t.hidden = cell.hidden;
+  t.model = cell.algorithm->model;
+  t.model_params = cell.algorithm->model_params;
+  if (t.model == "lif") {
+    t.model_params["n_lif"] = std::to_string(cell.hidden / 2);
+    t.model_params["n_alif"] = std::to_string(cell.hidden - cell.hidden / 2);
+  }
   t.seeds = config.seeds;
   if (!cell.algorithm->learning_rates.empty()) t.learning_rates = cell.algorithm->learning_rates;
   t.device = device;
@@ -417,6 +441,8 @@ ProbeConfig cell_probe_config(const SuiteCell& cell, const SuiteConfig& config, 
   p.algorithms = {t.algorithm};
   if (!t.algo_params.empty()) p.algo_params[t.algorithm] = t.algo_params;
   p.hidden = t.hidden;
+  p.model = t.model;
+  p.model_params = t.model_params;
   p.batch = config.probe.batch;
   p.seed = config.seeds.front();  // the initial parameters of the first seed's training runs
   p.samples = config.probe.samples;
@@ -430,6 +456,16 @@ ProbeConfig cell_probe_config(const SuiteCell& cell, const SuiteConfig& config, 
   return p;
 }
 
+// A rule entry of a cell's config, with its network when that is the spiking one.
+json algorithm_json(const SuiteAlgorithm& a) {
+  json j = {{"name", a.name}, {"id", a.id}, {"params", a.params}};
+  if (a.model != "rate") {
+    j["model"] = a.model;
+    j["model_params"] = a.model_params;
+  }
+  return j;
+}
+
 json cell_config_json(const SuiteCell& cell, const SuiteConfig& config, Device device) {
   return {{"cell_schema_version", kSuiteCellSchemaVersion},
           {"task", {{"name", cell.task->name},
@@ -437,7 +473,7 @@ json cell_config_json(const SuiteCell& cell, const SuiteConfig& config, Device d
                     {"params", cell.task->params},
                     {"metric", cell.task->metric},
                     {"better", cell.task->higher_is_better ? "higher" : "lower"}}},
-          {"algorithm", {{"name", cell.algorithm->name}, {"id", cell.algorithm->id}, {"params", cell.algorithm->params}}},
+          {"algorithm", algorithm_json(*cell.algorithm)},
           {"hidden", cell.hidden},
           {"train", cell_train_config(cell, config, device).to_json()},
           {"probe", cell_probe_config(cell, config, device).to_json()}};
@@ -525,15 +561,26 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
     if (!options.shard.contains(cell.index) || state[cell.index] == State::done || options.list_only) continue;
     const TrainConfig t = cell_train_config(cell, config, options.device);
     const std::unique_ptr<Task> task = make_task(t.task, t.task_params);
-    RateRnnConfig rc;
-    rc.n = t.hidden;
-    rc.m = task->input_size();
-    rc.o = task->output_size();
-    rc.alpha = t.alpha;
-    rc.loss = task->loss();
-    std::unique_ptr<Algorithm> rule = make_algorithm(t.algorithm, rc, t.dtype, t.device, t.algo_params);
-    const size_t need = std::max(rule->state_bytes_for(t.batch, task->steps()),
-                                 rule->state_bytes_for(config.probe.batch, task->steps()));
+    size_t need = 0;
+    if (t.model == "rate") {
+      RateRnnConfig rc;
+      rc.n = t.hidden;
+      rc.m = task->input_size();
+      rc.o = task->output_size();
+      rc.alpha = t.alpha;
+      rc.loss = task->loss();
+      std::unique_ptr<Algorithm> rule = make_algorithm(t.algorithm, rc, t.dtype, t.device, t.algo_params);
+      need = std::max(rule->state_bytes_for(t.batch, task->steps()),
+                      rule->state_bytes_for(config.probe.batch, task->steps()));
+    } else {
+      LifRnnConfig lc = parse_lif_config(Params("model_params", lif_param_docs(), t.model_params));
+      lc.m = task->input_size();
+      lc.o = task->output_size();
+      lc.loss = task->loss();
+      std::unique_ptr<LifAlgorithm> rule = make_lif_algorithm(t.algorithm, lc, t.dtype, t.device, t.algo_params);
+      need = std::max(rule->state_bytes_for(t.batch, task->steps()),
+                      rule->state_bytes_for(config.probe.batch, task->steps()));
+    }
     require_state_fits("cell " + cell_label(cell) + "'s rule", need, t.device, "lower its hidden size or batch");
   }
 

@@ -38,6 +38,10 @@ struct SuiteAlgorithm {
   std::string id;
   std::map<std::string, std::string> params;
   std::vector<double> learning_rates;  // empty: the task's training grid
+  // The network the rule trains: "rate", or "lif" (the spiking network, whose hidden size n of
+  // a cell is split into n_lif = n / 2 and n_alif = n - n / 2 neurons) with its other knobs.
+  std::string model = "rate";
+  std::map<std::string, std::string> model_params;
 };
 
 // How each cell probes its rule's gradient (bench/probe.h), on the first seed's parameters.

@@ -134,6 +134,42 @@ TEST(SuiteConfig, RejectsUnknownKeysWrongTypesAndBadValuesByName) {
   expect_config_error(with("/probe/data_batches", 1), "data_batches");
   expect_config_error(with("/probe/checkpoints", json::array({5, 2})), "increasing");
   expect_config_error(json::array(), "must be a JSON object");
+  expect_config_error(with("/algorithms/0/model", "hh"), "algorithms[0].model must be");
+  expect_config_error(with("/algorithms/0/model_params", {{"tau_v", "30"}}), "applies to \"model\": \"lif\"");
+}
+
+TEST(Suite, RunsSpikingCellsWithTheHiddenSizeSplitIntoLifAndAlif) {
+  json config = tiny_config();
+  config["tasks"] = json::array({config["tasks"][1]});
+  config["algorithms"] = json::parse(R"([
+    {"id": "eprop_random", "name": "eprop-lif", "model": "lif", "model_params": {"tau_a": 200}},
+    {"id": "bptt", "name": "bptt-lif", "model": "lif"}])");
+  config["hidden"] = json::array({5});
+  auto with_model_param = [&](const char* key) {
+    json c = config;
+    c["algorithms"][0]["model_params"][key] = 3;
+    return c;
+  };
+  expect_config_error(with_model_param("n_lif"), "come from the suite's hidden sizes");
+  expect_config_error(with_model_param("tau_nope"), "tau_nope");
+  json online = config;
+  online["training"]["update"] = "step";
+  expect_config_error(online, "cannot update after every step");
+
+  const SuiteConfig c = parse_suite_config(config);
+  const TrainConfig t = cell_train_config(suite_cells(c)[0], c, Device::cpu);
+  EXPECT_EQ(t.model, "lif");
+  EXPECT_EQ(t.model_params.at("n_lif"), "2");
+  EXPECT_EQ(t.model_params.at("n_alif"), "3");
+  EXPECT_EQ(t.model_params.at("tau_a"), "200");
+  SuiteOptions o;
+  o.out_dir = fresh_dir("lif");
+  o.quiet = true;
+  EXPECT_EQ(run_suite(c, o, nullptr).ran, 2);
+  const json doc = json::parse(read_file(o.out_dir + "/cells/dnms-short.eprop-lif.n5.json"));
+  EXPECT_EQ(doc["config"]["algorithm"]["model"], "lif");
+  EXPECT_EQ(doc["train"]["network"]["n"], 5);
+  EXPECT_EQ(doc["probe"]["network"]["model"], "lif");
 }
 
 TEST(SuiteConfig, LoadingNamesTheFileAndItsJsonErrors) {

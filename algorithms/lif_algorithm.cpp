@@ -1,8 +1,8 @@
 #include "algorithms/lif_algorithm.h"
 
-#include <algorithm>
 #include <stdexcept>
 
+#include "algorithms/window.h"
 #include "kernels/ops.h"
 
 namespace tca {
@@ -69,20 +69,7 @@ void LifAlgorithm::follow_training_step(const std::vector<double>&, const std::v
 
 double run_lif_window(LifRnn& model, const LifRnnParams& params, const DeviceBatch& batch, LifAlgorithm& algorithm,
                       uint64_t noise_seed, std::vector<double>* outputs) {
-  model.begin(batch.B);
-  algorithm.reset(params, batch.B, noise_seed);
-  const int o = model.config().o;
-  if (outputs) outputs->assign(static_cast<size_t>(batch.T) * batch.B * o, 0.0);
-  for (int t = 0; t < batch.T; ++t) {
-    model.step(params, batch, t);
-    algorithm.step(model.state());
-    if (outputs) {
-      const std::vector<double> y = model.state().y.to_host();
-      std::copy(y.begin(), y.end(), outputs->begin() + static_cast<ptrdiff_t>(t) * batch.B * o);
-    }
-  }
-  algorithm.finish();
-  return model.window_loss();
+  return step_through_window(model, params, batch, &algorithm, noise_seed, outputs);
 }
 
 }  // namespace tca

@@ -7,9 +7,11 @@
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "algorithms/algorithm.h"
 #include "algorithms/lif_algorithm.h"
+#include "algorithms/window.h"
 #include "bench/report.h"
 #include "bench/seeds.h"
 #include "models/lif_rnn.h"
@@ -129,6 +131,33 @@ class ProbeModel {
   virtual nlohmann::json description() const = 0;
 };
 
+// A rule of either network (Rule: Algorithm or LifAlgorithm) on its owner's network, batch
+// and current point.
+template <typename Owner, typename Rule>
+class ProbedRuleOf final : public ProbedRule {
+ public:
+  ProbedRuleOf(Owner& owner, std::unique_ptr<Rule> rule) : owner_(owner), rule_(std::move(rule)) {}
+  std::string id() const override { return rule_->id(); }
+  bool stochastic() const override { return rule_->stochastic(); }
+  std::map<std::string, std::string> config() const override { return rule_->config(); }
+  size_t state_bytes_for(int batch_size, int T) override { return rule_->state_bytes_for(batch_size, T); }
+  size_t state_bytes(int T) const override { return rule_->state_bytes(T); }
+  double flops_per_step() const override { return rule_->flops_per_step(); }
+  double run(uint64_t noise_seed, std::vector<double>& gradient) override {
+    const double loss =
+        step_through_window(*owner_.model_, owner_.params_, owner_.batch_, rule_.get(), noise_seed, nullptr);
+    gradient = flatten(rule_->gradient());
+    return loss;
+  }
+  void follow_training_step(const std::vector<double>& before, const std::vector<double>& after) override {
+    if constexpr (std::is_same_v<Rule, LifAlgorithm>) rule_->follow_training_step(before, after, 0.0);
+  }
+
+ private:
+  Owner& owner_;
+  std::unique_ptr<Rule> rule_;
+};
+
 // ---- the leaky rate network (models/rate_rnn.h) --------------------------------------------------
 class RateProbeModel final : public ProbeModel {
  public:
@@ -185,7 +214,7 @@ class RateProbeModel final : public ProbeModel {
   nlohmann::json description() const override { return {{"model", "rate"}, {"alpha", rc_.alpha}}; }
 
  private:
-  class Rule;
+  template <typename, typename> friend class ProbedRuleOf;
   ProbeConfig config_;
   RateRnnConfig rc_;
   std::unique_ptr<RateRnn> model_;
@@ -193,30 +222,10 @@ class RateProbeModel final : public ProbeModel {
   RateRnnParams params_;
 };
 
-class RateProbeModel::Rule final : public ProbedRule {
- public:
-  Rule(RateProbeModel& owner, std::unique_ptr<Algorithm> rule) : owner_(owner), rule_(std::move(rule)) {}
-  std::string id() const override { return rule_->id(); }
-  bool stochastic() const override { return rule_->stochastic(); }
-  std::map<std::string, std::string> config() const override { return rule_->config(); }
-  size_t state_bytes_for(int batch_size, int T) override { return rule_->state_bytes_for(batch_size, T); }
-  size_t state_bytes(int T) const override { return rule_->state_bytes(T); }
-  double flops_per_step() const override { return rule_->flops_per_step(); }
-  double run(uint64_t noise_seed, std::vector<double>& gradient) override {
-    const double loss = run_window(*owner_.model_, owner_.params_, owner_.batch_, *rule_, noise_seed);
-    gradient = flatten(rule_->gradient());
-    return loss;
-  }
-  void follow_training_step(const std::vector<double>&, const std::vector<double>&) override {}
-
- private:
-  RateProbeModel& owner_;
-  std::unique_ptr<Algorithm> rule_;
-};
 
 std::unique_ptr<ProbedRule> RateProbeModel::make_rule(const std::string& id,
                                                       const std::map<std::string, std::string>& params) {
-  return std::make_unique<Rule>(*this, make_algorithm(id, rc_, config_.dtype, config_.device, params));
+  return std::make_unique<ProbedRuleOf<RateProbeModel, Algorithm>>(*this, make_algorithm(id, rc_, config_.dtype, config_.device, params));
 }
 
 // ---- the spiking network (models/lif_rnn.h) -------------------------------------------------------
@@ -272,7 +281,7 @@ class LifProbeModel final : public ProbeModel {
   }
 
  private:
-  class Rule;
+  template <typename, typename> friend class ProbedRuleOf;
   ProbeConfig config_;
   LifRnnConfig lc_;
   std::unique_ptr<LifRnn> model_;
@@ -280,32 +289,10 @@ class LifProbeModel final : public ProbeModel {
   LifRnnParams params_;
 };
 
-class LifProbeModel::Rule final : public ProbedRule {
- public:
-  Rule(LifProbeModel& owner, std::unique_ptr<LifAlgorithm> rule) : owner_(owner), rule_(std::move(rule)) {}
-  std::string id() const override { return rule_->id(); }
-  bool stochastic() const override { return rule_->stochastic(); }
-  std::map<std::string, std::string> config() const override { return rule_->config(); }
-  size_t state_bytes_for(int batch_size, int T) override { return rule_->state_bytes_for(batch_size, T); }
-  size_t state_bytes(int T) const override { return rule_->state_bytes(T); }
-  double flops_per_step() const override { return rule_->flops_per_step(); }
-  double run(uint64_t noise_seed, std::vector<double>& gradient) override {
-    const double loss = run_lif_window(*owner_.model_, owner_.params_, owner_.batch_, *rule_, noise_seed);
-    gradient = flatten(rule_->gradient());
-    return loss;
-  }
-  void follow_training_step(const std::vector<double>& before, const std::vector<double>& after) override {
-    rule_->follow_training_step(before, after, 0.0);
-  }
-
- private:
-  LifProbeModel& owner_;
-  std::unique_ptr<LifAlgorithm> rule_;
-};
 
 std::unique_ptr<ProbedRule> LifProbeModel::make_rule(const std::string& id,
                                                      const std::map<std::string, std::string>& params) {
-  return std::make_unique<Rule>(*this, make_lif_algorithm(id, lc_, config_.dtype, config_.device, params));
+  return std::make_unique<ProbedRuleOf<LifProbeModel, LifAlgorithm>>(*this, make_lif_algorithm(id, lc_, config_.dtype, config_.device, params));
 }
 
 std::unique_ptr<ProbeModel> make_probe_model(const ProbeConfig& config, const Task& task) {

@@ -19,6 +19,7 @@
 #include "bench/seeds.h"
 #include "kernels/ops.h"
 #include "algorithms/lif_algorithm.h"
+#include "algorithms/window.h"
 #include "models/lif_rnn.h"
 #include "models/rate_rnn.h"
 #include "tasks/task.h"
@@ -89,20 +90,6 @@ class TrainedNetwork {
   virtual double evaluate(const DeviceBatch& batch, std::vector<double>& outputs) = 0;
 };
 
-// Steps a model over a batch and collects y ([T, B, o] host doubles); returns the loss.
-template <typename Model, typename Params>
-double forward_only(Model& model, const Params& params, const DeviceBatch& batch, int o,
-                    std::vector<double>& outputs) {
-  model.begin(batch.B);
-  outputs.assign(static_cast<size_t>(batch.T) * batch.B * o, 0.0);
-  for (int t = 0; t < batch.T; ++t) {
-    model.step(params, batch, t);
-    const std::vector<double> y = model.state().y.to_host();
-    std::copy(y.begin(), y.end(), outputs.begin() + static_cast<ptrdiff_t>(t) * batch.B * o);
-  }
-  return model.window_loss();
-}
-
 // The leaky rate network (models/rate_rnn.h) with a rule of algorithms/.
 class RateNetwork final : public TrainedNetwork {
  public:
@@ -145,7 +132,7 @@ class RateNetwork final : public TrainedNetwork {
     return model_->window_loss();
   }
   double evaluate(const DeviceBatch& batch, std::vector<double>& outputs) override {
-    return forward_only(*model_, params_, batch, rc_.o, outputs);
+    return step_through_window(*model_, params_, batch, static_cast<Algorithm*>(nullptr), 0, &outputs);
   }
 
  private:
@@ -198,7 +185,7 @@ class LifNetwork final : public TrainedNetwork {
     rule_->follow_training_step(before, after, 0.0);  // no weight decay in this trainer
   }
   double evaluate(const DeviceBatch& batch, std::vector<double>& outputs) override {
-    return forward_only(*model_, params_, batch, lc_.o, outputs);
+    return step_through_window(*model_, params_, batch, static_cast<LifAlgorithm*>(nullptr), 0, &outputs);
   }
 
  private:

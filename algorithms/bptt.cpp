@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "algorithms/rules.h"
+#include "algorithms/registry.h"
 #include "kernels/ops.h"
 
 namespace tca {
@@ -66,12 +66,12 @@ double Bptt::flops_per_step() const {
 
 namespace tca {
 
-const AlgorithmInfo& bptt_info() {
-  static const AlgorithmInfo info{"bptt", "backpropagation through time (exact reference)", true, {}};
+const RuleInfo& bptt_info() {
+  static const RuleInfo info{"bptt", "backpropagation through time (exact reference)", true, {}};
   return info;
 }
 
-std::unique_ptr<Algorithm> make_bptt(const RateRnnConfig& config, DType dtype, Device device, const Params&) {
+std::unique_ptr<RateRule> make_bptt(const RateRnnConfig& config, DType dtype, Device device, const Params&) {
   return std::make_unique<Bptt>(config, dtype, device);
 }
 

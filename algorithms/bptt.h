@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "algorithms/algorithm.h"
+#include "algorithms/rate_rule.h"
 
 namespace tca {
 
@@ -12,9 +12,9 @@ namespace tca {
 // backwards from the window's last step, with J_{t+1}^T delta = (1-alpha) delta + W_rec^T D_{t+1} delta.
 // With a truncation window h (used by tbptt, algorithms/tbptt.h) the same backward pass runs
 // every h steps over the h steps stored since the last one (and in finish() over the rest).
-class Bptt : public Algorithm {
+class Bptt : public RateRule {
  public:
-  Bptt(const RateRnnConfig& config, DType dtype, Device device) : Algorithm(config, dtype, device) {}
+  Bptt(const RateRnnConfig& config, DType dtype, Device device) : RateRule(config, dtype, device) {}
   std::string id() const override { return "bptt"; }
   void finish() override;
   bool supports_online_updates() const override { return false; }  // its gradient comes in finish()
@@ -24,7 +24,7 @@ class Bptt : public Algorithm {
  protected:
   // Truncated to chunks of `truncation` >= 1 steps.
   Bptt(const RateRnnConfig& config, DType dtype, Device device, int truncation)
-      : Algorithm(config, dtype, device), truncation_(truncation) {}
+      : RateRule(config, dtype, device), truncation_(truncation) {}
   int truncation() const { return truncation_; }
 
  private:

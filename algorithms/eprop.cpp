@@ -1,11 +1,11 @@
 #include "algorithms/eprop.h"
 
-#include "algorithms/rules.h"
+#include "algorithms/registry.h"
 
 namespace tca {
 
-const AlgorithmInfo& eprop_info() {
-  static const AlgorithmInfo info{
+const RuleInfo& eprop_info() {
+  static const RuleInfo info{
       "eprop",
       "e-prop for rate units (Bellec et al. 2020): neuron-local trace E = diag(J) E + D ahat^T, "
       "gW += (B e) * E",
@@ -13,7 +13,7 @@ const AlgorithmInfo& eprop_info() {
   return info;
 }
 
-std::unique_ptr<Algorithm> make_eprop(const RateRnnConfig& config, DType dtype, Device device,
+std::unique_ptr<RateRule> make_eprop(const RateRnnConfig& config, DType dtype, Device device,
                                       const Params& params) {
   return std::make_unique<Eprop>(config, dtype, device, parse_feedback(params));
 }

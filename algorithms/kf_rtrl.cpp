@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "algorithms/rules.h"
+#include "algorithms/registry.h"
 #include "kernels/ops.h"
 #include "kernels/rule_factors.h"
 
@@ -74,8 +74,8 @@ double KfRtrl::flops_per_step() const {
 
 namespace tca {
 
-const AlgorithmInfo& kf_rtrl_info() {
-  static const AlgorithmInfo info{
+const RuleInfo& kf_rtrl_info() {
+  static const RuleInfo info{
       "kf_rtrl",
       "Kronecker-factored RTRL, influence ~ u (x) A with two random signs per step (Mujika et "
       "al. 2018; stochastic, unbiased, O(n^3 + nk) per step)",
@@ -84,7 +84,7 @@ const AlgorithmInfo& kf_rtrl_info() {
   return info;
 }
 
-std::unique_ptr<Algorithm> make_kf_rtrl(const RateRnnConfig& config, DType dtype, Device device,
+std::unique_ptr<RateRule> make_kf_rtrl(const RateRnnConfig& config, DType dtype, Device device,
                                         const Params&) {
   return std::make_unique<KfRtrl>(config, dtype, device);
 }

@@ -1,6 +1,6 @@
 #include "algorithms/lif_bptt.h"
 
-#include "algorithms/lif_rules.h"
+#include "algorithms/registry.h"
 #include "kernels/ops.h"
 
 namespace tca {
@@ -64,8 +64,8 @@ double LifBptt::flops_per_step() const {
 
 namespace tca {
 
-const AlgorithmInfo& lif_bptt_info() {
-  static const AlgorithmInfo info{
+const RuleInfo& lif_bptt_info() {
+  static const RuleInfo info{
       "bptt",
       "backpropagation through time of the spiking network with the pseudo-derivative (exact reference)",
       true,
@@ -75,7 +75,7 @@ const AlgorithmInfo& lif_bptt_info() {
   return info;
 }
 
-std::unique_ptr<LifAlgorithm> make_lif_bptt(const LifRnnConfig& config, DType dtype, Device device,
+std::unique_ptr<LifRule> make_lif_bptt(const LifRnnConfig& config, DType dtype, Device device,
                                             const Params& params) {
   const bool stop = params.choice("stop_gradient", {"none", "recurrent"}) == "recurrent";
   return std::make_unique<LifBptt>(config, dtype, device, stop);

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "algorithms/lif_algorithm.h"
+#include "algorithms/lif_rule.h"
 
 namespace tca {
 
@@ -20,10 +20,10 @@ namespace tca {
 // gradient of the network with z_{t-1} held constant in the recurrent input and the reset (the
 // adaptation a_t = rho a_{t-1} + z_{t-1} keeps it). That is the graph e-prop's factorisation
 // differentiates exactly: with symmetric feedback e-prop equals it (tests/test_lif_rules.cpp).
-class LifBptt final : public LifAlgorithm {
+class LifBptt final : public LifRule {
  public:
   LifBptt(const LifRnnConfig& config, DType dtype, Device device, bool stop_recurrent)
-      : LifAlgorithm(config, dtype, device), stop_recurrent_(stop_recurrent) {}
+      : LifRule(config, dtype, device), stop_recurrent_(stop_recurrent) {}
   std::string id() const override { return "bptt"; }
   std::map<std::string, std::string> config() const override;
   size_t state_bytes(int T) const override;

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "algorithms/lif_rules.h"
+#include "algorithms/registry.h"
 #include "algorithms/local_trace.h"
 #include "kernels/ops.h"
 
@@ -12,7 +12,7 @@ namespace tca {
 
 LifEprop::LifEprop(const LifRnnConfig& config, DType dtype, Device device, LifFeedback feedback,
                    double feedback_scale, uint64_t feedback_seed)
-    : LifAlgorithm(config, dtype, device),
+    : LifRule(config, dtype, device),
       feedback_(feedback),
       feedback_scale_(feedback_scale),
       feedback_seed_(feedback_seed) {
@@ -131,7 +131,7 @@ std::vector<ParamDoc> lif_feedback_docs() {
            "times the scale (as rflo's)"}};
 }
 
-std::unique_ptr<LifAlgorithm> make_with_feedback(const LifRnnConfig& config, DType dtype, Device device,
+std::unique_ptr<LifRule> make_with_feedback(const LifRnnConfig& config, DType dtype, Device device,
                                                  const Params& params, LifFeedback feedback) {
   const double scale = params.real("feedback_scale", 0.0, 1e6, /*exclusive_min=*/true);
   const uint64_t seed = static_cast<uint64_t>(params.integer("feedback_seed", 0, LONG_MAX));
@@ -140,8 +140,8 @@ std::unique_ptr<LifAlgorithm> make_with_feedback(const LifRnnConfig& config, DTy
 
 }  // namespace
 
-const AlgorithmInfo& lif_eprop_info() {
-  static const AlgorithmInfo info{
+const RuleInfo& lif_eprop_info() {
+  static const RuleInfo info{
       "eprop",
       "e-prop (Bellec et al. 2020): LIF/ALIF eligibility traces filtered by the readout, learning signal W_out^T e "
       "(symmetric feedback), firing-rate regulariser through the traces",
@@ -150,23 +150,23 @@ const AlgorithmInfo& lif_eprop_info() {
   return info;
 }
 
-std::unique_ptr<LifAlgorithm> make_lif_eprop(const LifRnnConfig& config, DType dtype, Device device, const Params&) {
+std::unique_ptr<LifRule> make_lif_eprop(const LifRnnConfig& config, DType dtype, Device device, const Params&) {
   return std::make_unique<LifEprop>(config, dtype, device, LifFeedback::symmetric, 1.0, 0);
 }
 
-const AlgorithmInfo& lif_eprop_random_info() {
-  static const AlgorithmInfo info{"eprop_random", "e-prop with a fixed random feedback matrix B_0 (n x o)", false,
+const RuleInfo& lif_eprop_random_info() {
+  static const RuleInfo info{"eprop_random", "e-prop with a fixed random feedback matrix B_0 (n x o)", false,
                                   lif_feedback_docs()};
   return info;
 }
 
-std::unique_ptr<LifAlgorithm> make_lif_eprop_random(const LifRnnConfig& config, DType dtype, Device device,
+std::unique_ptr<LifRule> make_lif_eprop_random(const LifRnnConfig& config, DType dtype, Device device,
                                                     const Params& params) {
   return make_with_feedback(config, dtype, device, params, LifFeedback::random);
 }
 
-const AlgorithmInfo& lif_eprop_adaptive_info() {
-  static const AlgorithmInfo info{
+const RuleInfo& lif_eprop_adaptive_info() {
+  static const RuleInfo info{
       "eprop_adaptive",
       "e-prop with adaptive (Kolen-Pollack) feedback: B starts at B_0 and follows W_out^T's training updates and "
       "weight decay; in the probe, B = B_0 + (W_out - W_out,0)^T",
@@ -174,7 +174,7 @@ const AlgorithmInfo& lif_eprop_adaptive_info() {
   return info;
 }
 
-std::unique_ptr<LifAlgorithm> make_lif_eprop_adaptive(const LifRnnConfig& config, DType dtype, Device device,
+std::unique_ptr<LifRule> make_lif_eprop_adaptive(const LifRnnConfig& config, DType dtype, Device device,
                                                       const Params& params) {
   return make_with_feedback(config, dtype, device, params, LifFeedback::adaptive);
 }

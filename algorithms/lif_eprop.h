@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "algorithms/lif_algorithm.h"
+#include "algorithms/lif_rule.h"
 
 namespace tca {
 
@@ -33,7 +33,7 @@ namespace tca {
 // B_0 + (W_out - W_out,0)^T, equal to eprop_random's matrix at step 0.
 enum class LifFeedback { symmetric, random, adaptive };
 
-class LifEprop final : public LifAlgorithm {
+class LifEprop final : public LifRule {
  public:
   LifEprop(const LifRnnConfig& config, DType dtype, Device device, LifFeedback feedback, double feedback_scale,
            uint64_t feedback_seed);
@@ -41,6 +41,7 @@ class LifEprop final : public LifAlgorithm {
   std::map<std::string, std::string> config() const override;
   size_t state_bytes(int T) const override;
   double flops_per_step() const override;
+  bool follows_training() const override { return feedback_ == LifFeedback::adaptive; }
   void follow_training_step(const std::vector<double>& W_outb_before, const std::vector<double>& W_outb_after,
                             double weight_decay) override;
   // The feedback matrix B (n x o, row-major host doubles) of random and adaptive feedback;

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "algorithms/lif_rules.h"
+#include "algorithms/registry.h"
 #include "kernels/ops.h"
 
 namespace tca {
@@ -67,14 +67,14 @@ double LifRtrl::flops_per_step() const {
 
 namespace tca {
 
-const AlgorithmInfo& lif_rtrl_info() {
-  static const AlgorithmInfo info{
+const RuleInfo& lif_rtrl_info() {
+  static const RuleInfo info{
       "rtrl", "real-time recurrent learning of the state (v, a): influence 2n x nk (exact, O(n^4) per step)", true,
       {}};
   return info;
 }
 
-std::unique_ptr<LifAlgorithm> make_lif_rtrl(const LifRnnConfig& config, DType dtype, Device device, const Params&) {
+std::unique_ptr<LifRule> make_lif_rtrl(const LifRnnConfig& config, DType dtype, Device device, const Params&) {
   return std::make_unique<LifRtrl>(config, dtype, device);
 }
 

@@ -2,7 +2,7 @@
 // forward in time.
 #pragma once
 
-#include "algorithms/lif_algorithm.h"
+#include "algorithms/lif_rule.h"
 
 namespace tca {
 
@@ -14,9 +14,9 @@ namespace tca {
 //   Mz_t = kappa Mz_{t-1} + dz_t,   gW += c_t^T Mz_t,   Zsum += dz_t
 // and at the end of the window the regulariser's part gW += reg^T Zsum (Zsum summed over the
 // batch, only with rate_reg > 0). J_t M_{t-1} is one strided-batched GEMM for all sequences.
-class LifRtrl final : public LifAlgorithm {
+class LifRtrl final : public LifRule {
  public:
-  LifRtrl(const LifRnnConfig& config, DType dtype, Device device) : LifAlgorithm(config, dtype, device) {}
+  LifRtrl(const LifRnnConfig& config, DType dtype, Device device) : LifRule(config, dtype, device) {}
   std::string id() const override { return "rtrl"; }
   size_t state_bytes(int T) const override;
   double flops_per_step() const override;

@@ -43,7 +43,7 @@ std::vector<double> random_feedback_matrix(int n, int o, double scale, uint64_t 
 
 LocalTraceRule::LocalTraceRule(const RateRnnConfig& config, DType dtype, Device device,
                                TraceDecay decay, std::optional<FeedbackConfig> feedback)
-    : Algorithm(config, dtype, device), decay_kind_(decay), feedback_(feedback) {
+    : RateRule(config, dtype, device), decay_kind_(decay), feedback_(feedback) {
   if (random_signal()) {
     B_fb_ = Tensor::from_host(random_feedback_matrix(config.n, config.o, feedback_->scale, feedback_->seed),
                               {config.n, config.o}, dtype, device);

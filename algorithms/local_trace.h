@@ -17,7 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "algorithms/algorithm.h"
+#include "algorithms/rate_rule.h"
+#include "core/params.h"
 
 namespace tca {
 
@@ -47,7 +48,7 @@ std::vector<double> random_feedback_matrix(int n, int o, double scale, uint64_t 
 // ---- the rule ----------------------------------------------------------------------------
 enum class TraceDecay { leak, jacobian_diagonal };
 
-class LocalTraceRule : public Algorithm {
+class LocalTraceRule : public RateRule {
  public:
   std::map<std::string, std::string> config() const override;
   size_t state_bytes(int T) const override;

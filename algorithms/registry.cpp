@@ -1,54 +1,77 @@
-// The registry of learning rules, by id.
+// The registry of learning rules: one line per (network, rule) in algorithms/rule_list.inc.
+#include "algorithms/registry.h"
+
 #include <stdexcept>
 
-#include "algorithms/rules.h"
+#include "algorithms/lif_rule.h"
+#include "algorithms/rate_rule.h"
+#include "core/params.h"
 
 namespace tca {
+
+// The factories of algorithms/rule_list.inc, each defined in its rule's file.
+#define TCA_RULE(network, Prefix, name)                                                                    \
+  const RuleInfo& name##_info();                                                                           \
+  std::unique_ptr<Prefix##Rule> make_##name(const Prefix##RnnConfig&, DType, Device, const Params&);
+#include "algorithms/rule_list.inc"
+#undef TCA_RULE
+
 namespace {
 
+using Factory = std::unique_ptr<Rule> (*)(const Network&, const Params&);
+
+// Calls a rule's factory with the configuration of the network it was registered for.
+template <typename Net, auto make>
+std::unique_ptr<Rule> on(const Network& network, const Params& params) {
+  const auto* net = dynamic_cast<const Net*>(&network);
+  if (!net) throw std::logic_error("a rule registered for another network was built for the " + network.id() + " network");
+  return make(net->config(), net->dtype(), net->device(), params);
+}
+
 struct RegisteredRule {
-  const AlgorithmInfo& (*info)();
-  RuleFactory make;
+  const char* network;
+  const RuleInfo& (*info)();
+  Factory make;
 };
 
 const std::vector<RegisteredRule>& registered_rules() {
   static const std::vector<RegisteredRule> rules{
-      {bptt_info, make_bptt},
-      {rtrl_info, make_rtrl},
-      // deterministic approximate rules
-      {tbptt_info, make_tbptt},
-      {rflo_info, make_rflo},
-      {eprop_info, make_eprop},
-      {snap1_info, make_snap1},
-      // unbiased stochastic rules
-      {uoro_info, make_uoro},
-      {kf_rtrl_info, make_kf_rtrl},
-      {rkf_rtrl_info, make_rkf_rtrl},
+#define TCA_RULE(network, Prefix, name) {#network, name##_info, on<Prefix##Rnn, make_##name>},
+#include "algorithms/rule_list.inc"
+#undef TCA_RULE
   };
   return rules;
 }
 
 }  // namespace
 
-const std::vector<AlgorithmInfo>& algorithm_registry() {
-  static const std::vector<AlgorithmInfo> infos = [] {
-    std::vector<AlgorithmInfo> all;
-    for (const RegisteredRule& rule : registered_rules()) all.push_back(rule.info());
+const std::vector<RegisteredRuleInfo>& rule_registry() {
+  static const std::vector<RegisteredRuleInfo> infos = [] {
+    std::vector<RegisteredRuleInfo> all;
+    for (const RegisteredRule& rule : registered_rules()) all.push_back({rule.info(), rule.network});
     return all;
   }();
   return infos;
 }
 
-std::unique_ptr<Algorithm> make_algorithm(const std::string& id, const RateRnnConfig& config,
-                                          DType dtype, Device device,
-                                          const std::map<std::string, std::string>& params) {
+std::vector<RegisteredRuleInfo> rules_of(const std::string& network) {
+  std::vector<RegisteredRuleInfo> out;
+  for (const RegisteredRuleInfo& info : rule_registry())
+    if (info.network == network) out.push_back(info);
+  return out;
+}
+
+std::unique_ptr<Rule> make_rule(const Network& network, const std::string& id,
+                                const std::map<std::string, std::string>& params) {
   for (const RegisteredRule& rule : registered_rules()) {
-    const AlgorithmInfo& info = rule.info();
-    if (info.id == id) return rule.make(config, dtype, device, Params(info.id, info.params, params));
+    const RuleInfo& info = rule.info();
+    if (rule.network == network.id() && info.id == id)
+      return rule.make(network, Params(info.id, info.params, params));
   }
   std::string valid;
-  for (const AlgorithmInfo& info : algorithm_registry()) valid += (valid.empty() ? "" : ", ") + info.id;
-  throw std::invalid_argument("unknown algorithm '" + id + "' (valid: " + valid + ")");
+  for (const RuleInfo& info : rules_of(network.id())) valid += (valid.empty() ? "" : ", ") + info.id;
+  throw std::invalid_argument("unknown algorithm '" + id + "' for the " + network.id() + " network (valid: " + valid +
+                              ")");
 }
 
 }  // namespace tca

@@ -1,11 +1,11 @@
 #include "algorithms/rflo.h"
 
-#include "algorithms/rules.h"
+#include "algorithms/registry.h"
 
 namespace tca {
 
-const AlgorithmInfo& rflo_info() {
-  static const AlgorithmInfo info{
+const RuleInfo& rflo_info() {
+  static const RuleInfo info{
       "rflo",
       "random-feedback local online learning (Murray 2019): leak-only trace E = (1-alpha) E + D ahat^T, "
       "gW += (B_fb e) * E",
@@ -13,7 +13,7 @@ const AlgorithmInfo& rflo_info() {
   return info;
 }
 
-std::unique_ptr<Algorithm> make_rflo(const RateRnnConfig& config, DType dtype, Device device,
+std::unique_ptr<RateRule> make_rflo(const RateRnnConfig& config, DType dtype, Device device,
                                      const Params& params) {
   return std::make_unique<Rflo>(config, dtype, device, parse_feedback(params));
 }

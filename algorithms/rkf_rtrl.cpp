@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "algorithms/rules.h"
+#include "algorithms/registry.h"
 #include "kernels/ops.h"
 #include "kernels/rule_factors.h"
 
@@ -77,8 +77,8 @@ double RkfRtrl::flops_per_step() const {
 
 namespace tca {
 
-const AlgorithmInfo& rkf_rtrl_info() {
-  static const AlgorithmInfo info{
+const RuleInfo& rkf_rtrl_info() {
+  static const RuleInfo info{
       "rkf_rtrl",
       "reverse Kronecker-factored RTRL, influence ~ A (x) B with n random signs per step "
       "(Marschall et al. 2020; stochastic, unbiased, O(n^2 k) per step)",
@@ -87,7 +87,7 @@ const AlgorithmInfo& rkf_rtrl_info() {
   return info;
 }
 
-std::unique_ptr<Algorithm> make_rkf_rtrl(const RateRnnConfig& config, DType dtype, Device device,
+std::unique_ptr<RateRule> make_rkf_rtrl(const RateRnnConfig& config, DType dtype, Device device,
                                          const Params&) {
   return std::make_unique<RkfRtrl>(config, dtype, device);
 }

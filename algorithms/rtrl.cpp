@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "algorithms/rules.h"
+#include "algorithms/registry.h"
 #include "kernels/ops.h"
 
 namespace tca {
@@ -62,13 +62,13 @@ double Rtrl::flops_per_step() const {
 
 namespace tca {
 
-const AlgorithmInfo& rtrl_info() {
-  static const AlgorithmInfo info{
+const RuleInfo& rtrl_info() {
+  static const RuleInfo info{
       "rtrl", "real-time recurrent learning, full influence matrix (exact, O(n^4) per step)", true, {}};
   return info;
 }
 
-std::unique_ptr<Algorithm> make_rtrl(const RateRnnConfig& config, DType dtype, Device device, const Params&) {
+std::unique_ptr<RateRule> make_rtrl(const RateRnnConfig& config, DType dtype, Device device, const Params&) {
   return std::make_unique<Rtrl>(config, dtype, device);
 }
 

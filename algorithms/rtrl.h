@@ -1,7 +1,7 @@
 // Real-time recurrent learning (Williams & Zipser 1989): exact, forward in time.
 #pragma once
 
-#include "algorithms/algorithm.h"
+#include "algorithms/rate_rule.h"
 
 namespace tca {
 
@@ -15,9 +15,9 @@ namespace tca {
 // so M is read once per step instead of twice (the influence buffers carry that scratch row).
 // Every sequence's products go in one strided-batched GEMM: a handful of calls per step
 // whatever the batch size (one cuBLAS launch each on the GPU).
-class Rtrl : public Algorithm {
+class Rtrl : public RateRule {
  public:
-  Rtrl(const RateRnnConfig& config, DType dtype, Device device) : Algorithm(config, dtype, device) {}
+  Rtrl(const RateRnnConfig& config, DType dtype, Device device) : RateRule(config, dtype, device) {}
   std::string id() const override { return "rtrl"; }
   size_t state_bytes(int T) const override;
   double flops_per_step() const override;

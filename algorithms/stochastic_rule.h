@@ -5,17 +5,17 @@
 #include <cstdint>
 #include <vector>
 
-#include "algorithms/algorithm.h"
+#include "algorithms/rate_rule.h"
 #include "kernels/ops.h"
 
 namespace tca {
 
-class StochasticRule : public Algorithm {
+class StochasticRule : public RateRule {
  public:
   bool stochastic() const override { return true; }
 
  protected:
-  using Algorithm::Algorithm;
+  using RateRule::RateRule;
 
   // Fills `signs` with the draws of step `step`: ops::random_signs(signs, noise_seed, step).
   // A test hook: tests override it with deliberately broken noise (stale or correlated signs)

@@ -1,11 +1,11 @@
 #include "algorithms/tbptt.h"
 
-#include "algorithms/rules.h"
+#include "algorithms/registry.h"
 
 namespace tca {
 
-const AlgorithmInfo& tbptt_info() {
-  static const AlgorithmInfo info{
+const RuleInfo& tbptt_info() {
+  static const RuleInfo info{
       "tbptt",
       "truncated BPTT(h, h) (Williams & Peng 1990): exact BPTT within consecutive chunks of h steps, "
       "no error across chunks",
@@ -15,7 +15,7 @@ const AlgorithmInfo& tbptt_info() {
   return info;
 }
 
-std::unique_ptr<Algorithm> make_tbptt(const RateRnnConfig& config, DType dtype, Device device,
+std::unique_ptr<RateRule> make_tbptt(const RateRnnConfig& config, DType dtype, Device device,
                                       const Params& params) {
   return std::make_unique<Tbptt>(config, dtype, device,
                                  static_cast<int>(params.integer("h", 1, kMaxTaskLength)));

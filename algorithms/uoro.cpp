@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "algorithms/rules.h"
+#include "algorithms/registry.h"
 #include "kernels/ops.h"
 #include "kernels/rule_factors.h"
 
@@ -82,8 +82,8 @@ double Uoro::flops_per_step() const {
 
 namespace tca {
 
-const AlgorithmInfo& uoro_info() {
-  static const AlgorithmInfo info{
+const RuleInfo& uoro_info() {
+  static const RuleInfo info{
       "uoro",
       "unbiased online recurrent optimization, rank-one influence estimate (Tallec & Ollivier "
       "2018; stochastic, unbiased, O(n^2 + nk) per step)",
@@ -94,7 +94,7 @@ const AlgorithmInfo& uoro_info() {
   return info;
 }
 
-std::unique_ptr<Algorithm> make_uoro(const RateRnnConfig& config, DType dtype, Device device,
+std::unique_ptr<RateRule> make_uoro(const RateRnnConfig& config, DType dtype, Device device,
                                      const Params& params) {
   return std::make_unique<Uoro>(config, dtype, device, params.real("epsilon", 0.0, 1.0, true));
 }

@@ -136,7 +136,13 @@ LifRnnParams init_lif_params(const LifRnnConfig& config, uint64_t seed, DType dt
 }
 
 std::vector<ParamGroup> lif_param_groups(const LifRnnConfig& c) {
-  return {{"W_rec", false, 0, c.n()}, {"W_in", false, c.n(), c.m}, {"W_out", true, 0, c.n()}, {"b_out", true, c.n(), 1}};
+  return {{"W_rec", false, 0, c.n(), true}, {"W_in", false, c.n(), c.m}, {"W_out", true, 0, c.n()}, {"b_out", true, c.n(), 1}};
+}
+
+nlohmann::json LifRnn::description() const {
+  nlohmann::json d = {{"model", "lif"}};
+  for (const auto& [key, value] : lif_config_text(config_)) d["config"][key] = value;
+  return d;
 }
 
 LifRnn::LifRnn(const LifRnnConfig& config, DType dtype, Device device)

@@ -31,8 +31,8 @@
 #include "kernels/loss_kind.h"
 #include "kernels/ops.h"
 #include "kernels/tensor.h"
-#include "models/rate_rnn.h"
-#include "tasks/params.h"
+#include "core/params.h"
+#include "models/network.h"
 
 namespace tca {
 
@@ -76,10 +76,7 @@ std::map<std::string, std::string> lif_config_text(const LifRnnConfig& config);
 
 // Parameters: W = [W_rec | W_in] (n x k, W_rec's diagonal held at zero) and
 // W_outb = [W_out | b_out] (o x (n + 1)).
-struct LifRnnParams {
-  Tensor W;
-  Tensor W_outb;
-};
+using LifRnnParams = NetworkParams;
 
 // Initialisation: from Philox(seed, "parameters", 0), row by row, W_rec[i, 0..n-1] ~
 // N(0, init_rec_scale^2 / n) (the diagonal draw is made and replaced by 0), then W_in[i, :] ~
@@ -87,8 +84,8 @@ struct LifRnnParams {
 // rounded to dtype, so float and double runs start from the same point.
 LifRnnParams init_lif_params(const LifRnnConfig& config, uint64_t seed, DType dtype, Device device);
 
-// Parameter groups: W_rec, W_in, W_out, b_out (blocks of W and W_outb; the probe leaves W_rec's
-// diagonal, which is no parameter, out of its W_rec group).
+// Parameter groups: W_rec, W_in, W_out, b_out (blocks of W and W_outb; W_rec's diagonal, which
+// is no parameter, is left out of its group).
 std::vector<ParamGroup> lif_param_groups(const LifRnnConfig& config);
 
 // The forward quantities of one step for the whole batch, handed to the learning rules.
@@ -108,20 +105,32 @@ struct LifStepState {
   int steps = 0;       // steps taken in the window, this one included
 };
 
-class LifRnn {
+class LifRnn final : public Network {
  public:
   LifRnn(const LifRnnConfig& config, DType dtype, Device device);
   const LifRnnConfig& config() const { return config_; }
-  DType dtype() const { return dtype_; }
-  Device device() const { return device_; }
+  std::string id() const override { return "lif"; }
+  int n() const override { return config_.n(); }
+  int m() const override { return config_.m; }
+  int o() const override { return config_.o; }
+  int k() const override { return config_.k(); }
+  DType dtype() const override { return dtype_; }
+  Device device() const override { return device_; }
+  NetworkParams initial_params(uint64_t seed, DType dtype, Device device) const override {
+    return init_lif_params(config_, seed, dtype, device);
+  }
 
   // Zero state for a window of B sequences.
-  void begin(int batch_size);
+  void begin(int batch_size) override;
   // Advances by step t of the batch (steps in order from 0) and fills state().
-  void step(const LifRnnParams& params, const DeviceBatch& batch, int t);
+  void step(const LifRnnParams& params, const DeviceBatch& batch, int t) override;
   const LifStepState& state() const { return state_; }
+  const Tensor& outputs() const override { return state_.y; }
   // L + R of the steps taken since begin() (one transfer to the host).
-  double window_loss() const;
+  double window_loss() const override;
+  std::vector<ParamGroup> param_groups() const override { return lif_param_groups(config_); }
+  // {"model": "lif", "config": every knob as text}.
+  nlohmann::json description() const override;
   double task_loss() const;  // L alone
   double rate_loss() const;  // R alone
 

@@ -5,7 +5,6 @@
 
 #include "kernels/ops.h"
 #include "kernels/philox.h"
-#include "tasks/task.h"
 
 namespace tca {
 
@@ -36,22 +35,16 @@ std::vector<ParamGroup> param_groups(const RateRnnConfig& c) {
           {"b_out", true, c.n, 1}};
 }
 
-DeviceBatch to_device(const Batch& batch, DType dtype, Device device) {
-  DeviceBatch out;
-  out.T = batch.T;
-  out.B = batch.B;
-  out.inputs = Tensor::from_host(batch.inputs, {batch.T, batch.B, batch.m}, dtype, device);
-  out.targets = Tensor::from_host(batch.targets, {batch.T, batch.B, batch.o}, dtype, device);
-  out.mask = Tensor::from_host(batch.loss_mask, {batch.T, batch.B}, dtype, device);
-  return out;
-}
-
-RateRnn::RateRnn(const RateRnnConfig& config, DType dtype, Device device)
-    : config_(config), dtype_(dtype), device_(device) {
+RateRnn::RateRnn(const RateRnnConfig& config, DType dtype, Device device, const InitOptions& init)
+    : config_(config), dtype_(dtype), device_(device), init_(init) {
   if (config.n < 1 || config.m < 1 || config.o < 1)
     throw std::invalid_argument("RateRnn: n, m and o must be at least 1");
   if (!(config.alpha > 0.0 && config.alpha <= 1.0))
     throw std::invalid_argument("RateRnn: alpha must lie in (0, 1]");
+}
+
+NetworkParams RateRnn::initial_params(uint64_t seed, DType dtype, Device device) const {
+  return init_params(config_, seed, dtype, device, init_);
 }
 
 void RateRnn::begin(int batch_size) {

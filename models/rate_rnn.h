@@ -12,12 +12,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/batch.h"
 #include "kernels/loss_kind.h"
 #include "kernels/tensor.h"
+#include "models/network.h"
 
 namespace tca {
-
-struct Batch;
 
 struct RateRnnConfig {
   int n = 32;          // hidden units
@@ -29,12 +29,9 @@ struct RateRnnConfig {
 };
 
 // Parameters: W = [W_rec | W_in | b] (n x k) and W_outb = [W_out | b_out] (o x (n + 1)).
-struct RateRnnParams {
-  Tensor W;
-  Tensor W_outb;
-};
+using RateRnnParams = NetworkParams;
 
-// Initialisation (documented in the README): W_rec ~ N(0, gain^2 / n), W_in ~ N(0, 1 / m),
+// Initialisation (documented in docs/networks.md): W_rec ~ N(0, gain^2 / n), W_in ~ N(0, 1 / m),
 // W_out ~ N(0, 1 / n), biases ~ N(0, bias_scale^2). Drawn in double from the Philox stream
 // "parameters" keyed by seed, then rounded to dtype, so float and double runs start from the
 // same point.
@@ -45,22 +42,8 @@ struct InitOptions {
 RateRnnParams init_params(const RateRnnConfig& config, uint64_t seed, DType dtype, Device device,
                           const InitOptions& options = {});
 
-// Parameter groups as reported by the probe: views into W and W_outb need column ranges,
-// so groups are described by (matrix, first column, column count).
-struct ParamGroup {
-  const char* name;
-  bool output;  // false: a block of W; true: a block of W_outb
-  int first_col;
-  int cols;
-};
+// Parameter groups: W_rec, W_in, b (blocks of W), W_out, b_out (blocks of W_outb).
 std::vector<ParamGroup> param_groups(const RateRnnConfig& config);
-
-// A task batch copied to the run's backend: inputs [T,B,m], targets [T,B,o], mask [T,B].
-struct DeviceBatch {
-  int T = 0, B = 0;
-  Tensor inputs, targets, mask;
-};
-DeviceBatch to_device(const Batch& batch, DType dtype, Device device);
 
 // The forward quantities of one step, for the whole batch, handed to the learning rules.
 struct StepState {
@@ -74,27 +57,38 @@ struct StepState {
   Tensor c;     // [B, n] dL_t/da_t = e W_out (direct error on the hidden state)
 };
 
-// Runs the network one step at a time; holds the state of the current window.
-class RateRnn {
+// Runs the network one step at a time; holds the state of the current window. `init` sets
+// the initialisation initial_params() draws (init_params above).
+class RateRnn final : public Network {
  public:
-  RateRnn(const RateRnnConfig& config, DType dtype, Device device);
+  RateRnn(const RateRnnConfig& config, DType dtype, Device device, const InitOptions& init = {});
   const RateRnnConfig& config() const { return config_; }
-  DType dtype() const { return dtype_; }
-  Device device() const { return device_; }
+  std::string id() const override { return "rate"; }
+  int n() const override { return config_.n; }
+  int m() const override { return config_.m; }
+  int o() const override { return config_.o; }
+  int k() const override { return config_.k(); }
+  DType dtype() const override { return dtype_; }
+  Device device() const override { return device_; }
+  NetworkParams initial_params(uint64_t seed, DType dtype, Device device) const override;
 
   // Zero state for a window of B sequences.
-  void begin(int batch_size);
+  void begin(int batch_size) override;
   // Advances the state by step t of the batch and fills state() with the step's quantities.
-  void step(const RateRnnParams& params, const DeviceBatch& batch, int t);
+  void step(const RateRnnParams& params, const DeviceBatch& batch, int t) override;
   const StepState& state() const { return state_; }
+  const Tensor& outputs() const override { return state_.y; }
   // L of the steps taken since begin() (the loss accumulates on the device: this is the one
   // transfer to the host).
-  double window_loss() const;
+  double window_loss() const override;
+  std::vector<ParamGroup> param_groups() const override { return tca::param_groups(config_); }
+  nlohmann::json description() const override { return {{"model", "rate"}, {"alpha", config_.alpha}}; }
 
  private:
   RateRnnConfig config_;
   DType dtype_;
   Device device_;
+  InitOptions init_;
   int B_ = 0;
   StepState state_;
   Tensor no_input_;  // [B, 0]: builds [a_t; 1] with build_presynaptic

@@ -6,7 +6,7 @@
 #   bash scripts/gpu.sh test         GPU tests
 #   bash scripts/gpu.sh sanitize     compute-sanitizer memcheck and racecheck on the float tests
 #   bash scripts/gpu.sh bench [RE]   tcabench_gpu_bench (filter RE, default every benchmark),
-#                                    bench/gpu_table.py, and bench/torch_compare.py if PyTorch is there
+#                                    bench/micro/gpu_table.py, and bench/micro/baselines/torch_compare.py if PyTorch is there
 #   bash scripts/gpu.sh all          every stage (the default)
 # Results go to $OUT/ when set (the lent device machines), else results/<device>/:
 # gpu_tests.log, sanitizer.log, gpu.json, gpu_table.md, torch.json.
@@ -56,9 +56,9 @@ fi
 if [ "$stage" = bench ] || [ "$stage" = all ]; then
   build/tcabench_gpu_bench --benchmark_filter="$filter" --benchmark_repetitions=3 --benchmark_min_time=0.1 \
     --benchmark_report_aggregates_only=true --benchmark_out="$dest/gpu.json" --benchmark_out_format=json || status=1
-  python3 bench/gpu_table.py "$dest/gpu.json" | tee "$dest/gpu_table.md"
+  python3 bench/micro/gpu_table.py "$dest/gpu.json" | tee "$dest/gpu_table.md"
   if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
-    python3 bench/torch_compare.py --json "$dest/torch.json" || status=1
+    python3 bench/micro/baselines/torch_compare.py --json "$dest/torch.json" || status=1
   else
     echo "gpu.sh: no PyTorch with CUDA here; skipping the comparison"
   fi

@@ -11,7 +11,7 @@ packages=(
   libcli11-dev                # command line
   googletest libgtest-dev     # tests
   libbenchmark-dev            # microbenchmarks
-  python3-numpy               # the numpy baseline benchmark (bench/numpy_rtrl.py)
+  python3-numpy               # the numpy baseline benchmark (bench/micro/baselines/numpy_rtrl.py)
   python3-jsonschema          # the leaderboard's schema check (tests/leaderboard_checks.py)
 )
 

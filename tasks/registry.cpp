@@ -1,6 +1,6 @@
 // The task registry: every task id with its documented parameters, and make_task().
-// Each task lives in its own file (tasks/<name>.cpp) and exposes its TaskInfo and factory
-// through tasks/task_params.h; adding a task means adding one entry to kTasks below.
+// Each task lives in its own file (tasks/<name>.cpp); adding a task means that file and one line
+// in tasks/task_list.inc.
 #include <stdexcept>
 
 #include "tasks/task.h"
@@ -16,13 +16,9 @@ struct RegisteredTask {
 
 const std::vector<RegisteredTask>& registered_tasks() {
   static const std::vector<RegisteredTask> tasks{
-      {dnms_task_info, make_dnms_task},
-      {path_integration_task_info, make_path_integration_task},
-      {copy_task_info, make_copy_task},
-      {add_task_info, make_add_task},
-      {flipflop_task_info, make_flipflop_task},
-      {mimic_task_info, make_mimic_task},
-      {evidence_accumulation_task_info, make_evidence_accumulation_task},
+#define TCA_TASK(name) {name##_task_info, make_##name##_task},
+#include "tasks/task_list.inc"
+#undef TCA_TASK
   };
   return tasks;
 }

@@ -11,27 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "kernels/loss_kind.h"
-#include "tasks/params.h"
+#include "core/batch.h"
+#include "core/params.h"
 
 namespace tca {
-
-// One batch of B sequences of T steps. All arrays are row-major, time-major.
-struct Batch {
-  int T = 0;  // steps
-  int B = 0;  // sequences
-  int m = 0;  // input size
-  int o = 0;  // output size
-  LossKind loss = LossKind::mse;
-  std::vector<double> inputs;       // [T, B, m]
-  std::vector<double> targets;      // [T, B, o]: MSE targets, or class distributions (one-hot or soft) for cross-entropy
-  std::vector<double> loss_mask;    // [T, B]: weight of the loss at (t, b); 0 where no loss
-  std::vector<unsigned char> trial_start;  // [T, B]: 1 where a new trial begins
-
-  double input(int t, int b, int i) const { return inputs[(static_cast<size_t>(t) * B + b) * m + i]; }
-  double target(int t, int b, int j) const { return targets[(static_cast<size_t>(t) * B + b) * o + j]; }
-  double mask(int t, int b) const { return loss_mask[static_cast<size_t>(t) * B + b]; }
-};
 
 using TaskParam = ParamDoc;
 

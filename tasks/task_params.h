@@ -1,6 +1,6 @@
 // Internal helpers shared by the task implementations (not part of the public interface in
 // task.h): strict parsing and validation of the text parameters, the task factories that
-// registry.cpp lists, and the small numeric pieces every classification task scores with.
+// tasks/task_list.inc lists, and the small numeric pieces every classification task scores with.
 #pragma once
 
 #include <algorithm>
@@ -16,27 +16,17 @@
 #include <string>
 #include <vector>
 
-#include "tasks/params.h"
+#include "core/params.h"
 #include "tasks/task.h"
 
 namespace tca {
 
-// ---- task factories: each defined in its tasks/<name>.cpp, listed by tasks/registry.cpp ----
-const TaskInfo& dnms_task_info();
-std::unique_ptr<Task> make_dnms_task(const std::map<std::string, std::string>& params);
-const TaskInfo& path_integration_task_info();
-std::unique_ptr<Task> make_path_integration_task(const std::map<std::string, std::string>& params);
-const TaskInfo& copy_task_info();
-std::unique_ptr<Task> make_copy_task(const std::map<std::string, std::string>& params);
-const TaskInfo& add_task_info();
-std::unique_ptr<Task> make_add_task(const std::map<std::string, std::string>& params);
-const TaskInfo& flipflop_task_info();
-std::unique_ptr<Task> make_flipflop_task(const std::map<std::string, std::string>& params);
-const TaskInfo& mimic_task_info();
-std::unique_ptr<Task> make_mimic_task(const std::map<std::string, std::string>& params);
-const TaskInfo& evidence_accumulation_task_info();
-std::unique_ptr<Task> make_evidence_accumulation_task(
-    const std::map<std::string, std::string>& params);
+// ---- task factories: each defined in its tasks/<name>.cpp, listed by tasks/task_list.inc ----
+#define TCA_TASK(name)                   \
+  const TaskInfo& name##_task_info(); \
+  std::unique_ptr<Task> make_##name##_task(const std::map<std::string, std::string>& params);
+#include "tasks/task_list.inc"
+#undef TCA_TASK
 
 // ---- shared pieces of sample() and metrics() ------------------------------------------------
 

@@ -6,7 +6,7 @@
         results/schema/leaderboard.schema.json (and the committed results/leaderboard.json),
         checks that every field of the schema is documented, and that broken documents fail.
     leaderboard_checks.py report TCABENCH SOURCE_DIR
-        runs bench/leaderboard_report.py on such a leaderboard: every SVG is well-formed XML with
+        runs bench/report/leaderboard_report.py on such a leaderboard: every SVG is well-formed XML with
         one point (or curve) per rule, index.html shows them all; and the committed
         results/report/ is what the committed leaderboard gives.
 Exits non-zero with a message on the first failed check.
@@ -132,7 +132,7 @@ def svg_groups(path, cls):
 
 def check_report(tcabench, source, work):
     board = make_leaderboard(tcabench, work)
-    script = os.path.join(source, "bench", "leaderboard_report.py")
+    script = os.path.join(source, "bench", "report", "leaderboard_report.py")
     out = os.path.join(work, "report")
     r = subprocess.run([sys.executable, script, "--leaderboard", os.path.join(work, "board.json"), "--out-dir", out],
                        capture_output=True, text=True)
@@ -163,7 +163,7 @@ def check_report(tcabench, source, work):
         for name in sorted(os.listdir(again)):
             kept = os.path.join(source, "results", "report", name)
             if not os.path.exists(kept) or not filecmp.cmp(kept, os.path.join(again, name), shallow=False):
-                fail("results/report/%s is missing or stale: rerun bench/leaderboard_report.py" % name)
+                fail("results/report/%s is missing or stale: rerun bench/report/leaderboard_report.py" % name)
     print("leaderboard report: %d well-formed SVG figures with one point or curve per rule" % figures)
 
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/bench_compare.h"
+#include "bench/gates/bench_compare.h"
 #include "kernels/philox.h"
 #include "test_util.h"
 

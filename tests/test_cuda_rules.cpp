@@ -3,8 +3,9 @@
 #include <gtest/gtest.h>
 
 
-#include "algorithms/algorithm.h"
-#include "algorithms/lif_algorithm.h"
+#include "tests/rule_helpers.h"
+#include "algorithms/rate_rule.h"
+#include "algorithms/lif_rule.h"
 #include "test_util.h"
 
 namespace tca {
@@ -96,7 +97,7 @@ std::vector<double> lif_gradient_on(Device device, const RuleCase& c, LossKind l
   const Batch batch = test::random_batch(15, 3, lc.m, lc.o, loss, 4);
   LifRnn model(lc, c.dtype, device);
   auto rule = make_lif_algorithm(c.rule, lc, c.dtype, device);
-  *window_loss = run_lif_window(model, params, to_device(batch, c.dtype, device), *rule, 99);
+  *window_loss = run_window(model, params, to_device(batch, c.dtype, device), *rule, 99);
   *spikes = model.state().spike_count.to_host();
   std::vector<double> g = rule->gradient().W.to_host();
   const std::vector<double> out = rule->gradient().W_outb.to_host();
@@ -127,7 +128,7 @@ TEST_P(CudaLifRulesTest, GradientMatchesTheCpuBackend) {
 
 std::vector<RuleCase> all_lif_rules() {
   std::vector<RuleCase> cases;
-  for (const AlgorithmInfo& info : lif_algorithm_registry())
+  for (const RuleInfo& info : rules_of("lif"))
     for (DType d : {DType::f32, DType::f64}) cases.push_back({info.id, d});
   return cases;
 }
@@ -139,7 +140,7 @@ INSTANTIATE_TEST_SUITE_P(EveryLifRule, CudaLifRulesTest, testing::ValuesIn(all_l
 
 std::vector<RuleCase> all_rules() {
   std::vector<RuleCase> cases;
-  for (const AlgorithmInfo& info : algorithm_registry())
+  for (const RuleInfo& info : rules_of("rate"))
     for (DType d : {DType::f32, DType::f64}) cases.push_back({info.id, d});
   return cases;
 }

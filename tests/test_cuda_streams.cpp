@@ -5,7 +5,8 @@
 
 #include <thread>
 
-#include "algorithms/algorithm.h"
+#include "tests/rule_helpers.h"
+#include "algorithms/rate_rule.h"
 #include "kernels/cuda/runtime.h"
 #include "test_util.h"
 

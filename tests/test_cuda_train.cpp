@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "bench/train.h"
+#include "bench/experiments/train.h"
 #include "kernels/ops.h"
 #include "test_util.h"
 

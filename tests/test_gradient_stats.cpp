@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "bench/gradient_stats.h"
+#include "bench/experiments/gradient_stats.h"
 #include "kernels/philox.h"
 
 namespace tca {

@@ -4,7 +4,8 @@
 
 #include <cmath>
 
-#include "algorithms/algorithm.h"
+#include "tests/rule_helpers.h"
+#include "algorithms/rate_rule.h"
 #include "test_util.h"
 
 namespace tca {

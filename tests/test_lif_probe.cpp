@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "algorithms/lif_algorithm.h"
-#include "bench/probe.h"
-#include "bench/report.h"
+#include "tests/rule_helpers.h"
+#include "algorithms/lif_rule.h"
+#include "bench/experiments/probe.h"
+#include "bench/report/probe_report.h"
+#include "bench/report/report.h"
 #include "test_util.h"
 
 namespace tca {
@@ -122,7 +124,7 @@ TEST(LifProbe, DumpReproducesTheReferenceGradient) {
                                               DType::f64)};
   LifRnn model(lc, DType::f64, Device::cpu);
   auto bptt = make_lif_algorithm("bptt", lc, DType::f64, Device::cpu);
-  run_lif_window(model, params, to_device(batch, DType::f64, Device::cpu), *bptt, 0);
+  run_window(model, params, to_device(batch, DType::f64, Device::cpu), *bptt, 0);
   std::vector<double> g = bptt->gradient().W.to_host();
   const std::vector<double> out = bptt->gradient().W_outb.to_host();
   g.insert(g.end(), out.begin(), out.end());

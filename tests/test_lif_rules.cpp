@@ -19,7 +19,8 @@
 #include <utility>
 #include <vector>
 
-#include "algorithms/lif_algorithm.h"
+#include "tests/rule_helpers.h"
+#include "algorithms/lif_rule.h"
 #include "algorithms/lif_eprop.h"
 #include "algorithms/local_trace.h"
 #include "lif_reference.h"
@@ -71,10 +72,10 @@ struct RuleRun {
   std::vector<double> gW, gW_outb;
 };
 
-RuleRun run_rule(LifAlgorithm& rule, const LifRnnConfig& c, const LifRnnParams& params, const Batch& batch) {
+RuleRun run_rule(Rule& rule, const LifRnnConfig& c, const LifRnnParams& params, const Batch& batch) {
   LifRnn model(c, DType::f64, Device::cpu);
   RuleRun r;
-  r.loss = run_lif_window(model, params, to_device(batch, DType::f64, Device::cpu), rule, 7);
+  r.loss = run_window(model, params, to_device(batch, DType::f64, Device::cpu), rule, 7);
   r.gW = rule.gradient().W.to_host();
   r.gW_outb = rule.gradient().W_outb.to_host();
   return r;
@@ -195,7 +196,7 @@ class LifFeedbackTest : public testing::Test {
       for (int l = 0; l < c.o; ++l) B[j * c.o + l] = W_outb[l * (c.n() + 1) + j];
     return B;
   }
-  LifEprop& as_eprop(LifAlgorithm& rule) { return dynamic_cast<LifEprop&>(rule); }
+  LifEprop& as_eprop(Rule& rule) { return dynamic_cast<LifEprop&>(rule); }
   LifRnnConfig c;
   LifRnnParams params;
   Batch batch;
@@ -246,7 +247,7 @@ TEST(LifRulesBasics, WindowsAreIndependentAndTheDiagonalIsNoParameter) {
   const LifRnnConfig c = config_for({2, 3, 5, 0.5, LossKind::cross_entropy});
   const LifRnnParams params = init_lif_params(c, 31, DType::f64, Device::cpu);
   const Batch batch = batch_for(c, 32), other = batch_for(c, 33);
-  for (const AlgorithmInfo& info : lif_algorithm_registry()) {
+  for (const RuleInfo& info : rules_of("lif")) {
     auto rule = make_lif_algorithm(info.id, c, DType::f64, Device::cpu);
     const RuleRun first = run_rule(*rule, c, params, batch);
     run_rule(*rule, c, params, other);
@@ -278,7 +279,7 @@ TEST(LifRulesBasics, InitialisationHasNoSelfConnectionsAndSelfConnectionsAreRefu
 
 TEST(LifRulesBasics, RegistryAndErrors) {
   std::vector<std::string> ids;
-  for (const AlgorithmInfo& info : lif_algorithm_registry()) ids.push_back(info.id);
+  for (const RuleInfo& info : rules_of("lif")) ids.push_back(info.id);
   EXPECT_EQ(ids, (std::vector<std::string>{"bptt", "rtrl", "eprop", "eprop_random", "eprop_adaptive"}));
   const LifRnnConfig c = config_for({2, 2, 5, 0, LossKind::mse});
   try {

@@ -21,7 +21,8 @@
 #include <utility>
 #include <vector>
 
-#include "algorithms/algorithm.h"
+#include "tests/rule_helpers.h"
+#include "algorithms/rate_rule.h"
 #include "kernels/ops.h"
 #include "kernels/philox.h"
 #include "test_util.h"
@@ -566,7 +567,7 @@ TEST(LocalRules, DeterministicAndFixedByTheFeedbackSeed) {
 TEST(LocalRules, StateBytesAndFlops) {
   const Net s = generic_net(0.7);
   const int n = s.rc.n, k = s.rc.k(), o = s.rc.o, B = s.batch.B;
-  std::map<std::string, std::unique_ptr<Algorithm>> rules;
+  std::map<std::string, std::unique_ptr<Rule>> rules;
   for (const auto& [name, rule, overrides] :
        std::vector<std::tuple<std::string, std::string, Overrides>>{{"rflo", "rflo", {}},
                                                                     {"rflo_sym", "rflo", kSymmetric},
@@ -629,7 +630,7 @@ TEST(LocalRules, BadHyperparametersAreRejectedClearly) {
 
 TEST(LocalRules, RegistryDocumentsHyperparametersAndDefaults) {
   std::map<std::string, std::map<std::string, std::string>> documented;
-  for (const AlgorithmInfo& info : algorithm_registry()) {
+  for (const RuleInfo& info : rules_of("rate")) {
     documented[info.id];
     for (const ParamDoc& p : info.params) {
       documented[info.id][p.name] = p.default_value;

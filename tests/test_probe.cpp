@@ -3,9 +3,11 @@
 // follow a training run.
 #include <gtest/gtest.h>
 
-#include "algorithms/algorithm.h"
-#include "bench/probe.h"
-#include "bench/report.h"
+#include "tests/rule_helpers.h"
+#include "algorithms/rate_rule.h"
+#include "bench/experiments/probe.h"
+#include "bench/report/probe_report.h"
+#include "bench/report/report.h"
 #include "test_util.h"
 
 namespace tca {

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "bench/quality.h"
+#include "bench/gates/quality.h"
 #include "test_util.h"
 
 namespace {

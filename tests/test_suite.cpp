@@ -1,4 +1,4 @@
-// The benchmark suite (bench/suite.h) and its leaderboard (bench/leaderboard.h): strict config
+// The benchmark suite (bench/suite/suite.h) and its leaderboard (bench/report/leaderboard.h): strict config
 // parsing, the cell order, resuming, sharding, merging, and the aggregation over seeds.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -11,9 +11,9 @@
 #include <sstream>
 #include <string>
 
-#include "bench/leaderboard.h"
-#include "bench/report.h"
-#include "bench/suite.h"
+#include "bench/report/leaderboard.h"
+#include "bench/report/report.h"
+#include "bench/suite/suite.h"
 #include "test_util.h"
 
 namespace tca {

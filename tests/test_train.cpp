@@ -1,4 +1,4 @@
-// Training runs (bench/train.h): the optimizer op against its formula, learning that
+// Training runs (bench/experiments/train.h): the optimizer op against its formula, learning that
 // actually lowers the loss, reproducibility, online updates, divergence reported as such,
 // learning-rate selection, the criterion, and the command line.
 #include <gtest/gtest.h>
@@ -10,7 +10,8 @@
 #include <limits>
 #include <string>
 
-#include "bench/train.h"
+#include "bench/experiments/train.h"
+#include "bench/report/train_report.h"
 #include "kernels/ops.h"
 #include "test_util.h"
 

@@ -19,11 +19,12 @@
 #include <string>
 #include <vector>
 
-#include "algorithms/algorithm.h"
+#include "tests/rule_helpers.h"
+#include "algorithms/rate_rule.h"
 #include "algorithms/kf_rtrl.h"
 #include "algorithms/rkf_rtrl.h"
 #include "algorithms/uoro.h"
-#include "bench/probe.h"
+#include "bench/experiments/probe.h"
 #include "kernels/ops.h"
 #include "kernels/philox.h"
 #include "test_util.h"
@@ -51,7 +52,7 @@ RateRnnParams tiny_params(const RateRnnConfig& rc, uint64_t seed, DType dtype = 
 }
 
 // The W part of the rule's gradient (the readout part is exact for every rule) after one window.
-std::vector<double> rule_gradient(Algorithm& rule, const RateRnnConfig& rc,
+std::vector<double> rule_gradient(Rule& rule, const RateRnnConfig& rc,
                                   const RateRnnParams& params, const DeviceBatch& batch,
                                   uint64_t noise_seed, DType dtype = DType::f64) {
   RateRnn model(rc, dtype, Device::cpu);
@@ -348,7 +349,7 @@ class CorrelatedSigns : public Rule {
   bool constant_;
 };
 
-std::unique_ptr<Algorithm> make_variant(const std::string& id, Variant v, const RateRnnConfig& rc) {
+std::unique_ptr<Rule> make_variant(const std::string& id, Variant v, const RateRnnConfig& rc) {
   const DType f64 = DType::f64;
   const Device cpu = Device::cpu;
   const double eps = 1e-7;  // uoro's default
@@ -381,7 +382,7 @@ struct Problem {
 
 // K samples of the rule's W gradient with noise seeds first_seed, first_seed + 1, ...
 // (Philox is keyed by the seed: distinct seeds give independent draws).
-std::vector<std::vector<double>> samples(Algorithm& rule, const Problem& p, uint64_t first_seed,
+std::vector<std::vector<double>> samples(Rule& rule, const Problem& p, uint64_t first_seed,
                                          int K) {
   std::vector<std::vector<double>> out;
   out.reserve(K);
@@ -474,7 +475,7 @@ void report(const std::string& what, int K, const BiasCheck& c) {
 }
 
 // Root mean square over R independent replicates of the plug-in relative bias at K samples.
-double rms_rel_bias(Algorithm& rule, const Problem& p, uint64_t first_seed, int R, int K) {
+double rms_rel_bias(Rule& rule, const Problem& p, uint64_t first_seed, int R, int K) {
   double sum = 0;
   for (int r = 0; r < R; ++r) {
     const uint64_t seed = first_seed + static_cast<uint64_t>(r) * K;
@@ -557,9 +558,10 @@ TEST(UnbiasedRules, KfRtrlNeedsOnlyOneFreshSignPerStep) {
 // ---- 3. bookkeeping ------------------------------------------------------------------------
 
 TEST(UnbiasedRules, RegistryDocumentsTheRulesAndTheirHyperparameters) {
+  const std::vector<RegisteredRuleInfo> rate_rules = rules_of("rate");
   for (const std::string id : kRules) {
-    const AlgorithmInfo* info = nullptr;
-    for (const AlgorithmInfo& a : algorithm_registry())
+    const RuleInfo* info = nullptr;
+    for (const RuleInfo& a : rate_rules)
       if (a.id == id) info = &a;
     ASSERT_NE(info, nullptr) << id;
     EXPECT_FALSE(info->exact) << id;

@@ -1,0 +1,113 @@
+#include "algorithms/learner.h"
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "algorithms/registry.h"
+#include "models/registry.h"
+
+namespace tca {
+
+namespace {
+
+std::vector<double> concatenated(const Tensor& W, const Tensor& W_outb) {
+  std::vector<double> flat = W.to_host();
+  const std::vector<double> out = W_outb.to_host();
+  flat.insert(flat.end(), out.begin(), out.end());
+  return flat;
+}
+
+}  // namespace
+
+Learner::Learner(std::unique_ptr<Network> network, const std::string& rule_id,
+                 const std::map<std::string, std::string>& rule_params)
+    : network_(std::move(network)), rule_id_(rule_id), rule_params_(rule_params) {
+  rule_ = make_rule(*network_, rule_id_, rule_params_);
+}
+
+void Learner::initialise(uint64_t seed) {
+  params_ = network_->initial_params(seed, network_->dtype(), network_->device());
+  if (rule_->follows_training()) rule_ = make_rule(*network_, rule_id_, rule_params_);
+}
+
+size_t Learner::W_size() const { return static_cast<size_t>(network_->n()) * network_->k(); }
+
+void Learner::set_params(const std::vector<double>& flat) {
+  const int n = network_->n(), k = network_->k(), o = network_->o();
+  if (flat.size() != W_size() + static_cast<size_t>(o) * (n + 1))
+    throw std::invalid_argument("Learner::set_params: " + std::to_string(flat.size()) + " values for " +
+                                std::to_string(W_size() + static_cast<size_t>(o) * (n + 1)) + " parameters");
+  const auto split = flat.begin() + static_cast<ptrdiff_t>(W_size());
+  params_ = {Tensor::from_host(std::vector<double>(flat.begin(), split), {n, k}, network_->dtype(), network_->device()),
+             Tensor::from_host(std::vector<double>(split, flat.end()), {o, n + 1}, network_->dtype(),
+                               network_->device())};
+}
+
+std::vector<double> Learner::initial_flat_params(uint64_t seed) const {
+  const NetworkParams p = network_->initial_params(seed, DType::f64, Device::cpu);
+  return concatenated(p.W, p.W_outb);
+}
+
+double Learner::window(const DeviceBatch& batch, uint64_t noise_seed, std::vector<double>* outputs) {
+  return run_window(*network_, params_, batch, rule_.get(), noise_seed, outputs);
+}
+
+std::vector<double> Learner::flat_gradient() const { return concatenated(gradient().W, gradient().W_outb); }
+
+void Learner::begin(const DeviceBatch& batch, uint64_t noise_seed) {
+  if (!rule_->supports_online_updates())
+    throw std::invalid_argument(rule_->id() + " " + rule_->window_only_reason());
+  network_->begin(batch.B);
+  rule_->reset(params_, batch.B, noise_seed);
+}
+
+void Learner::step(const DeviceBatch& batch, int t) {
+  network_->step(params_, batch, t);
+  rule_->step(*network_);
+}
+
+double Learner::end() {
+  rule_->finish();
+  return network_->window_loss();
+}
+
+double Learner::evaluate(const DeviceBatch& batch, std::vector<double>& outputs) {
+  return run_window(*network_, params_, batch, nullptr, 0, &outputs);
+}
+
+std::vector<std::pair<std::string, std::vector<size_t>>> Learner::group_indices() const {
+  const size_t n = network_->n(), k = network_->k(), o = network_->o();
+  std::vector<std::pair<std::string, std::vector<size_t>>> out;
+  for (const ParamGroup& g : network_->param_groups()) {
+    const size_t rows = g.output ? o : n, width = g.output ? n + 1 : k, base = g.output ? W_size() : 0;
+    std::vector<size_t> idx;
+    for (size_t i = 0; i < rows; ++i)
+      for (int j = 0; j < g.cols; ++j)
+        if (!(g.skip_diagonal && static_cast<size_t>(g.first_col + j) == i))
+          idx.push_back(base + i * width + g.first_col + j);
+    out.push_back({g.name, std::move(idx)});
+  }
+  return out;
+}
+
+void Learner::require_state_fits(int batch_size, int T) {
+  std::string size_knobs = "its size";
+  for (const NetworkInfo& info : network_registry())
+    if (info.id == network_->id()) size_knobs = info.size_knobs;
+  tca::require_state_fits(rule_->id() + " at n = " + std::to_string(network_->n()) + ", --batch " +
+                              std::to_string(batch_size) + " (T = " + std::to_string(T) + ", " +
+                              to_string(network_->dtype()) + ")",
+                          rule_->state_bytes_for(batch_size, T), network_->device(),
+                          "lower " + size_knobs + " or --batch");
+}
+
+void require_state_fits(const std::string& what, size_t need, Device device, const std::string& advice) {
+  const size_t available = available_memory(device);
+  if (need <= available) return;
+  char text[160];
+  std::snprintf(text, sizeof(text), " needs %.2f GiB of state, more than the %.2f GiB available on the ",
+                need / 1073741824.0, available / 1073741824.0);
+  throw std::invalid_argument(what + text + to_string(device) + "; " + advice);
+}
+
+}  // namespace tca

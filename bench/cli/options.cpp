@@ -1,0 +1,80 @@
+#include "bench/cli/options.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <stdexcept>
+
+namespace tca::cli {
+
+// "name=value" pairs into a map; throws on text without '='.
+std::map<std::string, std::string> parse_pairs(const std::vector<std::string>& pairs, const std::string& option) {
+  std::map<std::string, std::string> out;
+  for (const std::string& p : pairs) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw std::invalid_argument(option + " expects name=value, got '" + p + "'");
+    out[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  return out;
+}
+
+// "rule.name=value" pairs into {rule: {name: value}}.
+std::map<std::string, std::map<std::string, std::string>> parse_rule_pairs(
+    const std::vector<std::string>& pairs) {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  for (const auto& [key, value] : parse_pairs(pairs, "--algo-param")) {
+    const auto dot = key.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == key.size())
+      throw std::invalid_argument("--algo-param expects rule.name=value, got '" + key + "=" + value + "'");
+    out[key.substr(0, dot)][key.substr(dot + 1)] = value;
+  }
+  return out;
+}
+
+// A seed as an unsigned 64-bit decimal: no sign, no overflow, nothing after the digits.
+uint64_t parse_seed(const std::string& text, const std::string& option) {
+  uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size())
+    throw std::invalid_argument(option + " must be an integer in [0, 18446744073709551615], got '" + text + "'");
+  return value;
+}
+
+Device parse_device(const std::string& name) {
+  if (name == "cpu") return Device::cpu;
+  if (name == "cuda") {
+    if (!cuda_available())
+#ifdef TCA_HAVE_CUDA
+      throw std::invalid_argument("--device cuda: no CUDA device is present");
+#else
+      throw std::invalid_argument("--device cuda: this tcabench was built without the CUDA backend");
+#endif
+    return Device::cuda;
+  }
+  return cuda_available() ? Device::cuda : Device::cpu;  // auto
+}
+
+// --model-param pairs of a command: only with --model lif, which refuses the rate model's
+// --hidden, --alpha and --gain.
+std::map<std::string, std::string> model_knobs(const CLI::App& command, const std::string& model,
+                                               const std::vector<std::string>& pairs) {
+  if (model == "lif") {
+    for (const char* rate_only : {"--hidden", "--alpha", "--gain"})
+      if (command.count(rate_only) > 0)
+        throw std::invalid_argument(std::string(rate_only) +
+                                    " applies to the rate model; the spiking network takes --model-param "
+                                    "(see `tcabench models`)");
+  } else if (!pairs.empty()) {
+    throw std::invalid_argument("--model-param applies to --model lif");
+  }
+  return parse_pairs(pairs, "--model-param");
+}
+
+void check_writable_folder(const std::filesystem::path& folder) {
+  const std::filesystem::path dir = folder.empty() ? "." : folder;
+  if (!std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0)
+    throw std::invalid_argument("cannot write into '" + dir.string() + "'");
+}
+
+}  // namespace tca::cli

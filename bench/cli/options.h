@@ -1,0 +1,31 @@
+// Parsing shared by the commands: name=value pairs, seeds, devices, output folders.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kernels/tensor.h"
+
+namespace tca::cli {
+
+// "name=value" pairs into a map; throws on text without '='.
+std::map<std::string, std::string> parse_pairs(const std::vector<std::string>& pairs, const std::string& option);
+// "rule.name=value" pairs into {rule: {name: value}}.
+std::map<std::string, std::map<std::string, std::string>> parse_rule_pairs(const std::vector<std::string>& pairs);
+// A seed as an unsigned 64-bit decimal: no sign, no overflow, nothing after the digits.
+uint64_t parse_seed(const std::string& text, const std::string& option = "--seed");
+// cpu, cuda, or auto (the GPU when one is present); throws when cuda is not available.
+Device parse_device(const std::string& name);
+// --model-param pairs of a command: only with --model lif, which refuses the rate model's
+// --hidden, --alpha and --gain.
+std::map<std::string, std::string> model_knobs(const CLI::App& command, const std::string& model,
+                                               const std::vector<std::string>& pairs);
+// Throws unless `folder` (or the working directory when empty) is a writable directory.
+void check_writable_folder(const std::filesystem::path& folder);
+
+}  // namespace tca::cli

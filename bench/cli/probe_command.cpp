@@ -1,0 +1,154 @@
+// tcabench probe: gradient quality of learning rules against exact BPTT at frozen parameters.
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+
+#include "algorithms/registry.h"
+#include "bench/cli/command.h"
+#include "bench/cli/options.h"
+#include "bench/experiments/probe.h"
+#include "bench/report/probe_report.h"
+#include "bench/report/report.h"
+#include "tasks/task.h"
+
+namespace tca::cli {
+namespace {
+
+class ProbeCommand final : public Command {
+ public:
+  explicit ProbeCommand(CLI::App& app);
+  std::vector<std::string> names() const override { return {"probe"}; }
+  bool parsed() const override { return command_->parsed(); }
+  int run() override;
+
+ private:
+  void add_network_options();
+  void add_output_options();
+  std::vector<std::string> task_ids() const;
+  std::vector<std::string> rule_ids() const;
+  void write_reports(const ProbeResult& result, const std::string& task) const;
+
+  CLI::App* command_;
+  ProbeConfig probe_;
+  std::string algo_list_ = "rtrl,bptt", precision_ = "float", device_ = "auto", seed_text_ = "1";
+  std::string task_list_ = probe_.task;
+  std::vector<std::string> task_params_, algo_params_, model_params_;
+  std::string out_path_, out_dir_, dump_path_;
+  bool quiet_ = false;
+};
+
+ProbeCommand::ProbeCommand(CLI::App& app) {
+  command_ = app.add_subcommand(
+      "probe", "Compare learning rules' gradients with exact BPTT at frozen parameters on one batch");
+  command_->add_option("--task", task_list_, "Comma-separated task ids, or all (see `tcabench tasks`)")
+      ->capture_default_str();
+  command_->add_option("--task-param", task_params_, "Task parameter override name=value (repeatable)");
+  command_->add_option("--algo", algo_list_, "Comma-separated learning rules, or all (see `tcabench algos`)")
+      ->capture_default_str();
+  command_->add_option("--algo-param", algo_params_,
+                       "Rule hyperparameter override rule.name=value (repeatable; see `tcabench algos`)");
+  add_network_options();
+  command_->add_option("--batch", probe_.batch, "Sequences per batch B")->capture_default_str();
+  command_->add_option("--seed", seed_text_, "Seed of parameters, batches and noise (0 .. 2^64 - 1)")
+      ->capture_default_str();
+  command_->add_option("--samples", probe_.samples, "Noise samples K for stochastic rules")->capture_default_str();
+  command_->add_option("--precision", precision_, "float or double")
+      ->check(CLI::IsMember({"float", "double"}))
+      ->capture_default_str();
+  command_->add_option("--checkpoints", probe_.checkpoints,
+                       "Training steps at which to probe (Adam on exact gradients), e.g. 0,100,500")
+      ->delimiter(',')
+      ->capture_default_str();
+  command_->add_option("--train-lr", probe_.train_lr, "Adam step size of the training run")->capture_default_str();
+  command_->add_option("--data-batches", probe_.data_batches,
+                       "Batches for the data-variance floor of the exact gradient (0: skip)")
+      ->capture_default_str();
+  command_->add_option("--device", device_, "cpu, cuda, or auto (the GPU when one is present)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
+      ->capture_default_str();
+  add_output_options();
+}
+
+void ProbeCommand::add_network_options() {
+  command_->add_option("--model", probe_.model, "Network: rate, or lif (spiking; see `tcabench models`)")
+      ->check(CLI::IsMember({"rate", "lif"}))
+      ->capture_default_str();
+  command_->add_option("--model-param", model_params_,
+                       "Spiking-network knob name=value (repeatable; --model lif; see `tcabench models`)");
+  command_->add_option("--hidden", probe_.hidden, "Hidden units n (rate model)")->capture_default_str();
+  command_->add_option("--alpha", probe_.alpha, "Leak alpha in (0, 1] (rate model)")->capture_default_str();
+  command_->add_option("--gain", probe_.gain, "W_rec init scale: N(0, gain^2/n) (rate model)")->capture_default_str();
+}
+
+void ProbeCommand::add_output_options() {
+  command_->add_option("--out", out_path_, "Write the JSON report to this file (one task)");
+  command_->add_option("--out-dir", out_dir_, "Write one JSON report per (task, rule) cell into this folder");
+  command_->add_option("--dump", dump_path_, "Write parameters, inputs, targets and every gradient to this JSON file");
+  command_->add_flag("--quiet", quiet_, "No tables or progress lines on the terminal");
+}
+
+std::vector<std::string> ProbeCommand::task_ids() const {
+  if (task_list_ != "all") return CLI::detail::split(task_list_, ',');
+  std::vector<std::string> tasks;
+  for (const TaskInfo& t : task_registry()) tasks.push_back(t.id);
+  return tasks;
+}
+
+std::vector<std::string> ProbeCommand::rule_ids() const {
+  if (algo_list_ != "all") return CLI::detail::split(algo_list_, ',');
+  std::vector<std::string> rules;
+  for (const RuleInfo& r : rules_of(probe_.model)) rules.push_back(r.id);
+  return rules;
+}
+
+void ProbeCommand::write_reports(const ProbeResult& result, const std::string& task) const {
+  const nlohmann::json report = probe_report(result);
+  if (!quiet_) std::cout << probe_table(result) << std::flush;
+  if (!out_path_.empty()) write_file_atomically(out_path_, report.dump(2) + "\n");
+  if (!dump_path_.empty()) write_file_atomically(dump_path_, probe_dump(result).dump() + "\n");
+  if (!out_dir_.empty()) {
+    for (const std::string& algo : probe_.algorithms) {
+      const std::string path = out_dir_ + "/probe-" + task + "-" + algo + ".json";
+      write_file_atomically(path, probe_report(result, algo).dump(2) + "\n");
+    }
+  }
+  if (out_path_.empty() && out_dir_.empty() && quiet_) std::cout << report.dump(2) << '\n';
+}
+
+int ProbeCommand::run() {
+  probe_.model_params = model_knobs(*command_, probe_.model, model_params_);
+  const std::vector<std::string> tasks = task_ids();
+  probe_.algorithms = rule_ids();
+  if (tasks.size() > 1 && (!out_path_.empty() || !dump_path_.empty()))
+    throw std::invalid_argument("--out and --dump take one task; use --out-dir for several");
+  if (tasks.size() > 1 && !task_params_.empty())
+    throw std::invalid_argument("--task-param applies to one task; name a single --task");
+  probe_.seed = parse_seed(seed_text_);
+  probe_.device = parse_device(device_);
+  probe_.dtype = parse_dtype(precision_);
+  // Fail now, not after an hour of probing, if the reports cannot be written.
+  for (const std::string& path : {out_path_, dump_path_})
+    if (!path.empty()) check_writable_folder(std::filesystem::path(path).parent_path());
+  probe_.task_params = parse_pairs(task_params_, "--task-param");
+  probe_.algo_params = parse_rule_pairs(algo_params_);
+  if (!out_dir_.empty()) {
+    std::filesystem::create_directories(out_dir_);
+    check_writable_folder(out_dir_);
+  }
+  std::vector<ProbeResult> results;
+  for (const std::string& task : tasks) {
+    probe_.task = task;
+    ProbeResult result = run_probe(probe_, quiet_ ? nullptr : &std::cerr);
+    write_reports(result, task);
+    results.push_back(std::move(result));
+  }
+  if (!quiet_ && results.size() * probe_.algorithms.size() > 1)
+    std::cout << "\nsummary (total over all parameters, last checkpoint; intervals 95%)\n" << probe_summary(results);
+  return 0;
+}
+
+}  // namespace
+
+std::unique_ptr<Command> probe_command(CLI::App& app) { return std::make_unique<ProbeCommand>(app); }
+
+}  // namespace tca::cli

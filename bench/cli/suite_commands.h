@@ -1,0 +1,33 @@
+// The suite, merge and leaderboard commands of the tcabench binary: their options, and running
+// whichever of them was given.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "bench/cli/command.h"
+#include "bench/suite/suite.h"
+
+namespace tca::cli {
+
+class SuiteCommands final : public Command {
+ public:
+  explicit SuiteCommands(CLI::App& app);
+  std::vector<std::string> names() const override { return {"suite", "merge", "leaderboard"}; }
+  bool parsed() const override;
+  int run() override;
+
+ private:
+  CLI::App* suite_ = nullptr;
+  CLI::App* merge_ = nullptr;
+  CLI::App* leaderboard_ = nullptr;
+  std::string config_path_, shard_ = "0/1", device_ = "auto";
+  SuiteOptions options_;
+  std::vector<std::string> merge_dirs_;
+  std::string merge_out_;
+  std::string cells_ = "out/suite", board_out_ = "results/leaderboard.json", markdown_;
+};
+
+}  // namespace tca::cli

@@ -1,0 +1,114 @@
+// tcabench train: one (task, rule) cell trained over seeds and a learning-rate grid.
+#include <filesystem>
+#include <iostream>
+
+#include "bench/cli/command.h"
+#include "bench/cli/options.h"
+#include "bench/experiments/train.h"
+#include "bench/report/report.h"
+#include "bench/report/train_report.h"
+
+namespace tca::cli {
+namespace {
+
+class TrainCommand final : public Command {
+ public:
+  explicit TrainCommand(CLI::App& app);
+  std::vector<std::string> names() const override { return {"train"}; }
+  bool parsed() const override { return command_->parsed(); }
+  int run() override;
+
+ private:
+  void add_network_options();
+  void add_schedule_options();
+
+  CLI::App* command_;
+  TrainConfig train_;
+  std::string algo_ = train_.algorithm, precision_ = "float", device_ = "auto";
+  std::string optimizer_ = "adam", update_ = "window", criterion_, out_;
+  std::vector<std::string> task_params_, algo_params_, model_params_, seeds_ = {"1", "2", "3"};
+  bool quiet_ = false;
+};
+
+TrainCommand::TrainCommand(CLI::App& app) {
+  command_ = app.add_subcommand(
+      "train", "Train one (task, rule) cell over several seeds and a learning-rate grid; score it on held-out data");
+  command_->add_option("--task", train_.task, "Task id (see `tcabench tasks`)")->capture_default_str();
+  command_->add_option("--task-param", task_params_, "Task parameter override name=value (repeatable)");
+  command_->add_option("--algo", algo_, "Learning rule (see `tcabench algos`)")->capture_default_str();
+  command_->add_option("--algo-param", algo_params_, "Rule hyperparameter override name=value (repeatable)");
+  add_network_options();
+  command_->add_option("--batch", train_.batch, "Sequences per training window B")->capture_default_str();
+  command_->add_option("--seeds", seeds_, "Comma-separated seeds: one run per seed and learning rate")
+      ->delimiter(',')
+      ->capture_default_str();
+  add_schedule_options();
+  command_->add_option("--precision", precision_, "float or double")
+      ->check(CLI::IsMember({"float", "double"}))
+      ->capture_default_str();
+  command_->add_option("--device", device_, "cpu, cuda, or auto (the GPU when one is present)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
+      ->capture_default_str();
+  command_->add_option("--out", out_, "Write the JSON report to this file");
+  command_->add_flag("--quiet", quiet_, "No table or progress lines on the terminal");
+}
+
+void TrainCommand::add_network_options() {
+  command_->add_option("--model", train_.model, "Network: rate, or lif (spiking; see `tcabench models`)")
+      ->check(CLI::IsMember({"rate", "lif"}))
+      ->capture_default_str();
+  command_->add_option("--model-param", model_params_,
+                       "Spiking-network knob name=value (repeatable; --model lif; see `tcabench models`)");
+  command_->add_option("--hidden", train_.hidden, "Hidden units n (rate model)")->capture_default_str();
+  command_->add_option("--alpha", train_.alpha, "Leak alpha in (0, 1] (rate model)")->capture_default_str();
+  command_->add_option("--gain", train_.gain, "W_rec init scale: N(0, gain^2/n) (rate model)")->capture_default_str();
+}
+
+void TrainCommand::add_schedule_options() {
+  command_->add_option("--lr", train_.learning_rates,
+                       "Comma-separated learning rates; the one with the lowest median validation loss is reported")
+      ->delimiter(',')
+      ->capture_default_str();
+  command_->add_option("--optimizer", optimizer_, "adam or sgd")
+      ->check(CLI::IsMember({"adam", "sgd"}))
+      ->capture_default_str();
+  command_->add_option("--update", update_, "window: apply the estimate after each window; step: after every step (online)")
+      ->check(CLI::IsMember({"window", "step"}))
+      ->capture_default_str();
+  command_->add_option("--clip", train_.clip, "Largest global gradient norm per update (0: no clipping)")
+      ->capture_default_str();
+  command_->add_option("--iterations", train_.iterations, "Training windows per run")->capture_default_str();
+  command_->add_option("--eval-every", train_.eval_every, "Validate every this many iterations")->capture_default_str();
+  command_->add_option("--eval-batch", train_.eval_batch, "Sequences in the validation and in the test batch")
+      ->capture_default_str();
+  command_->add_option("--criterion", criterion_, "Validation metric threshold for steps-to-criterion, e.g. accuracy>=0.9");
+  command_->add_flag("--stop-at-criterion", train_.stop_at_criterion,
+                     "End a run at the first validation point that meets --criterion");
+}
+
+int TrainCommand::run() {
+  train_.model_params = model_knobs(*command_, train_.model, model_params_);
+  train_.algorithm = algo_;
+  train_.task_params = parse_pairs(task_params_, "--task-param");
+  train_.algo_params = parse_pairs(algo_params_, "--algo-param");
+  train_.seeds.clear();
+  for (const std::string& s : seeds_) train_.seeds.push_back(parse_seed(s, "--seeds"));
+  train_.optimizer = optimizer_ == "sgd" ? Optimizer::sgd : Optimizer::adam;
+  train_.update = update_ == "step" ? UpdateSchedule::step : UpdateSchedule::window;
+  train_.criterion = parse_criterion(criterion_);
+  train_.dtype = parse_dtype(precision_);
+  train_.device = parse_device(device_);
+  if (!out_.empty()) check_writable_folder(std::filesystem::path(out_).parent_path());
+  const TrainResult result = run_training(train_, quiet_ ? nullptr : &std::cerr);
+  const nlohmann::json report = train_report(result);
+  if (!quiet_) std::cout << train_table(result) << std::flush;
+  if (!out_.empty()) write_file_atomically(out_, report.dump(2) + "\n");
+  else if (quiet_) std::cout << report.dump(2) << '\n';
+  return 0;
+}
+
+}  // namespace
+
+std::unique_ptr<Command> train_command(CLI::App& app) { return std::make_unique<TrainCommand>(app); }
+
+}  // namespace tca::cli

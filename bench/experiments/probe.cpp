@@ -1,0 +1,261 @@
+#include "bench/experiments/probe.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "algorithms/learner.h"
+#include "bench/experiments/parameter_update.h"
+#include "core/seeds.h"
+#include "core/statistics.h"
+#include "models/registry.h"
+
+namespace tca {
+
+namespace {
+
+void check_range(const char* name, double value, double lo, double hi) {
+  if (!(value >= lo && value <= hi)) {
+    std::ostringstream s;
+    s << name << " must lie in [" << lo << ", " << hi << "], got " << value;
+    throw std::invalid_argument(s.str());
+  }
+}
+
+std::vector<double> pick(const std::vector<double>& v, const std::vector<size_t>& idx) {
+  std::vector<double> out(idx.size());
+  for (size_t i = 0; i < idx.size(); ++i) out[i] = v[idx[i]];
+  return out;
+}
+
+std::vector<std::vector<double>> pick_all(const std::vector<std::vector<double>>& vs,
+                                          const std::vector<size_t>& idx) {
+  std::vector<std::vector<double>> out;
+  for (const auto& v : vs) out.push_back(pick(v, idx));
+  return out;
+}
+
+// tr(Cov over batches) / |g|^2 of the given gradients.
+double relative_spread(const std::vector<std::vector<double>>& grads, const std::vector<double>& g) {
+  return compare_gradients(grads, g).rel_variance;
+}
+
+// Rounds host values to what a tensor of the given dtype holds.
+std::vector<double> rounded(const std::vector<double>& v, DType dtype) {
+  return Tensor::from_host(v, {static_cast<int64_t>(v.size())}, dtype).to_host();
+}
+
+void check_probe_config(const ProbeConfig& config) {
+  check_range("--batch", config.batch, 1, 65536);
+  check_range("--samples", config.samples, 1, 1000000);
+  check_range("--train-lr", config.train_lr, 1e-12, 1.0);
+  check_range("--data-batches", config.data_batches, 0, 100000);
+  if (config.data_batches == 1)
+    throw std::invalid_argument("--data-batches must be 0 (skip) or at least 2: a spread needs two batches");
+  for (size_t i = 0; i < config.algorithms.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (config.algorithms[i] == config.algorithms[j])
+        throw std::invalid_argument("rule '" + config.algorithms[i] + "' named twice");
+  if (config.algorithms.empty()) throw std::invalid_argument("no algorithm named");
+  if (config.checkpoints.empty()) throw std::invalid_argument("--checkpoints: at least one step");
+  for (size_t i = 0; i < config.checkpoints.size(); ++i) {
+    check_range("--checkpoints", config.checkpoints[i], 0, 10000000);
+    if (i > 0 && config.checkpoints[i] <= config.checkpoints[i - 1])
+      throw std::invalid_argument("--checkpoints must be increasing");
+  }
+  for (const auto& [id, params] : config.algo_params) {
+    if (std::find(config.algorithms.begin(), config.algorithms.end(), id) == config.algorithms.end())
+      throw std::invalid_argument("parameters given for '" + id + "', which is not among the rules probed");
+  }
+  if (config.model == "rate") {
+    check_range("--hidden", config.hidden, 1, 4096);
+    check_range("--alpha", config.alpha, 1e-6, 1.0);
+    check_range("--gain", config.gain, 0.0, 100.0);
+  }
+}
+
+// The probe's network with `rule` attached, in the run's precision and on its device.
+Learner probe_learner(const ProbeConfig& config, const Task& task, const std::string& rule, DType dtype,
+                      Device device) {
+  const auto given = config.algo_params.find(rule);
+  return Learner(make_network(config.model, config.network_knobs(), {task.input_size(), task.output_size(), task.loss()},
+                              dtype, device),
+                 rule, given == config.algo_params.end() ? std::map<std::string, std::string>{} : given->second);
+}
+
+// The exact gradient (BPTT in double on the CPU) at the exact learner's parameters.
+struct Exact {
+  double loss = 0;
+  std::vector<double> gradient;
+  std::vector<double> outputs;
+};
+Exact exact_gradient(Learner& exact, const Batch& batch) {
+  Exact e;
+  e.loss = exact.window(to_device(batch, DType::f64, Device::cpu), 0, &e.outputs);
+  e.gradient = exact.flat_gradient();
+  return e;
+}
+
+// The data-variance floor at the exact learner's parameters.
+DataFloor data_floor(const ProbeConfig& config, const Task& task, Learner& exact, const std::vector<double>& reference,
+                     const std::vector<std::pair<std::string, std::vector<size_t>>>& groups) {
+  DataFloor floor;
+  if (config.data_batches < 2) return floor;
+  std::vector<std::vector<double>> grads;
+  for (int i = 0; i < config.data_batches; ++i) {
+    const Batch other = task.sample(config.batch, derived_seed(config.seed, SeedPurpose::data_floor, i));
+    grads.push_back(exact_gradient(exact, other).gradient);
+  }
+  floor.batches = config.data_batches;
+  floor.total = relative_spread(grads, reference);
+  for (const auto& [name, idx] : groups) floor.groups[name] = relative_spread(pick_all(grads, idx), pick(reference, idx));
+  return floor;
+}
+
+// One rule's estimates at the learner's current point, against the reference.
+AlgorithmProbe probe_rule(const ProbeConfig& config, Learner& learner, const DeviceBatch& batch, int T,
+                          const std::vector<double>& reference,
+                          const std::vector<std::pair<std::string, std::vector<size_t>>>& groups) {
+  const Rule& rule = learner.rule();
+  AlgorithmProbe probe;
+  probe.id = rule.id();
+  probe.config = rule.config();
+  probe.stochastic = rule.stochastic();
+  probe.samples = probe.stochastic ? config.samples : 1;
+  std::vector<double> seconds;
+  for (int s = 0; s < probe.samples; ++s) {
+    const auto start = std::chrono::steady_clock::now();
+    probe.loss = learner.window(batch, derived_seed(config.seed, SeedPurpose::noise, s));
+    probe.estimates.push_back(learner.flat_gradient());
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(seconds.begin(), seconds.end());
+  probe.seconds_per_window = seconds[seconds.size() / 2];
+  probe.state_bytes = rule.state_bytes(T);
+  probe.flops_per_step = rule.flops_per_step();
+  probe.total = compare_gradients(probe.estimates, reference);
+  for (const auto& [name, idx] : groups)
+    probe.groups[name] = compare_gradients(pick_all(probe.estimates, idx), pick(reference, idx));
+  return probe;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ProbeConfig::network_knobs() const {
+  return rate_or_model_knobs(model, hidden, alpha, gain, model_params);
+}
+
+std::map<std::string, std::string> rate_or_model_knobs(const std::string& model, int hidden, double alpha, double gain,
+                                                       const std::map<std::string, std::string>& model_params) {
+  if (model != "rate") return model_params;
+  if (!model_params.empty())
+    throw std::invalid_argument("--model-param applies to --model lif; the rate model takes --hidden, --alpha, --gain");
+  return {{"hidden", std::to_string(hidden)}, {"alpha", format_real(alpha)}, {"gain", format_real(gain)}};
+}
+
+nlohmann::json ProbeConfig::to_json() const {
+  nlohmann::json j = {{"task", task},
+                      {"task_params", task_params},
+                      {"algorithms", algorithms},
+                      {"algo_params", algo_params},
+                      {"batch", batch},
+                      {"seed", seed},
+                      {"samples", samples},
+                      {"precision", to_string(dtype)},
+                      {"device", to_string(device)},
+                      {"checkpoints", checkpoints},
+                      {"train_lr", train_lr},
+                      {"data_batches", data_batches}};
+  if (model == "rate") {  // the rate model's keys, as before the spiking model existed (same hashes)
+    j["hidden"] = hidden;
+    j["alpha"] = alpha;
+    j["gain"] = gain;
+  } else {
+    j["model"] = model;
+    j["model_params"] = model_params;
+  }
+  return j;
+}
+
+ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
+  check_probe_config(config);
+  const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
+  // Build every rule first: an unknown id or hyperparameter fails before any work is done.
+  std::vector<Learner> learners;
+  for (const std::string& id : config.algorithms)
+    learners.push_back(probe_learner(config, *task, id, config.dtype, config.device));
+  Learner exact = probe_learner(config, *task, "bptt", DType::f64, Device::cpu);
+
+  ProbeResult result;
+  result.config = config;
+  result.n = exact.network().n();
+  result.m = exact.network().m();
+  result.o = exact.network().o();
+  result.network = exact.network().description();
+  for (const auto& [key, value] : task->config()) result.task_config[key] = value;
+  result.batch = task->sample(config.batch, config.seed);
+  for (Learner& learner : learners) learner.require_state_fits(config.batch, result.batch.T);
+
+  // The training run (Adam on the exact gradient, fresh batch per step) moves the exact
+  // learner's parameters, in double; each checkpoint rounds them to the run's dtype.
+  exact.set_params(exact.initial_flat_params(config.seed));
+  ParameterUpdate adam(Optimizer::adam, config.train_lr, /*clip=*/0, exact.params());
+  const size_t W_size = exact.W_size();
+  int trained = 0;
+
+  const std::vector<std::pair<std::string, std::vector<size_t>>> groups = exact.group_indices();
+  const DeviceBatch batch = to_device(result.batch, config.dtype, config.device);
+  for (const int checkpoint : config.checkpoints) {
+    for (; trained < checkpoint; ++trained) {
+      const Batch train = task->sample(config.batch, derived_seed(config.seed, SeedPurpose::training, trained));
+      const std::vector<double> before = exact.params().W_outb.to_host();
+      exact_gradient(exact, train);
+      if (!std::isfinite(adam.apply(exact.gradient())))
+        throw std::runtime_error("the training run diverged before step " + std::to_string(checkpoint) +
+                                 "; lower --train-lr");
+      for (Learner& learner : learners)
+        if (learner.rule().follows_training())
+          learner.rule().follow_training_step(before, exact.params().W_outb.to_host(), 0.0);
+    }
+    std::vector<double> theta = exact.params().W.to_host();
+    const std::vector<double> theta_out = exact.params().W_outb.to_host();
+    theta.insert(theta.end(), theta_out.begin(), theta_out.end());
+    for (double v : theta)
+      if (!std::isfinite(v))
+        throw std::runtime_error("the training run diverged before step " + std::to_string(checkpoint) +
+                                 "; lower --train-lr");
+
+    ProbePoint point;
+    point.step = checkpoint;
+    const std::vector<double> theta_run = rounded(theta, config.dtype);
+    point.W.assign(theta_run.begin(), theta_run.begin() + static_cast<ptrdiff_t>(W_size));
+    point.W_outb.assign(theta_run.begin() + static_cast<ptrdiff_t>(W_size), theta_run.end());
+    // The reference at the point the rules see: the run's rounding of the training run's theta.
+    exact.set_params(theta_run);
+    const Exact reference = exact_gradient(exact, result.batch);
+    point.reference_loss = reference.loss;
+    point.reference = reference.gradient;
+    point.task_metrics = task->metrics(result.batch, reference.outputs);
+    point.data_floor = data_floor(config, *task, exact, point.reference, groups);
+    exact.set_params(theta);  // training goes on from the unrounded point
+
+    for (Learner& learner : learners) {
+      learner.set_params(theta_run);
+      AlgorithmProbe probe = probe_rule(config, learner, batch, result.batch.T, point.reference, groups);
+      if (progress) {
+        *progress << "probe " << config.task << " step " << checkpoint << ": " << probe.id << " done ("
+                  << probe.samples << (probe.samples == 1 ? " window, " : " windows, ")
+                  << probe.seconds_per_window * probe.samples << " s)\n";
+        progress->flush();
+      }
+      point.algorithms.push_back(std::move(probe));
+    }
+    result.points.push_back(std::move(point));
+  }
+  return result;
+}
+
+}  // namespace tca

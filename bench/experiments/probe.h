@@ -1,0 +1,101 @@
+// The gradient probe: at frozen parameters and one fixed batch, compare every named learning
+// rule's gradient estimate with the exact gradient (DESIGN.md, "Gradient quality"), at one or
+// several points along a training run.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bench/experiments/gradient_stats.h"
+#include "kernels/tensor.h"
+#include "tasks/task.h"
+
+namespace tca {
+
+struct ProbeConfig {
+  std::string task = "dnms-v0";
+  std::map<std::string, std::string> task_params;
+  std::vector<std::string> algorithms = {"rtrl", "bptt"};
+  // Hyperparameter overrides per rule id: {"uoro": {"name": "value"}}.
+  std::map<std::string, std::map<std::string, std::string>> algo_params;
+  // The network: "rate" (models/rate_rnn.h: hidden, alpha, gain) or "lif" (models/lif_rnn.h:
+  // model_params, documented by lif_param_docs(); rules from rules_of("lif")).
+  std::string model = "rate";
+  std::map<std::string, std::string> model_params;  // lif knobs; must be empty for rate
+  int hidden = 32;     // rate: hidden units
+  int batch = 16;
+  uint64_t seed = 1;   // parameters, batches and noise all derive from it
+  int samples = 64;    // K noise samples for stochastic rules (deterministic rules: 1)
+  double alpha = 1.0;  // rate: leak of the network
+  double gain = 1.0;   // rate: W_rec ~ N(0, gain^2 / n)
+  DType dtype = DType::f32;
+  Device device = Device::cpu;
+  // Training steps (Adam on the exact gradient, fresh batch per step) at which to probe; 0 is
+  // the initial point. Sorted, distinct, >= 0.
+  std::vector<int> checkpoints = {0};
+  double train_lr = 1e-3;  // Adam step size of that training run
+  int data_batches = 16;   // batches for the data-variance floor (0: skip)
+
+  nlohmann::json to_json() const;
+  // The network's knobs (models/registry.h): --hidden, --alpha, --gain for the rate model,
+  // model_params otherwise.
+  std::map<std::string, std::string> network_knobs() const;
+};
+
+// The knobs of network `model` from the CLI's options: hidden, alpha and gain for the rate
+// model (model_params must then be empty), model_params for any other.
+std::map<std::string, std::string> rate_or_model_knobs(const std::string& model, int hidden, double alpha, double gain,
+                                                       const std::map<std::string, std::string>& model_params);
+
+struct AlgorithmProbe {
+  std::string id;
+  std::map<std::string, std::string> config;  // the rule's effective hyperparameters
+  bool stochastic = false;
+  int samples = 1;
+  // by parameter group: W_rec, W_in, b, W_out, b_out (rate); W_rec (no diagonal), W_in, W_out, b_out (lif)
+  std::map<std::string, GradientStats> groups;
+  GradientStats total;
+  double loss = 0;                // the window's loss as this run computed it
+  double seconds_per_window = 0;  // median wall time of one forward + learning-rule window
+  size_t state_bytes = 0;
+  double flops_per_step = 0;      // per sequence
+  std::vector<std::vector<double>> estimates;  // the K flattened gradients [W | W_outb]
+};
+
+// The data-variance floor: how much the exact gradient itself varies across batches,
+// tr(Cov_batches g) / |g|^2, per group and in total (g of the probe batch).
+struct DataFloor {
+  int batches = 0;
+  double total = 0;
+  std::map<std::string, double> groups;
+};
+
+// Everything measured at one point theta of the training run.
+struct ProbePoint {
+  int step = 0;                                // training steps taken to reach theta
+  std::map<std::string, double> task_metrics;  // task metrics of the network's outputs at theta
+  double reference_loss = 0;
+  std::vector<double> reference;  // flattened exact gradient [W | W_outb], double precision
+  std::vector<double> W, W_outb;  // theta, as the run's dtype holds it
+  DataFloor data_floor;
+  std::vector<AlgorithmProbe> algorithms;
+};
+
+struct ProbeResult {
+  ProbeConfig config;
+  int n = 0, m = 0, o = 0;
+  nlohmann::json network;  // the network's model id and effective configuration
+  nlohmann::json task_config;
+  Batch batch;  // the probe batch (the same at every checkpoint)
+  std::vector<ProbePoint> points;
+};
+
+// Runs the probe. Throws std::invalid_argument on bad configuration (unknown task or rule,
+// sizes out of range). progress (may be null) receives one line per finished measurement.
+ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress = nullptr);
+
+}  // namespace tca

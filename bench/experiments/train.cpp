@@ -1,0 +1,304 @@
+#include "bench/experiments/train.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "algorithms/learner.h"
+#include "bench/experiments/probe.h"
+#include "core/seeds.h"
+#include "core/statistics.h"
+#include "models/registry.h"
+#include "tasks/task.h"
+
+namespace tca {
+
+namespace {
+
+template <typename V>
+void require(bool ok, const char* name, V value, const char* what) {
+  if (ok) return;
+  std::ostringstream s;
+  s << name << " " << what << ", got " << value;
+  throw std::invalid_argument(s.str());
+}
+
+size_t peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<size_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+}  // namespace
+
+std::string format_metrics(const std::map<std::string, double>& metrics) {
+  std::ostringstream s;
+  s.precision(4);
+  for (const auto& [name, value] : metrics) s << ' ' << name << ' ' << value;
+  return s.str();
+}
+
+std::string Criterion::to_string() const {
+  if (!defined()) return "";
+  return metric + (at_least ? ">=" : "<=") + format_real(value);  // shortest text that reads back the same
+}
+
+Criterion parse_criterion(const std::string& text) {
+  Criterion c;
+  if (text.empty()) return c;
+  for (const char* op : {">=", "<="}) {
+    const auto at = text.find(op);
+    if (at == std::string::npos || at == 0) continue;
+    c.metric = text.substr(0, at);
+    c.at_least = op[0] == '>';
+    const std::string number = text.substr(at + 2);
+    size_t used = 0;
+    try {
+      c.value = std::stod(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != number.size() || !std::isfinite(c.value)) break;
+    return c;
+  }
+  throw std::invalid_argument("--criterion expects metric>=value or metric<=value (e.g. accuracy>=0.9), got '" +
+                              text + "'");
+}
+
+nlohmann::json TrainConfig::to_json() const {
+  return {{"task", task},
+          {"task_params", task_params},
+          {"algorithm", algorithm},
+          {"algo_params", algo_params},
+          {"model", model},
+          {"model_params", model_params},
+          {"hidden", hidden},
+          {"batch", batch},
+          {"alpha", alpha},
+          {"gain", gain},
+          {"precision", to_string(dtype)},
+          {"device", to_string(device)},
+          {"seeds", seeds},
+          {"learning_rates", learning_rates},
+          {"optimizer", optimizer == Optimizer::adam ? "adam" : "sgd"},
+          {"update", update == UpdateSchedule::window ? "window" : "step"},
+          {"clip", clip},
+          {"iterations", iterations},
+          {"eval_every", eval_every},
+          {"eval_batch", eval_batch},
+          {"criterion", criterion.to_string()},
+          {"stop_at_criterion", stop_at_criterion}};
+}
+
+void TrainConfig::validate() const {
+  require(hidden >= 1 && hidden <= 4096, "--hidden", hidden, "must lie in [1, 4096]");
+  require(batch >= 1 && batch <= 65536, "--batch", batch, "must lie in [1, 65536]");
+  require(alpha > 0 && alpha <= 1, "--alpha", alpha, "must lie in (0, 1]");
+  require(gain >= 0 && gain <= 100, "--gain", gain, "must lie in [0, 100]");
+  require(!seeds.empty(), "--seeds", "nothing", "needs at least one seed");
+  require(std::set<uint64_t>(seeds.begin(), seeds.end()).size() == seeds.size(), "--seeds", "a repeated seed",
+          "must be distinct");
+  require(!learning_rates.empty(), "--lr", "nothing", "needs at least one learning rate");
+  for (double lr : learning_rates) require(lr > 0 && lr <= 1e3, "--lr", lr, "must lie in (0, 1000]");
+  require(std::set<double>(learning_rates.begin(), learning_rates.end()).size() == learning_rates.size(), "--lr",
+          "a repeated rate", "must be distinct");
+  require(clip >= 0 && std::isfinite(clip), "--clip", clip, "must be >= 0 (0: no clipping)");
+  require(iterations >= 1 && iterations <= 10000000, "--iterations", iterations, "must lie in [1, 10^7]");
+  require(eval_every >= 1, "--eval-every", eval_every, "must be >= 1");
+  require(eval_batch >= 1 && eval_batch <= 65536, "--eval-batch", eval_batch, "must lie in [1, 65536]");
+  require(!stop_at_criterion || criterion.defined(), "--stop-at-criterion", "no --criterion", "needs a --criterion");
+}
+
+namespace {
+
+// What every run of a training call shares: the task, the learner, the evaluation batches.
+struct TrainingContext {
+  const TrainConfig& config;
+  const Task& task;
+  Learner& learner;
+  Batch validation_host, test_host;
+  DeviceBatch validation, test;
+  std::ostream* progress;
+  bool overwrite;  // progress lines overwrite each other (a terminal)
+  size_t total_runs;
+};
+
+// Validation at `iteration`: the learning curve's point, the criterion, divergence, progress.
+void record_point(const TrainingContext& c, TrainRun& run, int iteration, double& loss_sum, int& loss_count,
+                  size_t run_index) {
+  std::vector<double> outputs;
+  CurvePoint p;
+  p.iteration = iteration;
+  p.train_loss = loss_count ? loss_sum / loss_count : std::numeric_limits<double>::quiet_NaN();
+  loss_sum = 0;
+  loss_count = 0;
+  p.validation_loss = c.learner.evaluate(c.validation, outputs);
+  p.validation_metrics = c.task.metrics(c.validation_host, outputs);
+  const Criterion& criterion = c.config.criterion;
+  if (criterion.defined()) {
+    const auto it = p.validation_metrics.find(criterion.metric);
+    if (it == p.validation_metrics.end()) {
+      std::string names;
+      for (const auto& [name, value] : p.validation_metrics) names += (names.empty() ? "" : ", ") + name;
+      throw std::invalid_argument("--criterion: " + c.config.task + " has no metric '" + criterion.metric +
+                                  "' (it has: " + names + ")");
+    }
+    if (run.steps_to_criterion < 0 && criterion.met(it->second)) run.steps_to_criterion = iteration;
+  }
+  if (!std::isfinite(p.validation_loss) && !run.diverged) {
+    run.diverged = true;
+    run.diverged_at = iteration;
+  }
+  if (c.progress) {
+    char head[200];
+    std::snprintf(head, sizeof(head), "train %s %s: lr %g seed %llu (run %zu/%zu) iter %d/%d", c.config.task.c_str(),
+                  c.learner.rule().id().c_str(), run.learning_rate, static_cast<unsigned long long>(run.seed),
+                  run_index + 1, c.total_runs, iteration, c.config.iterations);
+    *c.progress << (c.overwrite ? "\r\033[K" : "") << head << "  train loss " << p.train_loss << "  val loss "
+                << p.validation_loss << format_metrics(p.validation_metrics);
+    if (run.wall_seconds > 0) *c.progress << "  " << static_cast<long long>(run.steps_per_second) << " steps/s";
+    *c.progress << (c.overwrite ? "" : "\n") << std::flush;
+  }
+  run.curve.push_back(std::move(p));
+}
+
+// One training window (or online pass over it); returns its loss and sets norm to the last
+// update's gradient norm.
+double train_window(const TrainingContext& c, ParameterUpdate& update, const DeviceBatch& batch, uint64_t noise,
+                    double& norm) {
+  Learner& learner = c.learner;
+  if (c.config.update == UpdateSchedule::window) {
+    const double loss = learner.window(batch, noise);
+    std::vector<double> before;
+    if (learner.rule().follows_training()) before = learner.params().W_outb.to_host();
+    norm = update.apply(learner.gradient());
+    if (learner.rule().follows_training())
+      learner.rule().follow_training_step(before, learner.params().W_outb.to_host(), 0.0);  // no weight decay here
+    return loss;
+  }
+  learner.begin(batch, noise);
+  for (int t = 0; t < batch.T && std::isfinite(norm); ++t) {
+    learner.step(batch, t);
+    norm = update.apply(learner.gradient());
+    learner.rule().zero_gradient();
+  }
+  return learner.end();
+}
+
+// One (learning rate, seed) run.
+TrainRun train_one_run(const TrainingContext& c, double lr, uint64_t seed, size_t run_index) {
+  const TrainConfig& config = c.config;
+  TrainRun run;
+  run.learning_rate = lr;
+  run.seed = seed;
+  c.learner.initialise(seed);
+  ParameterUpdate update(config.optimizer, lr, config.clip, c.learner.params());
+  double loss_sum = 0;
+  int loss_count = 0;
+  int iteration = 0;
+  for (; iteration < config.iterations && !run.diverged; ++iteration) {
+    if (iteration % config.eval_every == 0) record_point(c, run, iteration, loss_sum, loss_count, run_index);
+    if (run.diverged || (config.stop_at_criterion && run.steps_to_criterion >= 0)) break;
+    const Batch batch_host =
+        c.task.sample(config.batch, derived_seed(seed, SeedPurpose::training, static_cast<uint64_t>(iteration)));
+    const DeviceBatch batch = to_device(batch_host, config.dtype, config.device);
+    const uint64_t noise = derived_seed(seed, SeedPurpose::noise, static_cast<uint64_t>(iteration));
+    const auto start = std::chrono::steady_clock::now();
+    double norm = 0;
+    const double loss = train_window(c, update, batch, noise, norm);
+    run.wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    run.steps_per_second = static_cast<double>(iteration + 1) * batch.T * batch.B / run.wall_seconds;
+    if (!std::isfinite(loss) || !std::isfinite(norm)) {
+      run.diverged = true;
+      run.diverged_at = iteration;
+      break;
+    }
+    loss_sum += loss;
+    ++loss_count;
+  }
+  if (!run.diverged && run.curve.back().iteration != iteration)
+    record_point(c, run, iteration, loss_sum, loss_count, run_index);
+  run.final_validation_loss =
+      run.diverged ? std::numeric_limits<double>::infinity() : run.curve.back().validation_loss;
+  std::vector<double> outputs;
+  run.test_loss = c.learner.evaluate(c.test, outputs);
+  run.test_metrics = c.task.metrics(c.test_host, outputs);
+  run.state_bytes = c.learner.rule().state_bytes(c.task.steps());
+  run.peak_rss_bytes = peak_rss_bytes();
+  if (c.progress) {
+    *c.progress << (c.overwrite ? "\r\033[K" : "") << "train " << config.task << ' ' << c.learner.rule().id()
+                << ": lr " << lr << " seed " << seed
+                << (run.diverged ? " diverged at iteration " + std::to_string(run.diverged_at) : " done")
+                << ", test loss " << run.test_loss << format_metrics(run.test_metrics) << '\n'
+                << std::flush;
+  }
+  return run;
+}
+
+// Each rule at its best rate: the lowest median final validation loss over seeds.
+double best_learning_rate(const TrainConfig& config, const std::vector<TrainRun>& runs) {
+  double best = std::numeric_limits<double>::infinity();
+  double best_lr = config.learning_rates.front();
+  for (const double lr : config.learning_rates) {
+    std::vector<double> finals;
+    for (const TrainRun& r : runs)
+      if (r.learning_rate == lr) finals.push_back(r.final_validation_loss);
+    const double m = median(finals);
+    if (m < best) {
+      best = m;
+      best_lr = lr;
+    }
+  }
+  return best_lr;
+}
+
+}  // namespace
+
+TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
+  config.validate();
+  const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
+  Learner learner(make_network(config.model, rate_or_model_knobs(config.model, config.hidden, config.alpha, config.gain,
+                                                                 config.model_params),
+                               {task->input_size(), task->output_size(), task->loss()}, config.dtype, config.device),
+                  config.algorithm, config.algo_params);
+  if (config.update == UpdateSchedule::step && !learner.rule().supports_online_updates())
+    throw std::invalid_argument("--update step: " + learner.rule().id() + " " + learner.rule().window_only_reason() +
+                                "; use --update window");
+
+  TrainResult result;
+  result.config = config;
+  result.n = learner.network().n();
+  result.m = task->input_size();
+  result.o = task->output_size();
+  result.T = task->steps();
+  for (const auto& [key, value] : task->config()) result.task_config[key] = value;
+  result.algorithm_config = learner.rule().config();
+  learner.require_state_fits(config.batch, result.T);
+
+  // The validation batch (learning-rate choice, learning curves, the criterion) and the test
+  // batch (the reported scores) come from seeds of their own, shared by every run.
+  const uint64_t data_seed = config.seeds.front();
+  TrainingContext c{config, *task, learner, {}, {}, {}, {}, progress, progress == &std::cerr && isatty(STDERR_FILENO),
+                    config.learning_rates.size() * config.seeds.size()};
+  c.validation_host = task->sample(config.eval_batch, derived_seed(data_seed, SeedPurpose::validation, 0));
+  c.test_host = task->sample(config.eval_batch, derived_seed(data_seed, SeedPurpose::test, 0));
+  c.validation = to_device(c.validation_host, config.dtype, config.device);
+  c.test = to_device(c.test_host, config.dtype, config.device);
+
+  for (const double lr : config.learning_rates)
+    for (const uint64_t seed : config.seeds) result.runs.push_back(train_one_run(c, lr, seed, result.runs.size()));
+  result.best_learning_rate = best_learning_rate(config, result.runs);
+  return result;
+}
+
+}  // namespace tca

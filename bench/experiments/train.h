@@ -1,0 +1,107 @@
+// Training runs: one (task, rule) cell trained with the rule's own gradient estimate over
+// several seeds and a small grid of learning rates, so that every rule is scored at the rate
+// that suits it best (chosen on validation data, reported on separate held-out test data).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "bench/experiments/parameter_update.h"
+#include "kernels/tensor.h"
+
+namespace tca {
+
+// "metric>=value" or "metric<=value" on a task metric of the validation batch, e.g.
+// accuracy>=0.9; the run has reached it at the first evaluation where it holds.
+struct Criterion {
+  std::string metric;
+  bool at_least = true;  // >= (true) or <= (false)
+  double value = 0;
+  bool defined() const { return !metric.empty(); }
+  bool met(double x) const { return at_least ? x >= value : x <= value; }
+  std::string to_string() const;
+};
+// Throws std::invalid_argument on text that is not of that form.
+Criterion parse_criterion(const std::string& text);
+
+// When the rule's estimate is applied: at the end of every window of T steps (the gradient of
+// the summed loss at frozen parameters), or after every step (online learning: the parameters
+// change within the sequence; only rules whose estimate is complete after each step).
+enum class UpdateSchedule { window, step };
+
+struct TrainConfig {
+  std::string task = "add-v0";
+  std::map<std::string, std::string> task_params;
+  std::string algorithm = "rtrl";
+  std::map<std::string, std::string> algo_params;
+  std::string model = "rate";  // rate (models/rate_rnn.h) or lif (models/lif_rnn.h)
+  std::map<std::string, std::string> model_params;  // the spiking network's knobs (lif only)
+  int hidden = 32;      // rate model
+  int batch = 16;       // sequences per training window
+  double alpha = 1.0;   // leak of the rate network
+  double gain = 1.0;    // W_rec ~ N(0, gain^2 / n)
+  DType dtype = DType::f32;
+  Device device = Device::cpu;
+  std::vector<uint64_t> seeds = {1, 2, 3};  // parameters, batches and noise of a run derive from its seed
+  std::vector<double> learning_rates = {1e-3, 3e-3, 1e-2};
+  Optimizer optimizer = Optimizer::adam;
+  UpdateSchedule update = UpdateSchedule::window;
+  double clip = 1.0;         // largest global gradient norm per update (0: no clipping)
+  int iterations = 200;      // training windows
+  int eval_every = 20;       // validation every this many iterations (and at the end)
+  int eval_batch = 256;      // sequences of the validation and of the test batch
+  Criterion criterion;       // optional
+  bool stop_at_criterion = false;  // end a run at the first validation point meeting the criterion
+
+  nlohmann::json to_json() const;
+  // Throws std::invalid_argument naming the first bad field.
+  void validate() const;
+};
+
+struct CurvePoint {
+  int iteration = 0;                      // updates taken
+  double train_loss = 0;                  // mean window loss since the previous point (NaN at 0)
+  double validation_loss = 0;
+  std::map<std::string, double> validation_metrics;
+};
+
+// One (learning rate, seed) run.
+struct TrainRun {
+  double learning_rate = 0;
+  uint64_t seed = 0;
+  std::vector<CurvePoint> curve;
+  bool diverged = false;          // a NaN/Inf loss or gradient stopped the run
+  int diverged_at = -1;           // the iteration whose loss or gradient was not finite
+  int steps_to_criterion = -1;    // iterations to the first validation point meeting it (-1: never)
+  double final_validation_loss = 0;
+  double test_loss = 0;
+  std::map<std::string, double> test_metrics;
+  double wall_seconds = 0;        // training windows only (not the evaluations)
+  double steps_per_second = 0;    // sequence steps (T x B per window) per second of training
+  size_t state_bytes = 0;         // the rule's state
+  size_t peak_rss_bytes = 0;      // the process's peak resident memory at the run's end
+};
+
+struct TrainResult {
+  TrainConfig config;
+  int n = 0, m = 0, o = 0, T = 0;
+  nlohmann::json task_config;
+  std::map<std::string, std::string> algorithm_config;
+  std::vector<TrainRun> runs;  // learning rate major, then seed
+  double best_learning_rate = 0;  // lowest median final validation loss over seeds (diverged: +inf)
+};
+
+// Trains every (learning rate, seed) pair. Throws std::invalid_argument on a bad configuration
+// (unknown task or rule, bad sizes, an online schedule for a rule that cannot update online,
+// state that does not fit in memory). progress (may be null) receives a progress line.
+TrainResult run_training(const TrainConfig& config, std::ostream* progress = nullptr);
+
+// " name value" for each metric, for progress lines and tables.
+std::string format_metrics(const std::map<std::string, double>& metrics);
+
+}  // namespace tca

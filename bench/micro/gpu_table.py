@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Markdown tables of tcabench_gpu_bench JSON: every rule's throughput and its fraction of the
+ceilings measured in the same run (SGEMM FLOP/s, device-to-device copy bytes/s); and the
+forward pass alone, the persistent kernel against the step-by-step versions.
+
+  python3 bench/micro/gpu_table.py results/<device>/gpu.json
+"""
+import json
+import sys
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    with open(sys.argv[1]) as f:
+        data = json.load(f)
+    rows = {}
+    for b in data["benchmarks"]:
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        if b.get("error_occurred"):
+            continue
+        name = b["run_name"] if "run_name" in b else b["name"]
+        rows[name] = b
+    sgemm = next((b["FLOP/s"] for n, b in rows.items() if n.startswith("BM_CeilingSgemm")), None)
+    copy = next((b["bytes/s"] for n, b in rows.items() if n.startswith("BM_CeilingCopy")), None)
+    print(f"Device: {data['context'].get('device', '?')}, commit {data['context'].get('git_commit', '?')}")
+    print(f"Ceilings measured in this run: SGEMM {sgemm / 1e12:.1f} TFLOP/s, copy {copy / 1e9:.0f} GB/s\n"
+          if sgemm and copy else "Ceilings missing from this run\n")
+    print("| rule | n | B | steps/s | rule GFLOP/s | of SGEMM ceiling | state MiB |")
+    print("|---|---|---|---|---|---|---|")
+    for name, b in sorted(rows.items()):
+        if not name.startswith("BM_GpuRule/"):
+            continue
+        parts = dict(p.split(":") for p in name.split("/")[2:] if ":" in p)
+        frac = f"{b['FLOP/s'] / sgemm:.1%}" if sgemm else "–"
+        print(f"| `{name.split('/')[1]}` | {parts.get('n')} | {parts.get('B')} | {b['steps/s']:.3g} | "
+              f"{b['FLOP/s'] / 1e9:.1f} | {frac} | {b['state_MiB']:.1f} |")
+
+
+    forward = {}
+    for name, b in rows.items():
+        kind = name.split("/")[0]
+        if kind in ("BM_ForwardPersistent", "BM_ForwardStepwise", "BM_ForwardRateRnnStep"):
+            parts = dict(p.split(":") for p in name.split("/")[1:] if ":" in p)
+            forward.setdefault((int(parts["n"]), int(parts["B"])), {})[kind] = b
+    if forward:
+        print("\nForward pass, T = 100, float: sequence steps/s (persistent = one launch with W in shared "
+              "memory; stepwise = three ops per step; RateRnn::step = the rules' forward step, readout and "
+              "loss included)\n")
+        print("| n | B | persistent | stepwise | RateRnn::step | persistent / stepwise | persistent bytes/s "
+              "of copy ceiling |")
+        print("|---|---|---|---|---|---|---|")
+        for (n, B), kinds in sorted(forward.items()):
+            per, step, rnn = (kinds.get(k) for k in ("BM_ForwardPersistent", "BM_ForwardStepwise",
+                                                     "BM_ForwardRateRnnStep"))
+            rate = lambda b, missing: f"{b['steps/s']:.3g}" if b else missing
+            ratio = f"{per['steps/s'] / step['steps/s']:.1f}x" if per and step else "–"
+            frac = f"{per['bytes/s'] / copy:.1%}" if per and copy else "–"
+            print(f"| {n} | {B} | {rate(per, 'does not fit')} | {rate(step, '–')} | {rate(rnn, '–')} | {ratio} | "
+                  f"{frac} |")
+
+
+    ensembles = {}
+    for name, b in rows.items():
+        kind = name.split("/")[0]
+        if kind in ("BM_ForwardEnsemble", "BM_ForwardEnsembleLoop"):
+            parts = dict(p.split(":") for p in name.split("/")[1:] if ":" in p)
+            ensembles.setdefault((int(parts["n"]), int(parts["E"])), {})[kind] = b
+    if ensembles:
+        print("\nEnsembles of E networks (B = 16 each, T = 100, float): sequence steps/s\n")
+        print("| n | E | one launch | one launch per network | ratio |")
+        print("|---|---|---|---|---|")
+        for (n, E), kinds in sorted(ensembles.items()):
+            one, loop = kinds.get("BM_ForwardEnsemble"), kinds.get("BM_ForwardEnsembleLoop")
+            ratio = f"{one['steps/s'] / loop['steps/s']:.1f}x" if one and loop else "–"
+            print(f"| {n} | {E} | {one['steps/s'] if one else float('nan'):.3g} | "
+                  f"{loop['steps/s'] if loop else float('nan'):.3g} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+// Per-step cost of every registered learning rule, on every network: BM_RuleWindow/<rule>/n
+// (the rate network) and BM_RuleWindow/<rule>-<network>/n (the others; the spiking network with
+// n / 2 LIF and n - n / 2 ALIF neurons) run whole dnms-v0 windows (T = 29 steps, batch 1, float)
+// of forward pass + rule through the Learner, so BPTT's backward pass is included; items/s =
+// steps/s and the time per step is 1 / items_per_second. Ratios between rules in one run compare
+// their per-step costs.
+#include <benchmark/benchmark.h>
+
+#include "algorithms/learner.h"
+#include "algorithms/registry.h"
+#include "models/registry.h"
+#include "tasks/task.h"
+
+namespace tca {
+
+namespace {
+
+void rule_window(benchmark::State& state, const std::string& network, const std::string& rule) {
+  const std::unique_ptr<Task> task = make_task("dnms-v0");
+  const int n = static_cast<int>(state.range(0));
+  Learner learner(make_network(network, sized_knobs(network, n), {task->input_size(), task->output_size(), task->loss()},
+                               DType::f32, Device::cpu),
+                  rule);
+  learner.initialise(1);
+  const Batch batch = task->sample(1, 1);
+  const DeviceBatch device_batch = to_device(batch, DType::f32, Device::cpu);
+  uint64_t noise = 0;
+  for (auto _ : state) learner.window(device_batch, ++noise);
+  state.SetItemsProcessed(state.iterations() * batch.T);
+  state.counters["state_KiB"] = static_cast<double>(learner.rule().state_bytes(batch.T)) / 1024;
+  state.counters["rule_FLOP/step"] = learner.rule().flops_per_step();
+}
+
+}  // namespace
+
+void register_rule_benchmarks() {
+  for (const RegisteredRuleInfo& info : rule_registry()) {
+    const std::string name = info.network == "rate" ? info.id : info.id + "-" + info.network;
+    benchmark::RegisterBenchmark(("BM_RuleWindow/" + name).c_str(), rule_window, info.network, info.id)
+        ->ArgName("n")
+        ->Arg(32)
+        ->Arg(64)
+        ->Arg(128)
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+  }
+}
+
+}  // namespace tca

@@ -1,0 +1,423 @@
+#include "bench/report/leaderboard.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <tuple>
+
+#include "core/statistics.h"
+
+namespace tca {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+const char* kIntervalMethod =
+    "median over seeds (runs at the cell's best learning rate that did not diverge) with a distribution-free "
+    "interval from order statistics: [x_(r), x_(k+1-r)] of the k sorted values, r the largest rank whose "
+    "coverage of the population median, 1 - 2 P(Binomial(k, 1/2) <= r - 1), is at least 0.95; with k <= 5 "
+    "values the min-max range (r = 1), whose coverage is below 0.95 and is given with each interval "
+    "(k = 3: 0.75, k = 5: 0.9375). Gradient intervals are the probe's 95% intervals over noise samples at one "
+    "parameter point (jackknife; see docs/metrics.md).";
+
+json finite_or_null(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
+double binomial_half_cdf(int k, int r) {  // P(Binomial(k, 1/2) <= r)
+  double sum = 0, term = std::pow(0.5, k);  // C(k, 0) / 2^k
+  for (int i = 0; i <= r; ++i) {
+    sum += term;
+    term = term * (k - i) / (i + 1);
+  }
+  return sum;
+}
+
+json interval_json(const SeedInterval& s, const std::vector<double>& values) {
+  json v = json::array();
+  for (double x : values) v.push_back(finite_or_null(x));
+  if (s.count == 0) return {{"count", 0}, {"median", nullptr}, {"interval", nullptr}, {"coverage", nullptr}, {"values", v}};
+  return {{"count", s.count},
+          {"median", finite_or_null(s.median)},
+          {"interval", {finite_or_null(s.lo), finite_or_null(s.hi)}},
+          {"coverage", s.coverage},
+          {"values", v}};
+}
+
+json spread(const std::vector<double>& values) { return interval_json(seed_interval(values), values); }
+
+double number_or(const json& v, double fallback) { return v.is_number() ? v.get<double>() : fallback; }
+
+// One (task, rule, hidden) entry from one cell.
+json entry_of(const json& cell) {
+  const json& train = cell.at("train");
+  const json& c = cell.at("cell");
+  const std::string metric = c.at("metric");
+  const double best_lr = train.at("summary").at("learning_rate");
+
+  std::vector<const json*> runs;  // at the best rate, in seed order
+  for (const json& run : train.at("runs"))
+    if (run.at("learning_rate").get<double>() == best_lr) runs.push_back(&run);
+
+  std::vector<double> metric_values, loss_values, speed_values, to_criterion;
+  std::map<std::string, std::vector<double>> metrics;
+  int diverged = 0, reached = 0;
+  size_t peak_rss = 0, state_bytes = 0;
+  for (const json* run : runs) {
+    state_bytes = (*run).at("state_bytes");
+    peak_rss = std::max(peak_rss, (*run).at("peak_rss_bytes").get<size_t>());
+    if ((*run).at("diverged").get<bool>()) {
+      ++diverged;
+      continue;
+    }
+    metric_values.push_back(number_or((*run).at("test_metrics").at(metric), kInf));
+    loss_values.push_back(number_or((*run).at("test_loss"), kInf));
+    speed_values.push_back((*run).at("steps_per_second"));
+    for (const auto& [name, value] : (*run).at("test_metrics").items()) metrics[name].push_back(number_or(value, kInf));
+    const json& steps = (*run).at("steps_to_criterion");
+    reached += steps.is_number();
+    to_criterion.push_back(steps.is_number() ? steps.get<double>() : kInf);
+  }
+  json metric_spreads = json::object();
+  for (const auto& [name, values] : metrics) metric_spreads[name] = spread(values);
+
+  // Learning curve: the median over seeds of the validation metric and loss at each evaluation.
+  std::map<int, std::pair<std::vector<double>, std::vector<double>>> points;
+  for (const json* run : runs)
+    for (const json& p : (*run).at("curve")) {
+      auto& [m, l] = points[p.at("iteration").get<int>()];
+      const double mv = number_or(p.at("validation_metrics").value(metric, json()), kInf);
+      const double lv = number_or(p.at("validation_loss"), kInf);
+      if (std::isfinite(mv)) m.push_back(mv);
+      if (std::isfinite(lv)) l.push_back(lv);
+    }
+  json iterations = json::array(), curve_metric = json::array(), curve_loss = json::array();
+  for (const auto& [iteration, values] : points) {
+    iterations.push_back(iteration);
+    curve_metric.push_back(values.first.empty() ? json(nullptr) : finite_or_null(seed_interval(values.first).median));
+    curve_loss.push_back(values.second.empty() ? json(nullptr) : finite_or_null(seed_interval(values.second).median));
+  }
+
+  json gradient = json::array();
+  for (const json& point : cell.at("probe").at("checkpoints")) {
+    const json& a = point.at("algorithms").at(0);
+    const json& t = a.at("total");
+    const json& floor = point.at("data_floor");
+    gradient.push_back({{"step", point.at("step")},
+                        {"samples", a.at("samples")},
+                        {"stochastic", a.at("stochastic")},
+                        {"rel_bias", t.at("rel_bias")},
+                        {"rel_bias_debiased", t.at("rel_bias_debiased")},
+                        {"rel_bias_ci95", t.at("rel_bias_ci95")},
+                        {"bias_interval_contains_zero", t.at("bias_interval_contains_zero")},
+                        {"rel_variance", t.at("rel_variance")},
+                        {"rel_variance_ci95", t.at("rel_variance_ci95")},
+                        {"cosine_of_mean", t.at("cosine_of_mean")},
+                        {"cosine_of_mean_ci95", t.at("cosine_of_mean_ci95")},
+                        {"mean_cosine", t.at("mean_cosine")},
+                        {"norm_ratio", t.at("norm_ratio")},
+                        {"data_floor_rel_variance", floor.value("rel_variance", json())},
+                        {"reference_loss", point.at("reference_loss")}});
+  }
+
+  const json& config = train.at("config");
+  std::vector<uint64_t> seeds;
+  for (const json* run : runs) seeds.push_back((*run).at("seed"));
+  return {{"rule", c.at("rule")},
+          {"algorithm", c.at("algorithm")},
+          {"algorithm_config", train.at("algorithm").at("config")},
+          {"hidden", c.at("hidden")},
+          {"file", c.at("file")},
+          {"cell_index", c.at("index")},
+          {"rank", nullptr},  // set once the task's entries are known
+          {"learning_rate", best_lr},
+          {"learning_rates", config.at("learning_rates")},
+          {"seeds", seeds},
+          {"runs", runs.size()},
+          {"diverged_runs", diverged},
+          {"metric", spread(metric_values)},
+          {"test_loss", spread(loss_values)},
+          {"test_metrics", metric_spreads},
+          {"steps_to_criterion",
+           {{"criterion", config.at("criterion").get<std::string>().empty() ? json(nullptr) : config.at("criterion")},
+            {"reached", reached},
+            {"steps", spread(to_criterion)}}},
+          {"gradient", gradient},
+          {"steps_per_second", spread(speed_values)},
+          {"state_bytes", state_bytes},
+          {"peak_rss_bytes", peak_rss},
+          {"peak_rss_per_cell", cell.at("peak_rss_per_cell")},
+          {"learning_curve", {{"iterations", iterations}, {"validation_metric", curve_metric}, {"validation_loss", curve_loss}}},
+          {"device", cell.at("backend").at("device")},
+          {"device_name", cell.at("device_name")},
+          {"backend", cell.at("backend")},
+          {"precision", cell.at("backend").at("precision")},
+          {"config_hash", cell.at("config_hash")},
+          {"git_commit", cell.at("git_commit")}};
+}
+
+std::string format_g(double x, int digits = 3) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%.*g", digits, x);
+  return buf;
+}
+
+std::string format_value(const json& v, int digits = 3) { return v.is_number() ? format_g(v.get<double>(), digits) : "–"; }
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) {
+    bytes /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.3g %s", bytes, units[u]);
+  return buf;
+}
+
+// "median [lo, hi]" of a spread.
+std::string format_spread(const json& s, int digits = 3) {
+  if (s.at("count").get<int>() == 0) return "–";
+  const json& i = s.at("interval");
+  if (s.at("count").get<int>() == 1) return format_value(s.at("median"), digits);
+  return format_value(s.at("median"), digits) + " [" + format_value(i[0], digits) + ", " + format_value(i[1], digits) + "]";
+}
+
+std::string format_ci(const json& value, const json& ci) {
+  std::string s = format_value(value);
+  if (ci.is_array()) s += " [" + format_value(ci[0], 2) + ", " + format_value(ci[1], 2) + "]";
+  return s;
+}
+
+}  // namespace
+
+SeedInterval seed_interval(std::vector<double> values) {
+  SeedInterval s;
+  s.count = static_cast<int>(values.size());
+  if (values.empty()) return s;
+  std::sort(values.begin(), values.end());
+  const size_t k = values.size();
+  s.median = median(values);
+  int r = 1;
+  while (r + 1 <= static_cast<int>(k + 1) / 2 && 1 - 2 * binomial_half_cdf(static_cast<int>(k), r) >= 0.95) ++r;
+  s.lo = values[r - 1];
+  s.hi = values[k - r];
+  s.coverage = std::max(0.0, 1 - 2 * binomial_half_cdf(static_cast<int>(k), r - 1));
+  return s;
+}
+
+std::vector<json> read_cells(const std::string& folder) {
+  if (!fs::is_directory(folder)) throw std::invalid_argument("'" + folder + "' is not a folder of suite cells");
+  std::vector<fs::path> files;
+  for (const fs::directory_entry& e : fs::directory_iterator(folder))
+    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+  if (files.empty()) throw std::invalid_argument("no cell files (*.json) in '" + folder + "'");
+  std::sort(files.begin(), files.end());
+  std::vector<json> cells;
+  for (const fs::path& path : files) {
+    std::ifstream in(path);
+    json doc = json::parse(in, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || doc.value("kind", "") != "suite_cell")
+      throw std::invalid_argument(path.string() + " is not a suite cell file");
+    doc["cell"]["file"] = path.filename().string();
+    cells.push_back(std::move(doc));
+  }
+  return cells;
+}
+
+json build_leaderboard(const std::vector<json>& cells) {
+  struct TaskGroup {
+    int first_index = 0;
+    json header;
+    std::vector<json> entries;
+  };
+  std::map<std::string, TaskGroup> tasks;
+  std::set<std::string> commits, devices;
+  for (const json& cell : cells) {
+    std::string where = cell.contains("cell") ? cell["cell"].value("file", "a cell") : "a cell";
+    try {
+      json entry = entry_of(cell);
+      const json& c = cell.at("cell");
+      const std::string name = c.at("task");
+      auto [it, fresh] = tasks.try_emplace(name);
+      TaskGroup& group = it->second;
+      const int index = c.at("index");
+      if (fresh || index < group.first_index) {
+        group.first_index = index;
+        const json& config = cell.at("train").at("config");
+        group.header = {{"task", name},
+                        {"id", c.at("task_id")},
+                        {"task_config", config.at("task_config")},
+                        {"metric", c.at("metric")},
+                        {"better", c.at("better")},
+                        {"criterion", config.at("criterion").get<std::string>().empty() ? json(nullptr)
+                                                                                       : config.at("criterion")},
+                        {"T", cell.at("train").at("network").at("T")},
+                        {"iterations", config.at("iterations")},
+                        {"batch", config.at("batch")}};
+      }
+      commits.insert(entry.at("git_commit").get<std::string>());
+      devices.insert(entry.at("device").get<std::string>() + " (" + entry.at("device_name").get<std::string>() + ")");
+      group.entries.push_back(std::move(entry));
+    } catch (const json::exception& e) {
+      throw std::invalid_argument(where + ": missing or malformed field (" + std::string(e.what()) + ")");
+    }
+  }
+
+  std::vector<TaskGroup*> ordered;
+  for (auto& [name, group] : tasks) ordered.push_back(&group);
+  std::sort(ordered.begin(), ordered.end(),
+            [](const TaskGroup* a, const TaskGroup* b) { return a->first_index < b->first_index; });
+
+  json out_tasks = json::array();
+  for (TaskGroup* group : ordered) {
+    const bool higher = group->header.at("better") == "higher";
+    // Metrics other than the ranked one that are the same in every run: chance levels and baselines.
+    std::map<std::string, std::set<double>> seen;
+    for (const json& e : group->entries)
+      for (const auto& [name, s] : e.at("test_metrics").items())
+        for (const json& v : s.at("values")) seen[name].insert(number_or(v, kInf));
+    json landmarks = json::object();
+    for (const auto& [name, values] : seen)
+      if (name != group->header.at("metric") && values.size() == 1 && std::isfinite(*values.begin()))
+        landmarks[name] = *values.begin();
+
+    // Rank by the median; ties (frequent for accuracies) by the worst seed's end of the
+    // interval, then by the median steps to the criterion, then by config order.
+    auto key = [&](const json& e) {
+      const json& m = e.at("metric");
+      auto oriented = [&](const json& v) {
+        const double x = number_or(v, std::numeric_limits<double>::quiet_NaN());
+        return std::isfinite(x) ? (higher ? -x : x) : kInf;
+      };
+      const json worst = m.at("interval").is_array() ? m.at("interval")[higher ? 0 : 1] : json();
+      return std::make_tuple(oriented(m.at("median")), oriented(worst),
+                             number_or(e.at("steps_to_criterion").at("steps").at("median"), kInf),
+                             e.at("cell_index").get<int>());
+    };
+    std::sort(group->entries.begin(), group->entries.end(), [&](const json& a, const json& b) {
+      const int na = a.at("hidden"), nb = b.at("hidden");
+      if (na != nb) return na < nb;
+      return key(a) < key(b);
+    });
+    int rank = 0, last_hidden = -1;
+    for (json& e : group->entries) {
+      if (e.at("hidden").get<int>() != last_hidden) rank = 0;
+      last_hidden = e.at("hidden");
+      e["rank"] = ++rank;
+    }
+    json t = group->header;
+    t["landmarks"] = landmarks;
+    t["entries"] = group->entries;
+    out_tasks.push_back(std::move(t));
+  }
+
+  return {{"schema_version", kLeaderboardSchemaVersion},
+          {"kind", "leaderboard"},
+          {"interval_method", kIntervalMethod},
+          {"cells", cells.size()},
+          {"git_commits", commits},
+          {"devices", devices},
+          {"tasks", out_tasks}};
+}
+
+std::string leaderboard_markdown(const json& board) {
+  std::ostringstream s;
+  for (const json& task : board.at("tasks")) {
+    const std::string metric = task.at("metric");
+    const bool higher = task.at("better") == "higher";
+    s << "#### " << task.at("task").get<std::string>() << ": " << metric << " (" << (higher ? "higher" : "lower")
+      << " is better)\n\n";
+    std::string params;
+    for (const auto& [name, value] : task.at("task_config").items())
+      params += (params.empty() ? "" : ", ") + name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+    s << "T = " << task.at("T") << " (" << params << "); " << task.at("iterations") << " training windows of "
+      << task.at("batch") << " sequences";
+    if (task.at("criterion").is_string()) s << "; criterion " << task.at("criterion").get<std::string>();
+    if (!task.at("landmarks").empty()) {
+      s << "; landmarks:";
+      for (const auto& [name, value] : task.at("landmarks").items()) s << ' ' << name << ' ' << format_g(value, 3);
+    }
+    s << ".\n\n";
+    s << "| rank | rule | n | " << metric << " (test) | steps to criterion | rel. bias [95% CI] | rel. variance [95% CI] "
+      << "| cos(mean ĝ, g) | K | steps/s | state | peak RSS | lr | device |\n";
+    s << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    std::set<std::string> coverage_notes;
+    for (const json& e : task.at("entries")) {
+      const json& g = e.at("gradient").at(0);
+      const json& m = e.at("metric");
+      std::string metric_text = format_spread(m);
+      if (e.at("diverged_runs").get<int>() > 0)
+        metric_text += " (" + std::to_string(e.at("diverged_runs").get<int>()) + " of " +
+                       std::to_string(e.at("runs").get<int>()) + " diverged)";
+      if (m.at("count").get<int>() > 1) {
+        char note[96];
+        std::snprintf(note, sizeof(note), "%d seeds: the %s range, coverage %.4g%%", m.at("count").get<int>(),
+                      m.at("count").get<int>() <= 5 ? "min–max" : "order-statistic",
+                      100 * m.at("coverage").get<double>());
+        coverage_notes.insert(note);
+      }
+      const json& stc = e.at("steps_to_criterion");
+      std::string steps_text = "–";
+      if (stc.at("criterion").is_string())
+        steps_text = std::to_string(stc.at("reached").get<int>()) + "/" + std::to_string(e.at("runs").get<int>()) +
+                     " reached" +
+                     (stc.at("steps").at("median").is_number() ? ", median " + format_value(stc.at("steps").at("median"))
+                                                               : std::string());
+      // An unbiased rule's bias is reported by its debiased estimate with the interval.
+      const json bias = g.at("samples").get<int>() > 1 ? g.at("rel_bias_debiased") : g.at("rel_bias");
+      const std::string variance =
+          g.at("stochastic").get<bool>() ? format_ci(g.at("rel_variance"), g.at("rel_variance_ci95")) : "0 (deterministic)";
+      s << "| " << e.at("rank") << " | `" << e.at("rule").get<std::string>() << "` | " << e.at("hidden") << " | "
+        << metric_text << " | " << steps_text << " | " << format_ci(bias, g.at("rel_bias_ci95")) << " | " << variance
+        << " | " << format_ci(g.at("cosine_of_mean"), g.at("cosine_of_mean_ci95")) << " | " << g.at("samples") << " | "
+        << format_value(e.at("steps_per_second").at("median")) << " | " << format_bytes(e.at("state_bytes"))
+        << " | " << format_bytes(e.at("peak_rss_bytes")) << " | " << format_g(e.at("learning_rate"), 3) << " | "
+        << e.at("device").get<std::string>() << " " << e.at("precision").get<std::string>() << " |\n";
+    }
+    s << '\n';
+    if (!coverage_notes.empty()) {
+      s << "Intervals over seeds: ";
+      bool first = true;
+      for (const std::string& note : coverage_notes) s << (first ? "" : "; ") << note, first = false;
+      s << ". ";
+    }
+    std::map<int, std::string> floors;  // the data-variance floor by hidden size
+    int step = 0;
+    for (const json& e : task.at("entries")) {
+      const json& g = e.at("gradient").at(0);
+      step = g.at("step");
+      const json& floor = g.at("data_floor_rel_variance");
+      // Rounding-size values mean that every batch has the same gradient (dnms-v0 at B % 4 == 0).
+      floors[e.at("hidden").get<int>()] = floor.is_number() && floor.get<double>() < 1e-20
+                                              ? "0 (every batch has the same gradient)"
+                                              : format_value(floor);
+    }
+    s << "Gradient columns: probe at step " << step << " (the first seed's initial parameters) against BPTT in "
+      << "double; K noise samples, 95% intervals. Data-variance floor (relative variance of the exact gradient "
+      << "across batches):";
+    for (const auto& [n, text] : floors) s << " n=" << n << ": " << (text == "–" ? "not measured" : text) << ";";
+    s.seekp(-1, std::ios_base::cur);
+    s << ".\n\n";
+  }
+  s << "Commit(s): ";
+  bool first = true;
+  for (const json& c : board.at("git_commits")) s << (first ? "" : ", ") << c.get<std::string>(), first = false;
+  s << "; device(s): ";
+  first = true;
+  for (const json& d : board.at("devices")) s << (first ? "" : ", ") << d.get<std::string>(), first = false;
+  s << ".\n";
+  return s.str();
+}
+
+}  // namespace tca

@@ -1,0 +1,24 @@
+// The probe's reports: the JSON report, the dump of every gradient, and the terminal tables.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "bench/experiments/probe.h"
+
+namespace tca {
+
+// The report: schema version, config and its hash, git commit, backend, machine, results.
+// With only_algorithm set, the report of that one (task, rule) cell.
+nlohmann::json probe_report(const ProbeResult& result, const std::string& only_algorithm = "");
+// Everything needed to verify the gradients with another tool: parameters, inputs, targets,
+// mask, and every gradient (reference and each estimate), as flat row-major arrays.
+nlohmann::json probe_dump(const ProbeResult& result);
+// A fixed-width table for the terminal: per checkpoint and rule, total and per group.
+std::string probe_table(const ProbeResult& result);
+// One line per (task, rule) of several probes: the total at the last checkpoint.
+std::string probe_summary(const std::vector<ProbeResult>& results);
+
+}  // namespace tca

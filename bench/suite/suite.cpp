@@ -1,0 +1,674 @@
+#include "bench/suite/suite.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#ifdef TCA_HAVE_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
+#include "algorithms/learner.h"
+#include "algorithms/registry.h"
+#include "bench/report/probe_report.h"
+#include "bench/report/report.h"
+#include "bench/report/train_report.h"
+#include "models/registry.h"
+#include "tasks/task.h"
+
+namespace tca {
+
+namespace {
+
+bool known_network(const std::string& id) {
+  for (const NetworkInfo& info : network_registry())
+    if (info.id == id) return true;
+  return false;
+}
+
+// A spiking entry's knobs on a network of two neurons, to check its rule and parameters.
+std::map<std::string, std::string> tiny_lif_knobs(std::map<std::string, std::string> knobs) {
+  knobs["n_lif"] = "1";
+  knobs["n_alif"] = "1";
+  return knobs;
+}
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+[[noreturn]] void fail(const std::string& message) { throw std::invalid_argument(message); }
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
+
+std::string format_g4(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.4g", value);
+  return text;
+}
+
+std::string number_text(double value) {
+  std::ostringstream s;
+  s.precision(17);
+  s << value;
+  return s.str();
+}
+
+// One JSON object of the config, read strictly: a key it does not document is an error, every
+// value is type- and range-checked, and messages name the value by its path in the file.
+class ObjectReader {
+ public:
+  ObjectReader(const json& object, std::string path, std::vector<std::string> keys)
+      : object_(object), path_(std::move(path)), keys_(std::move(keys)) {
+    if (!object_.is_object()) fail(path_ + " must be a JSON object");
+    for (const auto& item : object_.items())
+      if (std::find(keys_.begin(), keys_.end(), item.key()) == keys_.end())
+        fail(path_ + ": unknown key '" + item.key() + "' (valid keys: " + joined(keys_) + ")");
+  }
+
+  bool has(const std::string& key) const { return object_.contains(key); }
+  std::string path(const std::string& key) const { return path_ + "." + key; }
+  const json& at(const std::string& key) const {
+    if (!has(key)) fail(path_ + ": missing required key '" + key + "'");
+    return object_.at(key);
+  }
+
+  std::string text(const std::string& key) const {
+    const json& v = at(key);
+    if (!v.is_string()) fail(path(key) + " must be a string, got " + v.dump());
+    return v.get<std::string>();
+  }
+  std::string text(const std::string& key, const std::string& fallback) const { return has(key) ? text(key) : fallback; }
+
+  std::string word(const std::string& key, const std::vector<std::string>& valid, const std::string& fallback) const {
+    const std::string w = text(key, fallback);
+    if (std::find(valid.begin(), valid.end(), w) == valid.end())
+      fail(path(key) + " must be one of " + joined(valid) + ", got '" + w + "'");
+    return w;
+  }
+
+  long long integer(const std::string& key, long long lo, long long hi, long long fallback) const {
+    return has(key) ? integer_value(at(key), path(key), lo, hi) : fallback;
+  }
+
+  double real(const std::string& key, double lo, double hi, double fallback, bool exclusive_lo = false) const {
+    return has(key) ? real_value(at(key), path(key), lo, hi, exclusive_lo) : fallback;
+  }
+
+  const json& array(const std::string& key) const {
+    const json& v = at(key);
+    if (!v.is_array() || v.empty()) fail(path(key) + " must be a non-empty array, got " + v.dump());
+    return v;
+  }
+
+  // {"name": "value" or number}: registry parameters, given as text or as JSON numbers.
+  std::map<std::string, std::string> params(const std::string& key) const {
+    std::map<std::string, std::string> out;
+    if (!has(key)) return out;
+    const json& v = at(key);
+    if (!v.is_object()) fail(path(key) + " must be an object of name: value, got " + v.dump());
+    for (const auto& item : v.items()) {
+      if (item.value().is_string()) out[item.key()] = item.value().get<std::string>();
+      else if (item.value().is_number()) out[item.key()] = item.value().dump();
+      else fail(path(key) + "." + item.key() + " must be a string or a number, got " + item.value().dump());
+    }
+    return out;
+  }
+
+  static long long integer_value(const json& v, const std::string& where, long long lo, long long hi) {
+    if (!v.is_number_integer()) fail(where + " must be an integer, got " + v.dump());
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi))
+      fail(where + " must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + v.dump());
+    const long long x = v.get<long long>();
+    if (x < lo || x > hi)
+      fail(where + " must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + v.dump());
+    return x;
+  }
+
+  static double real_value(const json& v, const std::string& where, double lo, double hi, bool exclusive_lo) {
+    if (!v.is_number()) fail(where + " must be a number, got " + v.dump());
+    const double x = v.get<double>();
+    if (!(x >= lo && x <= hi) || (exclusive_lo && x == lo))
+      fail(where + " must lie in " + (exclusive_lo ? "(" : "[") + number_text(lo) + ", " + number_text(hi) +
+           "], got " + v.dump());
+    return x;
+  }
+
+ private:
+  const json& object_;
+  std::string path_;
+  std::vector<std::string> keys_;
+};
+
+const std::vector<std::string> kTrainingKeys = {"iterations", "batch",         "optimizer",  "update",
+                                                "clip",       "eval_every",    "eval_batch", "learning_rates",
+                                                "alpha",      "gain",          "precision"};
+
+std::vector<double> learning_rates(const json& v, const std::string& where) {
+  if (!v.is_array() || v.empty()) fail(where + " must be a non-empty array of numbers, got " + v.dump());
+  std::vector<double> out;
+  for (size_t i = 0; i < v.size(); ++i)
+    out.push_back(ObjectReader::real_value(v[i], where + "[" + std::to_string(i) + "]", 0, 1e3, true));
+  if (std::set<double>(out.begin(), out.end()).size() != out.size()) fail(where + " must not repeat a rate");
+  return out;
+}
+
+// The training settings of `object` laid over `base` (the suite's settings for a task's overrides).
+TrainConfig read_training(const json& object, const std::string& path, TrainConfig base) {
+  const ObjectReader r(object, path, kTrainingKeys);
+  TrainConfig t = base;
+  t.iterations = static_cast<int>(r.integer("iterations", 1, 10000000, t.iterations));
+  t.batch = static_cast<int>(r.integer("batch", 1, 65536, t.batch));
+  t.optimizer = r.word("optimizer", {"adam", "sgd"}, t.optimizer == Optimizer::adam ? "adam" : "sgd") == "adam"
+                    ? Optimizer::adam
+                    : Optimizer::sgd;
+  t.update = r.word("update", {"window", "step"}, t.update == UpdateSchedule::window ? "window" : "step") == "window"
+                 ? UpdateSchedule::window
+                 : UpdateSchedule::step;
+  t.clip = r.real("clip", 0, 1e300, t.clip);
+  t.eval_every = static_cast<int>(r.integer("eval_every", 1, 10000000, t.eval_every));
+  t.eval_batch = static_cast<int>(r.integer("eval_batch", 1, 65536, t.eval_batch));
+  if (r.has("learning_rates")) t.learning_rates = learning_rates(r.at("learning_rates"), r.path("learning_rates"));
+  t.alpha = r.real("alpha", 0, 1, t.alpha, true);
+  t.gain = r.real("gain", 0, 100, t.gain);
+  t.dtype = parse_dtype(r.word("precision", {"float", "double"}, t.dtype == DType::f64 ? "double" : "float"));
+  return t;
+}
+
+// Names become parts of file names: letters, digits, '_' and '-' only.
+void check_name(const std::string& name, const std::string& where) {
+  const bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '-';
+  });
+  if (!ok) fail(where + " must be a non-empty name of letters, digits, '_' and '-', got '" + name + "'");
+}
+
+// The metric names a task reports (scored on a zero output: only the names matter here).
+std::vector<std::string> metric_names(const Task& task) {
+  const Batch b = task.sample(1, 1);
+  std::vector<std::string> names;
+  for (const auto& [name, value] : task.metrics(b, std::vector<double>(static_cast<size_t>(b.T) * b.o, 0.0)))
+    names.push_back(name);
+  return names;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail("cannot read " + path.string());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A cell file's document; a file that is not one is an error naming it.
+json read_cell(const fs::path& path, const std::string& text) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || doc.value("kind", "") != "suite_cell" || !doc.contains("config_hash"))
+    fail(path.string() + " is not a suite cell file");
+  return doc;
+}
+
+// Resets the kernel's record of this process's peak resident memory (Linux >= 4.0), so that
+// each cell of a suite reports its own peak rather than the largest of all before it.
+bool reset_peak_memory() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+  out.close();
+  return static_cast<bool>(out);
+}
+
+std::string device_name(Device device) {
+#ifdef TCA_HAVE_CUDA
+  if (device == Device::cuda) {
+    int id = 0;
+    cudaDeviceProp prop{};
+    if (cudaGetDevice(&id) == cudaSuccess && cudaGetDeviceProperties(&prop, id) == cudaSuccess) return prop.name;
+    return "unknown CUDA device";
+  }
+#endif
+  (void)device;
+  return machine_info().value("cpu", "unknown");
+}
+
+std::string cell_label(const SuiteCell& cell) {
+  return cell.task->name + " " + cell.algorithm->name + " n=" + std::to_string(cell.hidden);
+}
+
+}  // namespace
+
+SuiteConfig parse_suite_config(const json& config, const std::string& where) {
+  const ObjectReader top(config, where, {"description", "tasks", "algorithms", "hidden", "seeds", "training", "probe"});
+  SuiteConfig s;
+  s.description = top.text("description", "");
+
+  TrainConfig training;
+  if (top.has("training")) training = read_training(top.at("training"), top.path("training"), training);
+
+  const json& hidden = top.array("hidden");
+  for (size_t i = 0; i < hidden.size(); ++i)
+    s.hidden.push_back(static_cast<int>(
+        ObjectReader::integer_value(hidden[i], top.path("hidden") + "[" + std::to_string(i) + "]", 1, 4096)));
+  if (std::set<int>(s.hidden.begin(), s.hidden.end()).size() != s.hidden.size())
+    fail(top.path("hidden") + " must not repeat a size");
+
+  const json& seeds = top.array("seeds");
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    const json& v = seeds[i];
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<long long>() >= 0))
+      fail(top.path("seeds") + "[" + std::to_string(i) + "] must be an integer in [0, 2^64 - 1], got " + v.dump());
+    s.seeds.push_back(v.get<uint64_t>());
+  }
+  if (std::set<uint64_t>(s.seeds.begin(), s.seeds.end()).size() != s.seeds.size())
+    fail(top.path("seeds") + " must not repeat a seed");
+
+  const json& tasks = top.array("tasks");
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const std::string path = top.path("tasks") + "[" + std::to_string(i) + "]";
+    const ObjectReader r(tasks[i], path, {"id", "name", "params", "metric", "better", "criterion", "training"});
+    SuiteTask t;
+    t.id = r.text("id");
+    t.name = r.text("name", t.id);
+    check_name(t.name, r.path("name"));
+    t.params = r.params("params");
+    std::unique_ptr<Task> task;
+    try {
+      task = make_task(t.id, t.params);
+    } catch (const std::invalid_argument& e) {
+      fail(path + ": " + e.what());
+    }
+    const std::vector<std::string> metrics = metric_names(*task);
+    t.metric = r.text("metric");
+    if (std::find(metrics.begin(), metrics.end(), t.metric) == metrics.end())
+      fail(r.path("metric") + ": " + t.id + " has no metric '" + t.metric + "' (it has: " + joined(metrics) + ")");
+    r.at("better");  // required: the leaderboard ranks by it
+    t.higher_is_better = r.word("better", {"higher", "lower"}, "") == "higher";
+    t.training = r.has("training") ? read_training(r.at("training"), r.path("training"), training) : training;
+    try {
+      t.training.criterion = parse_criterion(r.text("criterion", ""));
+    } catch (const std::invalid_argument& e) {
+      fail(r.path("criterion") + ": " + e.what());
+    }
+    if (t.training.criterion.defined() &&
+        std::find(metrics.begin(), metrics.end(), t.training.criterion.metric) == metrics.end())
+      fail(r.path("criterion") + ": " + t.id + " has no metric '" + t.training.criterion.metric + "' (it has: " +
+           joined(metrics) + ")");
+    for (const SuiteTask& other : s.tasks)
+      if (other.name == t.name) fail(path + ": a second task named '" + t.name + "' (give it another \"name\")");
+    s.tasks.push_back(std::move(t));
+  }
+
+  const json& algorithms = top.array("algorithms");
+  for (size_t i = 0; i < algorithms.size(); ++i) {
+    const std::string path = top.path("algorithms") + "[" + std::to_string(i) + "]";
+    const ObjectReader r(algorithms[i], path, {"id", "name", "params", "learning_rates", "model", "model_params"});
+    SuiteAlgorithm a;
+    a.id = r.text("id");
+    a.name = r.text("name", a.id);
+    check_name(a.name, r.path("name"));
+    a.params = r.params("params");
+    if (r.has("learning_rates")) a.learning_rates = learning_rates(r.at("learning_rates"), r.path("learning_rates"));
+    a.model = r.text("model", a.model);
+    if (!known_network(a.model)) fail(r.path("model") + " must be \"rate\" or \"lif\", got '" + a.model + "'");
+    a.model_params = r.params("model_params");
+    if (a.model == "rate" && !a.model_params.empty()) fail(r.path("model_params") + " applies to \"model\": \"lif\"");
+    if (a.model_params.count("n_lif") || a.model_params.count("n_alif"))
+      fail(r.path("model_params") + ": n_lif and n_alif come from the suite's hidden sizes (n / 2 and n - n / 2)");
+    // Build the rule on a tiny network: this checks the id and the parameters.
+    bool online = false;
+    try {
+      const std::map<std::string, std::string> knobs =
+          a.model == "lif" ? tiny_lif_knobs(a.model_params) : std::map<std::string, std::string>{{"hidden", "2"}};
+      const auto net = make_network(a.model, knobs, TaskShape{}, DType::f64, Device::cpu);
+      online = make_rule(*net, a.id, a.params)->supports_online_updates();
+    } catch (const std::invalid_argument& e) {
+      fail(path + ": " + e.what());
+    }
+    for (const SuiteTask& t : s.tasks)
+      if (t.training.update == UpdateSchedule::step && !online)
+        fail(path + ": " + a.id + " cannot update after every step (training.update \"step\" for task " + t.name +
+             "); use \"window\"");
+    for (const SuiteAlgorithm& other : s.algorithms)
+      if (other.name == a.name) fail(path + ": a second rule named '" + a.name + "' (give it another \"name\")");
+    s.algorithms.push_back(std::move(a));
+  }
+
+  if (top.has("probe")) {
+    const ObjectReader r(top.at("probe"), top.path("probe"),
+                         {"samples", "batch", "data_batches", "checkpoints", "train_lr"});
+    SuiteProbe& p = s.probe;
+    p.samples = static_cast<int>(r.integer("samples", 1, 1000000, p.samples));
+    p.batch = static_cast<int>(r.integer("batch", 1, 65536, p.batch));
+    p.data_batches = static_cast<int>(r.integer("data_batches", 0, 100000, p.data_batches));
+    if (p.data_batches == 1) fail(r.path("data_batches") + " must be 0 (skip) or at least 2");
+    if (r.has("checkpoints")) {
+      const json& c = r.array("checkpoints");
+      p.checkpoints.clear();
+      for (size_t i = 0; i < c.size(); ++i) {
+        p.checkpoints.push_back(static_cast<int>(
+            ObjectReader::integer_value(c[i], r.path("checkpoints") + "[" + std::to_string(i) + "]", 0, 10000000)));
+        if (i > 0 && p.checkpoints[i] <= p.checkpoints[i - 1]) fail(r.path("checkpoints") + " must be increasing");
+      }
+    }
+    p.train_lr = r.real("train_lr", 0, 1, p.train_lr, true);
+  }
+
+  // The remaining cross-field checks of a training run (none should fire after the above).
+  for (const SuiteCell& cell : suite_cells(s)) cell_train_config(cell, s, Device::cpu).validate();
+  return s;
+}
+
+SuiteConfig load_suite_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail("cannot read the suite config '" + path + "'");
+  json config;
+  try {
+    config = json::parse(in, nullptr, true, /*ignore_comments=*/false);
+  } catch (const json::parse_error& e) {
+    fail(path + ": not valid JSON: " + e.what());
+  }
+  return parse_suite_config(config, path);
+}
+
+std::string SuiteCell::file_name() const {
+  return task->name + "." + algorithm->name + ".n" + std::to_string(hidden) + ".json";
+}
+
+std::vector<SuiteCell> suite_cells(const SuiteConfig& config) {
+  std::vector<SuiteCell> cells;
+  for (const SuiteTask& t : config.tasks)
+    for (const SuiteAlgorithm& a : config.algorithms)
+      for (const int n : config.hidden) {
+        SuiteCell c;
+        c.index = static_cast<int>(cells.size());
+        c.task = &t;
+        c.algorithm = &a;
+        c.hidden = n;
+        cells.push_back(c);
+      }
+  return cells;
+}
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  Shard s;
+  try {
+    size_t used_i = 0, used_n = 0;
+    if (slash == std::string::npos || slash == 0) throw std::invalid_argument("");
+    const std::string i = text.substr(0, slash), n = text.substr(slash + 1);
+    if (!std::isdigit(static_cast<unsigned char>(i[0])) || n.empty() || !std::isdigit(static_cast<unsigned char>(n[0])))
+      throw std::invalid_argument("");
+    s.index = std::stoi(i, &used_i);
+    s.count = std::stoi(n, &used_n);
+    if (used_i != i.size() || used_n != n.size() || s.count < 1 || s.index >= s.count) throw std::invalid_argument("");
+  } catch (const std::exception&) {
+    fail("--shard expects i/N with 0 <= i < N (e.g. 3/16), got '" + text + "'");
+  }
+  return s;
+}
+
+TrainConfig cell_train_config(const SuiteCell& cell, const SuiteConfig& config, Device device) {
+  TrainConfig t = cell.task->training;
+  t.task = cell.task->id;
+  t.task_params = cell.task->params;
+  t.algorithm = cell.algorithm->id;
+  t.algo_params = cell.algorithm->params;
+  t.hidden = cell.hidden;
+  t.model = cell.algorithm->model;
+  t.model_params = cell.algorithm->model_params;
+  if (t.model != "rate")  // the rate network's size is its --hidden
+    for (const auto& [knob, value] : sized_knobs(t.model, cell.hidden)) t.model_params[knob] = value;
+  t.seeds = config.seeds;
+  if (!cell.algorithm->learning_rates.empty()) t.learning_rates = cell.algorithm->learning_rates;
+  t.device = device;
+  return t;
+}
+
+ProbeConfig cell_probe_config(const SuiteCell& cell, const SuiteConfig& config, Device device) {
+  const TrainConfig t = cell_train_config(cell, config, device);
+  ProbeConfig p;
+  p.task = t.task;
+  p.task_params = t.task_params;
+  p.algorithms = {t.algorithm};
+  if (!t.algo_params.empty()) p.algo_params[t.algorithm] = t.algo_params;
+  p.hidden = t.hidden;
+  p.model = t.model;
+  p.model_params = t.model_params;
+  p.batch = config.probe.batch;
+  p.seed = config.seeds.front();  // the initial parameters of the first seed's training runs
+  p.samples = config.probe.samples;
+  p.alpha = t.alpha;
+  p.gain = t.gain;
+  p.dtype = t.dtype;
+  p.device = device;
+  p.checkpoints = config.probe.checkpoints;
+  p.train_lr = config.probe.train_lr;
+  p.data_batches = config.probe.data_batches;
+  return p;
+}
+
+// A rule entry of a cell's config, with its network when that is the spiking one.
+json algorithm_json(const SuiteAlgorithm& a) {
+  json j = {{"name", a.name}, {"id", a.id}, {"params", a.params}};
+  if (a.model != "rate") {
+    j["model"] = a.model;
+    j["model_params"] = a.model_params;
+  }
+  return j;
+}
+
+json cell_config_json(const SuiteCell& cell, const SuiteConfig& config, Device device) {
+  return {{"cell_schema_version", kSuiteCellSchemaVersion},
+          {"task", {{"name", cell.task->name},
+                    {"id", cell.task->id},
+                    {"params", cell.task->params},
+                    {"metric", cell.task->metric},
+                    {"better", cell.task->higher_is_better ? "higher" : "lower"}}},
+          {"algorithm", algorithm_json(*cell.algorithm)},
+          {"hidden", cell.hidden},
+          {"train", cell_train_config(cell, config, device).to_json()},
+          {"probe", cell_probe_config(cell, config, device).to_json()}};
+}
+
+json run_cell(const SuiteCell& cell, const SuiteConfig& config, Device device, std::ostream* progress) {
+  const bool peak_reset = reset_peak_memory();
+  const auto start = std::chrono::steady_clock::now();
+  const TrainResult trained = run_training(cell_train_config(cell, config, device), progress);
+  const ProbeResult probed = run_probe(cell_probe_config(cell, config, device), progress);
+  const TrainConfig& t = trained.config;
+
+  json doc;
+  doc["schema_version"] = kSuiteCellSchemaVersion;
+  doc["kind"] = "suite_cell";
+  doc["cell"] = {{"index", cell.index},
+                 {"file", cell.file_name()},
+                 {"task", cell.task->name},
+                 {"task_id", cell.task->id},
+                 {"rule", cell.algorithm->name},
+                 {"algorithm", cell.algorithm->id},
+                 {"hidden", cell.hidden},
+                 {"metric", cell.task->metric},
+                 {"better", cell.task->higher_is_better ? "higher" : "lower"}};
+  doc["config"] = cell_config_json(cell, config, device);
+  doc["config_hash"] = config_hash(doc["config"]);
+  doc["git_commit"] = git_commit();
+  doc["backend"] = {{"device", to_string(t.device)}, {"precision", to_string(t.dtype)}};
+  doc["device_name"] = device_name(t.device);
+  doc["machine"] = machine_info();
+  doc["peak_rss_per_cell"] = peak_reset;
+  doc["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  doc["train"] = train_report(trained);
+  doc["probe"] = probe_report(probed, cell.algorithm->id);
+  return doc;
+}
+
+std::string cells_folder(const std::string& dir) {
+  const fs::path nested = fs::path(dir) / "cells";
+  return fs::is_directory(nested) ? nested.string() : dir;
+}
+
+SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, std::ostream* progress) {
+  const std::vector<SuiteCell> cells = suite_cells(config);
+  const fs::path folder = fs::path(options.out_dir) / "cells";
+  if (!options.list_only) {
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (!fs::is_directory(folder) || access(folder.c_str(), W_OK) != 0)
+      fail("cannot write into '" + folder.string() + "'");
+  }
+
+  // Classify this shard's cells before running any: a written cell of another config, or a
+  // rule that cannot fit, stops the suite now rather than hours into it.
+  enum class State { pending, done, stale };
+  std::vector<State> state(cells.size(), State::pending);
+  std::vector<std::string> stale;
+  for (const SuiteCell& cell : cells) {
+    if (!options.shard.contains(cell.index)) continue;
+    const fs::path path = folder / cell.file_name();
+    if (!fs::exists(path)) continue;
+    const std::string want = config_hash(cell_config_json(cell, config, options.device));
+    json doc;
+    try {
+      doc = read_cell(path, read_text(path));
+    } catch (const std::invalid_argument& e) {
+      if (!options.force && !options.list_only)
+        fail(std::string(e.what()) + "; delete it, or pass --force to overwrite it");
+      state[cell.index] = State::stale;
+      continue;
+    }
+    if (doc["config_hash"] == want) {
+      state[cell.index] = State::done;
+    } else {
+      state[cell.index] = State::stale;
+      stale.push_back(path.string() + " (config hash " + doc["config_hash"].get<std::string>() + ", this config " +
+                      want + ")");
+    }
+  }
+  if (!stale.empty() && !options.force && !options.list_only)
+    fail(std::to_string(stale.size()) + " cell file(s) were written by another config, e.g. " + stale.front() +
+         "; use another --out-dir, delete them, or pass --force to recompute them");
+
+  for (const SuiteCell& cell : cells) {
+    if (!options.shard.contains(cell.index) || state[cell.index] == State::done || options.list_only) continue;
+    const TrainConfig t = cell_train_config(cell, config, options.device);
+    const std::unique_ptr<Task> task = make_task(t.task, t.task_params);
+    const auto net = make_network(t.model, rate_or_model_knobs(t.model, t.hidden, t.alpha, t.gain, t.model_params),
+                                  {task->input_size(), task->output_size(), task->loss()}, t.dtype, t.device);
+    const std::unique_ptr<Rule> rule = make_rule(*net, t.algorithm, t.algo_params);
+    const size_t need = std::max(rule->state_bytes_for(t.batch, task->steps()),
+                                 rule->state_bytes_for(config.probe.batch, task->steps()));
+    require_state_fits("cell " + cell_label(cell) + "'s rule", need, t.device, "lower its hidden size or batch");
+  }
+
+  SuiteSummary summary;
+  const int total = static_cast<int>(cells.size());
+  for (const SuiteCell& cell : cells) {
+    char head[64];
+    std::snprintf(head, sizeof(head), "suite [%d/%d] ", cell.index + 1, total);
+    if (!options.shard.contains(cell.index)) {
+      ++summary.other_shards;
+      continue;
+    }
+    if (options.list_only) {
+      static const char* names[] = {"pending", "done", "stale"};
+      if (progress)
+        *progress << head << cell.file_name() << ": " << names[static_cast<int>(state[cell.index])] << '\n';
+      continue;
+    }
+    if (state[cell.index] == State::done) {
+      ++summary.skipped;
+      if (progress) *progress << head << cell_label(cell) << ": already written, skipped\n" << std::flush;
+      continue;
+    }
+    if (progress) *progress << head << cell_label(cell) << ": running\n" << std::flush;
+    const json doc = run_cell(cell, config, options.device, options.quiet ? nullptr : progress);
+    write_file_atomically((folder / cell.file_name()).string(), doc.dump(2) + "\n");
+    ++summary.ran;
+    if (progress) {
+      const json& s = doc["train"]["summary"];
+      const json& metric = s["test_metrics"].value(cell.task->metric, json());
+      const json& total_stats = doc["probe"]["checkpoints"][0]["algorithms"][0]["total"];
+      char line[320];
+      std::snprintf(line, sizeof(line), "done in %.1f s: best lr %g, test %s %s (median), rel_bias %.3g, cos %.4f",
+                    doc["wall_seconds"].get<double>(), s["learning_rate"].get<double>(), cell.task->metric.c_str(),
+                    metric.is_object() && metric["median"].is_number() ? format_g4(metric["median"]).c_str()
+                                                                      : "n/a (every run diverged)",
+                    total_stats["rel_bias"].get<double>(), total_stats["cosine_of_mean"].get<double>());
+      *progress << head << cell_label(cell) << ": " << line << '\n' << std::flush;
+    }
+  }
+  return summary;
+}
+
+MergeSummary merge_cells(const std::vector<std::string>& dirs, const std::string& out_dir) {
+  if (dirs.empty()) fail("merge: name at least one suite folder to merge");
+  struct Source {
+    fs::path path;
+    std::string text;
+    std::string hash;
+  };
+  std::map<std::string, Source> chosen;  // by file name
+  MergeSummary summary;
+  auto conflict = [](const std::string& name, const Source& a, const Source& b) {
+    fail("merge: cell " + name + " differs between " + a.path.string() + " and " + b.path.string() +
+         (a.hash != b.hash ? " (config hash " + a.hash + " vs " + b.hash + ": different configs)"
+                           : " (same config hash, different results: the cell was computed twice)") +
+         "; nothing was copied");
+  };
+  for (const std::string& dir : dirs) {
+    const fs::path folder = cells_folder(dir);
+    if (!fs::is_directory(folder)) fail("merge: '" + dir + "' is not a folder");
+    std::vector<fs::path> files;
+    for (const fs::directory_entry& e : fs::directory_iterator(folder))
+      if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const fs::path& path : files) {
+      Source src{path, read_text(path), ""};
+      src.hash = read_cell(path, src.text)["config_hash"].get<std::string>();
+      const std::string name = path.filename().string();
+      const auto found = chosen.find(name);
+      if (found == chosen.end()) {
+        chosen.emplace(name, std::move(src));
+      } else if (found->second.text == src.text) {
+        ++summary.identical_duplicates;
+      } else {
+        conflict(name, found->second, src);
+      }
+    }
+  }
+  const fs::path out = fs::path(out_dir) / "cells";
+  std::vector<const std::pair<const std::string, Source>*> to_copy;
+  for (const auto& entry : chosen) {
+    const fs::path target = out / entry.first;
+    if (!fs::exists(target)) {
+      to_copy.push_back(&entry);
+      continue;
+    }
+    Source existing{target, read_text(target), ""};
+    existing.hash = read_cell(target, existing.text)["config_hash"].get<std::string>();
+    if (existing.text != entry.second.text) conflict(entry.first, existing, entry.second);
+    ++summary.identical_duplicates;
+  }
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (!fs::is_directory(out) || access(out.c_str(), W_OK) != 0) fail("merge: cannot write into '" + out.string() + "'");
+  for (const auto* entry : to_copy) {
+    write_file_atomically((out / entry->first).string(), entry->second.text);
+    ++summary.copied;
+  }
+  return summary;
+}
+
+}  // namespace tca

@@ -1,0 +1,91 @@
+// The registry of networks: one entry per network, each with its knobs and a builder.
+#include "models/registry.h"
+
+#include <stdexcept>
+
+#include "models/lif_rnn.h"
+#include "models/rate_rnn.h"
+
+namespace tca {
+namespace {
+
+std::vector<ParamDoc> rate_knobs() {
+  return {{"hidden", "32", "hidden units n, in [1, 4096] (tcabench probe/train --hidden)"},
+          {"alpha", "1", "leak in (0, 1]: 1 = vanilla RNN, small = slow units (--alpha)"},
+          {"gain", "1", "W_rec ~ N(0, gain^2 / n), gain in [0, 100] (--gain)"}};
+}
+
+std::unique_ptr<Network> make_rate(const Params& knobs, const TaskShape& shape, DType dtype, Device device) {
+  RateRnnConfig config;
+  config.n = static_cast<int>(knobs.integer("hidden", 1, 4096));
+  config.alpha = knobs.real("alpha", 0.0, 1.0, /*exclusive_min=*/true);
+  config.m = shape.m;
+  config.o = shape.o;
+  config.loss = shape.loss;
+  InitOptions init;
+  init.gain = knobs.real("gain", 0.0, 100.0);
+  return std::make_unique<RateRnn>(config, dtype, device, init);
+}
+
+std::unique_ptr<Network> make_lif(const Params& knobs, const TaskShape& shape, DType dtype, Device device) {
+  LifRnnConfig config = parse_lif_config(knobs);
+  config.m = shape.m;
+  config.o = shape.o;
+  config.loss = shape.loss;
+  config.validate();
+  return std::make_unique<LifRnn>(config, dtype, device);
+}
+
+std::map<std::string, std::string> rate_size(int n) { return {{"hidden", std::to_string(n)}}; }
+std::map<std::string, std::string> lif_size(int n) {
+  return {{"n_lif", std::to_string(n / 2)}, {"n_alif", std::to_string(n - n / 2)}};
+}
+
+struct RegisteredNetwork {
+  NetworkInfo info;
+  std::unique_ptr<Network> (*make)(const Params&, const TaskShape&, DType, Device);
+  std::map<std::string, std::string> (*size)(int n);
+};
+
+
+const std::vector<RegisteredNetwork>& registered_networks() {
+  static const std::vector<RegisteredNetwork> networks{
+      {{"rate", "leaky rate RNN h = W [a; x; 1], a = (1 - alpha) a + alpha tanh(h)", "--hidden", rate_knobs()},
+       make_rate, rate_size},
+      {{"lif",
+        "recurrent spiking network of LIF and ALIF neurons (Bellec et al. 2020), dt = 1 ms by default; "
+        "knobs: --model-param NAME=VALUE of probe and train",
+        "n_lif + n_alif", lif_param_docs()},
+       make_lif, lif_size},
+  };
+  return networks;
+}
+
+const RegisteredNetwork& registered(const std::string& id) {
+  for (const RegisteredNetwork& network : registered_networks())
+    if (network.info.id == id) return network;
+  std::string valid;
+  for (const RegisteredNetwork& network : registered_networks()) valid += (valid.empty() ? "" : ", ") + network.info.id;
+  throw std::invalid_argument("unknown model '" + id + "' (valid: " + valid + ")");
+}
+
+}  // namespace
+
+const std::vector<NetworkInfo>& network_registry() {
+  static const std::vector<NetworkInfo> infos = [] {
+    std::vector<NetworkInfo> all;
+    for (const RegisteredNetwork& network : registered_networks()) all.push_back(network.info);
+    return all;
+  }();
+  return infos;
+}
+
+std::map<std::string, std::string> sized_knobs(const std::string& id, int n) { return registered(id).size(n); }
+
+std::unique_ptr<Network> make_network(const std::string& id, const std::map<std::string, std::string>& knobs,
+                                      const TaskShape& shape, DType dtype, Device device) {
+  const RegisteredNetwork& network = registered(id);
+  return network.make(Params("--model " + id, network.info.knobs, knobs), shape, dtype, device);
+}
+
+}  // namespace tca

@@ -34,6 +34,7 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/ops.h"
+#include "models/rate_rnn.h"
 #include "models/registry.h"
 #include "tasks/task.h"
 

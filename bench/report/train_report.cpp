@@ -20,22 +20,8 @@ nlohmann::json spread_json(const std::vector<double>& v) {
           {"max", *std::max_element(v.begin(), v.end())}};
 }
 
-}  // namespace
-
-nlohmann::json train_report(const TrainResult& r) {
-  nlohmann::json config = r.config.to_json();
-  config["task_config"] = r.task_config;
-  nlohmann::json report;
-  report["schema_version"] = kTrainSchemaVersion;
-  report["kind"] = "train";
-  report["config"] = config;
-  report["config_hash"] = config_hash(config);
-  report["git_commit"] = git_commit();
-  report["backend"] = {{"device", to_string(r.config.device)}, {"precision", to_string(r.config.dtype)}};
-  report["machine"] = machine_info();
-  report["network"] = {{"n", r.n}, {"m", r.m}, {"o", r.o}, {"T", r.T}, {"B", r.config.batch}};
-  report["algorithm"] = {{"id", r.config.algorithm}, {"config", r.algorithm_config}};
-
+// Every (learning rate, seed) run with its learning curve.
+nlohmann::json runs_json(const TrainResult& r) {
   nlohmann::json runs = nlohmann::json::array();
   for (const TrainRun& run : r.runs) {
     nlohmann::json curve = nlohmann::json::array();
@@ -60,10 +46,12 @@ nlohmann::json train_report(const TrainResult& r) {
                     {"peak_rss_bytes", run.peak_rss_bytes},
                     {"curve", curve}});
   }
-  report["runs"] = runs;
+  return runs;
+}
 
+// The learning-rate selection; `best` receives the runs at the best rate.
+nlohmann::json selection_json(const TrainResult& r, std::vector<const TrainRun*>& best) {
   nlohmann::json by_rate = nlohmann::json::object();
-  std::vector<const TrainRun*> best;
   for (const double lr : r.config.learning_rates) {
     std::vector<double> finals;
     int diverged = 0;
@@ -79,10 +67,14 @@ nlohmann::json train_report(const TrainResult& r) {
     by_rate[key.str()] = {{"median_final_validation_loss", std::isfinite(m) ? nlohmann::json(m) : nullptr},
                           {"diverged_runs", diverged}};
   }
-  report["selection"] = {{"rule", "lowest median final validation loss over seeds (a diverged run counts as +inf)"},
+  return {{"rule", "lowest median final validation loss over seeds (a diverged run counts as +inf)"},
                          {"best_learning_rate", r.best_learning_rate},
                          {"by_learning_rate", by_rate}};
 
+}
+
+// Median and range over seeds at the best learning rate.
+nlohmann::json summary_json(const TrainResult& r, const std::vector<const TrainRun*>& best) {
   std::vector<double> test_loss, speed, wall, to_criterion;
   std::map<std::string, std::vector<double>> metrics;
   int diverged = 0, reached = 0;
@@ -100,7 +92,7 @@ nlohmann::json train_report(const TrainResult& r) {
   }
   nlohmann::json metric_spreads = nlohmann::json::object();
   for (const auto& [name, values] : metrics) metric_spreads[name] = spread_json(values);
-  report["summary"] = {{"learning_rate", r.best_learning_rate},
+  return {{"learning_rate", r.best_learning_rate},
                        {"seeds", best.size()},
                        {"diverged_runs", diverged},
                        {"test_loss", spread_json(test_loss)},
@@ -110,6 +102,28 @@ nlohmann::json train_report(const TrainResult& r) {
                        {"steps_to_criterion", spread_json(to_criterion)},
                        {"steps_per_second", spread_json(speed)},
                        {"wall_seconds", spread_json(wall)}};
+}
+
+}  // namespace
+
+nlohmann::json train_report(const TrainResult& r) {
+  nlohmann::json config = r.config.to_json();
+  config["task_config"] = r.task_config;
+  nlohmann::json report;
+  report["schema_version"] = kTrainSchemaVersion;
+  report["kind"] = "train";
+  report["config"] = config;
+  report["config_hash"] = config_hash(config);
+  report["git_commit"] = git_commit();
+  report["backend"] = {{"device", to_string(r.config.device)}, {"precision", to_string(r.config.dtype)}};
+  report["machine"] = machine_info();
+  report["network"] = {{"n", r.n}, {"m", r.m}, {"o", r.o}, {"T", r.T}, {"B", r.config.batch}};
+  report["algorithm"] = {{"id", r.config.algorithm}, {"config", r.algorithm_config}};
+
+  report["runs"] = runs_json(r);
+  std::vector<const TrainRun*> best;
+  report["selection"] = selection_json(r, best);
+  report["summary"] = summary_json(r, best);
   return report;
 }
 

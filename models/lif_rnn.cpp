@@ -1,5 +1,7 @@
 #include "models/lif_rnn.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <stdexcept>
 

@@ -13,7 +13,7 @@
 // interface, one line in models/registry.cpp, and the rules that run on it.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <string>

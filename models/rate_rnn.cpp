@@ -1,5 +1,7 @@
 #include "models/rate_rnn.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <stdexcept>
 
@@ -46,6 +48,8 @@ RateRnn::RateRnn(const RateRnnConfig& config, DType dtype, Device device, const 
 NetworkParams RateRnn::initial_params(uint64_t seed, DType dtype, Device device) const {
   return init_params(config_, seed, dtype, device, init_);
 }
+
+nlohmann::json RateRnn::description() const { return {{"model", "rate"}, {"alpha", config_.alpha}}; }
 
 void RateRnn::begin(int batch_size) {
   if (batch_size < 1) throw std::invalid_argument("RateRnn: batch size must be at least 1");

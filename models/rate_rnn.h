@@ -82,7 +82,8 @@ class RateRnn final : public Network {
   // transfer to the host).
   double window_loss() const override;
   std::vector<ParamGroup> param_groups() const override { return tca::param_groups(config_); }
-  nlohmann::json description() const override { return {{"model", "rate"}, {"alpha", config_.alpha}}; }
+  // {"model": "rate", "alpha": alpha}.
+  nlohmann::json description() const override;
 
  private:
   RateRnnConfig config_;

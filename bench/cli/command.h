@@ -2,11 +2,13 @@
 // one given, runs and returns the process's exit status. bench/cli/main.cpp lists them.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+}
 
 namespace tca::cli {
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "bench/cli/command.h"
+#include "bench/cli/command_line.h"
 #include "bench/cli/options.h"
 #include "bench/gates/bench_compare.h"
 #include "bench/gates/quality.h"
@@ -15,30 +16,26 @@ namespace {
 
 class BenchCompareCommand final : public Command {
  public:
-  explicit BenchCompareCommand(CLI::App& app) {
-    command_ = app.add_subcommand(
-        "bench-compare",
+  explicit BenchCompareCommand(CLI::App& app)
+      : command_(app, "bench-compare",
         "Performance-regression gate over two Google Benchmark JSON files (per-repetition results). "
         "A benchmark regressed when a two-sided Mann-Whitney U test is significant (p < alpha) and "
         "the median ratio new/base exceeds 1 + threshold. Exit status: 1 if any benchmark regressed, "
-        "0 otherwise, 2 on bad input (including runs of different devices)");
-    command_->add_option("BASE", base_, "Baseline JSON (e.g. results/baselines/cpu/micro.json)")->required();
-    command_->add_option("NEW", new_, "New JSON of the same benchmarks on the same device")->required();
-    command_->add_option("--threshold", options_.threshold, "Relative change of the median that counts, in (0, 1)")
-        ->capture_default_str();
-    command_->add_option("--alpha", options_.alpha, "Significance level of the U test, in (0, 1)")
-        ->capture_default_str();
-    command_->add_option("--min-repetitions", options_.min_repetitions,
-                         "Repetitions each benchmark must have in both files (--benchmark_repetitions)")
-        ->capture_default_str();
-    command_->add_flag("--allow-device-mismatch", options_.allow_device_mismatch,
+        "0 otherwise, 2 on bad input (including runs of different devices)") {
+    command_.required("BASE", base_, "Baseline JSON (e.g. results/baselines/cpu/micro.json)");
+    command_.required("NEW", new_, "New JSON of the same benchmarks on the same device");
+    command_.option("--threshold", options_.threshold, "Relative change of the median that counts, in (0, 1)");
+    command_.option("--alpha", options_.alpha, "Significance level of the U test, in (0, 1)");
+    command_.option("--min-repetitions", options_.min_repetitions,
+                         "Repetitions each benchmark must have in both files (--benchmark_repetitions)");
+    command_.flag("--allow-device-mismatch", options_.allow_device_mismatch,
                        "Compare runs of different devices (context tca_device): new times are then divided "
                        "by the machines' speed factor, the median of the median ratios, so only benchmarks "
                        "that moved relative to the others can be flagged");
-    command_->add_option("--json", json_, "Also write the comparison as JSON to this file");
+    command_.text("--json", json_, "Also write the comparison as JSON to this file");
   }
   std::vector<std::string> names() const override { return {"bench-compare"}; }
-  bool parsed() const override { return command_->parsed(); }
+  bool parsed() const override { return command_.parsed(); }
   int run() override {
     const BenchmarkRun base = read_benchmark_run(base_);
     const BenchmarkRun now = read_benchmark_run(new_);
@@ -49,7 +46,7 @@ class BenchCompareCommand final : public Command {
   }
 
  private:
-  CLI::App* command_;
+  CommandLine command_;
   CompareOptions options_;
   std::string base_, new_, json_;
 };
@@ -84,23 +81,22 @@ int run_quality(const std::string& baseline_path, bool write) {
 
 class QualityCommand final : public Command {
  public:
-  explicit QualityCommand(CLI::App& app) {
-    command_ = app.add_subcommand(
-        "quality",
+  explicit QualityCommand(CLI::App& app)
+      : command_(app, "quality",
         "Gradient-quality gate: every rule of every network against exact BPTT in double on fixed seeds "
         "(dnms-v0, add-v0), compared with the baseline; exact rules must stay below a relative error of 1e-10, "
-        "other metrics within 1e-6 relative of the baseline. Exit status 1 on a violation");
-    command_->add_option("--baseline", baseline_, "Baseline file")->capture_default_str();
-    command_->add_flag("--write", write_,
+        "other metrics within 1e-6 relative of the baseline. Exit status 1 on a violation") {
+    command_.option("--baseline", baseline_, "Baseline file");
+    command_.flag("--write", write_,
                        "Write the metrics as the new baseline instead of checking them (refused when an "
                        "exact rule is above its bound)");
   }
   std::vector<std::string> names() const override { return {"quality"}; }
-  bool parsed() const override { return command_->parsed(); }
+  bool parsed() const override { return command_.parsed(); }
   int run() override { return run_quality(baseline_, write_); }
 
  private:
-  CLI::App* command_;
+  CommandLine command_;
   std::string baseline_ = "results/baselines/quality.json";
   bool write_ = false;
 };

@@ -57,11 +57,11 @@ Device parse_device(const std::string& name) {
 
 // --model-param pairs of a command: only with --model lif, which refuses the rate model's
 // --hidden, --alpha and --gain.
-std::map<std::string, std::string> model_knobs(const CLI::App& command, const std::string& model,
+std::map<std::string, std::string> model_knobs(const CommandLine& command, const std::string& model,
                                                const std::vector<std::string>& pairs) {
   if (model == "lif") {
     for (const char* rate_only : {"--hidden", "--alpha", "--gain"})
-      if (command.count(rate_only) > 0)
+      if (command.given(rate_only))
         throw std::invalid_argument(std::string(rate_only) +
                                     " applies to the rate model; the spiking network takes --model-param "
                                     "(see `tcabench models`)");
@@ -69,6 +69,16 @@ std::map<std::string, std::string> model_knobs(const CLI::App& command, const st
     throw std::invalid_argument("--model-param applies to --model lif");
   }
   return parse_pairs(pairs, "--model-param");
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> pieces(1);
+  for (const char c : text) {
+    if (c == separator) pieces.emplace_back();
+    else pieces.back() += c;
+  }
+  if (pieces.size() > 1 && pieces.back().empty()) pieces.pop_back();  // "a,b," is a and b
+  return pieces;
 }
 
 void check_writable_folder(const std::filesystem::path& folder) {

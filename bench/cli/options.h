@@ -1,14 +1,13 @@
 // Parsing shared by the commands: name=value pairs, seeds, devices, output folders.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "bench/cli/command_line.h"
 #include "kernels/tensor.h"
 
 namespace tca::cli {
@@ -23,8 +22,11 @@ uint64_t parse_seed(const std::string& text, const std::string& option = "--seed
 Device parse_device(const std::string& name);
 // --model-param pairs of a command: only with --model lif, which refuses the rate model's
 // --hidden, --alpha and --gain.
-std::map<std::string, std::string> model_knobs(const CLI::App& command, const std::string& model,
+std::map<std::string, std::string> model_knobs(const CommandLine& command, const std::string& model,
                                                const std::vector<std::string>& pairs);
+// Splits text at every `separator`; empty pieces are kept but for a trailing one ("a,,b," is
+// a, "", b).
+std::vector<std::string> split(const std::string& text, char separator);
 // Throws unless `folder` (or the working directory when empty) is a writable directory.
 void check_writable_folder(const std::filesystem::path& folder);
 

@@ -5,6 +5,7 @@
 
 #include "algorithms/registry.h"
 #include "bench/cli/command.h"
+#include "bench/cli/command_line.h"
 #include "bench/cli/options.h"
 #include "bench/experiments/probe.h"
 #include "bench/report/probe_report.h"
@@ -18,7 +19,7 @@ class ProbeCommand final : public Command {
  public:
   explicit ProbeCommand(CLI::App& app);
   std::vector<std::string> names() const override { return {"probe"}; }
-  bool parsed() const override { return command_->parsed(); }
+  bool parsed() const override { return command_.parsed(); }
   int run() override;
 
  private:
@@ -28,7 +29,7 @@ class ProbeCommand final : public Command {
   std::vector<std::string> rule_ids() const;
   void write_reports(const ProbeResult& result, const std::string& task) const;
 
-  CLI::App* command_;
+  CommandLine command_;
   ProbeConfig probe_;
   std::string algo_list_ = "rtrl,bptt", precision_ = "float", device_ = "auto", seed_text_ = "1";
   std::string task_list_ = probe_.task;
@@ -37,65 +38,52 @@ class ProbeCommand final : public Command {
   bool quiet_ = false;
 };
 
-ProbeCommand::ProbeCommand(CLI::App& app) {
-  command_ = app.add_subcommand(
-      "probe", "Compare learning rules' gradients with exact BPTT at frozen parameters on one batch");
-  command_->add_option("--task", task_list_, "Comma-separated task ids, or all (see `tcabench tasks`)")
-      ->capture_default_str();
-  command_->add_option("--task-param", task_params_, "Task parameter override name=value (repeatable)");
-  command_->add_option("--algo", algo_list_, "Comma-separated learning rules, or all (see `tcabench algos`)")
-      ->capture_default_str();
-  command_->add_option("--algo-param", algo_params_,
+ProbeCommand::ProbeCommand(CLI::App& app)
+    : command_(app, "probe", "Compare learning rules' gradients with exact BPTT at frozen parameters on one batch") {
+  command_.option("--task", task_list_, "Comma-separated task ids, or all (see `tcabench tasks`)");
+  command_.repeatable("--task-param", task_params_, "Task parameter override name=value (repeatable)");
+  command_.option("--algo", algo_list_, "Comma-separated learning rules, or all (see `tcabench algos`)");
+  command_.repeatable("--algo-param", algo_params_,
                        "Rule hyperparameter override rule.name=value (repeatable; see `tcabench algos`)");
   add_network_options();
-  command_->add_option("--batch", probe_.batch, "Sequences per batch B")->capture_default_str();
-  command_->add_option("--seed", seed_text_, "Seed of parameters, batches and noise (0 .. 2^64 - 1)")
-      ->capture_default_str();
-  command_->add_option("--samples", probe_.samples, "Noise samples K for stochastic rules")->capture_default_str();
-  command_->add_option("--precision", precision_, "float or double")
-      ->check(CLI::IsMember({"float", "double"}))
-      ->capture_default_str();
-  command_->add_option("--checkpoints", probe_.checkpoints,
-                       "Training steps at which to probe (Adam on exact gradients), e.g. 0,100,500")
-      ->delimiter(',')
-      ->capture_default_str();
-  command_->add_option("--train-lr", probe_.train_lr, "Adam step size of the training run")->capture_default_str();
-  command_->add_option("--data-batches", probe_.data_batches,
-                       "Batches for the data-variance floor of the exact gradient (0: skip)")
-      ->capture_default_str();
-  command_->add_option("--device", device_, "cpu, cuda, or auto (the GPU when one is present)")
-      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
-      ->capture_default_str();
+  command_.option("--batch", probe_.batch, "Sequences per batch B");
+  command_.option("--seed", seed_text_, "Seed of parameters, batches and noise (0 .. 2^64 - 1)");
+  command_.option("--samples", probe_.samples, "Noise samples K for stochastic rules");
+  command_.choice("--precision", precision_, {"float", "double"}, "float or double");
+  command_.list("--checkpoints", probe_.checkpoints,
+                       "Training steps at which to probe (Adam on exact gradients), e.g. 0,100,500");
+  command_.option("--train-lr", probe_.train_lr, "Adam step size of the training run");
+  command_.option("--data-batches", probe_.data_batches,
+                       "Batches for the data-variance floor of the exact gradient (0: skip)");
+  command_.choice("--device", device_, {"cpu", "cuda", "auto"}, "cpu, cuda, or auto (the GPU when one is present)");
   add_output_options();
 }
 
 void ProbeCommand::add_network_options() {
-  command_->add_option("--model", probe_.model, "Network: rate, or lif (spiking; see `tcabench models`)")
-      ->check(CLI::IsMember({"rate", "lif"}))
-      ->capture_default_str();
-  command_->add_option("--model-param", model_params_,
+  command_.choice("--model", probe_.model, {"rate", "lif"}, "Network: rate, or lif (spiking; see `tcabench models`)");
+  command_.repeatable("--model-param", model_params_,
                        "Spiking-network knob name=value (repeatable; --model lif; see `tcabench models`)");
-  command_->add_option("--hidden", probe_.hidden, "Hidden units n (rate model)")->capture_default_str();
-  command_->add_option("--alpha", probe_.alpha, "Leak alpha in (0, 1] (rate model)")->capture_default_str();
-  command_->add_option("--gain", probe_.gain, "W_rec init scale: N(0, gain^2/n) (rate model)")->capture_default_str();
+  command_.option("--hidden", probe_.hidden, "Hidden units n (rate model)");
+  command_.option("--alpha", probe_.alpha, "Leak alpha in (0, 1] (rate model)");
+  command_.option("--gain", probe_.gain, "W_rec init scale: N(0, gain^2/n) (rate model)");
 }
 
 void ProbeCommand::add_output_options() {
-  command_->add_option("--out", out_path_, "Write the JSON report to this file (one task)");
-  command_->add_option("--out-dir", out_dir_, "Write one JSON report per (task, rule) cell into this folder");
-  command_->add_option("--dump", dump_path_, "Write parameters, inputs, targets and every gradient to this JSON file");
-  command_->add_flag("--quiet", quiet_, "No tables or progress lines on the terminal");
+  command_.text("--out", out_path_, "Write the JSON report to this file (one task)");
+  command_.text("--out-dir", out_dir_, "Write one JSON report per (task, rule) cell into this folder");
+  command_.text("--dump", dump_path_, "Write parameters, inputs, targets and every gradient to this JSON file");
+  command_.flag("--quiet", quiet_, "No tables or progress lines on the terminal");
 }
 
 std::vector<std::string> ProbeCommand::task_ids() const {
-  if (task_list_ != "all") return CLI::detail::split(task_list_, ',');
+  if (task_list_ != "all") return split(task_list_, ',');
   std::vector<std::string> tasks;
   for (const TaskInfo& t : task_registry()) tasks.push_back(t.id);
   return tasks;
 }
 
 std::vector<std::string> ProbeCommand::rule_ids() const {
-  if (algo_list_ != "all") return CLI::detail::split(algo_list_, ',');
+  if (algo_list_ != "all") return split(algo_list_, ',');
   std::vector<std::string> rules;
   for (const RuleInfo& r : rules_of(probe_.model)) rules.push_back(r.id);
   return rules;
@@ -116,7 +104,7 @@ void ProbeCommand::write_reports(const ProbeResult& result, const std::string& t
 }
 
 int ProbeCommand::run() {
-  probe_.model_params = model_knobs(*command_, probe_.model, model_params_);
+  probe_.model_params = model_knobs(command_, probe_.model, model_params_);
   const std::vector<std::string> tasks = task_ids();
   probe_.algorithms = rule_ids();
   if (tasks.size() > 1 && (!out_path_.empty() || !dump_path_.empty()))

@@ -3,6 +3,7 @@
 
 #include "algorithms/registry.h"
 #include "bench/cli/command.h"
+#include "bench/cli/command_line.h"
 #include "models/registry.h"
 #include "tasks/task.h"
 
@@ -42,22 +43,22 @@ void print_models() {
 class RegistryCommands final : public Command {
  public:
   explicit RegistryCommands(CLI::App& app)
-      : tasks_(app.add_subcommand("tasks", "List tasks with their parameters and defaults")),
-        algos_(app.add_subcommand("algos", "List learning rules of every network with their hyperparameters and defaults")),
-        models_(app.add_subcommand("models", "List the networks and their knobs with their defaults")) {}
+      : tasks_(app, "tasks", "List tasks with their parameters and defaults"),
+        algos_(app, "algos", "List learning rules of every network with their hyperparameters and defaults"),
+        models_(app, "models", "List the networks and their knobs with their defaults") {}
   std::vector<std::string> names() const override { return {"tasks", "algos", "models"}; }
-  bool parsed() const override { return tasks_->parsed() || algos_->parsed() || models_->parsed(); }
+  bool parsed() const override { return tasks_.parsed() || algos_.parsed() || models_.parsed(); }
   int run() override {
-    if (tasks_->parsed()) print_tasks();
-    if (algos_->parsed()) print_rules();
-    if (models_->parsed()) print_models();
+    if (tasks_.parsed()) print_tasks();
+    if (algos_.parsed()) print_rules();
+    if (models_.parsed()) print_models();
     return 0;
   }
 
  private:
-  CLI::App* tasks_;
-  CLI::App* algos_;
-  CLI::App* models_;
+  CommandLine tasks_;
+  CommandLine algos_;
+  CommandLine models_;
 };
 
 }  // namespace

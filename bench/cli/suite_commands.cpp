@@ -10,35 +10,31 @@
 
 namespace tca::cli {
 
-SuiteCommands::SuiteCommands(CLI::App& app) {
-  suite_ = app.add_subcommand(
-      "suite", "Run a benchmark grid (tasks x rules x hidden sizes) from a JSON config; resumable and shardable");
-  suite_->add_option("--config", config_path_, "The suite config (JSON; see suites/ and docs/suites.md)")->required();
-  suite_->add_option("--out-dir", options_.out_dir, "Folder of the results: one JSON file per cell in DIR/cells/")
-      ->capture_default_str();
-  suite_->add_option("--shard", shard_, "Run only cells j with j % N == i (i/N, e.g. 3/16)")->capture_default_str();
-  suite_->add_option("--device", device_, "cpu, cuda, or auto (the GPU when one is present)")
-      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
-      ->capture_default_str();
-  suite_->add_flag("--force", options_.force, "Recompute cells written by another config instead of stopping");
-  suite_->add_flag("--list", options_.list_only, "List this shard's cells and whether each is written; run nothing");
-  suite_->add_flag("--quiet", options_.quiet, "Only one line per cell (no training or probe progress)");
+SuiteCommands::SuiteCommands(CLI::App& app)
+    : suite_(app, "suite",
+             "Run a benchmark grid (tasks x rules x hidden sizes) from a JSON config; resumable and shardable"),
+      merge_(app, "merge", "Merge the cells of several suite folders (shards) into one"),
+      leaderboard_(app, "leaderboard", "Aggregate a suite's cells into the leaderboard JSON and Markdown") {
+  suite_.required("--config", config_path_, "The suite config (JSON; see suites/ and docs/suites.md)");
+  suite_.option("--out-dir", options_.out_dir, "Folder of the results: one JSON file per cell in DIR/cells/");
+  suite_.option("--shard", shard_, "Run only cells j with j % N == i (i/N, e.g. 3/16)");
+  suite_.choice("--device", device_, {"cpu", "cuda", "auto"}, "cpu, cuda, or auto (the GPU when one is present)");
+  suite_.flag("--force", options_.force, "Recompute cells written by another config instead of stopping");
+  suite_.flag("--list", options_.list_only, "List this shard's cells and whether each is written; run nothing");
+  suite_.flag("--quiet", options_.quiet, "Only one line per cell (no training or probe progress)");
 
-  merge_ = app.add_subcommand("merge", "Merge the cells of several suite folders (shards) into one");
-  merge_->add_option("dirs", merge_dirs_, "Suite folders (or their cells/ folders) to merge")->required();
-  merge_->add_option("--out-dir", merge_out_, "Folder to merge into (cells go to DIR/cells/)")->required();
+  merge_.required("dirs", merge_dirs_, "Suite folders (or their cells/ folders) to merge");
+  merge_.required("--out-dir", merge_out_, "Folder to merge into (cells go to DIR/cells/)");
 
-  leaderboard_ = app.add_subcommand("leaderboard", "Aggregate a suite's cells into the leaderboard JSON and Markdown");
-  leaderboard_->add_option("--cells", cells_, "A suite folder or its cells/ folder")->capture_default_str();
-  leaderboard_->add_option("--out", board_out_, "The leaderboard JSON (results/schema/leaderboard.schema.json)")
-      ->capture_default_str();
-  leaderboard_->add_option("--markdown", markdown_, "Write the Markdown tables to this file (default: stdout)");
+  leaderboard_.option("--cells", cells_, "A suite folder or its cells/ folder");
+  leaderboard_.option("--out", board_out_, "The leaderboard JSON (results/schema/leaderboard.schema.json)");
+  leaderboard_.text("--markdown", markdown_, "Write the Markdown tables to this file (default: stdout)");
 }
 
-bool SuiteCommands::parsed() const { return suite_->parsed() || merge_->parsed() || leaderboard_->parsed(); }
+bool SuiteCommands::parsed() const { return suite_.parsed() || merge_.parsed() || leaderboard_.parsed(); }
 
 int SuiteCommands::run() {
-  if (suite_->parsed()) {
+  if (suite_.parsed()) {
     options_.shard = parse_shard(shard_);
     options_.device = parse_device(device_);
     const SuiteConfig config = load_suite_config(config_path_);
@@ -49,13 +45,13 @@ int SuiteCommands::run() {
                 << " in other shards; cells in " << options_.out_dir << "/cells\n";
     return 0;
   }
-  if (merge_->parsed()) {
+  if (merge_.parsed()) {
     const MergeSummary s = merge_cells(merge_dirs_, merge_out_);
     std::cerr << "merge: " << s.copied << " cells copied, " << s.identical_duplicates
               << " identical duplicates; cells in " << merge_out_ << "/cells\n";
     return 0;
   }
-  if (leaderboard_->parsed()) {
+  if (leaderboard_.parsed()) {
     const std::filesystem::path out(board_out_);
     if (!out.parent_path().empty() && !std::filesystem::is_directory(out.parent_path()))
       throw std::invalid_argument("--out: the folder '" + out.parent_path().string() + "' does not exist");

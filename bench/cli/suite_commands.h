@@ -2,12 +2,11 @@
 // whichever of them was given.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <string>
 #include <vector>
 
 #include "bench/cli/command.h"
+#include "bench/cli/command_line.h"
 #include "bench/suite/suite.h"
 
 namespace tca::cli {
@@ -20,9 +19,9 @@ class SuiteCommands final : public Command {
   int run() override;
 
  private:
-  CLI::App* suite_ = nullptr;
-  CLI::App* merge_ = nullptr;
-  CLI::App* leaderboard_ = nullptr;
+  CommandLine suite_;
+  CommandLine merge_;
+  CommandLine leaderboard_;
   std::string config_path_, shard_ = "0/1", device_ = "auto";
   SuiteOptions options_;
   std::vector<std::string> merge_dirs_;

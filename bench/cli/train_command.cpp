@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "bench/cli/command.h"
+#include "bench/cli/command_line.h"
 #include "bench/cli/options.h"
 #include "bench/experiments/train.h"
 #include "bench/report/report.h"
@@ -15,14 +16,14 @@ class TrainCommand final : public Command {
  public:
   explicit TrainCommand(CLI::App& app);
   std::vector<std::string> names() const override { return {"train"}; }
-  bool parsed() const override { return command_->parsed(); }
+  bool parsed() const override { return command_.parsed(); }
   int run() override;
 
  private:
   void add_network_options();
   void add_schedule_options();
 
-  CLI::App* command_;
+  CommandLine command_;
   TrainConfig train_;
   std::string algo_ = train_.algorithm, precision_ = "float", device_ = "auto";
   std::string optimizer_ = "adam", update_ = "window", criterion_, out_;
@@ -30,64 +31,48 @@ class TrainCommand final : public Command {
   bool quiet_ = false;
 };
 
-TrainCommand::TrainCommand(CLI::App& app) {
-  command_ = app.add_subcommand(
-      "train", "Train one (task, rule) cell over several seeds and a learning-rate grid; score it on held-out data");
-  command_->add_option("--task", train_.task, "Task id (see `tcabench tasks`)")->capture_default_str();
-  command_->add_option("--task-param", task_params_, "Task parameter override name=value (repeatable)");
-  command_->add_option("--algo", algo_, "Learning rule (see `tcabench algos`)")->capture_default_str();
-  command_->add_option("--algo-param", algo_params_, "Rule hyperparameter override name=value (repeatable)");
+TrainCommand::TrainCommand(CLI::App& app)
+    : command_(app, "train",
+               "Train one (task, rule) cell over several seeds and a learning-rate grid; score it on held-out data") {
+  command_.option("--task", train_.task, "Task id (see `tcabench tasks`)");
+  command_.repeatable("--task-param", task_params_, "Task parameter override name=value (repeatable)");
+  command_.option("--algo", algo_, "Learning rule (see `tcabench algos`)");
+  command_.repeatable("--algo-param", algo_params_, "Rule hyperparameter override name=value (repeatable)");
   add_network_options();
-  command_->add_option("--batch", train_.batch, "Sequences per training window B")->capture_default_str();
-  command_->add_option("--seeds", seeds_, "Comma-separated seeds: one run per seed and learning rate")
-      ->delimiter(',')
-      ->capture_default_str();
+  command_.option("--batch", train_.batch, "Sequences per training window B");
+  command_.list("--seeds", seeds_, "Comma-separated seeds: one run per seed and learning rate");
   add_schedule_options();
-  command_->add_option("--precision", precision_, "float or double")
-      ->check(CLI::IsMember({"float", "double"}))
-      ->capture_default_str();
-  command_->add_option("--device", device_, "cpu, cuda, or auto (the GPU when one is present)")
-      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
-      ->capture_default_str();
-  command_->add_option("--out", out_, "Write the JSON report to this file");
-  command_->add_flag("--quiet", quiet_, "No table or progress lines on the terminal");
+  command_.choice("--precision", precision_, {"float", "double"}, "float or double");
+  command_.choice("--device", device_, {"cpu", "cuda", "auto"}, "cpu, cuda, or auto (the GPU when one is present)");
+  command_.text("--out", out_, "Write the JSON report to this file");
+  command_.flag("--quiet", quiet_, "No table or progress lines on the terminal");
 }
 
 void TrainCommand::add_network_options() {
-  command_->add_option("--model", train_.model, "Network: rate, or lif (spiking; see `tcabench models`)")
-      ->check(CLI::IsMember({"rate", "lif"}))
-      ->capture_default_str();
-  command_->add_option("--model-param", model_params_,
+  command_.choice("--model", train_.model, {"rate", "lif"}, "Network: rate, or lif (spiking; see `tcabench models`)");
+  command_.repeatable("--model-param", model_params_,
                        "Spiking-network knob name=value (repeatable; --model lif; see `tcabench models`)");
-  command_->add_option("--hidden", train_.hidden, "Hidden units n (rate model)")->capture_default_str();
-  command_->add_option("--alpha", train_.alpha, "Leak alpha in (0, 1] (rate model)")->capture_default_str();
-  command_->add_option("--gain", train_.gain, "W_rec init scale: N(0, gain^2/n) (rate model)")->capture_default_str();
+  command_.option("--hidden", train_.hidden, "Hidden units n (rate model)");
+  command_.option("--alpha", train_.alpha, "Leak alpha in (0, 1] (rate model)");
+  command_.option("--gain", train_.gain, "W_rec init scale: N(0, gain^2/n) (rate model)");
 }
 
 void TrainCommand::add_schedule_options() {
-  command_->add_option("--lr", train_.learning_rates,
-                       "Comma-separated learning rates; the one with the lowest median validation loss is reported")
-      ->delimiter(',')
-      ->capture_default_str();
-  command_->add_option("--optimizer", optimizer_, "adam or sgd")
-      ->check(CLI::IsMember({"adam", "sgd"}))
-      ->capture_default_str();
-  command_->add_option("--update", update_, "window: apply the estimate after each window; step: after every step (online)")
-      ->check(CLI::IsMember({"window", "step"}))
-      ->capture_default_str();
-  command_->add_option("--clip", train_.clip, "Largest global gradient norm per update (0: no clipping)")
-      ->capture_default_str();
-  command_->add_option("--iterations", train_.iterations, "Training windows per run")->capture_default_str();
-  command_->add_option("--eval-every", train_.eval_every, "Validate every this many iterations")->capture_default_str();
-  command_->add_option("--eval-batch", train_.eval_batch, "Sequences in the validation and in the test batch")
-      ->capture_default_str();
-  command_->add_option("--criterion", criterion_, "Validation metric threshold for steps-to-criterion, e.g. accuracy>=0.9");
-  command_->add_flag("--stop-at-criterion", train_.stop_at_criterion,
+  command_.list("--lr", train_.learning_rates,
+                       "Comma-separated learning rates; the one with the lowest median validation loss is reported");
+  command_.choice("--optimizer", optimizer_, {"adam", "sgd"}, "adam or sgd");
+  command_.choice("--update", update_, {"window", "step"}, "window: apply the estimate after each window; step: after every step (online)");
+  command_.option("--clip", train_.clip, "Largest global gradient norm per update (0: no clipping)");
+  command_.option("--iterations", train_.iterations, "Training windows per run");
+  command_.option("--eval-every", train_.eval_every, "Validate every this many iterations");
+  command_.option("--eval-batch", train_.eval_batch, "Sequences in the validation and in the test batch");
+  command_.text("--criterion", criterion_, "Validation metric threshold for steps-to-criterion, e.g. accuracy>=0.9");
+  command_.flag("--stop-at-criterion", train_.stop_at_criterion,
                      "End a run at the first validation point that meets --criterion");
 }
 
 int TrainCommand::run() {
-  train_.model_params = model_knobs(*command_, train_.model, model_params_);
+  train_.model_params = model_knobs(command_, train_.model, model_params_);
   train_.algorithm = algo_;
   train_.task_params = parse_pairs(task_params_, "--task-param");
   train_.algo_params = parse_pairs(algo_params_, "--algo-param");

@@ -57,40 +57,45 @@ json spread(const std::vector<double>& values) { return interval_json(seed_inter
 
 double number_or(const json& v, double fallback) { return v.is_number() ? v.get<double>() : fallback; }
 
-// One (task, rule, hidden) entry from one cell.
-json entry_of(const json& cell) {
-  const json& train = cell.at("train");
-  const json& c = cell.at("cell");
-  const std::string metric = c.at("metric");
-  const double best_lr = train.at("summary").at("learning_rate");
-
-  std::vector<const json*> runs;  // at the best rate, in seed order
+// The runs of a cell's training at its best learning rate, in seed order.
+std::vector<const json*> runs_at_rate(const json& train, double best_lr) {
+  std::vector<const json*> runs;
   for (const json& run : train.at("runs"))
     if (run.at("learning_rate").get<double>() == best_lr) runs.push_back(&run);
+  return runs;
+}
 
+// What an entry gathers over its runs: the values of the runs that did not diverge, and counts.
+struct RunTotals {
   std::vector<double> metric_values, loss_values, speed_values, to_criterion;
   std::map<std::string, std::vector<double>> metrics;
   int diverged = 0, reached = 0;
   size_t peak_rss = 0, state_bytes = 0;
+};
+
+// Gathers the runs' test results, speeds, steps to the criterion and memory.
+RunTotals run_totals(const std::vector<const json*>& runs, const std::string& metric) {
+  RunTotals r;
   for (const json* run : runs) {
-    state_bytes = (*run).at("state_bytes");
-    peak_rss = std::max(peak_rss, (*run).at("peak_rss_bytes").get<size_t>());
+    r.state_bytes = (*run).at("state_bytes");
+    r.peak_rss = std::max(r.peak_rss, (*run).at("peak_rss_bytes").get<size_t>());
     if ((*run).at("diverged").get<bool>()) {
-      ++diverged;
+      ++r.diverged;
       continue;
     }
-    metric_values.push_back(number_or((*run).at("test_metrics").at(metric), kInf));
-    loss_values.push_back(number_or((*run).at("test_loss"), kInf));
-    speed_values.push_back((*run).at("steps_per_second"));
-    for (const auto& [name, value] : (*run).at("test_metrics").items()) metrics[name].push_back(number_or(value, kInf));
+    r.metric_values.push_back(number_or((*run).at("test_metrics").at(metric), kInf));
+    r.loss_values.push_back(number_or((*run).at("test_loss"), kInf));
+    r.speed_values.push_back((*run).at("steps_per_second"));
+    for (const auto& [name, value] : (*run).at("test_metrics").items()) r.metrics[name].push_back(number_or(value, kInf));
     const json& steps = (*run).at("steps_to_criterion");
-    reached += steps.is_number();
-    to_criterion.push_back(steps.is_number() ? steps.get<double>() : kInf);
+    r.reached += steps.is_number();
+    r.to_criterion.push_back(steps.is_number() ? steps.get<double>() : kInf);
   }
-  json metric_spreads = json::object();
-  for (const auto& [name, values] : metrics) metric_spreads[name] = spread(values);
+  return r;
+}
 
-  // Learning curve: the median over seeds of the validation metric and loss at each evaluation.
+// Learning curve: the median over seeds of the validation metric and loss at each evaluation.
+json learning_curve(const std::vector<const json*>& runs, const std::string& metric) {
   std::map<int, std::pair<std::vector<double>, std::vector<double>>> points;
   for (const json* run : runs)
     for (const json& p : (*run).at("curve")) {
@@ -106,9 +111,13 @@ json entry_of(const json& cell) {
     curve_metric.push_back(values.first.empty() ? json(nullptr) : finite_or_null(seed_interval(values.first).median));
     curve_loss.push_back(values.second.empty() ? json(nullptr) : finite_or_null(seed_interval(values.second).median));
   }
+  return {{"iterations", iterations}, {"validation_metric", curve_metric}, {"validation_loss", curve_loss}};
+}
 
+// The probe's gradient statistics of the cell's rule at each checkpoint.
+json gradient_checkpoints(const json& probe) {
   json gradient = json::array();
-  for (const json& point : cell.at("probe").at("checkpoints")) {
+  for (const json& point : probe.at("checkpoints")) {
     const json& a = point.at("algorithms").at(0);
     const json& t = a.at("total");
     const json& floor = point.at("data_floor");
@@ -128,6 +137,27 @@ json entry_of(const json& cell) {
                         {"data_floor_rel_variance", floor.value("rel_variance", json())},
                         {"reference_loss", point.at("reference_loss")}});
   }
+  return gradient;
+}
+
+// A training config's criterion, null when it has none.
+json criterion_or_null(const json& config) {
+  return config.at("criterion").get<std::string>().empty() ? json(nullptr) : config.at("criterion");
+}
+
+// One (task, rule, hidden) entry from one cell.
+json entry_of(const json& cell) {
+  const json& train = cell.at("train");
+  const json& c = cell.at("cell");
+  const std::string metric = c.at("metric");
+  const double best_lr = train.at("summary").at("learning_rate");
+
+  const std::vector<const json*> runs = runs_at_rate(train, best_lr);
+  const RunTotals r = run_totals(runs, metric);
+  json metric_spreads = json::object();
+  for (const auto& [name, values] : r.metrics) metric_spreads[name] = spread(values);
+  const json curve = learning_curve(runs, metric);
+  const json gradient = gradient_checkpoints(cell.at("probe"));
 
   const json& config = train.at("config");
   std::vector<uint64_t> seeds;
@@ -143,20 +173,18 @@ json entry_of(const json& cell) {
           {"learning_rates", config.at("learning_rates")},
           {"seeds", seeds},
           {"runs", runs.size()},
-          {"diverged_runs", diverged},
-          {"metric", spread(metric_values)},
-          {"test_loss", spread(loss_values)},
+          {"diverged_runs", r.diverged},
+          {"metric", spread(r.metric_values)},
+          {"test_loss", spread(r.loss_values)},
           {"test_metrics", metric_spreads},
           {"steps_to_criterion",
-           {{"criterion", config.at("criterion").get<std::string>().empty() ? json(nullptr) : config.at("criterion")},
-            {"reached", reached},
-            {"steps", spread(to_criterion)}}},
+           {{"criterion", criterion_or_null(config)}, {"reached", r.reached}, {"steps", spread(r.to_criterion)}}},
           {"gradient", gradient},
-          {"steps_per_second", spread(speed_values)},
-          {"state_bytes", state_bytes},
-          {"peak_rss_bytes", peak_rss},
+          {"steps_per_second", spread(r.speed_values)},
+          {"state_bytes", r.state_bytes},
+          {"peak_rss_bytes", r.peak_rss},
           {"peak_rss_per_cell", cell.at("peak_rss_per_cell")},
-          {"learning_curve", {{"iterations", iterations}, {"validation_metric", curve_metric}, {"validation_loss", curve_loss}}},
+          {"learning_curve", curve},
           {"device", cell.at("backend").at("device")},
           {"device_name", cell.at("device_name")},
           {"backend", cell.at("backend")},
@@ -199,6 +227,231 @@ std::string format_ci(const json& value, const json& ci) {
   return s;
 }
 
+// A task's header and entries as the cells arrive; first_index orders the tasks as the config does.
+struct TaskGroup {
+  int first_index = 0;
+  json header;
+  std::vector<json> entries;
+};
+
+// The cells' entries grouped by task, with every commit and device the cells name.
+struct GroupedCells {
+  std::map<std::string, TaskGroup> tasks;
+  std::set<std::string> commits, devices;
+};
+
+// A task's header from one of its cells: its id, config, metric and training settings.
+json task_header(const json& cell, const std::string& name) {
+  const json& c = cell.at("cell");
+  const json& config = cell.at("train").at("config");
+  return {{"task", name},
+          {"id", c.at("task_id")},
+          {"task_config", config.at("task_config")},
+          {"metric", c.at("metric")},
+          {"better", c.at("better")},
+          {"criterion", criterion_or_null(config)},
+          {"T", cell.at("train").at("network").at("T")},
+          {"iterations", config.at("iterations")},
+          {"batch", config.at("batch")}};
+}
+
+// Adds one cell's entry to its task's group; the task's lowest-index cell gives the header.
+void add_cell(const json& cell, GroupedCells& grouped) {
+  json entry = entry_of(cell);
+  const json& c = cell.at("cell");
+  const std::string name = c.at("task");
+  auto [it, fresh] = grouped.tasks.try_emplace(name);
+  TaskGroup& group = it->second;
+  const int index = c.at("index");
+  if (fresh || index < group.first_index) {
+    group.first_index = index;
+    group.header = task_header(cell, name);
+  }
+  grouped.commits.insert(entry.at("git_commit").get<std::string>());
+  grouped.devices.insert(entry.at("device").get<std::string>() + " (" + entry.at("device_name").get<std::string>() +
+                         ")");
+  group.entries.push_back(std::move(entry));
+}
+
+// Groups the cells by task; a cell with a missing or malformed field is an error naming its file.
+GroupedCells group_cells(const std::vector<json>& cells) {
+  GroupedCells grouped;
+  for (const json& cell : cells) {
+    std::string where = cell.contains("cell") ? cell["cell"].value("file", "a cell") : "a cell";
+    try {
+      add_cell(cell, grouped);
+    } catch (const json::exception& e) {
+      throw std::invalid_argument(where + ": missing or malformed field (" + std::string(e.what()) + ")");
+    }
+  }
+  return grouped;
+}
+
+// Metrics other than the ranked one that are the same in every run: chance levels and baselines.
+json landmarks_of(const TaskGroup& group) {
+  std::map<std::string, std::set<double>> seen;
+  for (const json& e : group.entries)
+    for (const auto& [name, s] : e.at("test_metrics").items())
+      for (const json& v : s.at("values")) seen[name].insert(number_or(v, kInf));
+  json landmarks = json::object();
+  for (const auto& [name, values] : seen)
+    if (name != group.header.at("metric") && values.size() == 1 && std::isfinite(*values.begin()))
+      landmarks[name] = *values.begin();
+  return landmarks;
+}
+
+// Sorts a task's entries by hidden size and rank within each size, and numbers the ranks.
+void rank_entries(std::vector<json>& entries, bool higher) {
+  // Rank by the median; ties (frequent for accuracies) by the worst seed's end of the
+  // interval, then by the median steps to the criterion, then by config order.
+  auto key = [&](const json& e) {
+    const json& m = e.at("metric");
+    auto oriented = [&](const json& v) {
+      const double x = number_or(v, std::numeric_limits<double>::quiet_NaN());
+      return std::isfinite(x) ? (higher ? -x : x) : kInf;
+    };
+    const json worst = m.at("interval").is_array() ? m.at("interval")[higher ? 0 : 1] : json();
+    return std::make_tuple(oriented(m.at("median")), oriented(worst),
+                           number_or(e.at("steps_to_criterion").at("steps").at("median"), kInf),
+                           e.at("cell_index").get<int>());
+  };
+  std::sort(entries.begin(), entries.end(), [&](const json& a, const json& b) {
+    const int na = a.at("hidden"), nb = b.at("hidden");
+    if (na != nb) return na < nb;
+    return key(a) < key(b);
+  });
+  int rank = 0, last_hidden = -1;
+  for (json& e : entries) {
+    if (e.at("hidden").get<int>() != last_hidden) rank = 0;
+    last_hidden = e.at("hidden");
+    e["rank"] = ++rank;
+  }
+}
+
+// A task of the leaderboard: its header, landmarks and ranked entries.
+json task_json(TaskGroup& group) {
+  const bool higher = group.header.at("better") == "higher";
+  const json landmarks = landmarks_of(group);
+  rank_entries(group.entries, higher);
+  json t = group.header;
+  t["landmarks"] = landmarks;
+  t["entries"] = group.entries;
+  return t;
+}
+
+// A task's heading and its line of settings: T, task parameters, training length, criterion, landmarks.
+void task_preamble(std::ostream& s, const json& task) {
+  const std::string metric = task.at("metric");
+  const bool higher = task.at("better") == "higher";
+  s << "#### " << task.at("task").get<std::string>() << ": " << metric << " (" << (higher ? "higher" : "lower")
+    << " is better)\n\n";
+  std::string params;
+  for (const auto& [name, value] : task.at("task_config").items())
+    params += (params.empty() ? "" : ", ") + name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+  s << "T = " << task.at("T") << " (" << params << "); " << task.at("iterations") << " training windows of "
+    << task.at("batch") << " sequences";
+  if (task.at("criterion").is_string()) s << "; criterion " << task.at("criterion").get<std::string>();
+  if (!task.at("landmarks").empty()) {
+    s << "; landmarks:";
+    for (const auto& [name, value] : task.at("landmarks").items()) s << ' ' << name << ' ' << format_g(value, 3);
+  }
+  s << ".\n\n";
+}
+
+// An entry's metric column, with its diverged runs; adds the note on its interval's coverage.
+std::string metric_column(const json& e, std::set<std::string>& coverage_notes) {
+  const json& m = e.at("metric");
+  std::string metric_text = format_spread(m);
+  if (e.at("diverged_runs").get<int>() > 0)
+    metric_text += " (" + std::to_string(e.at("diverged_runs").get<int>()) + " of " +
+                   std::to_string(e.at("runs").get<int>()) + " diverged)";
+  if (m.at("count").get<int>() > 1) {
+    char note[96];
+    std::snprintf(note, sizeof(note), "%d seeds: the %s range, coverage %.4g%%", m.at("count").get<int>(),
+                  m.at("count").get<int>() <= 5 ? "min–max" : "order-statistic", 100 * m.at("coverage").get<double>());
+    coverage_notes.insert(note);
+  }
+  return metric_text;
+}
+
+// An entry's steps-to-criterion column: the runs that reached it and their median steps.
+std::string steps_column(const json& e) {
+  const json& stc = e.at("steps_to_criterion");
+  std::string steps_text = "–";
+  if (stc.at("criterion").is_string())
+    steps_text = std::to_string(stc.at("reached").get<int>()) + "/" + std::to_string(e.at("runs").get<int>()) +
+                 " reached" +
+                 (stc.at("steps").at("median").is_number() ? ", median " + format_value(stc.at("steps").at("median"))
+                                                           : std::string());
+  return steps_text;
+}
+
+// One entry's row of the task's table.
+void entry_row(std::ostream& s, const json& e, std::set<std::string>& coverage_notes) {
+  const json& g = e.at("gradient").at(0);
+  const std::string metric_text = metric_column(e, coverage_notes);
+  const std::string steps_text = steps_column(e);
+  // An unbiased rule's bias is reported by its debiased estimate with the interval.
+  const json bias = g.at("samples").get<int>() > 1 ? g.at("rel_bias_debiased") : g.at("rel_bias");
+  const std::string variance =
+      g.at("stochastic").get<bool>() ? format_ci(g.at("rel_variance"), g.at("rel_variance_ci95")) : "0 (deterministic)";
+  s << "| " << e.at("rank") << " | `" << e.at("rule").get<std::string>() << "` | " << e.at("hidden") << " | "
+    << metric_text << " | " << steps_text << " | " << format_ci(bias, g.at("rel_bias_ci95")) << " | " << variance
+    << " | " << format_ci(g.at("cosine_of_mean"), g.at("cosine_of_mean_ci95")) << " | " << g.at("samples") << " | "
+    << format_value(e.at("steps_per_second").at("median")) << " | " << format_bytes(e.at("state_bytes")) << " | "
+    << format_bytes(e.at("peak_rss_bytes")) << " | " << format_g(e.at("learning_rate"), 3) << " | "
+    << e.at("device").get<std::string>() << " " << e.at("precision").get<std::string>() << " |\n";
+}
+
+// A task's table of entries; returns the notes on the coverage of its intervals over seeds.
+std::set<std::string> task_table(std::ostream& s, const json& task) {
+  s << "| rank | rule | n | " << task.at("metric").get<std::string>()
+    << " (test) | steps to criterion | rel. bias [95% CI] | rel. variance [95% CI] "
+    << "| cos(mean ĝ, g) | K | steps/s | state | peak RSS | lr | device |\n";
+  s << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::set<std::string> coverage_notes;
+  for (const json& e : task.at("entries")) entry_row(s, e, coverage_notes);
+  s << '\n';
+  return coverage_notes;
+}
+
+// The notes under a task's table: the intervals' coverage, the probe and the data-variance floors.
+void task_notes(std::ostream& s, const json& task, const std::set<std::string>& coverage_notes) {
+  if (!coverage_notes.empty()) {
+    s << "Intervals over seeds: ";
+    bool first = true;
+    for (const std::string& note : coverage_notes) s << (first ? "" : "; ") << note, first = false;
+    s << ". ";
+  }
+  std::map<int, std::string> floors;  // the data-variance floor by hidden size
+  int step = 0;
+  for (const json& e : task.at("entries")) {
+    const json& g = e.at("gradient").at(0);
+    step = g.at("step");
+    const json& floor = g.at("data_floor_rel_variance");
+    // Rounding-size values mean that every batch has the same gradient (dnms-v0 at B % 4 == 0).
+    floors[e.at("hidden").get<int>()] =
+        floor.is_number() && floor.get<double>() < 1e-20 ? "0 (every batch has the same gradient)" : format_value(floor);
+  }
+  s << "Gradient columns: probe at step " << step << " (the first seed's initial parameters) against BPTT in "
+    << "double; K noise samples, 95% intervals. Data-variance floor (relative variance of the exact gradient "
+    << "across batches):";
+  for (const auto& [n, text] : floors) s << " n=" << n << ": " << (text == "–" ? "not measured" : text) << ";";
+  s.seekp(-1, std::ios_base::cur);
+  s << ".\n\n";
+}
+
+// The closing line: the commits and devices of the cells.
+void provenance_line(std::ostream& s, const json& board) {
+  s << "Commit(s): ";
+  bool first = true;
+  for (const json& c : board.at("git_commits")) s << (first ? "" : ", ") << c.get<std::string>(), first = false;
+  s << "; device(s): ";
+  first = true;
+  for (const json& d : board.at("devices")) s << (first ? "" : ", ") << d.get<std::string>(), first = false;
+  s << ".\n";
+}
+
 }  // namespace
 
 SeedInterval seed_interval(std::vector<double> values) {
@@ -236,187 +489,33 @@ std::vector<json> read_cells(const std::string& folder) {
 }
 
 json build_leaderboard(const std::vector<json>& cells) {
-  struct TaskGroup {
-    int first_index = 0;
-    json header;
-    std::vector<json> entries;
-  };
-  std::map<std::string, TaskGroup> tasks;
-  std::set<std::string> commits, devices;
-  for (const json& cell : cells) {
-    std::string where = cell.contains("cell") ? cell["cell"].value("file", "a cell") : "a cell";
-    try {
-      json entry = entry_of(cell);
-      const json& c = cell.at("cell");
-      const std::string name = c.at("task");
-      auto [it, fresh] = tasks.try_emplace(name);
-      TaskGroup& group = it->second;
-      const int index = c.at("index");
-      if (fresh || index < group.first_index) {
-        group.first_index = index;
-        const json& config = cell.at("train").at("config");
-        group.header = {{"task", name},
-                        {"id", c.at("task_id")},
-                        {"task_config", config.at("task_config")},
-                        {"metric", c.at("metric")},
-                        {"better", c.at("better")},
-                        {"criterion", config.at("criterion").get<std::string>().empty() ? json(nullptr)
-                                                                                       : config.at("criterion")},
-                        {"T", cell.at("train").at("network").at("T")},
-                        {"iterations", config.at("iterations")},
-                        {"batch", config.at("batch")}};
-      }
-      commits.insert(entry.at("git_commit").get<std::string>());
-      devices.insert(entry.at("device").get<std::string>() + " (" + entry.at("device_name").get<std::string>() + ")");
-      group.entries.push_back(std::move(entry));
-    } catch (const json::exception& e) {
-      throw std::invalid_argument(where + ": missing or malformed field (" + std::string(e.what()) + ")");
-    }
-  }
+  GroupedCells grouped = group_cells(cells);
 
   std::vector<TaskGroup*> ordered;
-  for (auto& [name, group] : tasks) ordered.push_back(&group);
+  for (auto& [name, group] : grouped.tasks) ordered.push_back(&group);
   std::sort(ordered.begin(), ordered.end(),
             [](const TaskGroup* a, const TaskGroup* b) { return a->first_index < b->first_index; });
 
   json out_tasks = json::array();
-  for (TaskGroup* group : ordered) {
-    const bool higher = group->header.at("better") == "higher";
-    // Metrics other than the ranked one that are the same in every run: chance levels and baselines.
-    std::map<std::string, std::set<double>> seen;
-    for (const json& e : group->entries)
-      for (const auto& [name, s] : e.at("test_metrics").items())
-        for (const json& v : s.at("values")) seen[name].insert(number_or(v, kInf));
-    json landmarks = json::object();
-    for (const auto& [name, values] : seen)
-      if (name != group->header.at("metric") && values.size() == 1 && std::isfinite(*values.begin()))
-        landmarks[name] = *values.begin();
-
-    // Rank by the median; ties (frequent for accuracies) by the worst seed's end of the
-    // interval, then by the median steps to the criterion, then by config order.
-    auto key = [&](const json& e) {
-      const json& m = e.at("metric");
-      auto oriented = [&](const json& v) {
-        const double x = number_or(v, std::numeric_limits<double>::quiet_NaN());
-        return std::isfinite(x) ? (higher ? -x : x) : kInf;
-      };
-      const json worst = m.at("interval").is_array() ? m.at("interval")[higher ? 0 : 1] : json();
-      return std::make_tuple(oriented(m.at("median")), oriented(worst),
-                             number_or(e.at("steps_to_criterion").at("steps").at("median"), kInf),
-                             e.at("cell_index").get<int>());
-    };
-    std::sort(group->entries.begin(), group->entries.end(), [&](const json& a, const json& b) {
-      const int na = a.at("hidden"), nb = b.at("hidden");
-      if (na != nb) return na < nb;
-      return key(a) < key(b);
-    });
-    int rank = 0, last_hidden = -1;
-    for (json& e : group->entries) {
-      if (e.at("hidden").get<int>() != last_hidden) rank = 0;
-      last_hidden = e.at("hidden");
-      e["rank"] = ++rank;
-    }
-    json t = group->header;
-    t["landmarks"] = landmarks;
-    t["entries"] = group->entries;
-    out_tasks.push_back(std::move(t));
-  }
+  for (TaskGroup* group : ordered) out_tasks.push_back(task_json(*group));
 
   return {{"schema_version", kLeaderboardSchemaVersion},
           {"kind", "leaderboard"},
           {"interval_method", kIntervalMethod},
           {"cells", cells.size()},
-          {"git_commits", commits},
-          {"devices", devices},
+          {"git_commits", grouped.commits},
+          {"devices", grouped.devices},
           {"tasks", out_tasks}};
 }
 
 std::string leaderboard_markdown(const json& board) {
   std::ostringstream s;
   for (const json& task : board.at("tasks")) {
-    const std::string metric = task.at("metric");
-    const bool higher = task.at("better") == "higher";
-    s << "#### " << task.at("task").get<std::string>() << ": " << metric << " (" << (higher ? "higher" : "lower")
-      << " is better)\n\n";
-    std::string params;
-    for (const auto& [name, value] : task.at("task_config").items())
-      params += (params.empty() ? "" : ", ") + name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
-    s << "T = " << task.at("T") << " (" << params << "); " << task.at("iterations") << " training windows of "
-      << task.at("batch") << " sequences";
-    if (task.at("criterion").is_string()) s << "; criterion " << task.at("criterion").get<std::string>();
-    if (!task.at("landmarks").empty()) {
-      s << "; landmarks:";
-      for (const auto& [name, value] : task.at("landmarks").items()) s << ' ' << name << ' ' << format_g(value, 3);
-    }
-    s << ".\n\n";
-    s << "| rank | rule | n | " << metric << " (test) | steps to criterion | rel. bias [95% CI] | rel. variance [95% CI] "
-      << "| cos(mean ĝ, g) | K | steps/s | state | peak RSS | lr | device |\n";
-    s << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-    std::set<std::string> coverage_notes;
-    for (const json& e : task.at("entries")) {
-      const json& g = e.at("gradient").at(0);
-      const json& m = e.at("metric");
-      std::string metric_text = format_spread(m);
-      if (e.at("diverged_runs").get<int>() > 0)
-        metric_text += " (" + std::to_string(e.at("diverged_runs").get<int>()) + " of " +
-                       std::to_string(e.at("runs").get<int>()) + " diverged)";
-      if (m.at("count").get<int>() > 1) {
-        char note[96];
-        std::snprintf(note, sizeof(note), "%d seeds: the %s range, coverage %.4g%%", m.at("count").get<int>(),
-                      m.at("count").get<int>() <= 5 ? "min–max" : "order-statistic",
-                      100 * m.at("coverage").get<double>());
-        coverage_notes.insert(note);
-      }
-      const json& stc = e.at("steps_to_criterion");
-      std::string steps_text = "–";
-      if (stc.at("criterion").is_string())
-        steps_text = std::to_string(stc.at("reached").get<int>()) + "/" + std::to_string(e.at("runs").get<int>()) +
-                     " reached" +
-                     (stc.at("steps").at("median").is_number() ? ", median " + format_value(stc.at("steps").at("median"))
-                                                               : std::string());
-      // An unbiased rule's bias is reported by its debiased estimate with the interval.
-      const json bias = g.at("samples").get<int>() > 1 ? g.at("rel_bias_debiased") : g.at("rel_bias");
-      const std::string variance =
-          g.at("stochastic").get<bool>() ? format_ci(g.at("rel_variance"), g.at("rel_variance_ci95")) : "0 (deterministic)";
-      s << "| " << e.at("rank") << " | `" << e.at("rule").get<std::string>() << "` | " << e.at("hidden") << " | "
-        << metric_text << " | " << steps_text << " | " << format_ci(bias, g.at("rel_bias_ci95")) << " | " << variance
-        << " | " << format_ci(g.at("cosine_of_mean"), g.at("cosine_of_mean_ci95")) << " | " << g.at("samples") << " | "
-        << format_value(e.at("steps_per_second").at("median")) << " | " << format_bytes(e.at("state_bytes"))
-        << " | " << format_bytes(e.at("peak_rss_bytes")) << " | " << format_g(e.at("learning_rate"), 3) << " | "
-        << e.at("device").get<std::string>() << " " << e.at("precision").get<std::string>() << " |\n";
-    }
-    s << '\n';
-    if (!coverage_notes.empty()) {
-      s << "Intervals over seeds: ";
-      bool first = true;
-      for (const std::string& note : coverage_notes) s << (first ? "" : "; ") << note, first = false;
-      s << ". ";
-    }
-    std::map<int, std::string> floors;  // the data-variance floor by hidden size
-    int step = 0;
-    for (const json& e : task.at("entries")) {
-      const json& g = e.at("gradient").at(0);
-      step = g.at("step");
-      const json& floor = g.at("data_floor_rel_variance");
-      // Rounding-size values mean that every batch has the same gradient (dnms-v0 at B % 4 == 0).
-      floors[e.at("hidden").get<int>()] = floor.is_number() && floor.get<double>() < 1e-20
-                                              ? "0 (every batch has the same gradient)"
-                                              : format_value(floor);
-    }
-    s << "Gradient columns: probe at step " << step << " (the first seed's initial parameters) against BPTT in "
-      << "double; K noise samples, 95% intervals. Data-variance floor (relative variance of the exact gradient "
-      << "across batches):";
-    for (const auto& [n, text] : floors) s << " n=" << n << ": " << (text == "–" ? "not measured" : text) << ";";
-    s.seekp(-1, std::ios_base::cur);
-    s << ".\n\n";
+    task_preamble(s, task);
+    const std::set<std::string> coverage_notes = task_table(s, task);
+    task_notes(s, task, coverage_notes);
   }
-  s << "Commit(s): ";
-  bool first = true;
-  for (const json& c : board.at("git_commits")) s << (first ? "" : ", ") << c.get<std::string>(), first = false;
-  s << "; device(s): ";
-  first = true;
-  for (const json& d : board.at("devices")) s << (first ? "" : ", ") << d.get<std::string>(), first = false;
-  s << ".\n";
+  provenance_line(s, board);
   return s.str();
 }
 

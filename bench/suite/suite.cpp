@@ -247,6 +247,231 @@ std::string cell_label(const SuiteCell& cell) {
   return cell.task->name + " " + cell.algorithm->name + " n=" + std::to_string(cell.hidden);
 }
 
+// The suite's hidden sizes: integers in [1, 4096], none repeated.
+std::vector<int> read_hidden(const ObjectReader& top) {
+  std::vector<int> out;
+  const json& hidden = top.array("hidden");
+  for (size_t i = 0; i < hidden.size(); ++i)
+    out.push_back(static_cast<int>(
+        ObjectReader::integer_value(hidden[i], top.path("hidden") + "[" + std::to_string(i) + "]", 1, 4096)));
+  if (std::set<int>(out.begin(), out.end()).size() != out.size())
+    fail(top.path("hidden") + " must not repeat a size");
+  return out;
+}
+
+// The suite's seeds: integers in [0, 2^64 - 1], none repeated.
+std::vector<uint64_t> read_seeds(const ObjectReader& top) {
+  std::vector<uint64_t> out;
+  const json& seeds = top.array("seeds");
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    const json& v = seeds[i];
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<long long>() >= 0))
+      fail(top.path("seeds") + "[" + std::to_string(i) + "] must be an integer in [0, 2^64 - 1], got " + v.dump());
+    out.push_back(v.get<uint64_t>());
+  }
+  if (std::set<uint64_t>(out.begin(), out.end()).size() != out.size())
+    fail(top.path("seeds") + " must not repeat a seed");
+  return out;
+}
+
+// One entry of "tasks": the task is built, and its metric and criterion checked against its metrics.
+SuiteTask read_task(const json& entry, const std::string& path, const TrainConfig& training) {
+  const ObjectReader r(entry, path, {"id", "name", "params", "metric", "better", "criterion", "training"});
+  SuiteTask t;
+  t.id = r.text("id");
+  t.name = r.text("name", t.id);
+  check_name(t.name, r.path("name"));
+  t.params = r.params("params");
+  std::unique_ptr<Task> task;
+  try {
+    task = make_task(t.id, t.params);
+  } catch (const std::invalid_argument& e) {
+    fail(path + ": " + e.what());
+  }
+  const std::vector<std::string> metrics = metric_names(*task);
+  t.metric = r.text("metric");
+  if (std::find(metrics.begin(), metrics.end(), t.metric) == metrics.end())
+    fail(r.path("metric") + ": " + t.id + " has no metric '" + t.metric + "' (it has: " + joined(metrics) + ")");
+  r.at("better");  // required: the leaderboard ranks by it
+  t.higher_is_better = r.word("better", {"higher", "lower"}, "") == "higher";
+  t.training = r.has("training") ? read_training(r.at("training"), r.path("training"), training) : training;
+  try {
+    t.training.criterion = parse_criterion(r.text("criterion", ""));
+  } catch (const std::invalid_argument& e) {
+    fail(r.path("criterion") + ": " + e.what());
+  }
+  if (t.training.criterion.defined() &&
+      std::find(metrics.begin(), metrics.end(), t.training.criterion.metric) == metrics.end())
+    fail(r.path("criterion") + ": " + t.id + " has no metric '" + t.training.criterion.metric + "' (it has: " +
+         joined(metrics) + ")");
+  return t;
+}
+
+// The suite's tasks in config order (`training`: the suite's training settings); names must differ.
+std::vector<SuiteTask> read_tasks(const ObjectReader& top, const TrainConfig& training) {
+  std::vector<SuiteTask> out;
+  const json& tasks = top.array("tasks");
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const std::string path = top.path("tasks") + "[" + std::to_string(i) + "]";
+    SuiteTask t = read_task(tasks[i], path, training);
+    for (const SuiteTask& other : out)
+      if (other.name == t.name) fail(path + ": a second task named '" + t.name + "' (give it another \"name\")");
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+// Builds the rule on a tiny network, which checks its id and parameters; returns whether it updates online.
+bool rule_updates_online(const SuiteAlgorithm& a, const std::string& path) {
+  bool online = false;
+  try {
+    const std::map<std::string, std::string> knobs =
+        a.model == "lif" ? tiny_lif_knobs(a.model_params) : std::map<std::string, std::string>{{"hidden", "2"}};
+    const auto net = make_network(a.model, knobs, TaskShape{}, DType::f64, Device::cpu);
+    online = make_rule(*net, a.id, a.params)->supports_online_updates();
+  } catch (const std::invalid_argument& e) {
+    fail(path + ": " + e.what());
+  }
+  return online;
+}
+
+// One entry of "algorithms": the rule and its network, checked by building them and against the tasks' updates.
+SuiteAlgorithm read_algorithm(const json& entry, const std::string& path, const std::vector<SuiteTask>& tasks) {
+  const ObjectReader r(entry, path, {"id", "name", "params", "learning_rates", "model", "model_params"});
+  SuiteAlgorithm a;
+  a.id = r.text("id");
+  a.name = r.text("name", a.id);
+  check_name(a.name, r.path("name"));
+  a.params = r.params("params");
+  if (r.has("learning_rates")) a.learning_rates = learning_rates(r.at("learning_rates"), r.path("learning_rates"));
+  a.model = r.text("model", a.model);
+  if (!known_network(a.model)) fail(r.path("model") + " must be \"rate\" or \"lif\", got '" + a.model + "'");
+  a.model_params = r.params("model_params");
+  if (a.model == "rate" && !a.model_params.empty()) fail(r.path("model_params") + " applies to \"model\": \"lif\"");
+  if (a.model_params.count("n_lif") || a.model_params.count("n_alif"))
+    fail(r.path("model_params") + ": n_lif and n_alif come from the suite's hidden sizes (n / 2 and n - n / 2)");
+  const bool online = rule_updates_online(a, path);
+  for (const SuiteTask& t : tasks)
+    if (t.training.update == UpdateSchedule::step && !online)
+      fail(path + ": " + a.id + " cannot update after every step (training.update \"step\" for task " + t.name +
+           "); use \"window\"");
+  return a;
+}
+
+// The suite's rules in config order; names must differ.
+std::vector<SuiteAlgorithm> read_algorithms(const ObjectReader& top, const std::vector<SuiteTask>& tasks) {
+  std::vector<SuiteAlgorithm> out;
+  const json& algorithms = top.array("algorithms");
+  for (size_t i = 0; i < algorithms.size(); ++i) {
+    const std::string path = top.path("algorithms") + "[" + std::to_string(i) + "]";
+    SuiteAlgorithm a = read_algorithm(algorithms[i], path, tasks);
+    for (const SuiteAlgorithm& other : out)
+      if (other.name == a.name) fail(path + ": a second rule named '" + a.name + "' (give it another \"name\")");
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+// The "probe" settings laid over the defaults.
+SuiteProbe read_probe(const json& object, const std::string& path) {
+  const ObjectReader r(object, path, {"samples", "batch", "data_batches", "checkpoints", "train_lr"});
+  SuiteProbe p;
+  p.samples = static_cast<int>(r.integer("samples", 1, 1000000, p.samples));
+  p.batch = static_cast<int>(r.integer("batch", 1, 65536, p.batch));
+  p.data_batches = static_cast<int>(r.integer("data_batches", 0, 100000, p.data_batches));
+  if (p.data_batches == 1) fail(r.path("data_batches") + " must be 0 (skip) or at least 2");
+  if (r.has("checkpoints")) {
+    const json& c = r.array("checkpoints");
+    p.checkpoints.clear();
+    for (size_t i = 0; i < c.size(); ++i) {
+      p.checkpoints.push_back(static_cast<int>(
+          ObjectReader::integer_value(c[i], r.path("checkpoints") + "[" + std::to_string(i) + "]", 0, 10000000)));
+      if (i > 0 && p.checkpoints[i] <= p.checkpoints[i - 1]) fail(r.path("checkpoints") + " must be increasing");
+    }
+  }
+  p.train_lr = r.real("train_lr", 0, 1, p.train_lr, true);
+  return p;
+}
+
+// A cell's state in the output folder: not written yet, written by this config, or by another one.
+enum class CellState { pending, done, stale };
+
+// The folder the cells go to, created and checked writable unless the suite only lists its cells.
+fs::path output_cells_folder(const SuiteOptions& options) {
+  const fs::path folder = fs::path(options.out_dir) / "cells";
+  if (!options.list_only) {
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (!fs::is_directory(folder) || access(folder.c_str(), W_OK) != 0)
+      fail("cannot write into '" + folder.string() + "'");
+  }
+  return folder;
+}
+
+// The state of this shard's cells from the files in `folder`; a file of another config, or one that is
+// not a cell file, stops the suite unless it is forced or only lists its cells.
+std::vector<CellState> cell_states(const std::vector<SuiteCell>& cells, const SuiteConfig& config,
+                                   const SuiteOptions& options, const fs::path& folder) {
+  std::vector<CellState> state(cells.size(), CellState::pending);
+  std::vector<std::string> stale;
+  for (const SuiteCell& cell : cells) {
+    if (!options.shard.contains(cell.index)) continue;
+    const fs::path path = folder / cell.file_name();
+    if (!fs::exists(path)) continue;
+    const std::string want = config_hash(cell_config_json(cell, config, options.device));
+    json doc;
+    try {
+      doc = read_cell(path, read_text(path));
+    } catch (const std::invalid_argument& e) {
+      if (!options.force && !options.list_only)
+        fail(std::string(e.what()) + "; delete it, or pass --force to overwrite it");
+      state[cell.index] = CellState::stale;
+      continue;
+    }
+    if (doc["config_hash"] == want) {
+      state[cell.index] = CellState::done;
+    } else {
+      state[cell.index] = CellState::stale;
+      stale.push_back(path.string() + " (config hash " + doc["config_hash"].get<std::string>() + ", this config " +
+                      want + ")");
+    }
+  }
+  if (!stale.empty() && !options.force && !options.list_only)
+    fail(std::to_string(stale.size()) + " cell file(s) were written by another config, e.g. " + stale.front() +
+         "; use another --out-dir, delete them, or pass --force to recompute them");
+  return state;
+}
+
+// Stops the suite when the rule of a cell this shard will run needs more state than fits in memory.
+void require_cells_fit(const std::vector<SuiteCell>& cells, const SuiteConfig& config, const SuiteOptions& options,
+                       const std::vector<CellState>& state) {
+  for (const SuiteCell& cell : cells) {
+    if (!options.shard.contains(cell.index) || state[cell.index] == CellState::done || options.list_only) continue;
+    const TrainConfig t = cell_train_config(cell, config, options.device);
+    const std::unique_ptr<Task> task = make_task(t.task, t.task_params);
+    const auto net = make_network(t.model, rate_or_model_knobs(t.model, t.hidden, t.alpha, t.gain, t.model_params),
+                                  {task->input_size(), task->output_size(), task->loss()}, t.dtype, t.device);
+    const std::unique_ptr<Rule> rule = make_rule(*net, t.algorithm, t.algo_params);
+    const size_t need = std::max(rule->state_bytes_for(t.batch, task->steps()),
+                                 rule->state_bytes_for(config.probe.batch, task->steps()));
+    require_state_fits("cell " + cell_label(cell) + "'s rule", need, t.device, "lower its hidden size or batch");
+  }
+}
+
+// The progress line of a finished cell: its time, best rate, test metric, and its gradient's bias and cosine.
+std::string cell_done_line(const SuiteCell& cell, const json& doc) {
+  const json& s = doc["train"]["summary"];
+  const json& metric = s["test_metrics"].value(cell.task->metric, json());
+  const json& total_stats = doc["probe"]["checkpoints"][0]["algorithms"][0]["total"];
+  char line[320];
+  std::snprintf(line, sizeof(line), "done in %.1f s: best lr %g, test %s %s (median), rel_bias %.3g, cos %.4f",
+                doc["wall_seconds"].get<double>(), s["learning_rate"].get<double>(), cell.task->metric.c_str(),
+                metric.is_object() && metric["median"].is_number() ? format_g4(metric["median"]).c_str()
+                                                                  : "n/a (every run diverged)",
+                total_stats["rel_bias"].get<double>(), total_stats["cosine_of_mean"].get<double>());
+  return line;
+}
+
 }  // namespace
 
 SuiteConfig parse_suite_config(const json& config, const std::string& where) {
@@ -257,113 +482,11 @@ SuiteConfig parse_suite_config(const json& config, const std::string& where) {
   TrainConfig training;
   if (top.has("training")) training = read_training(top.at("training"), top.path("training"), training);
 
-  const json& hidden = top.array("hidden");
-  for (size_t i = 0; i < hidden.size(); ++i)
-    s.hidden.push_back(static_cast<int>(
-        ObjectReader::integer_value(hidden[i], top.path("hidden") + "[" + std::to_string(i) + "]", 1, 4096)));
-  if (std::set<int>(s.hidden.begin(), s.hidden.end()).size() != s.hidden.size())
-    fail(top.path("hidden") + " must not repeat a size");
-
-  const json& seeds = top.array("seeds");
-  for (size_t i = 0; i < seeds.size(); ++i) {
-    const json& v = seeds[i];
-    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<long long>() >= 0))
-      fail(top.path("seeds") + "[" + std::to_string(i) + "] must be an integer in [0, 2^64 - 1], got " + v.dump());
-    s.seeds.push_back(v.get<uint64_t>());
-  }
-  if (std::set<uint64_t>(s.seeds.begin(), s.seeds.end()).size() != s.seeds.size())
-    fail(top.path("seeds") + " must not repeat a seed");
-
-  const json& tasks = top.array("tasks");
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    const std::string path = top.path("tasks") + "[" + std::to_string(i) + "]";
-    const ObjectReader r(tasks[i], path, {"id", "name", "params", "metric", "better", "criterion", "training"});
-    SuiteTask t;
-    t.id = r.text("id");
-    t.name = r.text("name", t.id);
-    check_name(t.name, r.path("name"));
-    t.params = r.params("params");
-    std::unique_ptr<Task> task;
-    try {
-      task = make_task(t.id, t.params);
-    } catch (const std::invalid_argument& e) {
-      fail(path + ": " + e.what());
-    }
-    const std::vector<std::string> metrics = metric_names(*task);
-    t.metric = r.text("metric");
-    if (std::find(metrics.begin(), metrics.end(), t.metric) == metrics.end())
-      fail(r.path("metric") + ": " + t.id + " has no metric '" + t.metric + "' (it has: " + joined(metrics) + ")");
-    r.at("better");  // required: the leaderboard ranks by it
-    t.higher_is_better = r.word("better", {"higher", "lower"}, "") == "higher";
-    t.training = r.has("training") ? read_training(r.at("training"), r.path("training"), training) : training;
-    try {
-      t.training.criterion = parse_criterion(r.text("criterion", ""));
-    } catch (const std::invalid_argument& e) {
-      fail(r.path("criterion") + ": " + e.what());
-    }
-    if (t.training.criterion.defined() &&
-        std::find(metrics.begin(), metrics.end(), t.training.criterion.metric) == metrics.end())
-      fail(r.path("criterion") + ": " + t.id + " has no metric '" + t.training.criterion.metric + "' (it has: " +
-           joined(metrics) + ")");
-    for (const SuiteTask& other : s.tasks)
-      if (other.name == t.name) fail(path + ": a second task named '" + t.name + "' (give it another \"name\")");
-    s.tasks.push_back(std::move(t));
-  }
-
-  const json& algorithms = top.array("algorithms");
-  for (size_t i = 0; i < algorithms.size(); ++i) {
-    const std::string path = top.path("algorithms") + "[" + std::to_string(i) + "]";
-    const ObjectReader r(algorithms[i], path, {"id", "name", "params", "learning_rates", "model", "model_params"});
-    SuiteAlgorithm a;
-    a.id = r.text("id");
-    a.name = r.text("name", a.id);
-    check_name(a.name, r.path("name"));
-    a.params = r.params("params");
-    if (r.has("learning_rates")) a.learning_rates = learning_rates(r.at("learning_rates"), r.path("learning_rates"));
-    a.model = r.text("model", a.model);
-    if (!known_network(a.model)) fail(r.path("model") + " must be \"rate\" or \"lif\", got '" + a.model + "'");
-    a.model_params = r.params("model_params");
-    if (a.model == "rate" && !a.model_params.empty()) fail(r.path("model_params") + " applies to \"model\": \"lif\"");
-    if (a.model_params.count("n_lif") || a.model_params.count("n_alif"))
-      fail(r.path("model_params") + ": n_lif and n_alif come from the suite's hidden sizes (n / 2 and n - n / 2)");
-    // Build the rule on a tiny network: this checks the id and the parameters.
-    bool online = false;
-    try {
-      const std::map<std::string, std::string> knobs =
-          a.model == "lif" ? tiny_lif_knobs(a.model_params) : std::map<std::string, std::string>{{"hidden", "2"}};
-      const auto net = make_network(a.model, knobs, TaskShape{}, DType::f64, Device::cpu);
-      online = make_rule(*net, a.id, a.params)->supports_online_updates();
-    } catch (const std::invalid_argument& e) {
-      fail(path + ": " + e.what());
-    }
-    for (const SuiteTask& t : s.tasks)
-      if (t.training.update == UpdateSchedule::step && !online)
-        fail(path + ": " + a.id + " cannot update after every step (training.update \"step\" for task " + t.name +
-             "); use \"window\"");
-    for (const SuiteAlgorithm& other : s.algorithms)
-      if (other.name == a.name) fail(path + ": a second rule named '" + a.name + "' (give it another \"name\")");
-    s.algorithms.push_back(std::move(a));
-  }
-
-  if (top.has("probe")) {
-    const ObjectReader r(top.at("probe"), top.path("probe"),
-                         {"samples", "batch", "data_batches", "checkpoints", "train_lr"});
-    SuiteProbe& p = s.probe;
-    p.samples = static_cast<int>(r.integer("samples", 1, 1000000, p.samples));
-    p.batch = static_cast<int>(r.integer("batch", 1, 65536, p.batch));
-    p.data_batches = static_cast<int>(r.integer("data_batches", 0, 100000, p.data_batches));
-    if (p.data_batches == 1) fail(r.path("data_batches") + " must be 0 (skip) or at least 2");
-    if (r.has("checkpoints")) {
-      const json& c = r.array("checkpoints");
-      p.checkpoints.clear();
-      for (size_t i = 0; i < c.size(); ++i) {
-        p.checkpoints.push_back(static_cast<int>(
-            ObjectReader::integer_value(c[i], r.path("checkpoints") + "[" + std::to_string(i) + "]", 0, 10000000)));
-        if (i > 0 && p.checkpoints[i] <= p.checkpoints[i - 1]) fail(r.path("checkpoints") + " must be increasing");
-      }
-    }
-    p.train_lr = r.real("train_lr", 0, 1, p.train_lr, true);
-  }
+  s.hidden = read_hidden(top);
+  s.seeds = read_seeds(top);
+  s.tasks = read_tasks(top, training);
+  s.algorithms = read_algorithms(top, s.tasks);
+  if (top.has("probe")) s.probe = read_probe(top.at("probe"), top.path("probe"));
 
   // The remaining cross-field checks of a training run (none should fire after the above).
   for (const SuiteCell& cell : suite_cells(s)) cell_train_config(cell, s, Device::cpu).validate();
@@ -521,56 +644,12 @@ std::string cells_folder(const std::string& dir) {
 
 SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, std::ostream* progress) {
   const std::vector<SuiteCell> cells = suite_cells(config);
-  const fs::path folder = fs::path(options.out_dir) / "cells";
-  if (!options.list_only) {
-    std::error_code ec;
-    fs::create_directories(folder, ec);
-    if (!fs::is_directory(folder) || access(folder.c_str(), W_OK) != 0)
-      fail("cannot write into '" + folder.string() + "'");
-  }
+  const fs::path folder = output_cells_folder(options);
 
   // Classify this shard's cells before running any: a written cell of another config, or a
   // rule that cannot fit, stops the suite now rather than hours into it.
-  enum class State { pending, done, stale };
-  std::vector<State> state(cells.size(), State::pending);
-  std::vector<std::string> stale;
-  for (const SuiteCell& cell : cells) {
-    if (!options.shard.contains(cell.index)) continue;
-    const fs::path path = folder / cell.file_name();
-    if (!fs::exists(path)) continue;
-    const std::string want = config_hash(cell_config_json(cell, config, options.device));
-    json doc;
-    try {
-      doc = read_cell(path, read_text(path));
-    } catch (const std::invalid_argument& e) {
-      if (!options.force && !options.list_only)
-        fail(std::string(e.what()) + "; delete it, or pass --force to overwrite it");
-      state[cell.index] = State::stale;
-      continue;
-    }
-    if (doc["config_hash"] == want) {
-      state[cell.index] = State::done;
-    } else {
-      state[cell.index] = State::stale;
-      stale.push_back(path.string() + " (config hash " + doc["config_hash"].get<std::string>() + ", this config " +
-                      want + ")");
-    }
-  }
-  if (!stale.empty() && !options.force && !options.list_only)
-    fail(std::to_string(stale.size()) + " cell file(s) were written by another config, e.g. " + stale.front() +
-         "; use another --out-dir, delete them, or pass --force to recompute them");
-
-  for (const SuiteCell& cell : cells) {
-    if (!options.shard.contains(cell.index) || state[cell.index] == State::done || options.list_only) continue;
-    const TrainConfig t = cell_train_config(cell, config, options.device);
-    const std::unique_ptr<Task> task = make_task(t.task, t.task_params);
-    const auto net = make_network(t.model, rate_or_model_knobs(t.model, t.hidden, t.alpha, t.gain, t.model_params),
-                                  {task->input_size(), task->output_size(), task->loss()}, t.dtype, t.device);
-    const std::unique_ptr<Rule> rule = make_rule(*net, t.algorithm, t.algo_params);
-    const size_t need = std::max(rule->state_bytes_for(t.batch, task->steps()),
-                                 rule->state_bytes_for(config.probe.batch, task->steps()));
-    require_state_fits("cell " + cell_label(cell) + "'s rule", need, t.device, "lower its hidden size or batch");
-  }
+  const std::vector<CellState> state = cell_states(cells, config, options, folder);
+  require_cells_fit(cells, config, options, state);
 
   SuiteSummary summary;
   const int total = static_cast<int>(cells.size());
@@ -587,7 +666,7 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
         *progress << head << cell.file_name() << ": " << names[static_cast<int>(state[cell.index])] << '\n';
       continue;
     }
-    if (state[cell.index] == State::done) {
+    if (state[cell.index] == CellState::done) {
       ++summary.skipped;
       if (progress) *progress << head << cell_label(cell) << ": already written, skipped\n" << std::flush;
       continue;
@@ -596,18 +675,7 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
     const json doc = run_cell(cell, config, options.device, options.quiet ? nullptr : progress);
     write_file_atomically((folder / cell.file_name()).string(), doc.dump(2) + "\n");
     ++summary.ran;
-    if (progress) {
-      const json& s = doc["train"]["summary"];
-      const json& metric = s["test_metrics"].value(cell.task->metric, json());
-      const json& total_stats = doc["probe"]["checkpoints"][0]["algorithms"][0]["total"];
-      char line[320];
-      std::snprintf(line, sizeof(line), "done in %.1f s: best lr %g, test %s %s (median), rel_bias %.3g, cos %.4f",
-                    doc["wall_seconds"].get<double>(), s["learning_rate"].get<double>(), cell.task->metric.c_str(),
-                    metric.is_object() && metric["median"].is_number() ? format_g4(metric["median"]).c_str()
-                                                                      : "n/a (every run diverged)",
-                    total_stats["rel_bias"].get<double>(), total_stats["cosine_of_mean"].get<double>());
-      *progress << head << cell_label(cell) << ": " << line << '\n' << std::flush;
-    }
+    if (progress) *progress << head << cell_label(cell) << ": " << cell_done_line(cell, doc) << '\n' << std::flush;
   }
   return summary;
 }

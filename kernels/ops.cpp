@@ -8,10 +8,8 @@
 #include <string>
 
 #include "kernels/cpu/ops_cpu.h"
+#include "kernels/cuda_backend.h"
 #include "kernels/rule_factors.h"
-#ifdef TCA_HAVE_CUDA
-#include "kernels/cuda/ops_cuda.h"
-#endif
 
 namespace tca::ops {
 
@@ -59,24 +57,12 @@ decltype(auto) on_dtype(DType dtype, F&& f) {
 
 // Each launcher checks its arguments, then calls TCA_CALL(op)(...): the CPU or CUDA
 // implementation of op for the tensors' dtype T. Both have the same signature
-// (kernels/cpu/ops_cpu.h, kernels/cuda/ops_cuda.h). Without the CUDA backend no CUDA tensor
-// can exist (allocation refuses), so every call goes to the CPU.
-#ifdef TCA_HAVE_CUDA
-#define TCA_CALL(op) (device == Device::cuda ? &cuda::op<T> : &cpu::op<T>)
-#else
-template <typename F>
-F* cpu_only(Device device, F* implementation) {
-  if (device == Device::cuda) throw std::logic_error("a CUDA tensor in a build without the CUDA backend");
-  return implementation;
-}
-#define TCA_CALL(op) cpu_only(device, &cpu::op<T>)
-#endif
+// (kernels/op_signatures.inc); the CUDA one is reached through the table of the CUDA backend,
+// loaded on first use (kernels/cuda_backend.h). Without the CUDA backend no CUDA tensor can
+// exist (allocation refuses), and the table refuses to load.
+#define TCA_CALL(op) (device == Device::cuda ? cuda_backend::ops<T>().op : &cpu::op<T>)
 // The same for ops with one implementation per backend, not one per dtype.
-#ifdef TCA_HAVE_CUDA
-#define TCA_CALL_UNTYPED(op) (device == Device::cuda ? &cuda::op : &cpu::op)
-#else
-#define TCA_CALL_UNTYPED(op) cpu_only(device, &cpu::op)
-#endif
+#define TCA_CALL_UNTYPED(op) (device == Device::cuda ? cuda_backend::table().op : &cpu::op)
 
 void fill(Tensor& x, double value) {
   if (!x.defined()) fail("fill", "undefined tensor");

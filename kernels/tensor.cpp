@@ -1,12 +1,13 @@
 #include "kernels/tensor.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
-#include "kernels/cuda/runtime.h"
+#include "kernels/cuda_backend.h"
 
 namespace tca {
 
@@ -23,16 +24,29 @@ size_t dtype_size(DType t) { return t == DType::f32 ? sizeof(float) : sizeof(dou
 
 bool cuda_available() {
 #ifdef TCA_HAVE_CUDA
-  return cuda::device_count() > 0;
+  // --device auto asks on every run: load the CUDA backend only where a GPU may be present.
+  static const bool available = [] {
+    if (!cuda_backend::gpu_may_be_present()) return false;
+    try {
+      return cuda_backend::table().device_count() > 0;
+    } catch (const std::exception& e) {
+      // A GPU but no usable backend: say why rather than fall back to the CPU in silence.
+      std::fprintf(stderr, "tcabench: warning: the GPU is not used: %s\n", e.what());
+      return false;
+    }
+  }();
+  return available;
 #else
   return false;
 #endif
 }
 
+std::string cuda_device_name() { return cuda_backend::table().device_name(); }
+
 size_t available_memory(Device device) {
   if (device == Device::cuda) {
 #ifdef TCA_HAVE_CUDA
-    return cuda::free_memory();
+    return cuda_backend::table().free_memory();
 #else
     return 0;
 #endif
@@ -56,11 +70,7 @@ Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
     data_ = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (!data_) throw std::runtime_error("cannot allocate " + std::to_string(bytes) + " bytes");
   } else {
-#ifdef TCA_HAVE_CUDA
-    data_ = cuda::malloc_device(bytes);
-#else
-    throw std::runtime_error("this tcabench was built without the CUDA backend");
-#endif
+    data_ = cuda_backend::table().malloc_device(bytes);  // throws in a build without the CUDA backend
   }
 }
 
@@ -69,9 +79,7 @@ Storage::~Storage() {
   if (device_ == Device::cpu) {
     std::free(data_);
   } else {
-#ifdef TCA_HAVE_CUDA
-    cuda::free_device(data_);
-#endif
+    cuda_backend::table().free_device(data_);  // loaded: it allocated data_
   }
 }
 
@@ -103,13 +111,10 @@ void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size
     std::memcpy(dst, src, bytes);
     return;
   }
-#ifdef TCA_HAVE_CUDA
-  if (dst_dev == Device::cuda && src_dev == Device::cpu) return cuda::copy_to_device(dst, src, bytes);
-  if (dst_dev == Device::cpu && src_dev == Device::cuda) return cuda::copy_to_host(dst, src, bytes);
-  return cuda::copy_device_to_device(dst, src, bytes);
-#else
-  throw std::runtime_error("this tcabench was built without the CUDA backend");
-#endif
+  const cuda_backend::Table& cuda = cuda_backend::table();
+  if (dst_dev == Device::cuda && src_dev == Device::cpu) return cuda.copy_to_device(dst, src, bytes);
+  if (dst_dev == Device::cpu && src_dev == Device::cuda) return cuda.copy_to_host(dst, src, bytes);
+  return cuda.copy_device_to_device(dst, src, bytes);
 }
 
 }  // namespace

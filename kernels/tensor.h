@@ -91,7 +91,10 @@ class Tensor {
   Device device_ = Device::cpu;
 };
 
-bool cuda_available();  // built with CUDA and at least one device present
+// Built with CUDA and at least one device present. Loads the CUDA backend (kernels/cuda_backend.h)
+// only where a GPU may be present, and asks once per process.
+bool cuda_available();
+std::string cuda_device_name();  // the current CUDA device's name (loads the CUDA backend)
 // Bytes that can still be allocated on the device: MemAvailable of /proc/meminfo for the CPU,
 // free device memory for CUDA.
 size_t available_memory(Device device);

@@ -14,10 +14,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#ifdef TCA_HAVE_CUDA
-#include <cuda_runtime_api.h>
-#endif
-
 #include "algorithms/learner.h"
 #include "algorithms/registry.h"
 #include "bench/report/probe_report.h"
@@ -231,15 +227,7 @@ bool reset_peak_memory() {
 }
 
 std::string device_name(Device device) {
-#ifdef TCA_HAVE_CUDA
-  if (device == Device::cuda) {
-    int id = 0;
-    cudaDeviceProp prop{};
-    if (cudaGetDevice(&id) == cudaSuccess && cudaGetDeviceProperties(&prop, id) == cudaSuccess) return prop.name;
-    return "unknown CUDA device";
-  }
-#endif
-  (void)device;
+  if (device == Device::cuda) return cuda_device_name();
   return machine_info().value("cpu", "unknown");
 }
 

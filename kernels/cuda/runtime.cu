@@ -92,6 +92,14 @@ size_t free_memory() {
   return free_bytes;
 }
 
+std::string device_name() {
+  int id = 0;
+  cudaDeviceProp prop{};
+  if (cudaGetDevice(&id) == cudaSuccess && cudaGetDeviceProperties(&prop, id) == cudaSuccess) return prop.name;
+  cudaGetLastError();
+  return "unknown CUDA device";
+}
+
 Stream thread_stream() {
   Stream& s = thread_streams.streams[current_device()];
   if (!s) TCA_CUDA_CHECK(cudaStreamCreate(&s));

@@ -1,7 +1,9 @@
 // Thin, checked wrappers over the CUDA runtime that host-only code may call, and the streams
-// the CUDA backend runs on. Declared always; defined in runtime.cu only when the CUDA backend
-// is built. Every call is checked (kernels/cuda/check.h): a failure throws
-// std::runtime_error naming the call, the error and the place.
+// the CUDA backend runs on. Defined in runtime.cu, part of libtca_cuda.so: tca_kernels reaches
+// the few it needs through the backend's table (kernels/cuda_backend.h), and only executables
+// that link libtca_cuda.so themselves (the GPU tests, tcabench_gpu_bench) call them directly.
+// Every call is checked (kernels/cuda/check.h): a failure throws std::runtime_error naming the
+// call, the error and the place.
 //
 // Streams. Every thread has its own CUDA stream per device, created on first use and kept
 // for the life of the thread's process. Everything the backend does on the GPU goes to the
@@ -27,6 +29,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 struct CUstream_st;  // the CUDA runtime's stream type: cudaStream_t is CUstream_st*
 
@@ -46,6 +49,7 @@ void copy_device_to_device(void* dst, const void* src, size_t bytes);
 void synchronize();         // waits for the current stream
 void synchronize_device();  // waits for every stream of the current device
 size_t free_memory();  // bytes free on the current device
+std::string device_name();  // the current device's name, "unknown CUDA device" if it cannot be read
 
 // The stream the calling thread's CUDA work goes to: the innermost StreamGuard's stream, or
 // else the thread's own stream on the current device.

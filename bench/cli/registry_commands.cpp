@@ -1,4 +1,5 @@
-// tcabench tasks | algos | models: the registries, every parameter with its default and help.
+// tcabench tasks | algos | models: the registries, every parameter with its default and help, for
+// the terminal or (--markdown) for the docs.
 #include <iostream>
 
 #include "algorithms/registry.h"
@@ -10,33 +11,69 @@
 namespace tca::cli {
 namespace {
 
-void print_params(const std::vector<ParamDoc>& params) {
-  for (const ParamDoc& p : params)
-    std::cout << "    " << p.name << " (default " << p.default_value << "): " << p.help << '\n';
+// One registry as a list of sections (rules come by network), each a list of entries.
+struct Entry {
+  std::string id, summary, note;
+  std::vector<ParamDoc> params;
+};
+struct Section {
+  std::string title;  // empty: no heading
+  std::vector<Entry> entries;
+};
+
+std::vector<Section> tasks() {
+  Section section;
+  for (const TaskInfo& t : task_registry()) section.entries.push_back({t.id, t.summary, "", t.params});
+  return {section};
 }
 
-void print_tasks() {
-  for (const TaskInfo& t : task_registry()) {
-    std::cout << t.id << "  " << t.summary << '\n';
-    print_params(t.params);
-  }
-}
-
-void print_rules() {
+std::vector<Section> rules() {
+  std::vector<Section> sections;
   for (const NetworkInfo& network : network_registry()) {
-    std::cout << (network.id == network_registry().front().id ? "" : "\n") << "rules on the " << network.id
-              << " network (probe and train --model " << network.id << "):\n";
-    for (const RuleInfo& r : rules_of(network.id)) {
-      std::cout << r.id << "  " << r.summary << (r.exact ? "" : "  [approximate]") << '\n';
-      print_params(r.params);
+    Section section{"rules on the " + network.id + " network (probe and train --model " + network.id + ")", {}};
+    for (const RuleInfo& r : rules_of(network.id))
+      section.entries.push_back({r.id, r.summary, r.exact ? "" : "[approximate]", r.params});
+    sections.push_back(section);
+  }
+  return sections;
+}
+
+std::vector<Section> models() {
+  Section section;
+  for (const NetworkInfo& n : network_registry()) section.entries.push_back({n.id, n.summary, "", n.knobs});
+  return {section};
+}
+
+// For the terminal: "id  summary", then "    name (default D): help" per parameter.
+void print_text(const std::vector<Section>& sections) {
+  for (size_t i = 0; i < sections.size(); ++i) {
+    if (!sections[i].title.empty()) std::cout << (i ? "\n" : "") << sections[i].title << ":\n";
+    for (const Entry& e : sections[i].entries) {
+      std::cout << e.id << "  " << e.summary << (e.note.empty() ? "" : "  " + e.note) << '\n';
+      for (const ParamDoc& p : e.params)
+        std::cout << "    " << p.name << " (default " << p.default_value << "): " << p.help << '\n';
     }
   }
 }
 
-void print_models() {
-  for (const NetworkInfo& network : network_registry()) {
-    std::cout << network.id << "  " << network.summary << '\n';
-    print_params(network.knobs);
+std::string cell(const std::string& text) {
+  std::string out;
+  for (const char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+// For the docs: a heading per entry and a table of its parameters.
+void print_markdown(const std::vector<Section>& sections) {
+  for (const Section& section : sections) {
+    if (!section.title.empty()) std::cout << "## " << section.title << "\n\n";
+    for (const Entry& e : section.entries) {
+      std::cout << "### `" << e.id << "`\n\n" << e.summary << (e.note.empty() ? "" : " " + e.note) << "\n\n";
+      if (e.params.empty()) continue;
+      std::cout << "| parameter | default | meaning |\n|---|---|---|\n";
+      for (const ParamDoc& p : e.params)
+        std::cout << "| `" << p.name << "` | `" << p.default_value << "` | " << cell(p.help) << " |\n";
+      std::cout << '\n';
+    }
   }
 }
 
@@ -45,13 +82,16 @@ class RegistryCommands final : public Command {
   explicit RegistryCommands(CLI::App& app)
       : tasks_(app, "tasks", "List tasks with their parameters and defaults"),
         algos_(app, "algos", "List learning rules of every network with their hyperparameters and defaults"),
-        models_(app, "models", "List the networks and their knobs with their defaults") {}
+        models_(app, "models", "List the networks and their knobs with their defaults") {
+    for (CommandLine* command : {&tasks_, &algos_, &models_})
+      command->flag("--markdown", markdown_, "Print Markdown (a heading and a parameter table per entry) for the docs");
+  }
   std::vector<std::string> names() const override { return {"tasks", "algos", "models"}; }
   bool parsed() const override { return tasks_.parsed() || algos_.parsed() || models_.parsed(); }
   int run() override {
-    if (tasks_.parsed()) print_tasks();
-    if (algos_.parsed()) print_rules();
-    if (models_.parsed()) print_models();
+    const std::vector<Section> listing = tasks_.parsed() ? tasks() : algos_.parsed() ? rules() : models();
+    if (markdown_) print_markdown(listing);
+    else print_text(listing);
     return 0;
   }
 
@@ -59,6 +99,7 @@ class RegistryCommands final : public Command {
   CommandLine tasks_;
   CommandLine algos_;
   CommandLine models_;
+  bool markdown_ = false;
 };
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The per-sequence factors of the unbiased stochastic rules (uoro, kf_rtrl, rkf_rtrl), as
 // functions of one sequence's norms. Compiled by the C++ compiler for the CPU ops and by nvcc
-// for the CUDA ones (kernels/cpu/ops_cpu.cpp, kernels/cuda/row_ops.cu): one definition, so
+// for the CUDA ones (kernels/cpu/row_ops.cpp, kernels/cuda/row_ops.cu): one definition, so
 // both backends compute the same doubles (IEEE division and square root on both) and no step
 // of a rule needs to bring its norms to the host. The rules' headers derive the formulas and
 // the zero-norm guards.

@@ -1,5 +1,6 @@
 // CPU implementations of the spiking-network ops (kernels/ops.h, "spiking network"): plain
 // loops, one pass over each operand. The launchers in kernels/ops.cpp check shapes first.
+// GPU twin: kernels/cuda/spiking_ops.cu.
 #include <algorithm>
 #include <cmath>
 

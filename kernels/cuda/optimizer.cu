@@ -1,4 +1,4 @@
-// The optimizer's elementwise update on the GPU (CPU reference: kernels/cpu/ops_cpu.cpp).
+// The optimizer's elementwise update on the GPU (CPU reference: kernels/cpu/optimizer.cpp).
 #include <cmath>
 
 #include "kernels/cuda/launch.h"

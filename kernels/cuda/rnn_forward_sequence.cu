@@ -14,7 +14,7 @@
 // S sequences twice (the step reads one copy and writes the other), and x_t of the S
 // sequences. Thread i computes unit i (and i + blockDim, ...) of every sequence of the block:
 // each W[i, j] it reads from shared memory serves S multiply-adds (kept in registers).
-// CPU reference: kernels/cpu/ops_cpu.cpp (the same recurrence, a GEMM per step).
+// CPU reference: kernels/cpu/rnn_forward_sequence.cpp (the same recurrence, a GEMM per step).
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>

@@ -1,0 +1,81 @@
+// CPU implementations of the dense products (gemm, gemm_strided_batched, gemv, ger) on CBLAS,
+// row-major. GPU twin: kernels/cuda/blas.cu.
+#include <cblas.h>
+
+#include <cstdint>
+
+#include "kernels/cpu/ops_cpu.h"
+
+namespace tca::cpu {
+
+namespace {
+
+// CBLAS by precision.
+inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float alpha,
+                      const float* A, int lda, const float* B, int ldb, float beta, float* C,
+                      int ldc) {
+  cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, double alpha,
+                      const double* A, int lda, const double* B, int ldb, double beta, double* C,
+                      int ldc) {
+  cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+inline void blas_gemv(CBLAS_TRANSPOSE t, int M, int N, float alpha, const float* A, int lda,
+                      const float* x, float beta, float* y) {
+  cblas_sgemv(CblasRowMajor, t, M, N, alpha, A, lda, x, 1, beta, y, 1);
+}
+inline void blas_gemv(CBLAS_TRANSPOSE t, int M, int N, double alpha, const double* A, int lda,
+                      const double* x, double beta, double* y) {
+  cblas_dgemv(CblasRowMajor, t, M, N, alpha, A, lda, x, 1, beta, y, 1);
+}
+inline void blas_ger(int M, int N, float alpha, const float* x, const float* y, float* A, int lda) {
+  cblas_sger(CblasRowMajor, M, N, alpha, x, 1, y, 1, A, lda);
+}
+inline void blas_ger(int M, int N, double alpha, const double* x, const double* y, double* A,
+                     int lda) {
+  cblas_dger(CblasRowMajor, M, N, alpha, x, 1, y, 1, A, lda);
+}
+inline CBLAS_TRANSPOSE trans(bool t) { return t ? CblasTrans : CblasNoTrans; }
+
+}  // namespace
+
+template <typename T>
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+          int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  blas_gemm(trans(trans_a), trans(trans_b), static_cast<int>(M), static_cast<int>(N),
+            static_cast<int>(K), alpha, A, static_cast<int>(lda), B, static_cast<int>(ldb), beta,
+            C, static_cast<int>(ldc));
+}
+
+template <typename T>
+void gemm_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                          int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta, T* C,
+                          int64_t ldc, int64_t stride_c, int64_t batch) {
+  for (int64_t i = 0; i < batch; ++i)
+    gemm(trans_a, trans_b, M, N, K, alpha, A + i * stride_a, lda, B + i * stride_b, ldb, beta, C + i * stride_c, ldc);
+}
+
+template <typename T>
+void gemv(bool trans_a, int64_t M, int64_t N, T alpha, const T* A, int64_t lda, const T* x,
+          T beta, T* y) {
+  blas_gemv(trans(trans_a), static_cast<int>(M), static_cast<int>(N), alpha, A,
+            static_cast<int>(lda), x, beta, y);
+}
+
+template <typename T>
+void ger(int64_t M, int64_t N, T alpha, const T* x, const T* y, T* A, int64_t lda) {
+  blas_ger(static_cast<int>(M), static_cast<int>(N), alpha, x, y, A, static_cast<int>(lda));
+}
+
+#define TCA_INSTANTIATE_BLAS_OPS(T)                                                                          \
+  template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*,              \
+                        int64_t, T, T*, int64_t);                                                           \
+  template void gemm_strided_batched<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, \
+                                        const T*, int64_t, int64_t, T, T*, int64_t, int64_t, int64_t);      \
+  template void gemv<T>(bool, int64_t, int64_t, T, const T*, int64_t, const T*, T, T*);                     \
+  template void ger<T>(int64_t, int64_t, T, const T*, const T*, T*, int64_t);
+TCA_INSTANTIATE_BLAS_OPS(float)
+TCA_INSTANTIATE_BLAS_OPS(double)
+
+}  // namespace tca::cpu

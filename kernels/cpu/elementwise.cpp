@@ -1,0 +1,81 @@
+// CPU implementations of the elementwise ops (fill, axpy, scale, mul), the random signs and the
+// reductions (dot, nrm2), as plain loops. GPU twin: kernels/cuda/elementwise.cu.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/cpu/ops_cpu.h"
+#include "kernels/philox.h"
+
+namespace tca::cpu {
+
+template <typename T>
+void fill(T* x, int64_t n, T value) {
+  std::fill(x, x + n, value);
+}
+
+template <typename T>
+void axpy(int64_t n, T alpha, const T* x, T* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
+template <typename T>
+void scale(int64_t n, T alpha, T* x) {
+  for (int64_t i = 0; i < n; ++i) x[i] *= alpha;
+}
+
+template <typename T>
+void mul(int64_t n, T alpha, const T* x, const T* y, T* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = alpha * x[i] * y[i];
+}
+
+template <typename T>
+void random_signs(T* x, int64_t n, uint64_t seed, uint64_t step) {
+  Philox rng(seed, RandomStream::algorithm, step);
+  for (int64_t i = 0; i < n; ++i) x[i] = (rng.next_u32() & 1u) ? T(1) : T(-1);
+}
+
+// Reductions accumulate in double whatever T is, so float results do not depend on order.
+template <typename T>
+double dot(int64_t n, const T* x, const T* y) {
+  double s = 0.0;
+  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * static_cast<double>(y[i]);
+  return s;
+}
+
+template <typename T>
+double nrm2(int64_t n, const T* x) {
+  // One pass summing squares in double: exact enough, and it cannot overflow or underflow for
+  // float inputs. Only for doubles beyond ~1e154 or below ~1e-145 (the sum is then inf or
+  // tiny), or an all-zero x, does a second, scaled pass run. NaN propagates through the sum.
+  double s = 0.0;
+  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+  if (std::isfinite(s) && s > 1e-290) return std::sqrt(s);
+  if (std::isnan(s)) return s;
+  double largest = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = std::abs(static_cast<double>(x[i]));
+    if (std::isnan(v)) return v;
+    largest = std::max(largest, v);
+  }
+  if (largest == 0.0 || !std::isfinite(largest)) return largest;
+  double scaled = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = static_cast<double>(x[i]) / largest;  // not * (1 / largest): that overflows for denormals
+    scaled += v * v;
+  }
+  return largest * std::sqrt(scaled);
+}
+
+#define TCA_INSTANTIATE_ELEMENTWISE_OPS(T)                        \
+  template void fill<T>(T*, int64_t, T);                          \
+  template void axpy<T>(int64_t, T, const T*, T*);                \
+  template void scale<T>(int64_t, T, T*);                         \
+  template void mul<T>(int64_t, T, const T*, const T*, T*);       \
+  template void random_signs<T>(T*, int64_t, uint64_t, uint64_t); \
+  template double dot<T>(int64_t, const T*, const T*);            \
+  template double nrm2<T>(int64_t, const T*);
+TCA_INSTANTIATE_ELEMENTWISE_OPS(float)
+TCA_INSTANTIATE_ELEMENTWISE_OPS(double)
+
+}  // namespace tca::cpu

@@ -1,0 +1,62 @@
+// CPU implementations of the eligibility-trace ops (rflo, eprop, snap1) and the diagonal add
+// (uoro, kf_rtrl, rkf_rtrl), as plain loops. GPU twin: kernels/cuda/trace_ops.cu.
+#include <cstdint>
+
+#include "kernels/cpu/ops_cpu.h"
+
+namespace tca::cpu {
+
+// ---- local eligibility traces (rflo, eprop, snap1) -------------------------------------------
+template <typename T>
+void jacobian_diagonal(int64_t B, int64_t n, int64_t k, T alpha, const T* W, const T* dphi,
+                       T* jdiag) {
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < n; ++i)
+      jdiag[b * n + i] = (T(1) - alpha) + alpha * dphi[b * n + i] * W[i * k + i];
+}
+
+template <typename T>
+void eligibility_trace_step(int64_t B, int64_t n, int64_t k, T scale, const T* decay,
+                            const T* dphi, const T* ahat, T* E) {
+  for (int64_t b = 0; b < B; ++b) {
+    const T* ah = ahat + b * k;
+    for (int64_t i = 0; i < n; ++i) {
+      const T d = decay[b * n + i];
+      const T s = scale * dphi[b * n + i];
+      T* row = E + (b * n + i) * k;
+      for (int64_t j = 0; j < k; ++j) row[j] = d * row[j] + s * ah[j];
+    }
+  }
+}
+
+template <typename T>
+void add_signal_times_trace(int64_t B, int64_t n, int64_t k, const T* L, const T* E, T* G) {
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t i = 0; i < n; ++i) {
+      const T l = L[b * n + i];
+      const T* row = E + (b * n + i) * k;
+      T* g = G + i * k;
+      for (int64_t j = 0; j < k; ++j) g[j] += l * row[j];
+    }
+  }
+}
+// ---- diagonal add (uoro, kf_rtrl, rkf_rtrl) ------------------------------------------------------
+template <typename T>
+void add_diagonal(int64_t n, T scale, const T* d, T* A) {
+  for (int64_t i = 0; i < n; ++i) A[i * n + i] += scale * d[i];
+}
+
+#define TCA_INSTANTIATE_TRACE_OPS(T)                                                           \
+  /* local eligibility traces (rflo, eprop, snap1) */                                          \
+  template void jacobian_diagonal<T>(int64_t, int64_t, int64_t, T, const T*, const T*, T*);    \
+  template void eligibility_trace_step<T>(int64_t, int64_t, int64_t, T, const T*, const T*,    \
+                                          const T*, T*);                                       \
+  template void add_signal_times_trace<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);
+TCA_INSTANTIATE_TRACE_OPS(float)
+TCA_INSTANTIATE_TRACE_OPS(double)
+
+// Unbiased stochastic rules' ops.
+template void add_diagonal<float>(int64_t, float, const float*, float*);
+template void add_diagonal<double>(int64_t, double, const double*, double*);
+
+}  // namespace tca::cpu

@@ -16,6 +16,7 @@
 namespace {
 
 using tca::test::CommandResult;
+using tca::test::run_tcabench;
 
 #ifndef TCA_HAVE_CUDA
 #define TCA_SKIP_WITHOUT_CUDA_BUILD() GTEST_SKIP() << "built without the CUDA backend: there is nothing to load"
@@ -24,17 +25,7 @@ using tca::test::CommandResult;
 #endif
 
 // Runs tcabench under LD_DEBUG=libs; the trace comes with the output (stderr).
-CommandResult run_traced(const std::string& args) {
-  const std::string cmd = "LD_DEBUG=libs " + std::string(TCABENCH_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string out;
-  char buf[4096];
-  size_t got;
-  while ((got = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, got);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+CommandResult run_traced(const std::string& args) { return run_tcabench(args, "LD_DEBUG=libs "); }
 
 bool mentions(const std::string& text, const char* word) { return text.find(word) != std::string::npos; }
 

@@ -89,13 +89,14 @@ inline Batch random_batch(int T, int B, int m, int o, LossKind loss, uint64_t se
   return batch;
 }
 
-// Runs the tcabench binary built beside the tests (TCABENCH_BINARY) with the given arguments.
+// Runs the tcabench binary built beside the tests (TCABENCH_BINARY) with the given arguments,
+// after `environment` (e.g. "LD_DEBUG=libs ") when given.
 struct CommandResult {
   int status;          // exit status, -1 if it did not exit normally
   std::string output;  // stdout and stderr together
 };
-inline CommandResult run_tcabench(const std::string& args) {
-  const std::string cmd = std::string(TCABENCH_BINARY) + " " + args + " 2>&1";
+inline CommandResult run_tcabench(const std::string& args, const std::string& environment = "") {
+  const std::string cmd = environment + std::string(TCABENCH_BINARY) + " " + args + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return {-1, "popen failed"};
   std::string out;

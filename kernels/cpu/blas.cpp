@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernels/cpu/ops_cpu.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cpu {
 
@@ -68,13 +69,6 @@ void ger(int64_t M, int64_t N, T alpha, const T* x, const T* y, T* A, int64_t ld
   blas_ger(static_cast<int>(M), static_cast<int>(N), alpha, x, y, A, static_cast<int>(lda));
 }
 
-#define TCA_INSTANTIATE_BLAS_OPS(T)                                                                          \
-  template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*,              \
-                        int64_t, T, T*, int64_t);                                                           \
-  template void gemm_strided_batched<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, \
-                                        const T*, int64_t, int64_t, T, T*, int64_t, int64_t, int64_t);      \
-  template void gemv<T>(bool, int64_t, int64_t, T, const T*, int64_t, const T*, T, T*);                     \
-  template void ger<T>(int64_t, int64_t, T, const T*, const T*, T*, int64_t);
 TCA_INSTANTIATE_BLAS_OPS(float)
 TCA_INSTANTIATE_BLAS_OPS(double)
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/cpu/ops_cpu.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cpu {
 
@@ -32,10 +33,7 @@ void rnn_forward_sequence(int64_t steps, int64_t E, int64_t B, int64_t n, int64_
 
 int64_t rnn_forward_sequence_max_hidden(int64_t, size_t) { return INT64_MAX; }
 
-#define TCA_INSTANTIATE_RNN_FORWARD_SEQUENCE(T)                                                             \
-  template void rnn_forward_sequence<T>(int64_t, int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, \
-                                        const T*, T*, T*);
-TCA_INSTANTIATE_RNN_FORWARD_SEQUENCE(float)
-TCA_INSTANTIATE_RNN_FORWARD_SEQUENCE(double)
+TCA_INSTANTIATE_RNN_FORWARD_SEQUENCE_OPS(float)
+TCA_INSTANTIATE_RNN_FORWARD_SEQUENCE_OPS(double)
 
 }  // namespace tca::cpu

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernels/cpu/ops_cpu.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cpu {
 
@@ -86,14 +87,6 @@ void output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, cons
   }
 }
 
-#define TCA_INSTANTIATE_RNN_OPS(T)                                                                      \
-  template void build_presynaptic<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);               \
-  template void leaky_tanh<T>(int64_t, T, const T*, T*, T*);                                           \
-  template void recurrent_jacobian<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, T*);  \
-  template void add_immediate_influence<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, \
-                                           T*);                                                        \
-  template void output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, T*,      \
-                                double*);
 TCA_INSTANTIATE_RNN_OPS(float)
 TCA_INSTANTIATE_RNN_OPS(double)
 

@@ -6,6 +6,7 @@
 
 #include "kernels/cpu/ops_cpu.h"
 #include "kernels/rule_factors.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cpu {
 
@@ -101,15 +102,6 @@ void rkf_rtrl_factors(int64_t B, const double* norms, double* factors) {
       B, norms, factors, [&](int64_t, const double* norm, double* factor) { rkf_rtrl_factors_of(norm, factor); });
 }
 
-#define TCA_INSTANTIATE_ROW_OPS(T)                                                              \
-  template void row_norms<T>(int64_t, int64_t, const T*, double*);                              \
-  template void row_dots<T>(int64_t, int64_t, const T*, const T*, double*);                     \
-  template void scale_add_rows<T>(int64_t, int64_t, const double*, const double*, const T*, T*); \
-  template void scale_add_outer_rows<T>(int64_t, int64_t, int64_t, const double*, const double*, const T*, \
-                                        const T*, T*);                                          \
-  template void scale_add_diagonal_rows<T>(int64_t, int64_t, const double*, const double*, const T*, T*); \
-  template void add_weighted_rows<T>(int64_t, int64_t, const double*, const T*, T*);            \
-  template void kf_rtrl_factors<T>(int64_t, double, const double*, const T*, double*);
 TCA_INSTANTIATE_ROW_OPS(float)
 TCA_INSTANTIATE_ROW_OPS(double)
 

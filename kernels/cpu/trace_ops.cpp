@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "kernels/cpu/ops_cpu.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cpu {
 
@@ -46,17 +47,7 @@ void add_diagonal(int64_t n, T scale, const T* d, T* A) {
   for (int64_t i = 0; i < n; ++i) A[i * n + i] += scale * d[i];
 }
 
-#define TCA_INSTANTIATE_TRACE_OPS(T)                                                           \
-  /* local eligibility traces (rflo, eprop, snap1) */                                          \
-  template void jacobian_diagonal<T>(int64_t, int64_t, int64_t, T, const T*, const T*, T*);    \
-  template void eligibility_trace_step<T>(int64_t, int64_t, int64_t, T, const T*, const T*,    \
-                                          const T*, T*);                                       \
-  template void add_signal_times_trace<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);
 TCA_INSTANTIATE_TRACE_OPS(float)
 TCA_INSTANTIATE_TRACE_OPS(double)
-
-// Unbiased stochastic rules' ops.
-template void add_diagonal<float>(int64_t, float, const float*, float*);
-template void add_diagonal<double>(int64_t, double, const double*, double*);
 
 }  // namespace tca::cpu

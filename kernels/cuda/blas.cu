@@ -6,6 +6,7 @@
 
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ops_cuda.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cuda {
 
@@ -113,14 +114,7 @@ void ger(int64_t M, int64_t N, T alpha, const T* x, const T* y, T* A, int64_t ld
   TCA_CUBLAS_CHECK(ger_call(N, M, &alpha, y, x, A, lda));
 }
 
-#define TCA_INSTANTIATE(T)                                                                              \
-  template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, int64_t, \
-                        T, T*, int64_t);                                                                \
-  template void gemm_strided_batched<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, \
-                                        const T*, int64_t, int64_t, T, T*, int64_t, int64_t, int64_t);        \
-  template void gemv<T>(bool, int64_t, int64_t, T, const T*, int64_t, const T*, T, T*);                 \
-  template void ger<T>(int64_t, int64_t, T, const T*, const T*, T*, int64_t);
-TCA_INSTANTIATE(float)
-TCA_INSTANTIATE(double)
+TCA_INSTANTIATE_BLAS_OPS(float)
+TCA_INSTANTIATE_BLAS_OPS(double)
 
 }  // namespace tca::cuda

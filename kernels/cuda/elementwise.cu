@@ -11,6 +11,7 @@
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ops_cuda.h"
 #include "kernels/philox.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cuda {
 
@@ -138,15 +139,7 @@ double nrm2(int64_t n, const T* x) {
   return largest * std::sqrt(s);
 }
 
-#define TCA_INSTANTIATE(T)                                                  \
-  template void fill<T>(T*, int64_t, T);                                    \
-  template void axpy<T>(int64_t, T, const T*, T*);                          \
-  template void scale<T>(int64_t, T, T*);                                   \
-  template void mul<T>(int64_t, T, const T*, const T*, T*);                 \
-  template void random_signs<T>(T*, int64_t, uint64_t, uint64_t);           \
-  template double dot<T>(int64_t, const T*, const T*);                      \
-  template double nrm2<T>(int64_t, const T*);
-TCA_INSTANTIATE(float)
-TCA_INSTANTIATE(double)
+TCA_INSTANTIATE_ELEMENTWISE_OPS(float)
+TCA_INSTANTIATE_ELEMENTWISE_OPS(double)
 
 }  // namespace tca::cuda

@@ -3,6 +3,7 @@
 
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ops_cuda.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cuda {
 
@@ -32,9 +33,7 @@ void adam_update(int64_t n, T lr, T beta1, T beta2, T eps, T bias1, T bias2, T g
   TCA_CUDA_CHECK_LAUNCH();
 }
 
-template void adam_update<float>(int64_t, float, float, float, float, float, float, float, const float*, float*,
-                                 float*, float*);
-template void adam_update<double>(int64_t, double, double, double, double, double, double, double, const double*,
-                                  double*, double*, double*);
+TCA_INSTANTIATE_OPTIMIZER_OPS(float)
+TCA_INSTANTIATE_OPTIMIZER_OPS(double)
 
 }  // namespace tca::cuda

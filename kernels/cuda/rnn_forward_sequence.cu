@@ -22,6 +22,7 @@
 
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ops_cuda.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cuda {
 
@@ -165,9 +166,7 @@ void rnn_forward_sequence(int64_t steps, int64_t E, int64_t B, int64_t n, int64_
   return launch<T, 8>(steps, E, B, n, m, S, bytes, alpha, W, x, a0, a, dphi);
 }
 
-template void rnn_forward_sequence<float>(int64_t, int64_t, int64_t, int64_t, int64_t, float, const float*,
-                                          const float*, const float*, float*, float*);
-template void rnn_forward_sequence<double>(int64_t, int64_t, int64_t, int64_t, int64_t, double, const double*,
-                                           const double*, const double*, double*, double*);
+TCA_INSTANTIATE_RNN_FORWARD_SEQUENCE_OPS(float)
+TCA_INSTANTIATE_RNN_FORWARD_SEQUENCE_OPS(double)
 
 }  // namespace tca::cuda

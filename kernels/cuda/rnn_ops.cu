@@ -3,6 +3,7 @@
 // loss, whose o is small).
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ops_cuda.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cuda {
 
@@ -120,13 +121,7 @@ void output_error(int64_t B, int64_t o, LossKind loss, T scale, const T* y, cons
   TCA_CUDA_CHECK_LAUNCH();
 }
 
-#define TCA_INSTANTIATE(T)                                                                                \
-  template void build_presynaptic<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);                  \
-  template void leaky_tanh<T>(int64_t, T, const T*, T*, T*);                                              \
-  template void recurrent_jacobian<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, T*);     \
-  template void add_immediate_influence<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, const T*, T*); \
-  template void output_error<T>(int64_t, int64_t, LossKind, T, const T*, const T*, const T*, T*, double*);
-TCA_INSTANTIATE(float)
-TCA_INSTANTIATE(double)
+TCA_INSTANTIATE_RNN_OPS(float)
+TCA_INSTANTIATE_RNN_OPS(double)
 
 }  // namespace tca::cuda

@@ -7,6 +7,7 @@
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ops_cuda.h"
 #include "kernels/rule_factors.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cuda {
 
@@ -174,16 +175,7 @@ void rkf_rtrl_factors(int64_t B, const double* norms, double* factors) {
   TCA_CUDA_CHECK_LAUNCH();
 }
 
-#define TCA_INSTANTIATE(T)                                                                                    \
-  template void row_norms<T>(int64_t, int64_t, const T*, double*);                                            \
-  template void row_dots<T>(int64_t, int64_t, const T*, const T*, double*);                                   \
-  template void scale_add_rows<T>(int64_t, int64_t, const double*, const double*, const T*, T*);              \
-  template void scale_add_outer_rows<T>(int64_t, int64_t, int64_t, const double*, const double*, const T*,    \
-                                        const T*, T*);                                                        \
-  template void scale_add_diagonal_rows<T>(int64_t, int64_t, const double*, const double*, const T*, T*);     \
-  template void add_weighted_rows<T>(int64_t, int64_t, const double*, const T*, T*);                          \
-  template void kf_rtrl_factors<T>(int64_t, double, const double*, const T*, double*);
-TCA_INSTANTIATE(float)
-TCA_INSTANTIATE(double)
+TCA_INSTANTIATE_ROW_OPS(float)
+TCA_INSTANTIATE_ROW_OPS(double)
 
 }  // namespace tca::cuda

@@ -4,6 +4,7 @@
 // the sequences in order (no atomics: reproducible).
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ops_cuda.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cuda {
 
@@ -185,17 +186,7 @@ void eprop_trace_step(int64_t B, int64_t n, int64_t k, T rho, T kappa, const T* 
   TCA_CUDA_CHECK_LAUNCH();
 }
 
-#define TCA_INSTANTIATE(T)                                                                                  \
-  template void concat_columns<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);                       \
-  template void fill_diagonal<T>(int64_t, int64_t, T, T*);                                                  \
-  template void lif_step<T>(int64_t, int64_t, T, T, T, T, int64_t, const T*, const T*, T*, T*, T*, T*, T*); \
-  template void lif_backward_step<T>(int64_t, int64_t, T, T, T, const T*, const T*, const T*, const T*,     \
-                                     const T*, T*, T*);                                                     \
-  template void lif_jacobian<T>(int64_t, int64_t, int64_t, T, T, T, const T*, const T*, const T*, T*);      \
-  template void spike_influence_step<T>(int64_t, int64_t, int64_t, T, const T*, const T*, const T*, T*, T*); \
-  template void eprop_trace_step<T>(int64_t, int64_t, int64_t, T, T, const T*, const T*, const T*, const T*, \
-                                    const T*, T*, T*, T*);
-TCA_INSTANTIATE(float)
-TCA_INSTANTIATE(double)
+TCA_INSTANTIATE_SPIKING_OPS(float)
+TCA_INSTANTIATE_SPIKING_OPS(double)
 
 }  // namespace tca::cuda

@@ -2,6 +2,7 @@
 // on the GPU. Each trace update is one pass over the traces.
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ops_cuda.h"
+#include "kernels/op_instantiations.h"
 
 namespace tca::cuda {
 
@@ -73,12 +74,7 @@ void add_diagonal(int64_t n, T scale, const T* d, T* A) {
   TCA_CUDA_CHECK_LAUNCH();
 }
 
-#define TCA_INSTANTIATE(T)                                                                               \
-  template void jacobian_diagonal<T>(int64_t, int64_t, int64_t, T, const T*, const T*, T*);              \
-  template void eligibility_trace_step<T>(int64_t, int64_t, int64_t, T, const T*, const T*, const T*, T*); \
-  template void add_signal_times_trace<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);             \
-  template void add_diagonal<T>(int64_t, T, const T*, T*);
-TCA_INSTANTIATE(float)
-TCA_INSTANTIATE(double)
+TCA_INSTANTIATE_TRACE_OPS(float)
+TCA_INSTANTIATE_TRACE_OPS(double)
 
 }  // namespace tca::cuda

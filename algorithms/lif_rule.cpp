@@ -30,11 +30,7 @@ void LifRule::reset(const NetworkParams& params, int batch_size, uint64_t noise_
   reset_state(batch_size, noise_seed);
 }
 
-void LifRule::step(const Network& network) {
-  const auto* lif = dynamic_cast<const LifRnn*>(&network);
-  if (!lif) throw std::logic_error(id() + ": a rule of the spiking network stepped with the " + network.id() + " network");
-  step(lif->state());
-}
+void LifRule::step(const Network& network) { step(network_as<LifRnn>(network, id()).state()); }
 
 void LifRule::step(const LifStepState& s) {
   if (!params_) throw std::logic_error(id() + ": step() before reset()");

@@ -14,11 +14,7 @@ void RateRule::reset(const NetworkParams& params, int batch_size, uint64_t noise
   reset_state(batch_size, noise_seed);
 }
 
-void RateRule::step(const Network& network) {
-  const auto* rate = dynamic_cast<const RateRnn*>(&network);
-  if (!rate) throw std::logic_error(id() + ": a rule of the rate network stepped with the " + network.id() + " network");
-  step(rate->state());
-}
+void RateRule::step(const Network& network) { step(network_as<RateRnn>(network, id()).state()); }
 
 void RateRule::step(const StepState& s) {
   if (!params_) throw std::logic_error(id() + ": step() before reset()");

@@ -23,9 +23,8 @@ using Factory = std::unique_ptr<Rule> (*)(const Network&, const Params&);
 // Calls a rule's factory with the configuration of the network it was registered for.
 template <typename Net, auto make>
 std::unique_ptr<Rule> on(const Network& network, const Params& params) {
-  const auto* net = dynamic_cast<const Net*>(&network);
-  if (!net) throw std::logic_error("a rule registered for another network was built for the " + network.id() + " network");
-  return make(net->config(), net->dtype(), net->device(), params);
+  const Net& net = network_as<Net>(network, "the rule registry");
+  return make(net.config(), net.dtype(), net.device(), params);
 }
 
 struct RegisteredRule {

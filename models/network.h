@@ -16,6 +16,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -70,5 +71,14 @@ class Network {
   // The network's id and effective configuration, for reports.
   virtual nlohmann::json description() const = 0;
 };
+
+// `network` as the concrete network Net; throws std::logic_error naming `who` (a rule) when it
+// is another network: rules and their registry lines name the network they run on.
+template <typename Net>
+const Net& network_as(const Network& network, const std::string& who) {
+  const auto* net = dynamic_cast<const Net*>(&network);
+  if (!net) throw std::logic_error(who + ": built for another network than the " + network.id() + " network");
+  return *net;
+}
 
 }  // namespace tca

@@ -43,6 +43,8 @@ void Learner::set_params(const std::vector<double>& flat) {
                                network_->device())};
 }
 
+std::vector<double> Learner::flat_params() const { return concatenated(params_.W, params_.W_outb); }
+
 std::vector<double> Learner::initial_flat_params(uint64_t seed) const {
   const NetworkParams p = network_->initial_params(seed, DType::f64, Device::cpu);
   return concatenated(p.W, p.W_outb);
@@ -91,9 +93,8 @@ std::vector<std::pair<std::string, std::vector<size_t>>> Learner::group_indices(
 }
 
 void Learner::require_state_fits(int batch_size, int T) {
-  std::string size_knobs = "its size";
-  for (const NetworkInfo& info : network_registry())
-    if (info.id == network_->id()) size_knobs = info.size_knobs;
+  const NetworkInfo* info = find_network(network_->id());
+  const std::string size_knobs = info ? info->size_knobs : "its size";
   tca::require_state_fits(rule_->id() + " at n = " + std::to_string(network_->n()) + ", --batch " +
                               std::to_string(batch_size) + " (T = " + std::to_string(T) + ", " +
                               to_string(network_->dtype()) + ")",

@@ -37,6 +37,8 @@ class Learner {
   void initialise(uint64_t seed);
   // Parameters from host doubles [W | W_outb], rounded to the run's precision.
   void set_params(const std::vector<double>& flat);
+  // The parameters as host doubles [W | W_outb].
+  std::vector<double> flat_params() const;
   // The network's initialisation for `seed` as host doubles [W | W_outb], unrounded.
   std::vector<double> initial_flat_params(uint64_t seed) const;
   size_t W_size() const;  // n k: where W_outb starts in the flat layout

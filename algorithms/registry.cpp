@@ -60,6 +60,10 @@ std::vector<RegisteredRuleInfo> rules_of(const std::string& network) {
   return out;
 }
 
+std::string rule_label(const std::string& network, const std::string& id) {
+  return network == "rate" ? id : id + "-" + network;
+}
+
 std::unique_ptr<Rule> make_rule(const Network& network, const std::string& id,
                                 const std::map<std::string, std::string>& params) {
   for (const RegisteredRule& rule : registered_rules()) {

@@ -31,6 +31,9 @@ struct RegisteredRuleInfo : RuleInfo {
 const std::vector<RegisteredRuleInfo>& rule_registry();
 // The rules of one network, in registry order (empty for an unknown network).
 std::vector<RegisteredRuleInfo> rules_of(const std::string& network);
+// How benchmarks and the quality gate name a rule: its id on the rate network, "<id>-<network>"
+// on the others (the suites' names for them, e.g. "bptt-lif").
+std::string rule_label(const std::string& network, const std::string& id);
 // Builds rule `id` for `network` (its sizes, precision and device) with hyperparameter
 // overrides (name -> value as text). Throws std::invalid_argument listing the network's rule
 // ids (unknown id) or the rule's parameters (unknown parameter), or naming the parameter and

@@ -47,7 +47,6 @@ struct RegisteredNetwork {
   std::map<std::string, std::string> (*size)(int n);
 };
 
-
 const std::vector<RegisteredNetwork>& registered_networks() {
   static const std::vector<RegisteredNetwork> networks{
       {{"rate", "leaky rate RNN h = W [a; x; 1], a = (1 - alpha) a + alpha tanh(h)", "--hidden", rate_knobs()},
@@ -71,6 +70,12 @@ const RegisteredNetwork& registered(const std::string& id) {
 
 }  // namespace
 
+const NetworkInfo* find_network(const std::string& id) {
+  for (const RegisteredNetwork& network : registered_networks())
+    if (network.info.id == id) return &network.info;
+  return nullptr;
+}
+
 const std::vector<NetworkInfo>& network_registry() {
   static const std::vector<NetworkInfo> infos = [] {
     std::vector<NetworkInfo> all;
@@ -81,6 +86,14 @@ const std::vector<NetworkInfo>& network_registry() {
 }
 
 std::map<std::string, std::string> sized_knobs(const std::string& id, int n) { return registered(id).size(n); }
+
+std::map<std::string, std::string> rate_or_model_knobs(const std::string& model, int hidden, double alpha, double gain,
+                                                       const std::map<std::string, std::string>& model_params) {
+  if (model != "rate") return model_params;
+  if (!model_params.empty())
+    throw std::invalid_argument("--model-param applies to --model lif; the rate model takes --hidden, --alpha, --gain");
+  return {{"hidden", std::to_string(hidden)}, {"alpha", format_real(alpha)}, {"gain", format_real(gain)}};
+}
 
 std::unique_ptr<Network> make_network(const std::string& id, const std::map<std::string, std::string>& knobs,
                                       const TaskShape& shape, DType dtype, Device device) {

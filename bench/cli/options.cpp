@@ -57,6 +57,16 @@ Device parse_device(const std::string& name) {
 
 // --model-param pairs of a command: only with --model lif, which refuses the rate model's
 // --hidden, --alpha and --gain.
+void add_network_options(CommandLine& command, std::string& model, std::vector<std::string>& model_params,
+                         int& hidden, double& alpha, double& gain) {
+  command.choice("--model", model, {"rate", "lif"}, "Network: rate, or lif (spiking; see `tcabench models`)");
+  command.repeatable("--model-param", model_params,
+                     "Spiking-network knob name=value (repeatable; --model lif; see `tcabench models`)");
+  command.option("--hidden", hidden, "Hidden units n (rate model)");
+  command.option("--alpha", alpha, "Leak alpha in (0, 1] (rate model)");
+  command.option("--gain", gain, "W_rec init scale: N(0, gain^2/n) (rate model)");
+}
+
 std::map<std::string, std::string> model_knobs(const CommandLine& command, const std::string& model,
                                                const std::vector<std::string>& pairs) {
   if (model == "lif") {

@@ -20,6 +20,10 @@ std::map<std::string, std::map<std::string, std::string>> parse_rule_pairs(const
 uint64_t parse_seed(const std::string& text, const std::string& option = "--seed");
 // cpu, cuda, or auto (the GPU when one is present); throws when cuda is not available.
 Device parse_device(const std::string& name);
+// The network options of probe and train: --model, its --model-param knobs (into model_params,
+// parsed by model_knobs), and the rate model's --hidden, --alpha and --gain.
+void add_network_options(CommandLine& command, std::string& model, std::vector<std::string>& model_params,
+                         int& hidden, double& alpha, double& gain);
 // --model-param pairs of a command: only with --model lif, which refuses the rate model's
 // --hidden, --alpha and --gain.
 std::map<std::string, std::string> model_knobs(const CommandLine& command, const std::string& model,

@@ -23,7 +23,6 @@ class ProbeCommand final : public Command {
   int run() override;
 
  private:
-  void add_network_options();
   void add_output_options();
   std::vector<std::string> task_ids() const;
   std::vector<std::string> rule_ids() const;
@@ -45,7 +44,7 @@ ProbeCommand::ProbeCommand(CLI::App& app)
   command_.option("--algo", algo_list_, "Comma-separated learning rules, or all (see `tcabench algos`)");
   command_.repeatable("--algo-param", algo_params_,
                        "Rule hyperparameter override rule.name=value (repeatable; see `tcabench algos`)");
-  add_network_options();
+  add_network_options(command_, probe_.model, model_params_, probe_.hidden, probe_.alpha, probe_.gain);
   command_.option("--batch", probe_.batch, "Sequences per batch B");
   command_.option("--seed", seed_text_, "Seed of parameters, batches and noise (0 .. 2^64 - 1)");
   command_.option("--samples", probe_.samples, "Noise samples K for stochastic rules");
@@ -57,15 +56,6 @@ ProbeCommand::ProbeCommand(CLI::App& app)
                        "Batches for the data-variance floor of the exact gradient (0: skip)");
   command_.choice("--device", device_, {"cpu", "cuda", "auto"}, "cpu, cuda, or auto (the GPU when one is present)");
   add_output_options();
-}
-
-void ProbeCommand::add_network_options() {
-  command_.choice("--model", probe_.model, {"rate", "lif"}, "Network: rate, or lif (spiking; see `tcabench models`)");
-  command_.repeatable("--model-param", model_params_,
-                       "Spiking-network knob name=value (repeatable; --model lif; see `tcabench models`)");
-  command_.option("--hidden", probe_.hidden, "Hidden units n (rate model)");
-  command_.option("--alpha", probe_.alpha, "Leak alpha in (0, 1] (rate model)");
-  command_.option("--gain", probe_.gain, "W_rec init scale: N(0, gain^2/n) (rate model)");
 }
 
 void ProbeCommand::add_output_options() {

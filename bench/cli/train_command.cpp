@@ -20,7 +20,6 @@ class TrainCommand final : public Command {
   int run() override;
 
  private:
-  void add_network_options();
   void add_schedule_options();
 
   CommandLine command_;
@@ -38,7 +37,7 @@ TrainCommand::TrainCommand(CLI::App& app)
   command_.repeatable("--task-param", task_params_, "Task parameter override name=value (repeatable)");
   command_.option("--algo", algo_, "Learning rule (see `tcabench algos`)");
   command_.repeatable("--algo-param", algo_params_, "Rule hyperparameter override name=value (repeatable)");
-  add_network_options();
+  add_network_options(command_, train_.model, model_params_, train_.hidden, train_.alpha, train_.gain);
   command_.option("--batch", train_.batch, "Sequences per training window B");
   command_.list("--seeds", seeds_, "Comma-separated seeds: one run per seed and learning rate");
   add_schedule_options();
@@ -46,15 +45,6 @@ TrainCommand::TrainCommand(CLI::App& app)
   command_.choice("--device", device_, {"cpu", "cuda", "auto"}, "cpu, cuda, or auto (the GPU when one is present)");
   command_.text("--out", out_, "Write the JSON report to this file");
   command_.flag("--quiet", quiet_, "No table or progress lines on the terminal");
-}
-
-void TrainCommand::add_network_options() {
-  command_.choice("--model", train_.model, {"rate", "lif"}, "Network: rate, or lif (spiking; see `tcabench models`)");
-  command_.repeatable("--model-param", model_params_,
-                       "Spiking-network knob name=value (repeatable; --model lif; see `tcabench models`)");
-  command_.option("--hidden", train_.hidden, "Hidden units n (rate model)");
-  command_.option("--alpha", train_.alpha, "Leak alpha in (0, 1] (rate model)");
-  command_.option("--gain", train_.gain, "W_rec init scale: N(0, gain^2/n) (rate model)");
 }
 
 void TrainCommand::add_schedule_options() {

@@ -148,14 +148,6 @@ std::map<std::string, std::string> ProbeConfig::network_knobs() const {
   return rate_or_model_knobs(model, hidden, alpha, gain, model_params);
 }
 
-std::map<std::string, std::string> rate_or_model_knobs(const std::string& model, int hidden, double alpha, double gain,
-                                                       const std::map<std::string, std::string>& model_params) {
-  if (model != "rate") return model_params;
-  if (!model_params.empty())
-    throw std::invalid_argument("--model-param applies to --model lif; the rate model takes --hidden, --alpha, --gain");
-  return {{"hidden", std::to_string(hidden)}, {"alpha", format_real(alpha)}, {"gain", format_real(gain)}};
-}
-
 nlohmann::json ProbeConfig::to_json() const {
   nlohmann::json j = {{"task", task},
                       {"task_params", task_params},
@@ -205,24 +197,26 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
   ParameterUpdate adam(Optimizer::adam, config.train_lr, /*clip=*/0, exact.params());
   const size_t W_size = exact.W_size();
   int trained = 0;
+  const bool followers = std::any_of(learners.begin(), learners.end(),
+                                     [](const Learner& l) { return l.rule().follows_training(); });
 
   const std::vector<std::pair<std::string, std::vector<size_t>>> groups = exact.group_indices();
   const DeviceBatch batch = to_device(result.batch, config.dtype, config.device);
   for (const int checkpoint : config.checkpoints) {
     for (; trained < checkpoint; ++trained) {
       const Batch train = task->sample(config.batch, derived_seed(config.seed, SeedPurpose::training, trained));
-      const std::vector<double> before = exact.params().W_outb.to_host();
+      std::vector<double> before;  // W_outb before the step, for rules whose state follows training
+      if (followers) before = exact.params().W_outb.to_host();
       exact_gradient(exact, train);
       if (!std::isfinite(adam.apply(exact.gradient())))
         throw std::runtime_error("the training run diverged before step " + std::to_string(checkpoint) +
                                  "; lower --train-lr");
+      if (!followers) continue;
+      const std::vector<double> after = exact.params().W_outb.to_host();
       for (Learner& learner : learners)
-        if (learner.rule().follows_training())
-          learner.rule().follow_training_step(before, exact.params().W_outb.to_host(), 0.0);
+        if (learner.rule().follows_training()) learner.rule().follow_training_step(before, after, 0.0);
     }
-    std::vector<double> theta = exact.params().W.to_host();
-    const std::vector<double> theta_out = exact.params().W_outb.to_host();
-    theta.insert(theta.end(), theta_out.begin(), theta_out.end());
+    const std::vector<double> theta = exact.flat_params();
     for (double v : theta)
       if (!std::isfinite(v))
         throw std::runtime_error("the training run diverged before step " + std::to_string(checkpoint) +

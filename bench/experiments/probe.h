@@ -46,11 +46,6 @@ struct ProbeConfig {
   std::map<std::string, std::string> network_knobs() const;
 };
 
-// The knobs of network `model` from the CLI's options: hidden, alpha and gain for the rate
-// model (model_params must then be empty), model_params for any other.
-std::map<std::string, std::string> rate_or_model_knobs(const std::string& model, int hidden, double alpha, double gain,
-                                                       const std::map<std::string, std::string>& model_params);
-
 struct AlgorithmProbe {
   std::string id;
   std::map<std::string, std::string> config;  // the rule's effective hyperparameters

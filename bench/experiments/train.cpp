@@ -15,7 +15,6 @@
 #include <stdexcept>
 
 #include "algorithms/learner.h"
-#include "bench/experiments/probe.h"
 #include "core/seeds.h"
 #include "core/statistics.h"
 #include "models/registry.h"

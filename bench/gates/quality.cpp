@@ -48,10 +48,9 @@ bool is_exact(const std::string& model, const std::string& rule) {
   return false;
 }
 
-// A rule's metric prefix: "task/rule/" on the rate network, "task/rule-<network>/" on others
-// (the suite's names for them).
+// A rule's metric prefix: "task/<rule_label>/".
 std::string metric_prefix(const std::string& task, const std::string& model, const std::string& rule) {
-  return task + "/" + rule + (model == "rate" ? "" : "-" + model) + "/";
+  return task + "/" + rule_label(model, rule) + "/";
 }
 
 // The metrics of one probe of the gate into `metrics` and `exact`.

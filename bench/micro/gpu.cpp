@@ -243,8 +243,7 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_CeilingSgemm", tca::BM_CeilingSgemm)->Arg(8192)->UseManualTime()->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("BM_CeilingCopy", tca::BM_CeilingCopy)->UseManualTime()->Unit(benchmark::kMillisecond);
   for (const tca::RegisteredRuleInfo& info : tca::rule_registry()) {
-    const std::string name = info.network == "rate" ? info.id : info.id + "-" + info.network;
-    auto* b = benchmark::RegisterBenchmark(("BM_GpuRule/" + name).c_str(), tca::BM_GpuRule, info.network, info.id);
+    auto* b = benchmark::RegisterBenchmark(("BM_GpuRule/" + tca::rule_label(info.network, info.id)).c_str(), tca::BM_GpuRule, info.network, info.id);
     b->ArgNames({"n", "B"})->UseManualTime()->Unit(benchmark::kMillisecond);
     for (int n : {32, 64, 128, 256, 512, 1024})
       for (int B : {1, 16, 64, 256}) b->Args({n, B});

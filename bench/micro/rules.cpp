@@ -35,8 +35,7 @@ void rule_window(benchmark::State& state, const std::string& network, const std:
 
 void register_rule_benchmarks() {
   for (const RegisteredRuleInfo& info : rule_registry()) {
-    const std::string name = info.network == "rate" ? info.id : info.id + "-" + info.network;
-    benchmark::RegisterBenchmark(("BM_RuleWindow/" + name).c_str(), rule_window, info.network, info.id)
+    benchmark::RegisterBenchmark(("BM_RuleWindow/" + rule_label(info.network, info.id)).c_str(), rule_window, info.network, info.id)
         ->ArgName("n")
         ->Arg(32)
         ->Arg(64)

@@ -26,19 +26,6 @@ namespace tca {
 
 namespace {
 
-bool known_network(const std::string& id) {
-  for (const NetworkInfo& info : network_registry())
-    if (info.id == id) return true;
-  return false;
-}
-
-// A spiking entry's knobs on a network of two neurons, to check its rule and parameters.
-std::map<std::string, std::string> tiny_lif_knobs(std::map<std::string, std::string> knobs) {
-  knobs["n_lif"] = "1";
-  knobs["n_alif"] = "1";
-  return knobs;
-}
-
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -295,26 +282,35 @@ SuiteTask read_task(const json& entry, const std::string& path, const TrainConfi
   return t;
 }
 
-// The suite's tasks in config order (`training`: the suite's training settings); names must differ.
-std::vector<SuiteTask> read_tasks(const ObjectReader& top, const TrainConfig& training) {
-  std::vector<SuiteTask> out;
-  const json& tasks = top.array("tasks");
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    const std::string path = top.path("tasks") + "[" + std::to_string(i) + "]";
-    SuiteTask t = read_task(tasks[i], path, training);
-    for (const SuiteTask& other : out)
-      if (other.name == t.name) fail(path + ": a second task named '" + t.name + "' (give it another \"name\")");
-    out.push_back(std::move(t));
+// The entries of the array `key` in config order, each read by read_one(entry, path); their
+// names must differ (`what` names an entry in the error: "task", "rule").
+template <typename Read>
+auto read_named_entries(const ObjectReader& top, const char* key, const char* what, Read read_one) {
+  std::vector<decltype(read_one(json(), std::string()))> out;
+  const json& entries = top.array(key);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string path = top.path(key) + "[" + std::to_string(i) + "]";
+    auto entry = read_one(entries[i], path);
+    for (const auto& other : out)
+      if (other.name == entry.name)
+        fail(path + ": a second " + what + " named '" + entry.name + "' (give it another \"name\")");
+    out.push_back(std::move(entry));
   }
   return out;
+}
+
+// The suite's tasks in config order (`training`: the suite's training settings); names must differ.
+std::vector<SuiteTask> read_tasks(const ObjectReader& top, const TrainConfig& training) {
+  return read_named_entries(top, "tasks", "task",
+                            [&](const json& entry, const std::string& path) { return read_task(entry, path, training); });
 }
 
 // Builds the rule on a tiny network, which checks its id and parameters; returns whether it updates online.
 bool rule_updates_online(const SuiteAlgorithm& a, const std::string& path) {
   bool online = false;
   try {
-    const std::map<std::string, std::string> knobs =
-        a.model == "lif" ? tiny_lif_knobs(a.model_params) : std::map<std::string, std::string>{{"hidden", "2"}};
+    std::map<std::string, std::string> knobs = a.model_params;
+    for (const auto& [knob, value] : sized_knobs(a.model, 2)) knobs[knob] = value;
     const auto net = make_network(a.model, knobs, TaskShape{}, DType::f64, Device::cpu);
     online = make_rule(*net, a.id, a.params)->supports_online_updates();
   } catch (const std::invalid_argument& e) {
@@ -333,7 +329,7 @@ SuiteAlgorithm read_algorithm(const json& entry, const std::string& path, const 
   a.params = r.params("params");
   if (r.has("learning_rates")) a.learning_rates = learning_rates(r.at("learning_rates"), r.path("learning_rates"));
   a.model = r.text("model", a.model);
-  if (!known_network(a.model)) fail(r.path("model") + " must be \"rate\" or \"lif\", got '" + a.model + "'");
+  if (!find_network(a.model)) fail(r.path("model") + " must be \"rate\" or \"lif\", got '" + a.model + "'");
   a.model_params = r.params("model_params");
   if (a.model == "rate" && !a.model_params.empty()) fail(r.path("model_params") + " applies to \"model\": \"lif\"");
   if (a.model_params.count("n_lif") || a.model_params.count("n_alif"))
@@ -348,16 +344,9 @@ SuiteAlgorithm read_algorithm(const json& entry, const std::string& path, const 
 
 // The suite's rules in config order; names must differ.
 std::vector<SuiteAlgorithm> read_algorithms(const ObjectReader& top, const std::vector<SuiteTask>& tasks) {
-  std::vector<SuiteAlgorithm> out;
-  const json& algorithms = top.array("algorithms");
-  for (size_t i = 0; i < algorithms.size(); ++i) {
-    const std::string path = top.path("algorithms") + "[" + std::to_string(i) + "]";
-    SuiteAlgorithm a = read_algorithm(algorithms[i], path, tasks);
-    for (const SuiteAlgorithm& other : out)
-      if (other.name == a.name) fail(path + ": a second rule named '" + a.name + "' (give it another \"name\")");
-    out.push_back(std::move(a));
-  }
-  return out;
+  return read_named_entries(top, "algorithms", "rule", [&](const json& entry, const std::string& path) {
+    return read_algorithm(entry, path, tasks);
+  });
 }
 
 // The "probe" settings laid over the defaults.

@@ -9,13 +9,13 @@ const RuleInfo& eprop_info() {
       "eprop",
       "e-prop for rate units (Bellec et al. 2020): neuron-local trace E = diag(J) E + D ahat^T, "
       "gW += (B e) * E",
-      false, feedback_param_docs(FeedbackKind::symmetric)};
+      false, feedback_params(FeedbackKind::symmetric).docs()};
   return info;
 }
 
 std::unique_ptr<RateRule> make_eprop(const RateRnnConfig& config, DType dtype, Device device,
                                       const Params& params) {
-  return std::make_unique<Eprop>(config, dtype, device, parse_feedback(params));
+  return std::make_unique<Eprop>(config, dtype, device, feedback_params(FeedbackKind::symmetric).read(params));
 }
 
 }  // namespace tca

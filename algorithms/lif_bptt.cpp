@@ -6,7 +6,7 @@
 namespace tca {
 
 std::map<std::string, std::string> LifBptt::config() const {
-  return {{"stop_gradient", stop_recurrent_ ? "recurrent" : "none"}};
+  return lif_bptt_params().text({stop_recurrent_});
 }
 
 void LifBptt::reset_state(int batch_size, uint64_t /*noise_seed: exact rule*/) {
@@ -64,21 +64,25 @@ double LifBptt::flops_per_step() const {
 
 namespace tca {
 
+const ParamTable<LifBpttConfig>& lif_bptt_params() {
+  static const auto table = ParamTable<LifBpttConfig>().choice(
+      "stop_gradient", &LifBpttConfig::stop_recurrent, {{"none", false}, {"recurrent", true}},
+      "none: the exact gradient; recurrent: z_{t-1} held constant in the recurrent input and the reset (the graph "
+      "e-prop differentiates exactly; equals eprop)");
+  return table;
+}
+
 const RuleInfo& lif_bptt_info() {
   static const RuleInfo info{
       "bptt",
       "backpropagation through time of the spiking network with the pseudo-derivative (exact reference)",
-      true,
-      {{"stop_gradient", "none",
-        "none: the exact gradient; recurrent: z_{t-1} held constant in the recurrent input and the reset (the "
-        "graph e-prop differentiates exactly; equals eprop)"}}};
+      true, lif_bptt_params().docs()};
   return info;
 }
 
 std::unique_ptr<LifRule> make_lif_bptt(const LifRnnConfig& config, DType dtype, Device device,
                                             const Params& params) {
-  const bool stop = params.choice("stop_gradient", {"none", "recurrent"}) == "recurrent";
-  return std::make_unique<LifBptt>(config, dtype, device, stop);
+  return std::make_unique<LifBptt>(config, dtype, device, lif_bptt_params().read(params));
 }
 
 }  // namespace tca

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "algorithms/lif_rule.h"
+#include "core/param_table.h"
 
 namespace tca {
 
@@ -20,10 +21,15 @@ namespace tca {
 // gradient of the network with z_{t-1} held constant in the recurrent input and the reset (the
 // adaptation a_t = rho a_{t-1} + z_{t-1} keeps it). That is the graph e-prop's factorisation
 // differentiates exactly: with symmetric feedback e-prop equals it (tests/test_lif_rules.cpp).
+struct LifBpttConfig {
+  bool stop_recurrent = false;  // stop_gradient=recurrent
+};
+const ParamTable<LifBpttConfig>& lif_bptt_params();
+
 class LifBptt final : public LifRule {
  public:
-  LifBptt(const LifRnnConfig& config, DType dtype, Device device, bool stop_recurrent)
-      : LifRule(config, dtype, device), stop_recurrent_(stop_recurrent) {}
+  LifBptt(const LifRnnConfig& config, DType dtype, Device device, const LifBpttConfig& bptt)
+      : LifRule(config, dtype, device), stop_recurrent_(bptt.stop_recurrent) {}
   std::string id() const override { return "bptt"; }
   std::map<std::string, std::string> config() const override;
   size_t state_bytes(int T) const override;

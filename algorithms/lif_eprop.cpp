@@ -10,14 +10,22 @@
 
 namespace tca {
 
+const ParamTable<LifFeedbackConfig>& lif_feedback_params() {
+  static const auto table =
+      ParamTable<LifFeedbackConfig>()
+          .positive("feedback_scale", &LifFeedbackConfig::scale, 1e6,
+                    "B_0 entries ~ N(0, feedback_scale^2 / n), W_out's init distribution at 1")
+          .integer("feedback_seed", &LifFeedbackConfig::seed, 0, LONG_MAX,
+                   "seed of B_0: entry (j, l) is standard normal draw j*o + l of Philox(feedback_seed, feedback "
+                   "stream, 0), times the scale (as rflo's)");
+  return table;
+}
+
 LifEprop::LifEprop(const LifRnnConfig& config, DType dtype, Device device, LifFeedback feedback,
-                   double feedback_scale, uint64_t feedback_seed)
-    : LifRule(config, dtype, device),
-      feedback_(feedback),
-      feedback_scale_(feedback_scale),
-      feedback_seed_(feedback_seed) {
+                   const LifFeedbackConfig& matrix)
+    : LifRule(config, dtype, device), feedback_(feedback), matrix_(matrix) {
   if (feedback_ != LifFeedback::symmetric)
-    B_host_ = random_feedback_matrix(config.n(), config.o, feedback_scale_, feedback_seed_);
+    B_host_ = random_feedback_matrix(config.n(), config.o, matrix_.scale, matrix_.seed);
 }
 
 std::string LifEprop::id() const {
@@ -31,7 +39,7 @@ std::string LifEprop::id() const {
 
 std::map<std::string, std::string> LifEprop::config() const {
   if (feedback_ == LifFeedback::symmetric) return {};
-  return {{"feedback_scale", format_real(feedback_scale_)}, {"feedback_seed", std::to_string(feedback_seed_)}};
+  return lif_feedback_params().text(matrix_);
 }
 
 const std::vector<double>& LifEprop::feedback_matrix() const {
@@ -124,18 +132,9 @@ namespace tca {
 
 namespace {
 
-std::vector<ParamDoc> lif_feedback_docs() {
-  return {{"feedback_scale", "1", "B_0 entries ~ N(0, feedback_scale^2 / n), W_out's init distribution at 1; > 0"},
-          {"feedback_seed", "0",
-           "seed of B_0: entry (j, l) is standard normal draw j*o + l of Philox(feedback_seed, feedback stream, 0), "
-           "times the scale (as rflo's)"}};
-}
-
 std::unique_ptr<LifRule> make_with_feedback(const LifRnnConfig& config, DType dtype, Device device,
-                                                 const Params& params, LifFeedback feedback) {
-  const double scale = params.real("feedback_scale", 0.0, 1e6, /*exclusive_min=*/true);
-  const uint64_t seed = static_cast<uint64_t>(params.integer("feedback_seed", 0, LONG_MAX));
-  return std::make_unique<LifEprop>(config, dtype, device, feedback, scale, seed);
+                                            const Params& params, LifFeedback feedback) {
+  return std::make_unique<LifEprop>(config, dtype, device, feedback, lif_feedback_params().read(params));
 }
 
 }  // namespace
@@ -151,12 +150,12 @@ const RuleInfo& lif_eprop_info() {
 }
 
 std::unique_ptr<LifRule> make_lif_eprop(const LifRnnConfig& config, DType dtype, Device device, const Params&) {
-  return std::make_unique<LifEprop>(config, dtype, device, LifFeedback::symmetric, 1.0, 0);
+  return std::make_unique<LifEprop>(config, dtype, device, LifFeedback::symmetric);
 }
 
 const RuleInfo& lif_eprop_random_info() {
   static const RuleInfo info{"eprop_random", "e-prop with a fixed random feedback matrix B_0 (n x o)", false,
-                                  lif_feedback_docs()};
+                             lif_feedback_params().docs()};
   return info;
 }
 
@@ -170,7 +169,7 @@ const RuleInfo& lif_eprop_adaptive_info() {
       "eprop_adaptive",
       "e-prop with adaptive (Kolen-Pollack) feedback: B starts at B_0 and follows W_out^T's training updates and "
       "weight decay; in the probe, B = B_0 + (W_out - W_out,0)^T",
-      false, lif_feedback_docs()};
+      false, lif_feedback_params().docs()};
   return info;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "algorithms/lif_rule.h"
+#include "core/param_table.h"
 
 namespace tca {
 
@@ -33,10 +34,17 @@ namespace tca {
 // B_0 + (W_out - W_out,0)^T, equal to eprop_random's matrix at step 0.
 enum class LifFeedback { symmetric, random, adaptive };
 
+// How B_0 is drawn: the hyperparameters of eprop_random and eprop_adaptive.
+struct LifFeedbackConfig {
+  double scale = 1.0;
+  uint64_t seed = 0;
+};
+const ParamTable<LifFeedbackConfig>& lif_feedback_params();
+
 class LifEprop final : public LifRule {
  public:
-  LifEprop(const LifRnnConfig& config, DType dtype, Device device, LifFeedback feedback, double feedback_scale,
-           uint64_t feedback_seed);
+  LifEprop(const LifRnnConfig& config, DType dtype, Device device, LifFeedback feedback,
+           const LifFeedbackConfig& matrix = {});
   std::string id() const override;
   std::map<std::string, std::string> config() const override;
   size_t state_bytes(int T) const override;
@@ -55,8 +63,7 @@ class LifEprop final : public LifRule {
   void finish_window(const Tensor& reg) override;
 
   LifFeedback feedback_;
-  double feedback_scale_;
-  uint64_t feedback_seed_;
+  LifFeedbackConfig matrix_;  // how B_0 is drawn (random and adaptive feedback)
   std::vector<double> B_host_;        // n x o (random and adaptive feedback)
   Tensor B_fb_;                       // [n, o] on the device, uploaded at reset
   Tensor eps_a_, ebar_;               // [B, n, k]

@@ -9,28 +9,30 @@
 
 namespace tca {
 
-std::vector<ParamDoc> feedback_param_docs(FeedbackKind default_kind) {
-  return {
-      {"feedback", default_kind == FeedbackKind::random ? "random" : "symmetric",
-       "learning signal L_t = B_fb e_t: 'symmetric' uses B_fb = W_out^T (L_t = c_t, the exact hidden "
-       "error), 'random' a fixed random n x o matrix"},
-      {"feedback_scale", "1",
-       "random B_fb entries ~ N(0, feedback_scale^2 / n), W_out^T's init distribution at 1; > 0; "
-       "ignored when feedback=symmetric"},
-      {"feedback_seed", "0",
-       "seed of B_fb: entry (i, l) is standard normal draw i*o + l of Philox(feedback_seed, "
-       "feedback stream, 0), times the scale; independent of the noise seed; ignored when "
-       "feedback=symmetric"},
-  };
+namespace {
+
+ParamTable<FeedbackConfig> make_feedback_params(FeedbackKind default_kind) {
+  FeedbackConfig defaults;
+  defaults.kind = default_kind;
+  return ParamTable<FeedbackConfig>(defaults)
+      .choice("feedback", &FeedbackConfig::kind,
+              {{"random", FeedbackKind::random}, {"symmetric", FeedbackKind::symmetric}},
+              "learning signal L_t = B_fb e_t: 'symmetric' uses B_fb = W_out^T (L_t = c_t, the exact hidden error), "
+              "'random' a fixed random n x o matrix")
+      .positive("feedback_scale", &FeedbackConfig::scale, 1e6,
+                "random B_fb entries ~ N(0, feedback_scale^2 / n), W_out^T's init distribution at 1; ignored when "
+                "feedback=symmetric")
+      .integer("feedback_seed", &FeedbackConfig::seed, 0, LONG_MAX,
+               "seed of B_fb: entry (i, l) is standard normal draw i*o + l of Philox(feedback_seed, feedback stream, "
+               "0), times the scale; independent of the noise seed; ignored when feedback=symmetric");
 }
 
-FeedbackConfig parse_feedback(const Params& params) {
-  FeedbackConfig f;
-  f.kind = params.choice("feedback", {"random", "symmetric"}) == "random" ? FeedbackKind::random
-                                                                         : FeedbackKind::symmetric;
-  f.scale = params.real("feedback_scale", 0.0, 1e6, /*exclusive_min=*/true);
-  f.seed = static_cast<uint64_t>(params.integer("feedback_seed", 0, LONG_MAX));
-  return f;
+}  // namespace
+
+const ParamTable<FeedbackConfig>& feedback_params(FeedbackKind default_kind) {
+  static const ParamTable<FeedbackConfig> random = make_feedback_params(FeedbackKind::random);
+  static const ParamTable<FeedbackConfig> symmetric = make_feedback_params(FeedbackKind::symmetric);
+  return default_kind == FeedbackKind::random ? random : symmetric;
 }
 
 std::vector<double> random_feedback_matrix(int n, int o, double scale, uint64_t seed) {
@@ -52,9 +54,7 @@ LocalTraceRule::LocalTraceRule(const RateRnnConfig& config, DType dtype, Device 
 
 std::map<std::string, std::string> LocalTraceRule::config() const {
   if (!feedback_) return {};
-  return {{"feedback", feedback_->kind == FeedbackKind::random ? "random" : "symmetric"},
-          {"feedback_scale", format_real(feedback_->scale)},
-          {"feedback_seed", std::to_string(feedback_->seed)}};
+  return feedback_params(feedback_->kind).text(*feedback_);
 }
 
 void LocalTraceRule::reset_state(int batch_size, uint64_t /*noise_seed: deterministic rule*/) {

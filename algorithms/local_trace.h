@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "algorithms/rate_rule.h"
-#include "core/params.h"
+#include "core/param_table.h"
 
 namespace tca {
 
@@ -31,11 +31,9 @@ struct FeedbackConfig {
   uint64_t seed = 0;   // B_fb comes from Philox(seed, RandomStream::feedback, 0)
 };
 
-// The documented hyperparameters 'feedback' (default `default_kind`), 'feedback_scale' (1) and
-// 'feedback_seed' (0), shared by rflo and eprop.
-std::vector<ParamDoc> feedback_param_docs(FeedbackKind default_kind);
-// Parses them strictly; throws std::invalid_argument naming the parameter and its valid values.
-FeedbackConfig parse_feedback(const Params& params);
+// The hyperparameters 'feedback', 'feedback_scale' and 'feedback_seed', shared by rflo and
+// eprop, which differ only in the default feedback kind.
+const ParamTable<FeedbackConfig>& feedback_params(FeedbackKind default_kind);
 
 // The random feedback matrix B_fb (n x o, row-major, host doubles). Layout: one Philox stream
 // Philox(seed, RandomStream::feedback, 0); entry (i, l) is the (i * o + l)-th call of

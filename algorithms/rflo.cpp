@@ -9,13 +9,13 @@ const RuleInfo& rflo_info() {
       "rflo",
       "random-feedback local online learning (Murray 2019): leak-only trace E = (1-alpha) E + D ahat^T, "
       "gW += (B_fb e) * E",
-      false, feedback_param_docs(FeedbackKind::random)};
+      false, feedback_params(FeedbackKind::random).docs()};
   return info;
 }
 
 std::unique_ptr<RateRule> make_rflo(const RateRnnConfig& config, DType dtype, Device device,
                                      const Params& params) {
-  return std::make_unique<Rflo>(config, dtype, device, parse_feedback(params));
+  return std::make_unique<Rflo>(config, dtype, device, feedback_params(FeedbackKind::random).read(params));
 }
 
 }  // namespace tca

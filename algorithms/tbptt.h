@@ -6,6 +6,7 @@
 #include <string>
 
 #include "algorithms/bptt.h"
+#include "core/param_table.h"
 
 namespace tca {
 
@@ -19,14 +20,17 @@ namespace tca {
 // between 0 and h - 1 steps back (BPTT(h, h); the sliding BPTT(h, 1) would cost h backward
 // steps per step). h >= T gives exact BPTT; h = 1 keeps only the immediate term (D_t c_t) ahat_t^T.
 // Reuses Bptt's storage and backward pass (algorithms/bptt.h); memory: h steps.
+struct TbpttConfig {
+  int h = 10;  // chunk length in steps
+};
+const ParamTable<TbpttConfig>& tbptt_params();
+
 class Tbptt final : public Bptt {
  public:
-  Tbptt(const RateRnnConfig& config, DType dtype, Device device, int h)
-      : Bptt(config, dtype, device, h) {}
+  Tbptt(const RateRnnConfig& config, DType dtype, Device device, const TbpttConfig& tbptt)
+      : Bptt(config, dtype, device, tbptt.h) {}
   std::string id() const override { return "tbptt"; }
-  std::map<std::string, std::string> config() const override {
-    return {{"h", std::to_string(truncation())}};
-  }
+  std::map<std::string, std::string> config() const override { return tbptt_params().text({truncation()}); }
 };
 
 }  // namespace tca

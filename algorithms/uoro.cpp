@@ -56,7 +56,7 @@ void Uoro::accumulate(const StepState& s) {
 }
 
 std::map<std::string, std::string> Uoro::config() const {
-  return {{"epsilon", format_real(epsilon_)}};
+  return uoro_params().text({epsilon_});
 }
 
 size_t Uoro::state_bytes(int /*T*/) const {
@@ -82,21 +82,26 @@ double Uoro::flops_per_step() const {
 
 namespace tca {
 
+const ParamTable<UoroConfig>& uoro_params() {
+  static const auto table = ParamTable<UoroConfig>().positive(
+      "epsilon", &UoroConfig::epsilon, 1.0,
+      "stabiliser of the variance-reduction factors: r0 = sqrt((|ttil| + eps) / (|J atil| + eps)), r1 likewise; "
+      "any value keeps the estimate unbiased");
+  return table;
+}
+
 const RuleInfo& uoro_info() {
   static const RuleInfo info{
       "uoro",
       "unbiased online recurrent optimization, rank-one influence estimate (Tallec & Ollivier "
       "2018; stochastic, unbiased, O(n^2 + nk) per step)",
-      false,
-      {{"epsilon", "1e-7",
-        "stabiliser of the variance-reduction factors: r0 = sqrt((|ttil| + eps) / (|J atil| + "
-        "eps)), r1 likewise; > 0, any value keeps the estimate unbiased"}}};
+      false, uoro_params().docs()};
   return info;
 }
 
 std::unique_ptr<RateRule> make_uoro(const RateRnnConfig& config, DType dtype, Device device,
                                      const Params& params) {
-  return std::make_unique<Uoro>(config, dtype, device, params.real("epsilon", 0.0, 1.0, true));
+  return std::make_unique<Uoro>(config, dtype, device, uoro_params().read(params));
 }
 
 }  // namespace tca

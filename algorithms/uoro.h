@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "algorithms/stochastic_rule.h"
+#include "core/param_table.h"
 
 namespace tca {
 
@@ -39,10 +40,15 @@ namespace tca {
 //
 // Cost per sequence and step: O(n^2 + nk) (one J_t atil product without forming J_t, two
 // nk-sized updates and norms); state: atil, ttil and three n-vectors of scratch.
+struct UoroConfig {
+  double epsilon = 1e-7;
+};
+const ParamTable<UoroConfig>& uoro_params();
+
 class Uoro : public StochasticRule {
  public:
-  Uoro(const RateRnnConfig& config, DType dtype, Device device, double epsilon)
-      : StochasticRule(config, dtype, device), epsilon_(epsilon) {}
+  Uoro(const RateRnnConfig& config, DType dtype, Device device, const UoroConfig& uoro)
+      : StochasticRule(config, dtype, device), epsilon_(uoro.epsilon) {}
   std::string id() const override { return "uoro"; }
   std::map<std::string, std::string> config() const override;
   size_t state_bytes(int T) const override;

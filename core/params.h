@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -14,11 +15,14 @@
 
 namespace tca {
 
-// A documented parameter with its default, as text (parsed by its owner).
+// A documented parameter: its default as text, what it means and its valid values (e.g.
+// "an integer in [1, 100000]"; the words of the error message a bad value gets). Tables of
+// them come from core/param_table.h.
 struct ParamDoc {
   std::string name;
   std::string default_value;
   std::string help;
+  std::string range;
 };
 
 // Upper bound on every length-like parameter (steps, delays): keeps batches allocatable.
@@ -29,6 +33,34 @@ inline std::string format_real(double value) {
   char text[32];
   const std::to_chars_result result = std::to_chars(text, text + sizeof text, value);
   return std::string(text, result.ptr);
+}
+
+// format_real with a plain exponent ("1e6", "1e-7", not "1e+06", "1e-07"): for documentation
+// and messages; the text still parses back to the same double.
+inline std::string format_number(double value) {
+  std::string text = format_real(value);
+  const size_t e = text.find('e');
+  if (e == std::string::npos) return text;
+  std::string exponent = text.substr(e + 1);
+  const bool negative = exponent[0] == '-';
+  if (exponent[0] == '-' || exponent[0] == '+') exponent.erase(0, 1);
+  while (exponent.size() > 1 && exponent[0] == '0') exponent.erase(0, 1);
+  return text.substr(0, e + 1) + (negative ? "-" : "") + exponent;
+}
+
+// The valid values of a parameter, in the words of its documentation and error messages.
+inline std::string integer_range(long min_value, long max_value) {
+  if (max_value == std::numeric_limits<long>::max()) return "an integer >= " + std::to_string(min_value);
+  return "an integer in [" + std::to_string(min_value) + ", " + std::to_string(max_value) + "]";
+}
+inline std::string real_range(double min_value, double max_value, bool exclusive_min) {
+  return std::string("a number in ") + (exclusive_min ? "(" : "[") + format_number(min_value) + ", " +
+         format_number(max_value) + "]";
+}
+inline std::string choice_range(const std::vector<std::string>& words) {
+  std::string range = "one of ";
+  for (size_t i = 0; i < words.size(); ++i) range += (i ? ", " : "") + words[i];
+  return range;
 }
 
 // The parameters of one task or learning-rule instance: its documented defaults overridden by
@@ -51,8 +83,7 @@ class Params {
 
   long integer(const std::string& name, long min_value, long max_value) const {
     const std::string& text = lookup(name);
-    const std::string range =
-        "an integer in [" + std::to_string(min_value) + ", " + std::to_string(max_value) + "]";
+    const std::string range = integer_range(min_value, max_value);
     if (text.empty() ||
         !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-' || text[0] == '+')) {
       throw bad_value(name, text, range);
@@ -71,8 +102,7 @@ class Params {
   double real(const std::string& name, double min_value, double max_value,
               bool exclusive_min = false) const {
     const std::string& text = lookup(name);
-    const std::string range = std::string("a number in ") + (exclusive_min ? "(" : "[") +
-                              format_real(min_value) + ", " + format_real(max_value) + "]";
+    const std::string range = real_range(min_value, max_value, exclusive_min);
     if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) {
       throw bad_value(name, text, range);
     }
@@ -89,12 +119,9 @@ class Params {
   // One of a fixed set of words, compared exactly; returns it.
   const std::string& choice(const std::string& name, const std::vector<std::string>& valid) const {
     const std::string& text = lookup(name);
-    std::string range = "one of ";
-    for (size_t i = 0; i < valid.size(); ++i) {
-      if (valid[i] == text) return text;
-      range += (i ? ", " : "") + valid[i];
-    }
-    throw bad_value(name, text, range);
+    for (const std::string& word : valid)
+      if (word == text) return text;
+    throw bad_value(name, text, choice_range(valid));
   }
 
   // The value as given (or its default), unparsed: for parameters that take a word or a number.

@@ -52,71 +52,53 @@ void LifRnnConfig::validate() const {
   require(init_in_scale >= 0 && init_rec_scale >= 0, "init scales must be >= 0");
 }
 
-std::vector<ParamDoc> lif_param_docs() {
-  return {
-      {"n_lif", "50", "LIF neurons (neurons 0 .. n_lif-1); n_lif + n_alif in [1, 4096]"},
-      {"n_alif", "50", "ALIF neurons with an adaptive threshold (the last n_alif neurons)"},
-      {"dt", "1", "ms per step (one task step is one step of the network)"},
-      {"tau_v", "20", "membrane time constant in ms: alpha = exp(-dt / tau_v)"},
-      {"tau_a", "2000", "threshold adaptation time constant in ms: rho = exp(-dt / tau_a)"},
-      {"tau_out", "20", "readout time constant in ms: kappa = exp(-dt / tau_out); 0: no readout filter"},
-      {"v_th", "0.6", "base threshold; the reset subtracts it"},
-      {"beta", "auto",
-       "ALIF adaptation strength, A = v_th + beta a (>= 0); auto: 1.7 (1 - rho) / (1 - alpha), Bellec et al.'s "
-       "heuristic (0.0174 at the defaults)"},
-      {"refractory", "5", "steps from a spike to the next possible one; 1: no refractory period"},
-      {"gamma", "0.3", "pseudo-derivative height: psi = (gamma / v_th) max(0, 1 - |v - A| / v_th)"},
-      {"rate_reg", "1", "weight c_reg of the firing-rate regulariser c_reg sum_j (f_j - f0)^2 (f in 1/ms); 0: off"},
-      {"rate_target", "10", "target firing rate f0 in Hz"},
-      {"init_in_scale", "1", "W_in ~ N(0, init_in_scale^2 / m)"},
-      {"init_rec_scale", "1", "W_rec ~ N(0, init_rec_scale^2 / n), diagonal 0"},
-  };
+const ParamTable<LifRnnConfig>& lif_params() {
+  using C = LifRnnConfig;
+  static const auto table =
+      ParamTable<C>()
+          .integer("n_lif", &C::n_lif, 0, 4096, "LIF neurons (neurons 0 .. n_lif-1); n_lif + n_alif in [1, 4096]")
+          .integer("n_alif", &C::n_alif, 0, 4096, "ALIF neurons with an adaptive threshold (the last n_alif neurons)")
+          .positive("dt", &C::dt, 1000.0, "ms per step (one task step is one step of the network)")
+          .positive("tau_v", &C::tau_v, 1e9, "membrane time constant in ms: alpha = exp(-dt / tau_v)")
+          .positive("tau_a", &C::tau_a, 1e9, "threshold adaptation time constant in ms: rho = exp(-dt / tau_a)")
+          .real("tau_out", &C::tau_out, 0.0, 1e9,
+                "readout time constant in ms: kappa = exp(-dt / tau_out); 0: no filter")
+          .positive("v_th", &C::v_th, 1e6,
+                    "base threshold (Bellec et al.'s evidence-accumulation value); the reset subtracts it")
+          .custom(
+              {"beta", "auto",
+               "ALIF adaptation strength, A = v_th + beta a; auto: 1.7 (1 - rho) / (1 - alpha), Bellec et al.'s "
+               "heuristic (0.0174 at the defaults)",
+               "auto, or " + real_range(0.0, 1e6, false)},
+              [](const Params& params, C& c) {
+                if (params.text("beta") == "auto") {
+                  c.beta = C::default_beta(c.dt, c.tau_v, c.tau_a);  // dt and the taus are read above
+                  return;
+                }
+                try {
+                  c.beta = params.real("beta", 0.0, 1e6);
+                } catch (const std::invalid_argument& e) {
+                  throw std::invalid_argument(std::string(e.what()) + " (or auto)");
+                }
+              },
+              [](const C& c) { return format_real(c.beta); })
+          .integer("refractory", &C::refractory, 1, kMaxTaskLength,
+                   "steps from a spike to the next possible one; 1: no refractory period")
+          .positive("gamma", &C::gamma, 1e6,
+                    "pseudo-derivative height: psi = (gamma / v_th) max(0, 1 - |v - A| / v_th)")
+          .real("rate_reg", &C::rate_reg, 0.0, 1e9,
+                "weight c_reg of the firing-rate regulariser c_reg sum_j (f_j - f0)^2 (f in 1/ms); 0: off")
+          .real("rate_target", &C::rate_target, 0.0, 1e6, "target firing rate f0 in Hz")
+          .real("init_in_scale", &C::init_in_scale, 0.0, 1e6, "W_in ~ N(0, init_in_scale^2 / m)")
+          .real("init_rec_scale", &C::init_rec_scale, 0.0, 1e6, "W_rec ~ N(0, init_rec_scale^2 / n), diagonal 0");
+  return table;
 }
 
 LifRnnConfig parse_lif_config(const Params& params) {
-  LifRnnConfig c;
-  c.n_lif = static_cast<int>(params.integer("n_lif", 0, 4096));
-  c.n_alif = static_cast<int>(params.integer("n_alif", 0, 4096));
-  c.dt = params.real("dt", 0.0, 1000.0, /*exclusive_min=*/true);
-  c.tau_v = params.real("tau_v", 0.0, 1e9, true);
-  c.tau_a = params.real("tau_a", 0.0, 1e9, true);
-  c.tau_out = params.real("tau_out", 0.0, 1e9);
-  c.v_th = params.real("v_th", 0.0, 1e6, true);
-  if (params.text("beta") == "auto") {
-    c.beta = LifRnnConfig::default_beta(c.dt, c.tau_v, c.tau_a);
-  } else {
-    try {
-      c.beta = params.real("beta", 0.0, 1e6);
-    } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(std::string(e.what()) + " (or auto)");
-    }
-  }
-  c.refractory = static_cast<int>(params.integer("refractory", 1, kMaxTaskLength));
-  c.gamma = params.real("gamma", 0.0, 1e6, true);
-  c.rate_reg = params.real("rate_reg", 0.0, 1e9);
-  c.rate_target = params.real("rate_target", 0.0, 1e6);
-  c.init_in_scale = params.real("init_in_scale", 0.0, 1e6);
-  c.init_rec_scale = params.real("init_rec_scale", 0.0, 1e6);
+  const LifRnnConfig c = lif_params().read(params);
   if (c.n() < 1) throw params.constraint_error("n_lif + n_alif must be at least 1");
   if (c.n() > 4096) throw params.constraint_error("n_lif + n_alif must be at most 4096");
   return c;
-}
-
-std::map<std::string, std::string> lif_config_text(const LifRnnConfig& c) {
-  return {{"n_lif", std::to_string(c.n_lif)},
-          {"n_alif", std::to_string(c.n_alif)},
-          {"dt", format_real(c.dt)},
-          {"tau_v", format_real(c.tau_v)},
-          {"tau_a", format_real(c.tau_a)},
-          {"tau_out", format_real(c.tau_out)},
-          {"v_th", format_real(c.v_th)},
-          {"beta", format_real(c.beta)},
-          {"refractory", std::to_string(c.refractory)},
-          {"gamma", format_real(c.gamma)},
-          {"rate_reg", format_real(c.rate_reg)},
-          {"rate_target", format_real(c.rate_target)},
-          {"init_in_scale", format_real(c.init_in_scale)},
-          {"init_rec_scale", format_real(c.init_rec_scale)}};
 }
 
 LifRnnParams init_lif_params(const LifRnnConfig& config, uint64_t seed, DType dtype, Device device) {
@@ -143,7 +125,7 @@ std::vector<ParamGroup> lif_param_groups(const LifRnnConfig& c) {
 
 nlohmann::json LifRnn::description() const {
   nlohmann::json d = {{"model", "lif"}};
-  for (const auto& [key, value] : lif_config_text(config_)) d["config"][key] = value;
+  for (const auto& [key, value] : lif_params().text(config_)) d["config"][key] = value;
   return d;
 }
 

@@ -31,7 +31,7 @@
 #include "kernels/loss_kind.h"
 #include "kernels/ops.h"
 #include "kernels/tensor.h"
-#include "core/params.h"
+#include "core/param_table.h"
 #include "models/network.h"
 
 namespace tca {
@@ -67,12 +67,12 @@ struct LifRnnConfig {
   void validate() const;
 };
 
-// The documented knobs (`--model-param NAME=VALUE` of tcabench probe --model lif), and the
-// configuration they give (m, o and loss come from the task). beta's default is "auto":
-// Bellec et al.'s heuristic for the given dt, tau_v and tau_a.
-std::vector<ParamDoc> lif_param_docs();
+// The knobs (`--model-param NAME=VALUE` of tcabench probe --model lif), with the struct's
+// initialisers above as defaults, except beta's: "auto", Bellec et al.'s heuristic for the
+// given dt, tau_v and tau_a. m, o and loss come from the task.
+const ParamTable<LifRnnConfig>& lif_params();
+// The configuration the knobs give, n_lif + n_alif checked; throws std::invalid_argument.
 LifRnnConfig parse_lif_config(const Params& params);
-std::map<std::string, std::string> lif_config_text(const LifRnnConfig& config);
 
 // Parameters: W = [W_rec | W_in] (n x k, W_rec's diagonal held at zero) and
 // W_outb = [W_out | b_out] (o x (n + 1)).

@@ -3,28 +3,36 @@
 
 #include <stdexcept>
 
+#include "core/param_table.h"
 #include "models/lif_rnn.h"
 #include "models/rate_rnn.h"
 
 namespace tca {
 namespace {
 
-std::vector<ParamDoc> rate_knobs() {
-  return {{"hidden", "32", "hidden units n, in [1, 4096] (tcabench probe/train --hidden)"},
-          {"alpha", "1", "leak in (0, 1]: 1 = vanilla RNN, small = slow units (--alpha)"},
-          {"gain", "1", "W_rec ~ N(0, gain^2 / n), gain in [0, 100] (--gain)"}};
+// The rate network's knobs: its configuration's size and leak, and its initialisation's gain.
+struct RateKnobs {
+  RateRnnConfig network;
+  InitOptions init;
+};
+
+const ParamTable<RateKnobs>& rate_params() {
+  static const auto table =
+      ParamTable<RateKnobs>()
+          .integer("hidden", [](auto& k) -> auto& { return k.network.n; }, 1, 4096,
+                   "hidden units n (tcabench probe/train --hidden)")
+          .positive("alpha", [](auto& k) -> auto& { return k.network.alpha; }, 1.0,
+                    "leak: 1 = vanilla RNN, small = slow units (--alpha)")
+          .real("gain", [](auto& k) -> auto& { return k.init.gain; }, 0.0, 100.0, "W_rec ~ N(0, gain^2 / n) (--gain)");
+  return table;
 }
 
 std::unique_ptr<Network> make_rate(const Params& knobs, const TaskShape& shape, DType dtype, Device device) {
-  RateRnnConfig config;
-  config.n = static_cast<int>(knobs.integer("hidden", 1, 4096));
-  config.alpha = knobs.real("alpha", 0.0, 1.0, /*exclusive_min=*/true);
-  config.m = shape.m;
-  config.o = shape.o;
-  config.loss = shape.loss;
-  InitOptions init;
-  init.gain = knobs.real("gain", 0.0, 100.0);
-  return std::make_unique<RateRnn>(config, dtype, device, init);
+  RateKnobs rate = rate_params().read(knobs);
+  rate.network.m = shape.m;
+  rate.network.o = shape.o;
+  rate.network.loss = shape.loss;
+  return std::make_unique<RateRnn>(rate.network, dtype, device, rate.init);
 }
 
 std::unique_ptr<Network> make_lif(const Params& knobs, const TaskShape& shape, DType dtype, Device device) {
@@ -49,12 +57,12 @@ struct RegisteredNetwork {
 
 const std::vector<RegisteredNetwork>& registered_networks() {
   static const std::vector<RegisteredNetwork> networks{
-      {{"rate", "leaky rate RNN h = W [a; x; 1], a = (1 - alpha) a + alpha tanh(h)", "--hidden", rate_knobs()},
+      {{"rate", "leaky rate RNN h = W [a; x; 1], a = (1 - alpha) a + alpha tanh(h)", "--hidden", rate_params().docs()},
        make_rate, rate_size},
       {{"lif",
         "recurrent spiking network of LIF and ALIF neurons (Bellec et al. 2020), dt = 1 ms by default; "
         "knobs: --model-param NAME=VALUE of probe and train",
-        "n_lif + n_alif", lif_param_docs()},
+        "n_lif + n_alif", lif_params().docs()},
        make_lif, lif_size},
   };
   return networks;
@@ -92,7 +100,11 @@ std::map<std::string, std::string> rate_or_model_knobs(const std::string& model,
   if (model != "rate") return model_params;
   if (!model_params.empty())
     throw std::invalid_argument("--model-param applies to --model lif; the rate model takes --hidden, --alpha, --gain");
-  return {{"hidden", std::to_string(hidden)}, {"alpha", format_real(alpha)}, {"gain", format_real(gain)}};
+  RateKnobs rate;
+  rate.network.n = hidden;
+  rate.network.alpha = alpha;
+  rate.init.gain = gain;
+  return rate_params().text(rate);
 }
 
 std::unique_ptr<Network> make_network(const std::string& id, const std::map<std::string, std::string>& knobs,

@@ -14,10 +14,7 @@
 // 0.662; one that remembers x_{t-t1} reaches E H(E[y | x_{t-t1}]) = 0.519; one that remembers
 // both lags reaches the target entropy E H(y) = 0.454.
 //
-// Parameters:
-//   T   steps (default 100)
-//   t1  lag of the +1/2 dependency, >= 1 (default 5)
-//   t2  lag of the -1/4 dependency, >= 1 (default 9)
+// Parameters: add_params() below.
 //
 // Metrics: "ce" mask-weighted mean cross-entropy per step; "baseline_no_memory",
 // "baseline_t1_only", "baseline_both" the landmarks above.
@@ -73,18 +70,30 @@ Landmarks compute_landmarks(bool same_lag) {
   return {binary_entropy(mean_y), t1_only, both};
 }
 
+struct AddConfig {
+  int steps = 100;
+  int lag1 = 5;
+  int lag2 = 9;
+};
+
+const ParamTable<AddConfig>& add_params() {
+  static const auto table =
+      ParamTable<AddConfig>()
+          .integer("T", &AddConfig::steps, 1, kMaxTaskLength, "steps")
+          .integer("t1", &AddConfig::lag1, 1, kMaxTaskLength, "lag of the +1/2 dependency in steps")
+          .integer("t2", &AddConfig::lag2, 1, kMaxTaskLength, "lag of the -1/4 dependency in steps");
+  return table;
+}
+
 class AddTask final : public Task {
  public:
-  explicit AddTask(const Params& params)
-      : steps_(static_cast<int>(params.integer("T", 1, kMaxTaskLength))),
-        lag1_(static_cast<int>(params.integer("t1", 1, kMaxTaskLength))),
-        lag2_(static_cast<int>(params.integer("t2", 1, kMaxTaskLength))),
-        landmarks_(compute_landmarks(lag1_ == lag2_)) {}
+  explicit AddTask(const AddConfig& config)
+      : config_(config), landmarks_(compute_landmarks(config.lag1 == config.lag2)) {}
 
   std::string id() const override { return "add-v0"; }
   int input_size() const override { return 1; }
   int output_size() const override { return kClasses; }
-  int steps() const override { return steps_; }
+  int steps() const override { return config_.steps; }
   LossKind loss() const override { return LossKind::cross_entropy; }
 
   Batch sample(int batch_size, uint64_t seed) const override {
@@ -95,8 +104,8 @@ class AddTask final : public Task {
       Philox rng(seed, RandomStream::task, static_cast<uint64_t>(b));
       for (int t = 0; t < batch.T; ++t) {
         x[t] = rng.bernoulli(kInputProbability) ? 1 : 0;
-        const int x_t1 = t >= lag1_ ? x[t - lag1_] : 0;
-        const int x_t2 = t >= lag2_ ? x[t - lag2_] : 0;
+        const int x_t1 = t >= config_.lag1 ? x[t - config_.lag1] : 0;
+        const int x_t2 = t >= config_.lag2 ? x[t - config_.lag2] : 0;
         const double y = target_probability(x_t1, x_t2);
         const size_t at = static_cast<size_t>(t) * batch.B + b;
         batch.inputs[at * batch.m] = x[t];
@@ -117,15 +126,11 @@ class AddTask final : public Task {
   }
 
   std::map<std::string, std::string> config() const override {
-    return {{"T", std::to_string(steps_)},
-            {"t1", std::to_string(lag1_)},
-            {"t2", std::to_string(lag2_)}};
+    return add_params().text(config_);
   }
 
  private:
-  int steps_;
-  int lag1_;
-  int lag2_;
+  AddConfig config_;
   Landmarks landmarks_;
 };
 
@@ -136,14 +141,12 @@ const TaskInfo& add_task_info() {
       "add-v0",
       "add task (Pitis 2016; Marschall et al. 2020): Bernoulli input, soft target "
       "[y, 1 - y] with y = 1/2 + 1/2 x(t-t1) - 1/4 x(t-t2); CE on all steps",
-      {{"T", "100", "steps (>= 1)"},
-       {"t1", "5", "lag of the +1/2 dependency in steps (>= 1)"},
-       {"t2", "9", "lag of the -1/4 dependency in steps (>= 1)"}}};
+      add_params().docs()};
   return info;
 }
 
 std::unique_ptr<Task> make_add_task(const std::map<std::string, std::string>& params) {
-  return std::make_unique<AddTask>(Params(add_task_info().id, add_task_info().params, params));
+  return std::make_unique<AddTask>(add_params().parse(add_task_info().id, params));
 }
 
 }  // namespace tca

@@ -10,8 +10,7 @@
 // targets, cross-entropy with loss mask 1 on all steps (the memoryless baseline is defined
 // over all delay + 20 steps).
 //
-// Parameters:
-//   delay  steps from the last data symbol to the marker, >= 1 (default 20; Arjovsky's T)
+// Parameters: copy_params() below (delay is Arjovsky et al.'s T).
 //
 // Metrics: "ce" mask-weighted mean cross-entropy per step; "baseline_ce" = 10 ln 8 /
 // (delay + 20), the loss of the memoryless strategy (blank until the marker, then uniform over
@@ -33,23 +32,32 @@ constexpr int kInputSymbols = 10;    // blank, 8 data symbols, marker
 constexpr int kOutputClasses = 9;    // blank, 8 data symbols
 constexpr int kSequenceLength = 10;  // data symbols to copy
 
+struct CopyConfig {
+  int delay = 20;
+};
+
+const ParamTable<CopyConfig>& copy_params() {
+  static const auto table = ParamTable<CopyConfig>().integer(
+      "delay", &CopyConfig::delay, 1, kMaxTaskLength - 2 * kSequenceLength,
+      "steps from the last data symbol to the marker");
+  return table;
+}
+
 class CopyTask final : public Task {
  public:
-  explicit CopyTask(const Params& params)
-      : delay_(static_cast<int>(params.integer("delay", 1, kMaxTaskLength - 2 * kSequenceLength))) {
-  }
+  explicit CopyTask(const CopyConfig& config) : config_(config) {}
 
   std::string id() const override { return "copy-v0"; }
   int input_size() const override { return kInputSymbols; }
   int output_size() const override { return kOutputClasses; }
-  int steps() const override { return delay_ + 2 * kSequenceLength; }
+  int steps() const override { return config_.delay + 2 * kSequenceLength; }
   LossKind loss() const override { return LossKind::cross_entropy; }
 
   Batch sample(int batch_size, uint64_t seed) const override {
     Batch batch = make_empty_batch(*this, batch_size);
     std::fill(batch.loss_mask.begin(), batch.loss_mask.end(), 1.0);
-    const int marker_step = kSequenceLength + delay_ - 1;
-    const int recall_onset = kSequenceLength + delay_;
+    const int marker_step = kSequenceLength + config_.delay - 1;
+    const int recall_onset = kSequenceLength + config_.delay;
     for (int b = 0; b < batch.B; ++b) {
       Philox rng(seed, RandomStream::task, static_cast<uint64_t>(b));
       int symbols[kSequenceLength];
@@ -80,17 +88,19 @@ class CopyTask final : public Task {
     }
     return {{"ce", mean_cross_entropy(batch, outputs)},
             {"baseline_ce", kSequenceLength * std::log(static_cast<double>(kDataSymbols)) /
-                                (delay_ + 2 * kSequenceLength)},
+                                (config_.delay + 2 * kSequenceLength)},
             {"recall_accuracy", static_cast<double>(recalled) / (kSequenceLength * batch.B)},
             {"chance", 1.0 / kDataSymbols}};
   }
 
   std::map<std::string, std::string> config() const override {
-    return {{"delay", std::to_string(delay_)}, {"T", std::to_string(steps())}};
+    std::map<std::string, std::string> values = copy_params().text(config_);
+    values["T"] = std::to_string(steps());
+    return values;
   }
 
  private:
-  int delay_;
+  CopyConfig config_;
 };
 
 }  // namespace
@@ -100,12 +110,12 @@ const TaskInfo& copy_task_info() {
       "copy-v0",
       "copy memory (Arjovsky et al. 2016): recall 10 symbols of 8 after a delay and a marker; "
       "CE on all delay + 20 steps",
-      {{"delay", "20", "steps from the last data symbol to the marker (>= 1)"}}};
+      copy_params().docs()};
   return info;
 }
 
 std::unique_ptr<Task> make_copy_task(const std::map<std::string, std::string>& params) {
-  return std::make_unique<CopyTask>(Params(copy_task_info().id, copy_task_info().params, params));
+  return std::make_unique<CopyTask>(copy_params().parse(copy_task_info().id, params));
 }
 
 }  // namespace tca

@@ -11,15 +11,9 @@
 // the class index is the XOR of the two stimuli (A = 0, B = 1).
 // T = 2 S + 2 D + R (29 with the defaults) plus 2 variable_delay when delays vary.
 //
-// Parameters:
-//   S               stimulus length in steps, >= 1 (default 3)
-//   D               delay after each stimulus in steps, >= 0 (default 10)
-//   R               report steps, >= 1 (default 3)
-//   input_noise     sd of Gaussian noise added to both input channels on every step of the
-//                   trial (not on the end padding), >= 0 (default 0)
-//   variable_delay  each of the two delays gets an extra uniform 0..variable_delay steps, drawn
-//                   per sequence; T is then the maximum length and shorter trials are padded
-//                   at the end with zero input and loss mask 0 (default 0)
+// Parameters: DnmsConfig and dnms_params() below. input_noise is added on every step of the
+// trial, not on the end padding; with variable_delay each delay is drawn per sequence, T is
+// the maximum length and shorter trials are padded at the end with zero input and loss mask 0.
 //
 // Balance: the four trial types AA, AB, BA, BB appear once in every aligned group of four
 // sequences (b = 4k .. 4k+3), in an order shuffled per group with a generator keyed on the
@@ -47,19 +41,35 @@ constexpr int kTrialTypes = 4;  // 2 * first + second, with A = 0 and B = 1: AA,
 // sequence generators use step = b < 2^31, so the two never share a counter.
 constexpr uint64_t kTypeShuffleTag = uint64_t{1} << 63;
 
+struct DnmsConfig {
+  int stimulus_steps = 3;
+  int delay_steps = 10;
+  int report_steps = 3;
+  double input_noise = 0.0;
+  int variable_delay = 0;
+};
+
+const ParamTable<DnmsConfig>& dnms_params() {
+  static const auto table =
+      ParamTable<DnmsConfig>()
+          .integer("S", &DnmsConfig::stimulus_steps, 1, kMaxTaskLength, "stimulus length in steps")
+          .integer("D", &DnmsConfig::delay_steps, 0, kMaxTaskLength, "delay after each stimulus in steps")
+          .integer("R", &DnmsConfig::report_steps, 1, kMaxTaskLength, "report steps")
+          .real("input_noise", &DnmsConfig::input_noise, 0.0, 1e6,
+                "sd of Gaussian noise added to the inputs during the trial")
+          .integer("variable_delay", &DnmsConfig::variable_delay, 0, kMaxTaskLength,
+                   "extra uniform 0..variable_delay steps per delay; trials padded at the end");
+  return table;
+}
+
 class DnmsTask final : public Task {
  public:
-  explicit DnmsTask(const Params& params)
-      : stimulus_steps_(static_cast<int>(params.integer("S", 1, kMaxTaskLength))),
-        delay_steps_(static_cast<int>(params.integer("D", 0, kMaxTaskLength))),
-        report_steps_(static_cast<int>(params.integer("R", 1, kMaxTaskLength))),
-        variable_delay_(static_cast<int>(params.integer("variable_delay", 0, kMaxTaskLength))),
-        input_noise_(params.real("input_noise", 0.0, 1e6)) {
-    const long total = 2L * stimulus_steps_ + 2L * (delay_steps_ + variable_delay_) + report_steps_;
+  explicit DnmsTask(const DnmsConfig& config) : config_(config) {
+    const long total =
+        2L * config_.stimulus_steps + 2L * (config_.delay_steps + config_.variable_delay) + config_.report_steps;
     if (total > kMaxTaskLength) {
-      throw params.constraint_error(
-          "T = 2 S + 2 (D + variable_delay) + R must be <= " + std::to_string(kMaxTaskLength) +
-          ", got " + std::to_string(total));
+      throw std::invalid_argument("dnms-v0: T = 2 S + 2 (D + variable_delay) + R must be <= " +
+                                  std::to_string(kMaxTaskLength) + ", got " + std::to_string(total));
     }
     steps_ = static_cast<int>(total);
   }
@@ -76,18 +86,18 @@ class DnmsTask final : public Task {
       const int type = trial_type(seed, b);
       const int first = type / 2, second = type % 2;
       Philox rng(seed, RandomStream::task, static_cast<uint64_t>(b));
-      const int first_delay = delay_steps_ + static_cast<int>(rng.below(variable_delay_ + 1));
-      const int second_delay = delay_steps_ + static_cast<int>(rng.below(variable_delay_ + 1));
+      const int first_delay = config_.delay_steps + static_cast<int>(rng.below(config_.variable_delay + 1));
+      const int second_delay = config_.delay_steps + static_cast<int>(rng.below(config_.variable_delay + 1));
 
-      const int second_onset = stimulus_steps_ + first_delay;
-      const int report_onset = second_onset + stimulus_steps_ + second_delay;
-      const int trial_end = report_onset + report_steps_;
+      const int second_onset = config_.stimulus_steps + first_delay;
+      const int report_onset = second_onset + config_.stimulus_steps + second_delay;
+      const int trial_end = report_onset + config_.report_steps;
       for (int t = 0; t < trial_end; ++t) {
         double* x = &batch.inputs[(static_cast<size_t>(t) * batch.B + b) * batch.m];
-        if (t < stimulus_steps_) x[first] = 1.0;
-        if (t >= second_onset && t < second_onset + stimulus_steps_) x[second] = 1.0;
-        if (input_noise_ > 0.0) {
-          for (int i = 0; i < batch.m; ++i) x[i] += input_noise_ * rng.normal();
+        if (t < config_.stimulus_steps) x[first] = 1.0;
+        if (t >= second_onset && t < second_onset + config_.stimulus_steps) x[second] = 1.0;
+        if (config_.input_noise > 0.0) {
+          for (int i = 0; i < batch.m; ++i) x[i] += config_.input_noise * rng.normal();
         }
       }
       const int target_class = first != second ? kNonMatchClass : kMatchClass;
@@ -109,12 +119,9 @@ class DnmsTask final : public Task {
   }
 
   std::map<std::string, std::string> config() const override {
-    return {{"S", std::to_string(stimulus_steps_)},
-            {"D", std::to_string(delay_steps_)},
-            {"R", std::to_string(report_steps_)},
-            {"input_noise", format_real(input_noise_)},
-            {"variable_delay", std::to_string(variable_delay_)},
-            {"T", std::to_string(steps_)}};
+    std::map<std::string, std::string> values = dnms_params().text(config_);
+    values["T"] = std::to_string(steps_);
+    return values;
   }
 
  private:
@@ -128,11 +135,7 @@ class DnmsTask final : public Task {
     return order[b % kTrialTypes];
   }
 
-  int stimulus_steps_;
-  int delay_steps_;
-  int report_steps_;
-  int variable_delay_;
-  double input_noise_;
+  DnmsConfig config_;
   int steps_ = 0;
 };
 
@@ -143,17 +146,12 @@ const TaskInfo& dnms_task_info() {
       "dnms-v0",
       "delayed non-match-to-sample (sequential XOR): two stimuli separated by delays, report "
       "match (class 0) or non-match (class 1); CE on the report steps",
-      {{"S", "3", "stimulus length in steps (>= 1)"},
-       {"D", "10", "delay after each stimulus in steps (>= 0)"},
-       {"R", "3", "report steps (>= 1)"},
-       {"input_noise", "0", "sd of Gaussian noise added to the inputs during the trial (>= 0)"},
-       {"variable_delay", "0",
-        "extra uniform 0..variable_delay steps per delay; trials padded at the end (>= 0)"}}};
+      dnms_params().docs()};
   return info;
 }
 
 std::unique_ptr<Task> make_dnms_task(const std::map<std::string, std::string>& params) {
-  return std::make_unique<DnmsTask>(Params(dnms_task_info().id, dnms_task_info().params, params));
+  return std::make_unique<DnmsTask>(dnms_params().parse(dnms_task_info().id, params));
 }
 
 }  // namespace tca

@@ -32,17 +32,7 @@
 // seq_len = 150 * 7 + 1200 = 2250 ms, which leaves delay = 2250 - 1050 - 150 = 1050 ms between
 // the end of the cue period and the recall cue.
 //
-// Parameters:
-//   cues             number of cues, odd, >= 1 (default 7)
-//   cue_steps        duration of one cue in steps (ms), >= 1 (default 100)
-//   cue_spacing      steps from one cue's onset to the next, >= cue_steps (default 150)
-//   delay            steps from the end of the cue period to the recall cue, >= 0 (default 1050)
-//   recall_steps     duration of the recall cue, the scored window, >= 1 (default 150)
-//   cue_rate         rate of the left, right and recall groups while active, Hz, in [0, 1000]
-//                    (default 40)
-//   background_rate  rate of the background group, Hz, in [0, 1000] (default 10)
-//   cue_probability  probability that a cue is on the dominant side, in [0.5, 1] (default 0.7)
-//   group_size       neurons per group, in [1, 1000] (default 10; m = 4 group_size)
+// Parameters: evidence_accumulation_params() below.
 //
 // Random draws: the trial structure (dominant side, then the side of each cue) of sequence b
 // from Philox(seed, task, b); the spikes from a separate generator of the same stream (step
@@ -72,71 +62,98 @@ constexpr long kMaxGroupSize = 1000;
 // Step tag of the spike generator of sequence b (the trial structure uses step = b < 2^31).
 constexpr uint64_t kSpikeTag = uint64_t{1} << 62;
 
+struct EvidenceConfig {
+  int cues = 7;
+  int cue_steps = 100;
+  int cue_spacing = 150;
+  int delay = 1050;
+  int recall_steps = 150;
+  double cue_rate = 40.0;
+  double background_rate = 10.0;
+  double cue_probability = 0.7;
+  int group_size = 10;
+};
+
+const ParamTable<EvidenceConfig>& evidence_accumulation_params() {
+  static const auto table =
+      ParamTable<EvidenceConfig>()
+          .integer("cues", &EvidenceConfig::cues, 1, kMaxTaskLength, "number of cues (odd)")
+          .integer("cue_steps", &EvidenceConfig::cue_steps, 1, kMaxTaskLength, "duration of a cue in steps of 1 ms")
+          .integer("cue_spacing", &EvidenceConfig::cue_spacing, 1, kMaxTaskLength,
+                   "steps from one cue onset to the next (>= cue_steps)")
+          .integer("delay", &EvidenceConfig::delay, 0, kMaxTaskLength,
+                   "steps from the end of the cue period to the recall cue")
+          .integer("recall_steps", &EvidenceConfig::recall_steps, 1, kMaxTaskLength,
+                   "duration of the recall cue, the scored steps")
+          .real("cue_rate", &EvidenceConfig::cue_rate, 0.0, 1.0 / kStepSeconds,
+                "rate of the cue and recall groups while active, Hz")
+          .real("background_rate", &EvidenceConfig::background_rate, 0.0, 1.0 / kStepSeconds,
+                "rate of the background group, Hz")
+          .real("cue_probability", &EvidenceConfig::cue_probability, 0.5, 1.0,
+                "probability that a cue is on the trial's dominant side")
+          .integer("group_size", &EvidenceConfig::group_size, 1, kMaxGroupSize,
+                   "neurons per input group; m = 4 group_size");
+  return table;
+}
+
 class EvidenceAccumulationTask final : public Task {
  public:
-  explicit EvidenceAccumulationTask(const Params& params)
-      : cues_(static_cast<int>(params.integer("cues", 1, kMaxTaskLength))),
-        cue_steps_(static_cast<int>(params.integer("cue_steps", 1, kMaxTaskLength))),
-        cue_spacing_(static_cast<int>(params.integer("cue_spacing", 1, kMaxTaskLength))),
-        delay_(static_cast<int>(params.integer("delay", 0, kMaxTaskLength))),
-        recall_steps_(static_cast<int>(params.integer("recall_steps", 1, kMaxTaskLength))),
-        cue_rate_(params.real("cue_rate", 0.0, 1.0 / kStepSeconds)),
-        background_rate_(params.real("background_rate", 0.0, 1.0 / kStepSeconds)),
-        cue_probability_(params.real("cue_probability", 0.5, 1.0)),
-        group_size_(static_cast<int>(params.integer("group_size", 1, kMaxGroupSize))) {
-    if (cues_ % 2 == 0) {
-      throw params.constraint_error("cues must be odd (the label is the side with more cues), got " +
-                                    std::to_string(cues_));
+  explicit EvidenceAccumulationTask(const EvidenceConfig& config) : config_(config) {
+    if (config_.cues % 2 == 0) {
+      throw constraint_error(
+          "evidence_accumulation-v0",
+          "cues must be odd (the label is the side with more cues), got " + std::to_string(config_.cues));
     }
-    if (cue_spacing_ < cue_steps_) {
-      throw params.constraint_error("cue_spacing must be >= cue_steps (= " +
-                                    std::to_string(cue_steps_) + "), got " +
-                                    std::to_string(cue_spacing_));
+    if (config_.cue_spacing < config_.cue_steps) {
+      throw constraint_error("evidence_accumulation-v0",
+                             "cue_spacing must be >= cue_steps (= " + std::to_string(config_.cue_steps) + "), got " +
+                                 std::to_string(config_.cue_spacing));
     }
-    const long total = static_cast<long>(cues_) * cue_spacing_ + delay_ + recall_steps_;
+    const long total = static_cast<long>(config_.cues) * config_.cue_spacing + config_.delay + config_.recall_steps;
     if (total > kMaxTaskLength) {
-      throw params.constraint_error("T = cues * cue_spacing + delay + recall_steps must be <= " +
-                                    std::to_string(kMaxTaskLength) + ", got " +
-                                    std::to_string(total));
+      throw constraint_error("evidence_accumulation-v0", "T = cues * cue_spacing + delay + recall_steps must be <= " +
+                                                             std::to_string(kMaxTaskLength) + ", got " +
+                                                             std::to_string(total));
     }
     steps_ = static_cast<int>(total);
   }
 
   std::string id() const override { return "evidence_accumulation-v0"; }
-  int input_size() const override { return kGroups * group_size_; }
+  int input_size() const override { return kGroups * config_.group_size; }
   int output_size() const override { return kClasses; }
   int steps() const override { return steps_; }
   LossKind loss() const override { return LossKind::cross_entropy; }
 
   Batch sample(int batch_size, uint64_t seed) const override {
     Batch batch = make_empty_batch(*this, batch_size);
-    const int recall_onset = steps_ - recall_steps_;
-    const double cue_p = cue_rate_ * kStepSeconds;
-    const double background_p = background_rate_ * kStepSeconds;
-    std::vector<int> cue_side(cues_);
+    const int recall_onset = steps_ - config_.recall_steps;
+    const double cue_p = config_.cue_rate * kStepSeconds;
+    const double background_p = config_.background_rate * kStepSeconds;
+    std::vector<int> cue_side(config_.cues);
     for (int b = 0; b < batch.B; ++b) {
       Philox trial_rng(seed, RandomStream::task, static_cast<uint64_t>(b));
       const int dominant = trial_rng.bernoulli(0.5) ? kRightGroup : kLeftGroup;
       int right_cues = 0;
       for (int& side : cue_side) {
-        side = trial_rng.bernoulli(cue_probability_) ? dominant : 1 - dominant;
+        side = trial_rng.bernoulli(config_.cue_probability) ? dominant : 1 - dominant;
         right_cues += side == kRightGroup;
       }
-      const int label = 2 * right_cues > cues_ ? kRightGroup : kLeftGroup;
+      const int label = 2 * right_cues > config_.cues ? kRightGroup : kLeftGroup;
 
       Philox spike_rng(seed, RandomStream::task, kSpikeTag | static_cast<uint64_t>(b));
       for (int t = 0; t < batch.T; ++t) {
         // Rate of each group at step t: the cue group of the cue shown now, the recall group in
         // the recall window, the background group always.
         std::array<double, kGroups> p{};
-        const int cue = t / cue_spacing_;
-        if (cue < cues_ && t % cue_spacing_ >= cue_spacing_ - cue_steps_) p[cue_side[cue]] = cue_p;
+        const int cue = t / config_.cue_spacing;
+        if (cue < config_.cues && t % config_.cue_spacing >= config_.cue_spacing - config_.cue_steps)
+          p[cue_side[cue]] = cue_p;
         if (t >= recall_onset) p[kRecallGroup] = cue_p;
         p[kBackgroundGroup] = background_p;
         double* x = &batch.inputs[(static_cast<size_t>(t) * batch.B + b) * batch.m];
         for (int g = 0; g < kGroups; ++g) {
-          for (int i = 0; i < group_size_; ++i) {
-            x[g * group_size_ + i] = spike_rng.uniform() < p[g] ? 1.0 : 0.0;
+          for (int i = 0; i < config_.group_size; ++i) {
+            x[g * config_.group_size + i] = spike_rng.uniform() < p[g] ? 1.0 : 0.0;
           }
         }
       }
@@ -158,28 +175,13 @@ class EvidenceAccumulationTask final : public Task {
   }
 
   std::map<std::string, std::string> config() const override {
-    return {{"cues", std::to_string(cues_)},
-            {"cue_steps", std::to_string(cue_steps_)},
-            {"cue_spacing", std::to_string(cue_spacing_)},
-            {"delay", std::to_string(delay_)},
-            {"recall_steps", std::to_string(recall_steps_)},
-            {"cue_rate", format_real(cue_rate_)},
-            {"background_rate", format_real(background_rate_)},
-            {"cue_probability", format_real(cue_probability_)},
-            {"group_size", std::to_string(group_size_)},
-            {"T", std::to_string(steps_)}};
+    std::map<std::string, std::string> values = evidence_accumulation_params().text(config_);
+    values["T"] = std::to_string(steps_);
+    return values;
   }
 
  private:
-  int cues_;
-  int cue_steps_;
-  int cue_spacing_;
-  int delay_;
-  int recall_steps_;
-  double cue_rate_;
-  double background_rate_;
-  double cue_probability_;
-  int group_size_;
+  EvidenceConfig config_;
   int steps_ = 0;
 };
 
@@ -191,22 +193,14 @@ const TaskInfo& evidence_accumulation_task_info() {
       "evidence accumulation (Bellec et al. 2020): Poisson spike inputs (left, right, recall, "
       "background groups; dt = 1 ms), report the side that showed more cues; CE on the recall "
       "steps",
-      {{"cues", "7", "number of cues (odd, >= 1)"},
-       {"cue_steps", "100", "duration of a cue in steps of 1 ms (>= 1)"},
-       {"cue_spacing", "150", "steps from one cue onset to the next (>= cue_steps)"},
-       {"delay", "1050", "steps from the end of the cue period to the recall cue (>= 0)"},
-       {"recall_steps", "150", "duration of the recall cue, the scored steps (>= 1)"},
-       {"cue_rate", "40", "rate of the cue and recall groups while active, Hz (0..1000)"},
-       {"background_rate", "10", "rate of the background group, Hz (0..1000)"},
-       {"cue_probability", "0.7", "probability that a cue is on the trial's dominant side (0.5..1)"},
-       {"group_size", "10", "neurons per input group; m = 4 group_size (1..1000)"}}};
+      evidence_accumulation_params().docs()};
   return info;
 }
 
 std::unique_ptr<Task> make_evidence_accumulation_task(
     const std::map<std::string, std::string>& params) {
   return std::make_unique<EvidenceAccumulationTask>(
-      Params(evidence_accumulation_task_info().id, evidence_accumulation_task_info().params, params));
+      evidence_accumulation_params().parse(evidence_accumulation_task_info().id, params));
 }
 
 }  // namespace tca

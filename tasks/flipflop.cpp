@@ -10,10 +10,7 @@
 // target is 0 (the network has nothing to hold yet). Identity readout, MSE on every step (loss
 // mask 1 everywhere).
 //
-// Parameters:
-//   T                  steps (default 100)
-//   pulse_probability  probability of a pulse per step and channel, in (0, 1] (default 0.05,
-//                      about one flip every 20 steps per bit)
+// Parameters: flipflop_params() below.
 //
 // Metrics (per output channel, so comparable across o): "mse" mean over masked steps and
 // channels of (y - target)^2 (the model's loss l = 1/2 |y - target|^2 per step is 3/2 of it);
@@ -32,16 +29,28 @@ namespace {
 
 constexpr int kBits = 3;
 
+struct FlipFlopConfig {
+  int steps = 100;
+  double pulse_probability = 0.05;
+};
+
+const ParamTable<FlipFlopConfig>& flipflop_params() {
+  static const auto table =
+      ParamTable<FlipFlopConfig>()
+          .integer("T", &FlipFlopConfig::steps, 1, kMaxTaskLength, "steps")
+          .positive("pulse_probability", &FlipFlopConfig::pulse_probability, 1.0,
+                    "probability of a pulse per step and channel (0.05: about one flip every 20 steps per bit)");
+  return table;
+}
+
 class FlipFlopTask final : public Task {
  public:
-  explicit FlipFlopTask(const Params& params)
-      : steps_(static_cast<int>(params.integer("T", 1, kMaxTaskLength))),
-        pulse_probability_(params.real("pulse_probability", 0.0, 1.0, /*exclusive_min=*/true)) {}
+  explicit FlipFlopTask(const FlipFlopConfig& config) : config_(config) {}
 
   std::string id() const override { return "flipflop-v0"; }
   int input_size() const override { return kBits; }
   int output_size() const override { return kBits; }
-  int steps() const override { return steps_; }
+  int steps() const override { return config_.steps; }
   LossKind loss() const override { return LossKind::mse; }
 
   Batch sample(int batch_size, uint64_t seed) const override {
@@ -53,7 +62,7 @@ class FlipFlopTask final : public Task {
       for (int t = 0; t < batch.T; ++t) {
         const size_t at = static_cast<size_t>(t) * batch.B + b;
         for (int i = 0; i < kBits; ++i) {
-          if (rng.bernoulli(pulse_probability_)) {
+          if (rng.bernoulli(config_.pulse_probability)) {
             const double pulse = rng.rademacher();
             batch.inputs[at * batch.m + i] = pulse;
             held[i] = pulse;
@@ -80,13 +89,11 @@ class FlipFlopTask final : public Task {
   }
 
   std::map<std::string, std::string> config() const override {
-    return {{"T", std::to_string(steps_)},
-            {"pulse_probability", format_real(pulse_probability_)}};
+    return flipflop_params().text(config_);
   }
 
  private:
-  int steps_;
-  double pulse_probability_;
+  FlipFlopConfig config_;
 };
 
 }  // namespace
@@ -96,14 +103,13 @@ const TaskInfo& flipflop_task_info() {
       "flipflop-v0",
       "3-bit flip-flop (Sussillo & Barak 2013): sparse +1/-1 pulses on 3 channels, each output "
       "holds the sign of its channel's last pulse (0 before the first); MSE on all steps",
-      {{"T", "100", "steps (>= 1)"},
-       {"pulse_probability", "0.05", "probability of a pulse per step and channel (0 < p <= 1)"}}};
+      flipflop_params().docs()};
   return info;
 }
 
 std::unique_ptr<Task> make_flipflop_task(const std::map<std::string, std::string>& params) {
   return std::make_unique<FlipFlopTask>(
-      Params(flipflop_task_info().id, flipflop_task_info().params, params));
+      flipflop_params().parse(flipflop_task_info().id, params));
 }
 
 }  // namespace tca

@@ -20,16 +20,7 @@
 // 1) where this one is Gaussian with spectral radius about teacher_gain; the sizes (32 inputs,
 // 32 hidden units, 32 outputs), input probability 1/2 and bias sd 0.1 are theirs.
 //
-// Parameters:
-//   T                  steps (default 100)
-//   inputs             input channels m, in [1, 1024] (default 32)
-//   outputs            output channels o, in [1, 1024] (default 32)
-//   input_probability  P(x_t,i = 1), in [0, 1] (default 0.5)
-//   teacher_hidden     teacher units, in [1, 1024] (default 32)
-//   teacher_gain       scale of the teacher's W_rec, >= 0 (default 1)
-//   teacher_alpha      teacher's leak, in (0, 1] (default 1)
-//   teacher_bias       sd of the teacher's biases b and b_out, >= 0 (default 0.1)
-//   teacher_seed       seed of the teacher's weights, >= 0 (default 1)
+// Parameters: mimic_params() below.
 //
 // Metrics: "mse" mean over masked steps and output channels of (y - target)^2 (the model's
 // loss l = 1/2 |y - target|^2 per step is o/2 times it); "baseline_mean" the mse of predicting
@@ -50,21 +41,47 @@ constexpr long kMaxChannels = 1024;
 // Step tag of the teacher's weight generator (per-sequence generators use step = b < 2^31).
 constexpr uint64_t kTeacherTag = uint64_t{1} << 63;
 
-MimicTeacher draw_teacher(const Params& params) {
+struct MimicConfig {
+  int steps = 100;
+  int inputs = 32;
+  int outputs = 32;
+  double input_probability = 0.5;
+  int teacher_hidden = 32;
+  double teacher_gain = 1.0;
+  double teacher_alpha = 1.0;
+  double teacher_bias = 0.1;
+  uint64_t teacher_seed = 1;
+};
+
+const ParamTable<MimicConfig>& mimic_params() {
+  static const auto table =
+      ParamTable<MimicConfig>()
+          .integer("T", &MimicConfig::steps, 1, kMaxTaskLength, "steps")
+          .integer("inputs", &MimicConfig::inputs, 1, kMaxChannels, "input channels m")
+          .integer("outputs", &MimicConfig::outputs, 1, kMaxChannels, "output channels o")
+          .real("input_probability", &MimicConfig::input_probability, 0.0, 1.0,
+                "probability that an input is 1 on a step")
+          .integer("teacher_hidden", &MimicConfig::teacher_hidden, 1, kMaxChannels, "teacher units")
+          .real("teacher_gain", &MimicConfig::teacher_gain, 0.0, 1e6, "teacher W_rec ~ N(0, gain^2 / n)")
+          .positive("teacher_alpha", &MimicConfig::teacher_alpha, 1.0, "teacher leak")
+          .real("teacher_bias", &MimicConfig::teacher_bias, 0.0, 1e6, "sd of the teacher's biases b and b_out")
+          .integer("teacher_seed", &MimicConfig::teacher_seed, 0, std::numeric_limits<long>::max(),
+                   "seed of the teacher's weights");
+  return table;
+}
+
+MimicTeacher draw_teacher(const MimicConfig& config) {
   MimicTeacher teacher;
   RateRnnConfig& c = teacher.config;
-  c.n = static_cast<int>(params.integer("teacher_hidden", 1, kMaxChannels));
-  c.m = static_cast<int>(params.integer("inputs", 1, kMaxChannels));
-  c.o = static_cast<int>(params.integer("outputs", 1, kMaxChannels));
-  c.alpha = params.real("teacher_alpha", 0.0, 1.0, /*exclusive_min=*/true);
+  c.n = config.teacher_hidden;
+  c.m = config.inputs;
+  c.o = config.outputs;
+  c.alpha = config.teacher_alpha;
   c.loss = LossKind::mse;
-  const double gain = params.real("teacher_gain", 0.0, 1e6);
-  const double bias = params.real("teacher_bias", 0.0, 1e6);
-  const uint64_t seed = static_cast<uint64_t>(
-      params.integer("teacher_seed", 0, std::numeric_limits<long>::max()));
+  const double gain = config.teacher_gain, bias = config.teacher_bias;
 
   const int n = c.n, m = c.m, o = c.o, k = c.k();
-  Philox rng(seed, RandomStream::task, kTeacherTag);
+  Philox rng(config.teacher_seed, RandomStream::task, kTeacherTag);
   teacher.W.resize(static_cast<size_t>(n) * k);
   for (int i = 0; i < n; ++i) {
     double* row = &teacher.W[static_cast<size_t>(i) * k];
@@ -83,18 +100,12 @@ MimicTeacher draw_teacher(const Params& params) {
 
 class MimicTask final : public Task {
  public:
-  explicit MimicTask(const Params& params)
-      : steps_(static_cast<int>(params.integer("T", 1, kMaxTaskLength))),
-        input_probability_(params.real("input_probability", 0.0, 1.0)),
-        gain_(params.real("teacher_gain", 0.0, 1e6)),
-        bias_(params.real("teacher_bias", 0.0, 1e6)),
-        seed_(params.integer("teacher_seed", 0, std::numeric_limits<long>::max())),
-        teacher_(draw_teacher(params)) {}
+  explicit MimicTask(const MimicConfig& config) : config_(config), teacher_(draw_teacher(config)) {}
 
   std::string id() const override { return "mimic-v0"; }
   int input_size() const override { return teacher_.config.m; }
   int output_size() const override { return teacher_.config.o; }
-  int steps() const override { return steps_; }
+  int steps() const override { return config_.steps; }
   LossKind loss() const override { return LossKind::mse; }
 
   Batch sample(int batch_size, uint64_t seed) const override {
@@ -109,7 +120,7 @@ class MimicTask final : public Task {
       for (int t = 0; t < batch.T; ++t) {
         const size_t at = static_cast<size_t>(t) * batch.B + b;
         double* x = &batch.inputs[at * m];
-        for (int j = 0; j < m; ++j) x[j] = rng.bernoulli(input_probability_) ? 1.0 : 0.0;
+        for (int j = 0; j < m; ++j) x[j] = rng.bernoulli(config_.input_probability) ? 1.0 : 0.0;
         for (int i = 0; i < n; ++i) {  // h = W [a_{t-1}; x_t; 1]
           const double* row = &teacher_.W[static_cast<size_t>(i) * k];
           double h = row[n + m];
@@ -152,24 +163,11 @@ class MimicTask final : public Task {
   }
 
   std::map<std::string, std::string> config() const override {
-    const RateRnnConfig& c = teacher_.config;
-    return {{"T", std::to_string(steps_)},
-            {"inputs", std::to_string(c.m)},
-            {"outputs", std::to_string(c.o)},
-            {"input_probability", format_real(input_probability_)},
-            {"teacher_hidden", std::to_string(c.n)},
-            {"teacher_gain", format_real(gain_)},
-            {"teacher_alpha", format_real(c.alpha)},
-            {"teacher_bias", format_real(bias_)},
-            {"teacher_seed", std::to_string(seed_)}};
+    return mimic_params().text(config_);
   }
 
  private:
-  int steps_;
-  double input_probability_;
-  double gain_;
-  double bias_;
-  long seed_;
+  MimicConfig config_;
   MimicTeacher teacher_;
 };
 
@@ -180,24 +178,16 @@ const TaskInfo& mimic_task_info() {
       "mimic-v0",
       "mimic a fixed random teacher RNN (Marschall et al. 2020): Bernoulli inputs, targets are "
       "the teacher's outputs on the same inputs; MSE on all steps",
-      {{"T", "100", "steps (>= 1)"},
-       {"inputs", "32", "input channels (1..1024)"},
-       {"outputs", "32", "output channels (1..1024)"},
-       {"input_probability", "0.5", "probability that an input is 1 on a step (0..1)"},
-       {"teacher_hidden", "32", "teacher units (1..1024)"},
-       {"teacher_gain", "1", "teacher W_rec ~ N(0, gain^2 / n) (>= 0)"},
-       {"teacher_alpha", "1", "teacher leak (0 < alpha <= 1)"},
-       {"teacher_bias", "0.1", "sd of the teacher's biases b and b_out (>= 0)"},
-       {"teacher_seed", "1", "seed of the teacher's weights (>= 0)"}}};
+      mimic_params().docs()};
   return info;
 }
 
 std::unique_ptr<Task> make_mimic_task(const std::map<std::string, std::string>& params) {
-  return std::make_unique<MimicTask>(Params(mimic_task_info().id, mimic_task_info().params, params));
+  return std::make_unique<MimicTask>(mimic_params().parse(mimic_task_info().id, params));
 }
 
 MimicTeacher mimic_teacher(const std::map<std::string, std::string>& params) {
-  return draw_teacher(Params(mimic_task_info().id, mimic_task_info().params, params));
+  return draw_teacher(mimic_params().parse(mimic_task_info().id, params));
 }
 
 }  // namespace tca

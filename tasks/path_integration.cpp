@@ -24,15 +24,10 @@
 // know where it starts otherwise). Targets o = 2: the absolute position (x, y) after the step,
 // MSE, loss mask 1 everywhere.
 //
-// Parameters:
-//   T               steps (default 100)
-//   arena_size      side of the square arena in metres, > 2 border (default 2.2)
-//   border          wall-avoidance distance in metres, >= 0 (default 0.03)
-//   dt              time step in seconds, > 0 (default 0.02)
-//   velocity_noise  sd in m/s of Gaussian noise added to the velocity seen in the input only
-//                   (each displacement channel gets sd velocity_noise * dt metres; the targets
-//                   stay the true positions, and the noise has its own random stream, so the
-//                   path does not change with it), >= 0 (default 0)
+// Parameters: path_integration_params() below. velocity_noise is added to the velocity seen
+// in the input only (each displacement channel gets sd velocity_noise * dt metres; the targets
+// stay the true positions, and the noise has its own random stream, so the path does not
+// change with it).
 //
 // Metrics (outputs are (x, y) directly): "position_error" mean Euclidean distance between
 // output and target over masked steps; "baseline_hold_start" the same for a predictor that
@@ -65,44 +60,60 @@ struct Vec2 {
 // entries, so a step parallel to a wall leaves that coordinate exactly unchanged.
 constexpr std::array<Vec2, 4> kWallNormals{{{1, 0}, {0, 1}, {-1, 0}, {0, -1}}};
 
+struct PathIntegrationConfig {
+  int steps = 100;
+  double arena_size = 2.2;
+  double border = 0.03;
+  double dt = 0.02;
+  double velocity_noise = 0.0;
+};
+
+const ParamTable<PathIntegrationConfig>& path_integration_params() {
+  static const auto table =
+      ParamTable<PathIntegrationConfig>()
+          .integer("T", &PathIntegrationConfig::steps, 1, kMaxTaskLength, "steps")
+          .positive("arena_size", &PathIntegrationConfig::arena_size, 1e6,
+                    "side of the square arena in metres (> 2 border)")
+          .real("border", &PathIntegrationConfig::border, 0.0, 1e6, "wall-avoidance distance in metres")
+          .positive("dt", &PathIntegrationConfig::dt, 1e3, "time step in seconds")
+          .real("velocity_noise", &PathIntegrationConfig::velocity_noise, 0.0, 1e6,
+                "sd in m/s of Gaussian noise on the velocity input only");
+  return table;
+}
+
 class PathIntegrationTask final : public Task {
  public:
-  explicit PathIntegrationTask(const Params& params)
-      : steps_(static_cast<int>(params.integer("T", 1, kMaxTaskLength))),
-        arena_size_(params.real("arena_size", 0.0, 1e6, /*exclusive_min=*/true)),
-        border_(params.real("border", 0.0, 1e6)),
-        dt_(params.real("dt", 0.0, 1e3, /*exclusive_min=*/true)),
-        velocity_noise_(params.real("velocity_noise", 0.0, 1e6)) {
-    if (!(arena_size_ > 2.0 * border_)) {
-      throw params.constraint_error(
-          "arena_size must exceed 2 * border (= " + format_real(2.0 * border_) + "), got " +
-          format_real(arena_size_));
+  explicit PathIntegrationTask(const PathIntegrationConfig& config) : config_(config) {
+    if (!(config_.arena_size > 2.0 * config_.border)) {
+      throw constraint_error("path_integration-v0", 
+          "arena_size must exceed 2 * border (= " + format_real(2.0 * config_.border) + "), got " +
+          format_real(config_.arena_size));
     }
   }
 
   std::string id() const override { return "path_integration-v0"; }
   int input_size() const override { return kDisplacementChannels + kStartChannels; }
   int output_size() const override { return kCoordinates; }
-  int steps() const override { return steps_; }
+  int steps() const override { return config_.steps; }
   LossKind loss() const override { return LossKind::mse; }
 
   Batch sample(int batch_size, uint64_t seed) const override {
     Batch batch = make_empty_batch(*this, batch_size);
     std::fill(batch.loss_mask.begin(), batch.loss_mask.end(), 1.0);
-    const double half = 0.5 * arena_size_;
+    const double half = 0.5 * config_.arena_size;
     for (int b = 0; b < batch.B; ++b) {
       Philox rng(seed, RandomStream::task, static_cast<uint64_t>(b));
       Philox noise_rng(seed, RandomStream::task, kInputNoiseTag | static_cast<uint64_t>(b));
-      Vec2 position{(2.0 * rng.uniform() - 1.0) * (half - border_),
-                    (2.0 * rng.uniform() - 1.0) * (half - border_)};
+      Vec2 position{(2.0 * rng.uniform() - 1.0) * (half - config_.border),
+                    (2.0 * rng.uniform() - 1.0) * (half - config_.border)};
       double heading = kTwoPi * rng.uniform();
       double* start_input = &batch.inputs[static_cast<size_t>(b) * batch.m];
       start_input[kDisplacementChannels + 0] = position.x;
       start_input[kDisplacementChannels + 1] = position.y;
 
       for (int t = 0; t < batch.T; ++t) {
-        heading += kTurnSd * dt_ * rng.normal();
-        double step_length = kSpeedScale * std::sqrt(-2.0 * std::log(rng.uniform())) * dt_;
+        heading += kTurnSd * config_.dt * rng.normal();
+        double step_length = kSpeedScale * std::sqrt(-2.0 * std::log(rng.uniform())) * config_.dt;
         Vec2 direction{std::cos(heading), std::sin(heading)};
         const int wall = approached_wall(position, direction, step_length);
         if (wall >= 0) {
@@ -118,9 +129,9 @@ class PathIntegrationTask final : public Task {
         double* x = &batch.inputs[(static_cast<size_t>(t) * batch.B + b) * batch.m];
         x[0] = next.x - position.x;
         x[1] = next.y - position.y;
-        if (velocity_noise_ > 0.0) {
-          x[0] += velocity_noise_ * dt_ * noise_rng.normal();
-          x[1] += velocity_noise_ * dt_ * noise_rng.normal();
+        if (config_.velocity_noise > 0.0) {
+          x[0] += config_.velocity_noise * config_.dt * noise_rng.normal();
+          x[1] += config_.velocity_noise * config_.dt * noise_rng.normal();
         }
         position = next;
         double* y = &batch.targets[(static_cast<size_t>(t) * batch.B + b) * batch.o];
@@ -158,18 +169,15 @@ class PathIntegrationTask final : public Task {
   }
 
   std::map<std::string, std::string> config() const override {
-    return {{"T", std::to_string(steps_)},
-            {"arena_size", format_real(arena_size_)},
-            {"border", format_real(border_)},
-            {"dt", format_real(dt_)},
-            {"velocity_noise", format_real(velocity_noise_)}};
+    return path_integration_params().text(config_);
   }
 
  private:
+  PathIntegrationConfig config_;
   // The wall (index into kWallNormals) that a step of step_length along direction would bring
-  // within border_ while heading towards it, the nearest such; -1 when none.
+  // within config_.border while heading towards it, the nearest such; -1 when none.
   int approached_wall(const Vec2& position, const Vec2& direction, double step_length) const {
-    const double half = 0.5 * arena_size_;
+    const double half = 0.5 * config_.arena_size;
     const Vec2 next{position.x + step_length * direction.x, position.y + step_length * direction.y};
     int nearest = -1;
     double nearest_distance = 0.0;
@@ -177,7 +185,7 @@ class PathIntegrationTask final : public Task {
       const Vec2& n = kWallNormals[w];
       if (direction.x * n.x + direction.y * n.y <= 0.0) continue;  // not heading towards it
       const double distance = half - (next.x * n.x + next.y * n.y);
-      if (distance < border_ && (nearest < 0 || distance < nearest_distance)) {
+      if (distance < config_.border && (nearest < 0 || distance < nearest_distance)) {
         nearest = w;
         nearest_distance = distance;
       }
@@ -199,31 +207,21 @@ class PathIntegrationTask final : public Task {
     }
     return tangent;
   }
-
-  int steps_;
-  double arena_size_;
-  double border_;
-  double dt_;
-  double velocity_noise_;
 };
 
 }  // namespace
 
 const TaskInfo& path_integration_task_info() {
-  static const TaskInfo info{
-      "path_integration-v0",
-      "2-D path integration of a random walk in a square arena: displacement inputs (start "
-      "position at t = 0), absolute (x, y) targets; MSE",
-      {{"T", "100", "steps (>= 1)"},
-       {"arena_size", "2.2", "side of the square arena in metres (> 2 border)"},
-       {"border", "0.03", "wall-avoidance distance in metres (>= 0)"},
-       {"dt", "0.02", "time step in seconds (> 0)"},
-       {"velocity_noise", "0", "sd in m/s of Gaussian noise on the velocity input only (>= 0)"}}};
+  static const TaskInfo info{"path_integration-v0",
+                             "2-D path integration of a random walk in a square arena: displacement inputs (start "
+                             "position at t = 0), absolute (x, y) targets; MSE",
+                             path_integration_params().docs()};
   return info;
 }
 
 std::unique_ptr<Task> make_path_integration_task(const std::map<std::string, std::string>& params) {
-  return std::make_unique<PathIntegrationTask>(Params(path_integration_task_info().id, path_integration_task_info().params, params));
+  return std::make_unique<PathIntegrationTask>(
+      path_integration_params().parse(path_integration_task_info().id, params));
 }
 
 }  // namespace tca

@@ -1,5 +1,5 @@
 // Internal helpers shared by the task implementations (not part of the public interface in
-// task.h): strict parsing and validation of the text parameters, the task factories that
+// task.h): the parameter tables (core/param_table.h), the task factories that
 // tasks/task_list.inc lists, and the small numeric pieces every classification task scores with.
 #pragma once
 
@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/param_table.h"
 #include "core/params.h"
 #include "tasks/task.h"
 
@@ -27,6 +28,11 @@ namespace tca {
   std::unique_ptr<Task> make_##name##_task(const std::map<std::string, std::string>& params);
 #include "tasks/task_list.inc"
 #undef TCA_TASK
+
+// The error for parameter values that are each valid but break a constraint between them.
+inline std::invalid_argument constraint_error(const std::string& task_id, const std::string& message) {
+  return std::invalid_argument(task_id + ": " + message);
+}
 
 // ---- shared pieces of sample() and metrics() ------------------------------------------------
 

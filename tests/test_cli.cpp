@@ -103,7 +103,7 @@ TEST(Cli, ListsTasksAndAlgorithms) {
   for (const tca::TaskInfo& info : tca::task_registry()) {  // every task with every parameter
     EXPECT_NE(tasks.output.find(info.id), std::string::npos) << info.id;
     for (const tca::TaskParam& p : info.params)
-      EXPECT_NE(tasks.output.find("    " + p.name + " (default " + p.default_value + "): " + p.help),
+      EXPECT_NE(tasks.output.find("    " + p.name + " = " + p.default_value + " (" + p.range + "): " + p.help),
                 std::string::npos)
           << info.id << " " << p.name;
   }

@@ -106,7 +106,7 @@ TEST(LifProbe, DumpReproducesTheReferenceGradient) {
   ASSERT_EQ(dump["model"], "lif");
   std::map<std::string, std::string> knobs;
   for (const auto& [key, value] : dump["model_config"].items()) knobs[key] = value.get<std::string>();
-  LifRnnConfig lc = parse_lif_config(Params("lif", lif_param_docs(), knobs));
+  LifRnnConfig lc = parse_lif_config(Params("lif", lif_params().docs(), knobs));
   lc.m = dump["m"];
   lc.o = dump["o"];
   lc.loss = dump["loss"] == "mse" ? LossKind::mse : LossKind::cross_entropy;
@@ -181,13 +181,13 @@ TEST(LifCli, ProbeReportsBiasVarianceAndCosineOfEachRule) {
 TEST(LifCli, ListsAndErrors) {
   const test::CommandResult models = test::run_tcabench("models");
   ASSERT_EQ(models.status, 0);
-  for (const char* text : {"lif ", "n_lif (default 50)", "n_alif (default 50)", "tau_a (default 2000)",
-                           "refractory (default 5)", "gamma (default 0.3)", "rate_target (default 10)",
-                           "beta (default auto)"})
+  for (const char* text : {"lif ", "n_lif = 50", "n_alif = 50", "tau_a = 2000",
+                           "refractory = 5", "gamma = 0.3", "rate_target = 10",
+                           "beta = auto"})
     EXPECT_NE(models.output.find(text), std::string::npos) << text << "\n" << models.output;
   const test::CommandResult algos = test::run_tcabench("algos");
   ASSERT_EQ(algos.status, 0);
-  for (const char* text : {"--model lif", "eprop_random ", "eprop_adaptive ", "stop_gradient (default none)"})
+  for (const char* text : {"--model lif", "eprop_random ", "eprop_adaptive ", "stop_gradient = none"})
     EXPECT_NE(algos.output.find(text), std::string::npos) << text << "\n" << algos.output;
   expect_failure("probe --model spiking", "--model");
   expect_failure("probe --model lif --hidden 8", "--hidden");

@@ -307,7 +307,7 @@ TEST(LifRulesBasics, RegistryAndErrors) {
 }
 
 TEST(LifRulesBasics, ModelParametersParseStrictly) {
-  const std::vector<ParamDoc> docs = lif_param_docs();
+  const std::vector<ParamDoc> docs = lif_params().docs();
   const LifRnnConfig d = parse_lif_config(Params("lif", docs, {}));
   EXPECT_EQ(d.n_lif, 50);
   EXPECT_EQ(d.n_alif, 50);

@@ -657,9 +657,9 @@ TEST(LocalRules, RegistryDocumentsHyperparametersAndDefaults) {
 TEST(LocalRulesCli, AlgosListsTheRulesAndProbeRunsThem) {
   const auto [status, listing] = test::run_tcabench("algos");
   ASSERT_EQ(status, 0) << listing;
-  for (const char* text : {"rflo ", "eprop ", "snap1 ", "tbptt ", "feedback (default random)",
-                           "feedback (default symmetric)", "feedback_scale (default 1)",
-                           "feedback_seed (default 0)", "h (default 10)"})
+  for (const char* text : {"rflo ", "eprop ", "snap1 ", "tbptt ", "feedback = random",
+                           "feedback = symmetric", "feedback_scale = 1",
+                           "feedback_seed = 0", "h = 10"})
     EXPECT_NE(listing.find(text), std::string::npos) << text << "\n" << listing;
 
   const auto [probe_status, report_text] = test::run_tcabench(

@@ -336,8 +336,8 @@ class CorrelatedSigns : public Rule {
  public:
   CorrelatedSigns(bool constant, const RateRnnConfig& rc, DType dtype, Device device)
       : Rule(rc, dtype, device), constant_(constant) {}
-  CorrelatedSigns(bool constant, const RateRnnConfig& rc, DType dtype, Device device, double eps)
-      : Rule(rc, dtype, device, eps), constant_(constant) {}
+  CorrelatedSigns(bool constant, const RateRnnConfig& rc, DType dtype, Device device, const UoroConfig& uoro)
+      : Rule(rc, dtype, device, uoro), constant_(constant) {}
 
  protected:
   void draw_signs(Tensor& signs, uint64_t seed, uint64_t step) override {
@@ -352,16 +352,15 @@ class CorrelatedSigns : public Rule {
 std::unique_ptr<Rule> make_variant(const std::string& id, Variant v, const RateRnnConfig& rc) {
   const DType f64 = DType::f64;
   const Device cpu = Device::cpu;
-  const double eps = 1e-7;  // uoro's default
   switch (v) {
     case Variant::correct:
       return make_algorithm(id, rc, f64, cpu);
     case Variant::stale_signs:
-      if (id == "uoro") return std::make_unique<StaleSigns<Uoro>>(rc, f64, cpu, eps);
+      if (id == "uoro") return std::make_unique<StaleSigns<Uoro>>(rc, f64, cpu, UoroConfig{});
       if (id == "kf_rtrl") return std::make_unique<StaleSigns<KfRtrl>>(rc, f64, cpu);
       return std::make_unique<StaleSigns<RkfRtrl>>(rc, f64, cpu);
     case Variant::correlated_signs:
-      if (id == "uoro") return std::make_unique<CorrelatedSigns<Uoro>>(false, rc, f64, cpu, eps);
+      if (id == "uoro") return std::make_unique<CorrelatedSigns<Uoro>>(false, rc, f64, cpu, UoroConfig{});
       if (id == "kf_rtrl") return std::make_unique<CorrelatedSigns<KfRtrl>>(true, rc, f64, cpu);
       return std::make_unique<CorrelatedSigns<RkfRtrl>>(false, rc, f64, cpu);
     case Variant::kf_equal_signs:
@@ -711,7 +710,7 @@ TEST(UnbiasedRules, ProbeTakesNoiseSamples) {
 TEST(UnbiasedRules, CliListsTheRulesWithTheirHyperparameters) {
   const auto [status, out] = test::run_tcabench("algos");
   EXPECT_EQ(status, 0);
-  for (const std::string want : {"uoro", "kf_rtrl", "rkf_rtrl", "epsilon (default 1e-7)"})
+  for (const std::string want : {"uoro", "kf_rtrl", "rkf_rtrl", "epsilon = 1e-7"})
     EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
 }
 

@@ -44,14 +44,14 @@ std::vector<Section> models() {
   return {section};
 }
 
-// For the terminal: "id  summary", then "    name (default D): help" per parameter.
+// For the terminal: "id  summary", then "    name = D (valid values): help" per parameter.
 void print_text(const std::vector<Section>& sections) {
   for (size_t i = 0; i < sections.size(); ++i) {
     if (!sections[i].title.empty()) std::cout << (i ? "\n" : "") << sections[i].title << ":\n";
     for (const Entry& e : sections[i].entries) {
       std::cout << e.id << "  " << e.summary << (e.note.empty() ? "" : "  " + e.note) << '\n';
       for (const ParamDoc& p : e.params)
-        std::cout << "    " << p.name << " (default " << p.default_value << "): " << p.help << '\n';
+        std::cout << "    " << p.name << " = " << p.default_value << " (" << p.range << "): " << p.help << '\n';
     }
   }
 }
@@ -69,9 +69,10 @@ void print_markdown(const std::vector<Section>& sections) {
     for (const Entry& e : section.entries) {
       std::cout << "### `" << e.id << "`\n\n" << e.summary << (e.note.empty() ? "" : " " + e.note) << "\n\n";
       if (e.params.empty()) continue;
-      std::cout << "| parameter | default | meaning |\n|---|---|---|\n";
+      std::cout << "| parameter | default | valid values | meaning |\n|---|---|---|---|\n";
       for (const ParamDoc& p : e.params)
-        std::cout << "| `" << p.name << "` | `" << p.default_value << "` | " << cell(p.help) << " |\n";
+        std::cout << "| `" << p.name << "` | `" << p.default_value << "` | " << cell(p.range) << " | " << cell(p.help)
+                  << " |\n";
       std::cout << '\n';
     }
   }

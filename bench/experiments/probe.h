@@ -12,6 +12,7 @@
 
 #include "bench/experiments/gradient_stats.h"
 #include "kernels/tensor.h"
+#include "models/rate_rnn.h"
 #include "tasks/task.h"
 
 namespace tca {
@@ -23,15 +24,15 @@ struct ProbeConfig {
   // Hyperparameter overrides per rule id: {"uoro": {"name": "value"}}.
   std::map<std::string, std::map<std::string, std::string>> algo_params;
   // The network: "rate" (models/rate_rnn.h: hidden, alpha, gain) or "lif" (models/lif_rnn.h:
-  // model_params, documented by lif_param_docs(); rules from rules_of("lif")).
+  // model_params, documented by lif_params(); rules from rules_of("lif")).
   std::string model = "rate";
   std::map<std::string, std::string> model_params;  // lif knobs; must be empty for rate
-  int hidden = 32;     // rate: hidden units
+  int hidden = RateRnnConfig{}.n;  // rate: hidden units (defaults: the rate network's knobs)
   int batch = 16;
   uint64_t seed = 1;   // parameters, batches and noise all derive from it
   int samples = 64;    // K noise samples for stochastic rules (deterministic rules: 1)
-  double alpha = 1.0;  // rate: leak of the network
-  double gain = 1.0;   // rate: W_rec ~ N(0, gain^2 / n)
+  double alpha = RateRnnConfig{}.alpha;  // rate: leak of the network
+  double gain = InitOptions{}.gain;      // rate: W_rec ~ N(0, gain^2 / n)
   DType dtype = DType::f32;
   Device device = Device::cpu;
   // Training steps (Adam on the exact gradient, fresh batch per step) at which to probe; 0 is

@@ -13,6 +13,7 @@
 
 #include "bench/experiments/parameter_update.h"
 #include "kernels/tensor.h"
+#include "models/rate_rnn.h"
 
 namespace tca {
 
@@ -41,10 +42,10 @@ struct TrainConfig {
   std::map<std::string, std::string> algo_params;
   std::string model = "rate";  // rate (models/rate_rnn.h) or lif (models/lif_rnn.h)
   std::map<std::string, std::string> model_params;  // the spiking network's knobs (lif only)
-  int hidden = 32;      // rate model
+  int hidden = RateRnnConfig{}.n;  // rate model (defaults: the rate network's knobs)
   int batch = 16;       // sequences per training window
-  double alpha = 1.0;   // leak of the rate network
-  double gain = 1.0;    // W_rec ~ N(0, gain^2 / n)
+  double alpha = RateRnnConfig{}.alpha;  // leak of the rate network
+  double gain = InitOptions{}.gain;      // W_rec ~ N(0, gain^2 / n)
   DType dtype = DType::f32;
   Device device = Device::cpu;
   std::vector<uint64_t> seeds = {1, 2, 3};  // parameters, batches and noise of a run derive from its seed

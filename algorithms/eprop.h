@@ -10,7 +10,7 @@ namespace tca {
 // built from the neuron-local hidden-state Jacobian only,
 //   eps_ji^t = (d h_j^t / d h_j^{t-1}) eps_ji^{t-1} + d h_j^t / d W_ji,   e_ji^t = (d z_j^t / d h_j^t) eps_ji^t,
 // and the learning signal L_j^t = sum_k B_jk (y_k^t - y*_k^t) (symmetric: B = W_out^T; random).
-// Here the neuron's state and output are both a_t, so e = eps and, in DESIGN.md's notation,
+// Here the neuron's state and output are both a_t, so e = eps and, in docs/design.md's notation,
 //   E_t = diag(J_t) (.) E_{t-1} + D_t ahat_t^T,   diag(J_t)_i = (1 - alpha) + alpha phi'(h_t,i) W_rec[i,i],
 //   gW += diag(L_t) E_t,   L_t = B e_t,
 // where the self-connection W_rec[i,i] counts as part of the neuron-local dynamics (the

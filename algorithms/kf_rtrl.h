@@ -13,7 +13,7 @@ namespace tca {
 // whose expectation over the random signs is exactly M_t. The exact recursion is a sum of
 // two Kronecker products, M_t = u^T (x) (J_t A) + ahat_t^T (x) diag(D_t), which the rule
 // reduces to one with two random signs (Mujika et al. 2018; as reviewed, in this notation,
-// by Marschall, Cho & Savin 2020, JMLR 21(135); see DESIGN.md):
+// by Marschall, Cho & Savin 2020, JMLR 21(135); see docs/design.md):
 //   c1, c2 in {+-1}
 //   p0 = sqrt(|J_t A_{t-1}| / |u_{t-1}|),   p1 = sqrt(|D_t| / |ahat_t|)   (Frobenius norms)
 //   u_t = c1 p0 u_{t-1} + c2 p1 ahat_t

@@ -7,7 +7,7 @@
 namespace tca {
 
 // Murray's eqs. for the leaky network tau dh/dt = -h + phi(u) in discrete time (1/tau = alpha),
-// written in this code base's notation (DESIGN.md):
+// written in this code base's notation (docs/design.md):
 //   p_t = (1 - alpha) p_{t-1} + alpha phi'(h_t) ahat_t^T,   i.e. E_t = (1 - alpha) E_{t-1} + D_t ahat_t^T
 //   dW  ~ (B eps_t) p_t,  eps = -e,                         i.e. gW += diag(L_t) E_t,  L_t = B_fb e_t
 // The trace keeps only the leak of the recurrent Jacobian (J_t ~ (1 - alpha) I) and the learning

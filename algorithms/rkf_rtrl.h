@@ -13,7 +13,7 @@ namespace tca {
 // whose expectation over the random signs is exactly M_t. Where KF-RTRL factors over the
 // presynaptic index j, R-KF-RTRL factors over the postsynaptic index i, with the immediate
 // influence Mbar_t[l, (i, j)] = delta(l, i) D_t[l] ahat_t[j] = E[nu_i (nu_l D_l ahat_j)] split by
-// n random signs as in UORO (Marschall, Cho & Savin 2020, reverse KF-RTRL; DESIGN.md notation):
+// n random signs as in UORO (Marschall, Cho & Savin 2020, reverse KF-RTRL; docs/design.md notation):
 //   nu in {+-1}^n
 //   p0 = sqrt(|J_t B_{t-1}| / |A_{t-1}|),   p1 = sqrt(|(nu*D_t) ahat_t^T| / |nu|)
 //   A_t = p0 A_{t-1} + p1 nu

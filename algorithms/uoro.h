@@ -11,7 +11,7 @@ namespace tca {
 // Carries, per sequence, a rank-one estimate of the influence M_t = dA_t/dW (n x nk),
 //   M_t ~ atil_t ttil_t^T,   atil (n),  ttil (nk, stored as n x k like W),
 // whose expectation over the random signs is exactly M_t. Step t (Tallec & Ollivier 2018,
-// RateRule 1, in DESIGN.md's notation; J_t = (1-alpha) I + alpha diag(phi'(h_t)) W_rec,
+// Algorithm 1, in docs/design.md's notation; J_t = (1-alpha) I + alpha diag(phi'(h_t)) W_rec,
 // D_t = alpha phi'(h_t), Mbar_t = D_t (x) ahat_t^T):
 //   nu in {+-1}^n                                         (fresh signs every step)
 //   r0 = sqrt((|ttil_{t-1}| + eps) / (|J_t atil_{t-1}| + eps))

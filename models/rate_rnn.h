@@ -1,4 +1,4 @@
-// The leaky rate RNN of DESIGN.md (Marschall, Cho & Savin 2020), batched over B sequences:
+// The leaky rate RNN of docs/design.md (Marschall, Cho & Savin 2020), batched over B sequences:
 //   h_t = W_rec a_{t-1} + W_in x_t + b = W ahat_t,   ahat_t = [a_{t-1}; x_t; 1]
 //   a_t = (1 - alpha) a_{t-1} + alpha tanh(h_t)
 //   y_t = W_out a_t + b_out = W_outb [a_t; 1]

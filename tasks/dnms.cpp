@@ -2,7 +2,7 @@
 //
 // Source: the delayed (non-)match-to-sample paradigm as used in credit-assignment studies of
 // recurrent networks, e.g. Liu et al. 2021 (PNAS, "Cell-type-specific neuromodulation guides
-// synaptic credit assignment in a spiking neural network"); specification: DESIGN.md, Tasks.
+// synaptic credit assignment in a spiking neural network"); specification: docs/tasks.md.
 //
 // A trial: stimulus 1 for S steps, a delay of D steps (zero input), stimulus 2 for S steps, a
 // delay of D steps, then R report steps. Stimuli are A = [1, 0] and B = [0, 1] (m = 2).

@@ -144,7 +144,7 @@ Grad gradient_of(const std::string& rule, const RateRnnConfig& rc, const RateRnn
 using Vec = std::vector<double>;
 using Mat = std::vector<Vec>;  // row-major rows
 
-// Forward pass of DESIGN.md's leaky rate network, written out: per step and sequence the
+// Forward pass of docs/design.md's leaky rate network, written out: per step and sequence the
 // quantities the rules use.
 struct Trajectory {
   int T = 0, B = 0;

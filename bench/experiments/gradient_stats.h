@@ -1,5 +1,5 @@
-// How K gradient estimates ghat_1..ghat_K compare with the exact gradient g (DESIGN.md,
-// "Gradient quality"), with 95% confidence intervals from the measured spread.
+// How K gradient estimates ghat_1..ghat_K compare with the exact gradient g (docs/design.md,
+// "Bias, variance and alignment"), with 95% confidence intervals from the measured spread.
 //
 // Bias. The plug-in |mean ghat - g| is biased upwards by the noise of the mean: its square
 // has expectation |bias|^2 + tr(Cov)/K. The estimate theta = |mean ghat - g|^2 - tr(S)/K, with

@@ -1,5 +1,5 @@
 // The gradient probe: at frozen parameters and one fixed batch, compare every named learning
-// rule's gradient estimate with the exact gradient (DESIGN.md, "Gradient quality"), at one or
+// rule's gradient estimate with the exact gradient (docs/design.md, "Bias, variance and alignment"), at one or
 // several points along a training run.
 #pragma once
 

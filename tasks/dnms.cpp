@@ -1,4 +1,4 @@
-// dnms-v0: binary delayed non-match-to-sample (a sequential XOR).
+// dnms-v0 and dnms-v1: binary delayed non-match-to-sample (a sequential XOR).
 //
 // Source: the delayed (non-)match-to-sample paradigm as used in credit-assignment studies of
 // recurrent networks, e.g. Liu et al. 2021 (PNAS, "Cell-type-specific neuromodulation guides
@@ -15,6 +15,14 @@
 // trial, not on the end padding; with variable_delay each delay is drawn per sequence, T is
 // the maximum length and shorter trials are padded at the end with zero input and loss mask 0.
 //
+// Versions: the same generator with different defaults. dnms-v0 has no noise and fixed delays,
+// so it has exactly four distinct sequences: a batch of 64 repeats each 16 times, and training,
+// validation and test batches hold the same sequences (test accuracy then measures
+// memorisation, in steps of 1/4). dnms-v1 (input_noise 0.1, variable_delay 5) makes every
+// sequence distinct: the noise is continuous (sd 0.1 leaves each stimulus ten standard
+// deviations from the other), and the 36 delay combinations per trial type ask the network
+// to hold the first stimulus over 10 to 15 steps instead of a fixed count. T = 39.
+//
 // Balance: the four trial types AA, AB, BA, BB appear once in every aligned group of four
 // sequences (b = 4k .. 4k+3), in an order shuffled per group with a generator keyed on the
 // group k only, so any batch of a multiple of 4 is exactly balanced and sequence b does not
@@ -24,6 +32,7 @@
 // argmax at the target class; "chance" = 1 / number of classes (the classes are balanced);
 // "ce" mask-weighted mean cross-entropy per report step.
 #include <array>
+#include <string>
 #include <utility>
 
 #include "kernels/philox.h"
@@ -49,9 +58,15 @@ struct DnmsConfig {
   int variable_delay = 0;
 };
 
-const ParamTable<DnmsConfig>& dnms_params() {
-  static const auto table =
-      ParamTable<DnmsConfig>()
+DnmsConfig v1_defaults() {
+  DnmsConfig config;
+  config.input_noise = 0.1;
+  config.variable_delay = 5;
+  return config;
+}
+
+ParamTable<DnmsConfig> make_dnms_params(const DnmsConfig& defaults) {
+  return ParamTable<DnmsConfig>(defaults)
           .integer("S", &DnmsConfig::stimulus_steps, 1, kMaxTaskLength, "stimulus length in steps")
           .integer("D", &DnmsConfig::delay_steps, 0, kMaxTaskLength, "delay after each stimulus in steps")
           .integer("R", &DnmsConfig::report_steps, 1, kMaxTaskLength, "report steps")
@@ -59,22 +74,27 @@ const ParamTable<DnmsConfig>& dnms_params() {
                 "sd of Gaussian noise added to the inputs during the trial")
           .integer("variable_delay", &DnmsConfig::variable_delay, 0, kMaxTaskLength,
                    "extra uniform 0..variable_delay steps per delay; trials padded at the end");
-  return table;
+}
+
+const ParamTable<DnmsConfig>& dnms_params(int version) {
+  static const ParamTable<DnmsConfig> v0 = make_dnms_params(DnmsConfig{});
+  static const ParamTable<DnmsConfig> v1 = make_dnms_params(v1_defaults());
+  return version == 0 ? v0 : v1;
 }
 
 class DnmsTask final : public Task {
  public:
-  explicit DnmsTask(const DnmsConfig& config) : config_(config) {
+  DnmsTask(std::string id, const DnmsConfig& config) : id_(std::move(id)), config_(config) {
     const long total =
         2L * config_.stimulus_steps + 2L * (config_.delay_steps + config_.variable_delay) + config_.report_steps;
     if (total > kMaxTaskLength) {
-      throw std::invalid_argument("dnms-v0: T = 2 S + 2 (D + variable_delay) + R must be <= " +
+      throw std::invalid_argument(id_ + ": T = 2 S + 2 (D + variable_delay) + R must be <= " +
                                   std::to_string(kMaxTaskLength) + ", got " + std::to_string(total));
     }
     steps_ = static_cast<int>(total);
   }
 
-  std::string id() const override { return "dnms-v0"; }
+  std::string id() const override { return id_; }
   int input_size() const override { return kStimulusChannels; }
   int output_size() const override { return kClasses; }
   int steps() const override { return steps_; }
@@ -119,7 +139,7 @@ class DnmsTask final : public Task {
   }
 
   std::map<std::string, std::string> config() const override {
-    std::map<std::string, std::string> values = dnms_params().text(config_);
+    std::map<std::string, std::string> values = dnms_params(0).text(config_);
     values["T"] = std::to_string(steps_);
     return values;
   }
@@ -135,6 +155,7 @@ class DnmsTask final : public Task {
     return order[b % kTrialTypes];
   }
 
+  std::string id_;
   DnmsConfig config_;
   int steps_ = 0;
 };
@@ -145,13 +166,27 @@ const TaskInfo& dnms_task_info() {
   static const TaskInfo info{
       "dnms-v0",
       "delayed non-match-to-sample (sequential XOR): two stimuli separated by delays, report "
-      "match (class 0) or non-match (class 1); CE on the report steps",
-      dnms_params().docs()};
+      "match (class 0) or non-match (class 1); CE on the report steps. Noise-free with fixed delays, "
+      "it has only 4 distinct sequences: use dnms-v1",
+      dnms_params(0).docs()};
   return info;
 }
 
 std::unique_ptr<Task> make_dnms_task(const std::map<std::string, std::string>& params) {
-  return std::make_unique<DnmsTask>(dnms_params().parse(dnms_task_info().id, params));
+  return std::make_unique<DnmsTask>(dnms_task_info().id, dnms_params(0).parse(dnms_task_info().id, params));
+}
+
+const TaskInfo& dnms_v1_task_info() {
+  static const TaskInfo info{
+      "dnms-v1",
+      "delayed non-match-to-sample as dnms-v0, with input noise and variable delays by default, so that "
+      "every sequence differs (T = 39)",
+      dnms_params(1).docs()};
+  return info;
+}
+
+std::unique_ptr<Task> make_dnms_v1_task(const std::map<std::string, std::string>& params) {
+  return std::make_unique<DnmsTask>(dnms_v1_task_info().id, dnms_params(1).parse(dnms_v1_task_info().id, params));
 }
 
 }  // namespace tca

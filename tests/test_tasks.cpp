@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/seeds.h"
 #include "tasks/task.h"
 
 namespace tca {
@@ -62,7 +64,7 @@ TEST(TaskRegistry, ListsEveryTaskWithDocumentedParameters) {
     ASSERT_EQ(config.count("T"), 1u) << info.id;
     EXPECT_EQ(config.at("T"), std::to_string(task->steps())) << info.id;
   }
-  EXPECT_EQ(ids, (std::set<std::string>{"dnms-v0", "path_integration-v0", "copy-v0", "add-v0",
+  EXPECT_EQ(ids, (std::set<std::string>{"dnms-v0", "dnms-v1", "path_integration-v0", "copy-v0", "add-v0",
                                         "flipflop-v0", "mimic-v0", "evidence_accumulation-v0"}));
 }
 
@@ -235,6 +237,57 @@ TEST(TaskDnms, VariableDelayPadsTheEndWithoutLoss) {
     lengths.insert(report_onset + R);
   }
   EXPECT_GT(lengths.size(), 3u) << "the delays vary";
+}
+
+// The inputs of sequence b of a batch, as one vector (its identity for the tests below).
+std::vector<double> sequence_inputs(const Batch& batch, int b) {
+  std::vector<double> x;
+  for (int t = 0; t < batch.T; ++t)
+    for (int i = 0; i < batch.m; ++i) x.push_back(batch.input(t, b, i));
+  return x;
+}
+
+// The training batches of a run (seed 1: the first 20 iterations at batch 64) and its validation
+// and test batches (256 each), drawn from the seeds training uses (bench/experiments/train.cpp).
+std::vector<Batch> training_validation_test(const Task& task) {
+  std::vector<Batch> batches;
+  for (uint64_t iteration = 0; iteration < 20; ++iteration)
+    batches.push_back(task.sample(64, derived_seed(1, SeedPurpose::training, iteration)));
+  batches.push_back(task.sample(256, derived_seed(1, SeedPurpose::validation, 0)));
+  batches.push_back(task.sample(256, derived_seed(1, SeedPurpose::test, 0)));
+  return batches;
+}
+
+TEST(TaskDnms, VersionZeroHasFourSequencesVersionOneNeverRepeatsOne) {
+  // dnms-v0 (no noise, fixed delays): every batch holds the same four sequences.
+  std::set<std::vector<double>> v0;
+  for (const Batch& batch : training_validation_test(*make_task("dnms-v0")))
+    for (int b = 0; b < batch.B; ++b) v0.insert(sequence_inputs(batch, b));
+  EXPECT_EQ(v0.size(), 4u);
+  // dnms-v1: no sequence repeats within or across the training, validation and test batches.
+  const auto v1 = make_task("dnms-v1");
+  EXPECT_EQ(v1->steps(), 39);
+  EXPECT_EQ(v1->config().at("input_noise"), "0.1");
+  EXPECT_EQ(v1->config().at("variable_delay"), "5");
+  std::set<std::vector<double>> seen;
+  size_t sequences = 0;
+  std::set<int> report_onsets;
+  for (const Batch& batch : training_validation_test(*v1)) {
+    for (int b = 0; b < batch.B; ++b) {
+      seen.insert(sequence_inputs(batch, b));
+      ++sequences;
+      for (int t = 0; t < batch.T; ++t)
+        if (batch.mask(t, b) != 0.0) {
+          report_onsets.insert(t);
+          break;
+        }
+    }
+  }
+  EXPECT_EQ(seen.size(), sequences);
+  EXPECT_EQ(report_onsets.size(), 11u);  // 26 + two delays of 0..5 extra steps: onsets 26..36
+  // Apart from its defaults it is dnms-v0: the same parameters give the same batch.
+  const std::map<std::string, std::string> same{{"input_noise", "0.1"}, {"variable_delay", "5"}};
+  EXPECT_EQ(make_task("dnms-v0", same)->sample(8, 3).inputs, v1->sample(8, 3).inputs);
 }
 
 TEST(TaskDnms, AccuracyIsOneOnPerfectLogitsAndZeroOnInverted) {
@@ -416,46 +469,65 @@ TEST(TaskAdd, TargetsFollowTheLaggedInputs) {
   }
 }
 
-TEST(TaskAdd, LandmarkEntropiesMatchTheGeneratingDistribution) {
-  const auto task = make_task("add-v0");
-  Batch batch = task->sample(1000, 99);
-  const auto reported = task->metrics(batch, std::vector<double>(batch.targets.size(), 0.0));
-  EXPECT_NEAR(reported.at("baseline_no_memory"), 0.662, 5e-4);
-  EXPECT_NEAR(reported.at("baseline_t1_only"), 0.519, 5e-4);
-  EXPECT_NEAR(reported.at("baseline_both"), 0.454, 5e-4);
+double landmark(const std::string& id, const std::map<std::string, std::string>& params, const std::string& name) {
+  const auto task = make_task(id, params);
+  const Batch batch = task->sample(1, 1);
+  return task->metrics(batch, std::vector<double>(batch.targets.size(), 0.0)).at(name);
+}
 
-  // Empirically: the best predictors at each level of memory, scored on the stationary steps
-  // (t >= t2, where both lags are real inputs), reach the landmarks.
-  for (int t = 0; t < 9; ++t) {
-    for (int b = 0; b < batch.B; ++b) batch.loss_mask[at(batch, t, b)] = 0.0;
-  }
-  auto logits_of = [&](auto probability_of_class0) {
-    std::vector<double> logits(batch.targets.size());
-    for (int t = 0; t < batch.T; ++t) {
-      for (int b = 0; b < batch.B; ++b) {
-        const double x1 = t >= 5 ? batch.input(t - 5, b, 0) : 0.0;
-        const double x2 = t >= 9 ? batch.input(t - 9, b, 0) : 0.0;
-        const double p = probability_of_class0(x1, x2);
-        logits[at(batch, t, b) * 2 + 0] = std::log(std::max(p, 1e-300));
-        logits[at(batch, t, b) * 2 + 1] = std::log(std::max(1.0 - p, 1e-300));
+TEST(TaskAdd, LandmarksAreExactForTheConfiguredLength) {
+  // Values of the exact per-step average (for t1 = 5, t2 = 9), computed independently.
+  const std::map<std::string, std::string> T40{{"T", "40"}}, T100{{"T", "100"}}, long_run{{"T", "100000"}};
+  EXPECT_NEAR(landmark("add-v0", T40, "baseline_no_memory"), 0.6555884216043097, 1e-12);
+  EXPECT_NEAR(landmark("add-v0", T40, "baseline_t1_only"), 0.5236549488710779, 1e-12);
+  EXPECT_NEAR(landmark("add-v0", T40, "baseline_both"), 0.4735028913712679, 1e-12);
+  EXPECT_NEAR(landmark("add-v0", T100, "baseline_no_memory"), 0.6591733115365127, 1e-12);
+  EXPECT_NEAR(landmark("add-v0", T100, "baseline_t1_only"), 0.5209619993727557, 1e-12);
+  EXPECT_NEAR(landmark("add-v0", T100, "baseline_both"), 0.4620737770181424, 1e-12);
+  // Long episodes approach the stationary values H(5/8), E H(E[y | x1]), E H(y).
+  const double h = [](double q) { return -q * std::log(q) - (1 - q) * std::log(1 - q); }(0.625);
+  EXPECT_NEAR(landmark("add-v0", long_run, "baseline_no_memory"), h, 1e-4);
+  EXPECT_NEAR(landmark("add-v0", long_run, "baseline_t1_only"), 0.5191684950066329, 1e-4);
+  EXPECT_NEAR(landmark("add-v0", long_run, "baseline_both"), 0.45446198685879446, 1e-4);
+}
+
+// Monte-Carlo: the best predictor at each level of memory, fitted on a large batch (per step,
+// the mean target given what it knows), reaches the landmark within the batch's standard error.
+TEST(TaskAdd, LandmarksMatchAMonteCarloEstimate) {
+  for (const auto& params : std::vector<std::map<std::string, std::string>>{
+           {{"T", "40"}}, {{"T", "12"}, {"t1", "3"}, {"t2", "7"}}, {{"T", "20"}, {"t1", "4"}, {"t2", "4"}}}) {
+    const auto task = make_task("add-v0", params);
+    const int t1 = std::stoi(task->config().at("t1")), t2 = std::stoi(task->config().at("t2"));
+    const Batch batch = task->sample(20000, 77);
+    const auto landmarks = task->metrics(batch, std::vector<double>(batch.targets.size(), 0.0));
+    // What each predictor knows at (t, b): nothing, x_{t-t1}, or both lags (0 before the start).
+    const auto lag = [&](int t, int b, int l) { return t >= l ? static_cast<int>(batch.input(t - l, b, 0)) : 0; };
+    const std::vector<std::pair<std::string, std::function<int(int, int)>>> levels{
+        {"baseline_no_memory", [](int, int) { return 0; }},
+        {"baseline_t1_only", [&](int t, int b) { return lag(t, b, t1); }},
+        {"baseline_both", [&](int t, int b) { return 2 * lag(t, b, t1) + lag(t, b, t2); }}};
+    for (const auto& [name, knows] : levels) {
+      std::vector<double> per_sequence(batch.B, 0.0);
+      for (int t = 0; t < batch.T; ++t) {
+        double sum[4] = {0, 0, 0, 0}, count[4] = {0, 0, 0, 0};
+        for (int b = 0; b < batch.B; ++b) {
+          sum[knows(t, b)] += batch.target(t, b, 0);
+          count[knows(t, b)] += 1;
+        }
+        for (int b = 0; b < batch.B; ++b) {
+          const double q = sum[knows(t, b)] / count[knows(t, b)], y = batch.target(t, b, 0);
+          per_sequence[b] -= ((y > 0 ? y * std::log(q) : 0.0) + (y < 1 ? (1 - y) * std::log(1 - q) : 0.0)) / batch.T;
+        }
       }
+      double mean = 0, square = 0;
+      for (const double v : per_sequence) mean += v / batch.B;
+      for (const double v : per_sequence) square += (v - mean) * (v - mean) / (batch.B - 1);
+      const double standard_error = std::sqrt(square / batch.B);
+      EXPECT_NEAR(mean, landmarks.at(name), 4 * standard_error + 5e-4) << name << " T=" << batch.T;
     }
-    return logits;
-  };
-  const double no_memory =
-      task->metrics(batch, logits_of([](double, double) { return 0.625; })).at("ce");
-  const double t1_only =
-      task->metrics(batch, logits_of([](double x1, double) { return x1 ? 0.875 : 0.375; }))
-          .at("ce");
-  const double both =
-      task->metrics(batch,
-                    logits_of([](double x1, double x2) { return 0.5 + 0.5 * x1 - 0.25 * x2; }))
-          .at("ce");
-  EXPECT_NEAR(no_memory, reported.at("baseline_no_memory"), 4e-3);
-  EXPECT_NEAR(t1_only, reported.at("baseline_t1_only"), 4e-3);
-  EXPECT_NEAR(both, reported.at("baseline_both"), 4e-3);
-  EXPECT_GT(no_memory, t1_only);
-  EXPECT_GT(t1_only, both);
+    EXPECT_GT(landmarks.at("baseline_no_memory"), landmarks.at("baseline_t1_only"));
+    EXPECT_GT(landmarks.at("baseline_t1_only"), landmarks.at("baseline_both") - (t1 == t2 ? 1e-12 : 0.0));
+  }
 }
 
 // ---- parameter errors -----------------------------------------------------------------

@@ -18,7 +18,7 @@
 namespace tca {
 
 struct ProbeConfig {
-  std::string task = "dnms-v0";
+  std::string task = "dnms-v1";
   std::map<std::string, std::string> task_params;
   std::vector<std::string> algorithms = {"rtrl", "bptt"};
   // Hyperparameter overrides per rule id: {"uoro": {"name": "value"}}.

@@ -110,7 +110,9 @@ def check_schema(tcabench, source, work):
         "an unknown top-level key": lambda d: d.update(extra=1),
         "a malformed config hash": lambda d: entry(d).update(config_hash="xyz"),
         "an interval of one number": lambda d: entry(d)["metric"].update(interval=[0.5]),
-        "a negative relative variance": lambda d: entry(d)["gradient"][0].update(rel_variance=-1.0),
+        "a negative relative variance": lambda d: entry(d)["gradient"][0]["recurrent"].update(rel_variance=-1.0),
+        "a gradient point without its recurrent part": lambda d: entry(d)["gradient"][0].pop("recurrent"),
+        "a bias flag given as text": lambda d: entry(d)["gradient"][0]["all"].update(bias_interval_contains_zero="no"),
         "an unknown device": lambda d: entry(d).update(device="tpu"),
         "a task without entries": lambda d: d["tasks"][1].update(entries=[]),
     }

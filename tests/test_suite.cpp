@@ -13,6 +13,7 @@
 
 #include "bench/report/leaderboard.h"
 #include "bench/report/report.h"
+#include "bench/report/report.h"
 #include "bench/suite/suite.h"
 #include "test_util.h"
 
@@ -403,7 +404,10 @@ json synthetic_cell(const std::string& rule, int hidden, int index, std::vector<
   json stats = {{"samples", 8}, {"rel_bias", 0.3}, {"rel_bias_debiased", 0.1}, {"rel_bias_ci95", {0.0, 0.2}},
                 {"bias_interval_contains_zero", true}, {"rel_variance", 2.0}, {"rel_variance_ci95", {1.0, 3.0}},
                 {"cosine_of_mean", 0.9}, {"cosine_of_mean_ci95", {0.8, 1.0}}, {"mean_cosine", 0.4},
-                {"mean_cosine_ci95", {0.3, 0.5}}, {"norm_ratio", 1.1}, {"reference_norm", 3.0}};
+                {"mean_cosine_ci95", {0.3, 0.5}}, {"norm_ratio", 1.1}, {"reference_norm", 3.0},
+                {"notes", json::array()}};
+  json all = stats;  // all parameters: the readout makes the estimate look better aligned
+  all["cosine_of_mean"] = 0.99;
   return {{"schema_version", 1},
           {"kind", "suite_cell"},
           {"cell", {{"index", index}, {"file", rule + ".json"}, {"task", "dnms-v0"}, {"task_id", "dnms-v0"},
@@ -420,10 +424,15 @@ json synthetic_cell(const std::string& rule, int hidden, int index, std::vector<
                      {"algorithm", {{"config", {{"epsilon", "1e-07"}}}}},
                      {"summary", {{"learning_rate", 0.1}}},
                      {"runs", runs}}},
-          {"probe", {{"checkpoints", json::array({{{"step", 0}, {"reference_loss", 20.0},
-                                                   {"data_floor", {{"batches", 4}, {"rel_variance", 0.05}}},
-                                                   {"algorithms", json::array({{{"samples", 8}, {"stochastic", true},
-                                                                                {"total", stats}}})}}})}}}};
+          {"probe", {{"schema_version", kProbeSchemaVersion},
+                     {"checkpoints",
+                      json::array({{{"step", 0},
+                                    {"reference_loss", 20.0},
+                                    {"data_floor", {{"batches", 4}, {"rel_variance", 0.01}, {"recurrent_rel_variance", 0.05}}},
+                                    {"algorithms", json::array({{{"samples", 8},
+                                                                 {"stochastic", true},
+                                                                 {"recurrent", stats},
+                                                                 {"total", all}}})}}})}}}};
 }
 
 TEST(Leaderboard, AggregatesKnownCellsOverSeedsAtTheBestRate) {
@@ -472,10 +481,13 @@ TEST(Leaderboard, AggregatesKnownCellsOverSeedsAtTheBestRate) {
   EXPECT_EQ(high["diverged_runs"], 1);
   EXPECT_EQ(high["metric"]["count"], 2);
   EXPECT_DOUBLE_EQ(high["metric"]["median"].get<double>(), 0.925);
-  // The gradient columns come from the probe.
-  EXPECT_EQ(low["gradient"][0]["rel_bias_debiased"], 0.1);
-  EXPECT_EQ(low["gradient"][0]["rel_variance_ci95"], json::array({1.0, 3.0}));
-  EXPECT_EQ(low["gradient"][0]["data_floor_rel_variance"], 0.05);
+  // The gradient columns come from the probe: the recurrent parameters, and all of them beside.
+  EXPECT_EQ(low["gradient"][0]["recurrent"]["rel_bias_debiased"], 0.1);
+  EXPECT_EQ(low["gradient"][0]["recurrent"]["rel_variance_ci95"], json::array({1.0, 3.0}));
+  EXPECT_EQ(low["gradient"][0]["recurrent"]["data_floor_rel_variance"], 0.05);
+  EXPECT_EQ(low["gradient"][0]["recurrent"]["cosine_of_mean"], 0.9);
+  EXPECT_EQ(low["gradient"][0]["all"]["cosine_of_mean"], 0.99);
+  EXPECT_EQ(low["gradient"][0]["all"]["data_floor_rel_variance"], 0.01);
   EXPECT_EQ(board["git_commits"], json::array({"abc"}));
   EXPECT_EQ(board["devices"], json::array({"cpu (test CPU)"}));
 

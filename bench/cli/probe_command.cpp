@@ -121,7 +121,7 @@ int ProbeCommand::run() {
     results.push_back(std::move(result));
   }
   if (!quiet_ && results.size() * probe_.algorithms.size() > 1)
-    std::cout << "\nsummary (total over all parameters, last checkpoint; intervals 95%)\n" << probe_summary(results);
+    std::cout << "\nsummary (last checkpoint; intervals 95%)\n" << probe_summary(results);
   return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace tca {
@@ -9,6 +10,7 @@ namespace tca {
 namespace {
 
 constexpr double kZ95 = 1.959963984540054;
+constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
 
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0;
@@ -35,8 +37,12 @@ Interval around(double value, double se) { return {value - kZ95 * se, value + kZ
 
 }  // namespace
 
-GradientStats compare_gradients(const std::vector<std::vector<double>>& estimates,
-                                const std::vector<double>& g) {
+double GradientStats::reported_bias() const {
+  return std::isnan(rel_bias_debiased) ? rel_bias : rel_bias_debiased;
+}
+
+GradientStats compare_gradients(const std::vector<std::vector<double>>& estimates, const std::vector<double>& g,
+                                bool stochastic) {
   if (estimates.empty()) throw std::invalid_argument("compare_gradients: no estimates");
   for (const auto& e : estimates)
     if (e.size() != g.size()) throw std::invalid_argument("compare_gradients: sizes differ");
@@ -52,12 +58,14 @@ GradientStats compare_gradients(const std::vector<std::vector<double>>& estimate
   for (size_t i = 0; i < d; ++i) bias[i] = mean[i] - g[i];
   std::vector<double> r_sq(K), r_dot_bias(K), cosines(K);
   double spread = 0;  // sum_k |r_k|^2
+  bool identical = K > 1;
   for (size_t k = 0; k < K; ++k) {
     double sq = 0, db = 0;
     for (size_t i = 0; i < d; ++i) {
       const double r = estimates[k][i] - mean[i];
       sq += r * r;
       db += r * bias[i];
+      identical = identical && estimates[k][i] == estimates[0][i];
     }
     r_sq[k] = sq;
     r_dot_bias[k] = db;
@@ -67,11 +75,12 @@ GradientStats compare_gradients(const std::vector<std::vector<double>>& estimate
 
   GradientStats s;
   s.samples = static_cast<int>(K);
+  s.stochastic = stochastic;
+  s.identical_estimates = identical;
   s.reference_norm = std::sqrt(dot(g, g));
-  const double ref = s.reference_norm > 0 ? s.reference_norm : 1.0;
-  const double ref2 = ref * ref;
+  const double ref = s.reference_norm, ref2 = ref * ref;
   const double bias_sq = dot(bias, bias);
-  const double trace_cov = K > 1 ? spread / (Kd - 1) : 0.0;  // tr(S)
+  const double trace_cov = K > 1 && !identical ? spread / (Kd - 1) : 0.0;  // tr(S)
   s.rel_bias = std::sqrt(bias_sq) / ref;
   s.rel_variance = trace_cov / ref2;
   s.cosine_of_mean = cosine(mean, g);
@@ -79,7 +88,31 @@ GradientStats compare_gradients(const std::vector<std::vector<double>>& estimate
   for (double c : cosines) s.mean_cosine += c / Kd;
   const double theta = bias_sq - trace_cov / Kd;  // unbiased for |bias|^2 when K >= 2
   s.rel_bias_debiased = std::sqrt(std::max(theta, 0.0)) / ref;
-  if (K < 3) return s;  // too few samples for an interval
+  if (!(ref > 0)) {
+    s.notes.push_back("the exact gradient is zero: relative quantities and cosines are undefined");
+    for (double* v : {&s.rel_bias, &s.rel_bias_debiased, &s.rel_variance, &s.cosine_of_mean, &s.mean_cosine,
+                      &s.norm_ratio})
+      *v = kUndefined;
+    return s;
+  }
+  if (K == 1 && stochastic) {
+    s.notes.push_back("one sample of a stochastic rule: its variance, debiased bias and intervals are undefined, and "
+                      "its plug-in bias includes the noise");
+    s.rel_variance = s.rel_bias_debiased = kUndefined;
+    return s;
+  }
+  if (K == 1) {
+    s.notes.push_back("a deterministic rule: one estimate, variance 0, its bias exact (no interval needed)");
+    return s;
+  }
+  if (identical) {
+    s.notes.push_back("the estimates are all equal (computed exactly for this group): variance 0, no interval");
+    return s;
+  }
+  if (K < 3) {
+    if (stochastic) s.notes.push_back("fewer than 3 samples: no intervals");
+    return s;
+  }
 
   // Leave-one-out values in closed form (mean_-j = mean - r_j / (K - 1)).
   std::vector<double> loo_theta(K), loo_trace(K), loo_cos(K), loo_mean(d);

@@ -8,10 +8,20 @@
 // jackknife; the interval theta +- 1.96 se, clipped at 0 and square-rooted, bounds |bias|/|g|.
 // An unbiased rule's interval contains 0 (lower end 0) in about 95% of probes.
 // Variance and cosine of the mean get jackknife intervals too; the mean cosine a normal one.
-// Intervals need K >= 3 samples (has_intervals); with fewer there is no evidence either way,
-// and for K = 1 (a deterministic rule) the bias is simply the plug-in value.
+// Intervals need K >= 3 samples that are not all equal.
+//
+// Undefined quantities are NaN (the reports write null), each with a reason in `notes`:
+//   - |g| = 0: every relative quantity and both cosines (nothing to compare against);
+//   - K = 1 from a stochastic rule: the variance, the debiased bias and the intervals (one
+//     sample says nothing about the noise; its plug-in bias includes the noise);
+//   - K >= 2 estimates that are all equal (a group the rule computes exactly, e.g. the readout):
+//     no interval, but the variance is 0 and the bias exact: the plug-in value;
+//   - K < 3: no interval.
+// bias_interval_contains_zero() is empty (null) whenever there is no interval.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace tca {
@@ -22,25 +32,35 @@ struct Interval {
 
 struct GradientStats {
   int samples = 0;
-  bool has_intervals = false;    // K >= 3: the *_ci95 fields are set
-  double rel_bias = 0;           // plug-in |mean ghat - g| / |g|
-  double rel_bias_debiased = 0;  // sqrt(max(theta, 0)) / |g| (K >= 2; the plug-in value for K = 1)
-  Interval rel_bias_ci95;        // 95% interval of |bias| / |g|
-  double rel_variance = 0;       // tr(S) / |g|^2 = sum_k |ghat_k - mean|^2 / ((K - 1) |g|^2)
+  bool stochastic = false;           // the estimates come from a rule that draws noise
+  bool has_intervals = false;        // the *_ci95 fields are set
+  bool identical_estimates = false;  // K >= 2 estimates, all equal: no spread
+  double rel_bias = 0;               // plug-in |mean ghat - g| / |g|
+  double rel_bias_debiased = 0;      // sqrt(max(theta, 0)) / |g|; the plug-in value when there is no noise
+  Interval rel_bias_ci95;            // 95% interval of |bias| / |g|
+  double rel_variance = 0;           // tr(S) / |g|^2 = sum_k |ghat_k - mean|^2 / ((K - 1) |g|^2)
   Interval rel_variance_ci95;
-  double cosine_of_mean = 0;     // cos(mean ghat, g)
+  double cosine_of_mean = 0;  // cos(mean ghat, g)
   Interval cosine_of_mean_ci95;
-  double mean_cosine = 0;        // mean_k cos(ghat_k, g)
+  double mean_cosine = 0;  // mean_k cos(ghat_k, g)
   Interval mean_cosine_ci95;
-  double norm_ratio = 0;         // |mean ghat| / |g|
-  double reference_norm = 0;     // |g|
-  // Consistent with an unbiased estimator (needs has_intervals).
-  bool bias_interval_contains_zero() const { return has_intervals && rel_bias_ci95.lo <= 0.0; }
+  double norm_ratio = 0;      // |mean ghat| / |g|
+  double reference_norm = 0;  // |g|
+  std::vector<std::string> notes;  // why a quantity is undefined or has no interval
+
+  // Whether the bias interval contains 0 (consistent with an unbiased estimator); empty when
+  // there is no interval.
+  std::optional<bool> bias_interval_contains_zero() const {
+    if (!has_intervals) return std::nullopt;
+    return rel_bias_ci95.lo <= 0.0;
+  }
+  // The bias to report: the debiased estimate where it is defined, else the plug-in value.
+  double reported_bias() const;
 };
 
-// estimates: K vectors of the same length as g. A zero g makes the relative quantities
-// absolute (divided by 1).
-GradientStats compare_gradients(const std::vector<std::vector<double>>& estimates,
-                                const std::vector<double>& g);
+// estimates: K vectors of the same length as g; `stochastic`: whether they come from a rule
+// that draws noise (a deterministic rule gives K = 1 with variance 0).
+GradientStats compare_gradients(const std::vector<std::vector<double>>& estimates, const std::vector<double>& g,
+                                bool stochastic);
 
 }  // namespace tca

@@ -40,7 +40,19 @@ std::vector<std::vector<double>> pick_all(const std::vector<std::vector<double>>
 
 // tr(Cov over batches) / |g|^2 of the given gradients.
 double relative_spread(const std::vector<std::vector<double>>& grads, const std::vector<double>& g) {
-  return compare_gradients(grads, g).rel_variance;
+  return compare_gradients(grads, g, /*stochastic=*/true).rel_variance;
+}
+
+// The indices of the recurrent parameters: every parameter group inside W (all but the readout
+// W_outb, which every rule computes exactly), in flat order.
+std::vector<size_t> recurrent_part(const std::vector<std::pair<std::string, std::vector<size_t>>>& groups,
+                                   size_t W_size) {
+  std::vector<size_t> idx;
+  for (const auto& group : groups)
+    for (const size_t i : group.second)
+      if (i < W_size) idx.push_back(i);
+  std::sort(idx.begin(), idx.end());
+  return idx;
 }
 
 // Rounds host values to what a tensor of the given dtype holds.
@@ -101,7 +113,8 @@ Exact exact_gradient(Learner& exact, const Batch& batch) {
 
 // The data-variance floor at the exact learner's parameters.
 DataFloor data_floor(const ProbeConfig& config, const Task& task, Learner& exact, const std::vector<double>& reference,
-                     const std::vector<std::pair<std::string, std::vector<size_t>>>& groups) {
+                     const std::vector<std::pair<std::string, std::vector<size_t>>>& groups,
+                     const std::vector<size_t>& recurrent) {
   DataFloor floor;
   if (config.data_batches < 2) return floor;
   std::vector<std::vector<double>> grads;
@@ -111,12 +124,14 @@ DataFloor data_floor(const ProbeConfig& config, const Task& task, Learner& exact
   }
   floor.batches = config.data_batches;
   floor.total = relative_spread(grads, reference);
+  floor.recurrent = relative_spread(pick_all(grads, recurrent), pick(reference, recurrent));
   for (const auto& [name, idx] : groups) floor.groups[name] = relative_spread(pick_all(grads, idx), pick(reference, idx));
   return floor;
 }
 
 // One rule's estimates at the learner's current point, against the reference.
 AlgorithmProbe probe_rule(const ProbeConfig& config, Learner& learner, const DeviceBatch& batch, int T,
+                          const std::vector<size_t>& recurrent,
                           const std::vector<double>& reference,
                           const std::vector<std::pair<std::string, std::vector<size_t>>>& groups) {
   const Rule& rule = learner.rule();
@@ -136,9 +151,10 @@ AlgorithmProbe probe_rule(const ProbeConfig& config, Learner& learner, const Dev
   probe.seconds_per_window = seconds[seconds.size() / 2];
   probe.state_bytes = rule.state_bytes(T);
   probe.flops_per_step = rule.flops_per_step();
-  probe.total = compare_gradients(probe.estimates, reference);
+  probe.total = compare_gradients(probe.estimates, reference, probe.stochastic);
+  probe.recurrent = compare_gradients(pick_all(probe.estimates, recurrent), pick(reference, recurrent), probe.stochastic);
   for (const auto& [name, idx] : groups)
-    probe.groups[name] = compare_gradients(pick_all(probe.estimates, idx), pick(reference, idx));
+    probe.groups[name] = compare_gradients(pick_all(probe.estimates, idx), pick(reference, idx), probe.stochastic);
   return probe;
 }
 
@@ -201,6 +217,7 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
                                      [](const Learner& l) { return l.rule().follows_training(); });
 
   const std::vector<std::pair<std::string, std::vector<size_t>>> groups = exact.group_indices();
+  const std::vector<size_t> recurrent = recurrent_part(groups, W_size);
   const DeviceBatch batch = to_device(result.batch, config.dtype, config.device);
   for (const int checkpoint : config.checkpoints) {
     for (; trained < checkpoint; ++trained) {
@@ -233,12 +250,12 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
     point.reference_loss = reference.loss;
     point.reference = reference.gradient;
     point.task_metrics = task->metrics(result.batch, reference.outputs);
-    point.data_floor = data_floor(config, *task, exact, point.reference, groups);
+    point.data_floor = data_floor(config, *task, exact, point.reference, groups, recurrent);
     exact.set_params(theta);  // training goes on from the unrounded point
 
     for (Learner& learner : learners) {
       learner.set_params(theta_run);
-      AlgorithmProbe probe = probe_rule(config, learner, batch, result.batch.T, point.reference, groups);
+      AlgorithmProbe probe = probe_rule(config, learner, batch, result.batch.T, recurrent, point.reference, groups);
       if (progress) {
         *progress << "probe " << config.task << " step " << checkpoint << ": " << probe.id << " done ("
                   << probe.samples << (probe.samples == 1 ? " window, " : " windows, ")

@@ -54,7 +54,10 @@ struct AlgorithmProbe {
   int samples = 1;
   // by parameter group: W_rec, W_in, b, W_out, b_out (rate); W_rec (no diagonal), W_in, W_out, b_out (lif)
   std::map<std::string, GradientStats> groups;
-  GradientStats total;
+  // The recurrent parameters W (every group but the readout W_out, b_out, which all rules
+  // compute exactly): the part the rules approximate, and the headline of the reports.
+  GradientStats recurrent;
+  GradientStats total;  // all parameters
   double loss = 0;                // the window's loss as this run computed it
   double seconds_per_window = 0;  // median wall time of one forward + learning-rule window
   size_t state_bytes = 0;
@@ -63,9 +66,11 @@ struct AlgorithmProbe {
 };
 
 // The data-variance floor: how much the exact gradient itself varies across batches,
-// tr(Cov_batches g) / |g|^2, per group and in total (g of the probe batch).
+// tr(Cov_batches g) / |g|^2, per group, for the recurrent parameters and in total (g of the
+// probe batch).
 struct DataFloor {
   int batches = 0;
+  double recurrent = 0;
   double total = 0;
   std::map<std::string, double> groups;
 };

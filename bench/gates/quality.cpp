@@ -67,18 +67,21 @@ void add_probe_metrics(const std::string& task, const std::string& model, nlohma
   metrics[reference + "norm"] = std::sqrt(norm2);
   for (const AlgorithmProbe& a : point.algorithms) {
     const std::string key = metric_prefix(task, model, a.id);
-    const GradientStats& s = a.total;
-    metrics[key + "rel_bias"] = s.rel_bias;
-    if (is_exact(model, a.id)) {
-      exact.push_back(key + "rel_bias");
-      continue;
-    }
-    metrics[key + "cosine_of_mean"] = s.cosine_of_mean;
-    if (a.stochastic) {
-      metrics[key + "rel_variance"] = s.rel_variance;
-      metrics[key + "mean_cosine"] = s.mean_cosine;
-    } else {
-      metrics[key + "norm_ratio"] = s.norm_ratio;
+    // All parameters (keys without a prefix) and the recurrent ones ("recurrent_"), the part the
+    // rules approximate.
+    for (const auto& [part, s] : {std::pair<std::string, const GradientStats&>{"", a.total}, {"recurrent_", a.recurrent}}) {
+      metrics[key + part + "rel_bias"] = s.rel_bias;
+      if (is_exact(model, a.id)) {
+        exact.push_back(key + part + "rel_bias");
+        continue;
+      }
+      metrics[key + part + "cosine_of_mean"] = s.cosine_of_mean;
+      if (a.stochastic) {
+        metrics[key + part + "rel_variance"] = s.rel_variance;
+        metrics[key + part + "mean_cosine"] = s.mean_cosine;
+      } else {
+        metrics[key + part + "norm_ratio"] = s.norm_ratio;
+      }
     }
   }
 }

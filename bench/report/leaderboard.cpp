@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "bench/report/report.h"
 #include "core/statistics.h"
 
 namespace tca {
@@ -114,28 +115,34 @@ json learning_curve(const std::vector<const json*>& runs, const std::string& met
   return {{"iterations", iterations}, {"validation_metric", curve_metric}, {"validation_loss", curve_loss}};
 }
 
-// The probe's gradient statistics of the cell's rule at each checkpoint.
+// The statistics the leaderboard keeps of one part of the parameters, with its data-variance floor.
+json part_statistics(const json& stats, const json& floor) {
+  json part = json::object();
+  for (const char* key : {"rel_bias", "rel_bias_debiased", "rel_bias_ci95", "bias_interval_contains_zero",
+                          "rel_variance", "rel_variance_ci95", "cosine_of_mean", "cosine_of_mean_ci95", "mean_cosine",
+                          "norm_ratio", "notes"})
+    part[key] = stats.at(key);
+  part["data_floor_rel_variance"] = floor;
+  return part;
+}
+
+// The probe's gradient statistics of the cell's rule at each checkpoint: for the recurrent
+// parameters (the headline: the part the rules approximate) and for all parameters.
 json gradient_checkpoints(const json& probe) {
+  if (probe.at("schema_version").get<int>() < kProbeSchemaVersion)
+    throw std::invalid_argument("its probe was written by an older tcabench (probe schema " +
+                                probe.at("schema_version").dump() + ", without the recurrent parameters' "
+                                "statistics): run the cell again");
   json gradient = json::array();
   for (const json& point : probe.at("checkpoints")) {
     const json& a = point.at("algorithms").at(0);
-    const json& t = a.at("total");
     const json& floor = point.at("data_floor");
     gradient.push_back({{"step", point.at("step")},
                         {"samples", a.at("samples")},
                         {"stochastic", a.at("stochastic")},
-                        {"rel_bias", t.at("rel_bias")},
-                        {"rel_bias_debiased", t.at("rel_bias_debiased")},
-                        {"rel_bias_ci95", t.at("rel_bias_ci95")},
-                        {"bias_interval_contains_zero", t.at("bias_interval_contains_zero")},
-                        {"rel_variance", t.at("rel_variance")},
-                        {"rel_variance_ci95", t.at("rel_variance_ci95")},
-                        {"cosine_of_mean", t.at("cosine_of_mean")},
-                        {"cosine_of_mean_ci95", t.at("cosine_of_mean_ci95")},
-                        {"mean_cosine", t.at("mean_cosine")},
-                        {"norm_ratio", t.at("norm_ratio")},
-                        {"data_floor_rel_variance", floor.value("rel_variance", json())},
-                        {"reference_loss", point.at("reference_loss")}});
+                        {"reference_loss", point.at("reference_loss")},
+                        {"recurrent", part_statistics(a.at("recurrent"), floor.value("recurrent_rel_variance", json()))},
+                        {"all", part_statistics(a.at("total"), floor.value("rel_variance", json()))}});
   }
   return gradient;
 }
@@ -223,7 +230,7 @@ std::string format_spread(const json& s, int digits = 3) {
 
 std::string format_ci(const json& value, const json& ci) {
   std::string s = format_value(value);
-  if (ci.is_array()) s += " [" + format_value(ci[0], 2) + ", " + format_value(ci[1], 2) + "]";
+  if (ci.is_array() && ci.size() == 2) s += " [" + format_value(ci[0], 2) + ", " + format_value(ci[1], 2) + "]";
   return s;
 }
 
@@ -389,15 +396,18 @@ std::string steps_column(const json& e) {
 // One entry's row of the task's table.
 void entry_row(std::ostream& s, const json& e, std::set<std::string>& coverage_notes) {
   const json& g = e.at("gradient").at(0);
+  const json& r = g.at("recurrent");
   const std::string metric_text = metric_column(e, coverage_notes);
   const std::string steps_text = steps_column(e);
-  // An unbiased rule's bias is reported by its debiased estimate with the interval.
-  const json bias = g.at("samples").get<int>() > 1 ? g.at("rel_bias_debiased") : g.at("rel_bias");
+  // The debiased bias beside its interval (the plug-in value where there is no debiased one:
+  // a deterministic rule's exact bias).
+  const json bias = r.at("rel_bias_debiased").is_number() ? r.at("rel_bias_debiased") : r.at("rel_bias");
   const std::string variance =
-      g.at("stochastic").get<bool>() ? format_ci(g.at("rel_variance"), g.at("rel_variance_ci95")) : "0 (deterministic)";
+      g.at("stochastic").get<bool>() ? format_ci(r.at("rel_variance"), r.at("rel_variance_ci95")) : "0 (deterministic)";
   s << "| " << e.at("rank") << " | `" << e.at("rule").get<std::string>() << "` | " << e.at("hidden") << " | "
-    << metric_text << " | " << steps_text << " | " << format_ci(bias, g.at("rel_bias_ci95")) << " | " << variance
-    << " | " << format_ci(g.at("cosine_of_mean"), g.at("cosine_of_mean_ci95")) << " | " << g.at("samples") << " | "
+    << metric_text << " | " << steps_text << " | " << format_ci(bias, r.at("rel_bias_ci95")) << " | " << variance
+    << " | " << format_ci(r.at("cosine_of_mean"), r.at("cosine_of_mean_ci95")) << " | "
+    << format_value(g.at("all").at("cosine_of_mean")) << " | " << g.at("samples") << " | "
     << format_value(e.at("steps_per_second").at("median")) << " | " << format_bytes(e.at("state_bytes")) << " | "
     << format_bytes(e.at("peak_rss_bytes")) << " | " << format_g(e.at("learning_rate"), 3) << " | "
     << e.at("device").get<std::string>() << " " << e.at("precision").get<std::string>() << " |\n";
@@ -406,9 +416,9 @@ void entry_row(std::ostream& s, const json& e, std::set<std::string>& coverage_n
 // A task's table of entries; returns the notes on the coverage of its intervals over seeds.
 std::set<std::string> task_table(std::ostream& s, const json& task) {
   s << "| rank | rule | n | " << task.at("metric").get<std::string>()
-    << " (test) | steps to criterion | rel. bias [95% CI] | rel. variance [95% CI] "
-    << "| cos(mean ĝ, g) | K | steps/s | state | peak RSS | lr | device |\n";
-  s << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    << " (test) | steps to criterion | rel. bias, W [95% CI] | rel. variance, W [95% CI] "
+    << "| cos(mean ĝ, g), W | cos, all | K | steps/s | state | peak RSS | lr | device |\n";
+  s << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::set<std::string> coverage_notes;
   for (const json& e : task.at("entries")) entry_row(s, e, coverage_notes);
   s << '\n';
@@ -428,14 +438,16 @@ void task_notes(std::ostream& s, const json& task, const std::set<std::string>& 
   for (const json& e : task.at("entries")) {
     const json& g = e.at("gradient").at(0);
     step = g.at("step");
-    const json& floor = g.at("data_floor_rel_variance");
+    const json& floor = g.at("recurrent").at("data_floor_rel_variance");
     // Rounding-size values mean that every batch has the same gradient (dnms-v0 at B % 4 == 0).
     floors[e.at("hidden").get<int>()] =
         floor.is_number() && floor.get<double>() < 1e-20 ? "0 (every batch has the same gradient)" : format_value(floor);
   }
   s << "Gradient columns: probe at step " << step << " (the first seed's initial parameters) against BPTT in "
-    << "double; K noise samples, 95% intervals. Data-variance floor (relative variance of the exact gradient "
-    << "across batches):";
+    << "double; W: the recurrent parameters [W_rec | W_in | b], the part the rules approximate (every rule "
+    << "computes the readout exactly); \"cos, all\": over all parameters; bias: the debiased estimate; K noise "
+    << "samples, 95% intervals. Data-variance floor (relative variance of the exact gradient of W across "
+    << "batches):";
   for (const auto& [n, text] : floors) s << " n=" << n << ": " << (text == "–" ? "not measured" : text) << ";";
   s.seekp(-1, std::ios_base::cur);
   s << ".\n\n";

@@ -9,7 +9,7 @@
 
 namespace tca {
 
-constexpr int kLeaderboardSchemaVersion = 1;
+constexpr int kLeaderboardSchemaVersion = 2;
 
 // The median of values over seeds with a distribution-free interval from order statistics:
 // [x_(r), x_(k+1-r)] of the k sorted values covers the population median with probability

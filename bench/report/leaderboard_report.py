@@ -41,7 +41,7 @@ def esc(text):
 
 
 def fmt(x):
-    return "%.3g" % x
+    return "–" if x is None else "%.3g" % x
 
 
 class LogAxis:
@@ -83,8 +83,9 @@ def svg_open(title, subtitle):
 
 
 def bias_of(g):
-    # Stochastic rules: the debiased estimate (the plug-in value is inflated by the noise).
-    return g["rel_bias_debiased"] if g["samples"] > 1 else g["rel_bias"]
+    # The debiased estimate (the plug-in value is inflated by the noise); the plug-in value where
+    # there is no debiased one (one sample).
+    return g["rel_bias_debiased"] if g["rel_bias_debiased"] is not None else g["rel_bias"]
 
 
 def place_labels(points):
@@ -104,7 +105,10 @@ def place_labels(points):
 def bias_variance_svg(task, n, entries):
     x0, x1 = LEFT + ZERO_BAND, WIDTH - RIGHT
     y0, y1 = HEIGHT - BOTTOM - ZERO_BAND, TOP + 10
-    grads = [e["gradient"][0] for e in entries]
+    # The recurrent parameters: the part the rules approximate (the readout is exact for all).
+    # A point without a variance (one sample of a stochastic rule) cannot be placed.
+    entries = [e for e in entries if e["gradient"][0]["recurrent"]["rel_variance"] is not None]
+    grads = [e["gradient"][0]["recurrent"] for e in entries]
     floor = grads[0]["data_floor_rel_variance"]
     xs, ys = [], []
     for g in grads:
@@ -119,8 +123,8 @@ def bias_variance_svg(task, n, entries):
     if floor_drawn:
         xs.append(floor)
     xa, ya = LogAxis(xs, x0, x1), LogAxis(ys, y0, y1)
-    step, precision = grads[0]["step"], entries[0]["precision"]
-    out = svg_open("%s, n = %d: gradient bias vs variance against BPTT" % (task["task"], n),
+    step, precision = entries[0]["gradient"][0]["step"], entries[0]["precision"]
+    out = svg_open("%s, n = %d: bias vs variance of the recurrent gradient against BPTT" % (task["task"], n),
                    "probe at step %d, %s; bars: 95%% intervals over noise samples; lower left = exact" % (step, precision))
     # Grid, decades and the zero strips.
     out.append('<g class="axes" stroke="#ccc">')
@@ -300,7 +304,8 @@ def write_report(board, out_dir):
             '<h1>tcabench leaderboard</h1>',
             '<p>Commits: %s. Devices: %s. %d cells.</p>' % (esc(", ".join(board["git_commits"])),
                                                             esc(", ".join(board["devices"])), board["cells"]),
-            '<p>Bias-variance planes: each rule\'s gradient estimate against exact BPTT (in double) at the probe\'s '
+            '<p>Bias-variance planes: each rule\'s estimate of the recurrent parameters\' gradient (W = [W_rec | W_in | b]; '
+            'every rule computes the readout exactly) against exact BPTT (in double) at the probe\'s '
             'first point; the lower left corner is exact. Deterministic rules have no variance (strip 0 on the left); '
             'rules whose debiased bias estimate is 0 sit in the bottom strip; bars are 95% intervals over noise samples. '
             'Learning curves: validation metric, median over seeds at each rule\'s best learning rate.</p>',
@@ -323,13 +328,14 @@ def write_report(board, out_dir):
             page.append('<h3>n = %d</h3><div>' % n)
             page.append('<img src="%s" alt="bias versus variance, %s, n = %d">' % (figure_name("bias_variance", task, n), esc(task["task"]), n))
             page.append('<img src="%s" alt="learning curves, %s, n = %d"></div>' % (figure_name("curves", task, n), esc(task["task"]), n))
-            page.append('<table><tr><th>rule</th><th>%s (test)</th><th>rel. bias</th><th>rel. variance</th>'
-                        '<th>cos(mean ĝ, g)</th><th>steps/s</th><th>lr</th></tr>' % esc(task["metric"]))
+            page.append('<table><tr><th>rule</th><th>%s (test)</th><th>rel. bias, W</th><th>rel. variance, W</th>'
+                        '<th>cos(mean ĝ, g), W</th><th>cos, all</th><th>steps/s</th><th>lr</th></tr>' % esc(task["metric"]))
             for e in entries:
-                g = e["gradient"][0]
-                page.append('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>'
+                g = e["gradient"][0]["recurrent"]
+                page.append('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>'
                             % (esc(e["rule"]), spread_text(e["metric"]), fmt(bias_of(g)), fmt(g["rel_variance"]),
-                               fmt(g["cosine_of_mean"]), spread_text(e["steps_per_second"]), fmt(e["learning_rate"])))
+                               fmt(g["cosine_of_mean"]), fmt(e["gradient"][0]["all"]["cosine_of_mean"]),
+                               spread_text(e["steps_per_second"]), fmt(e["learning_rate"])))
             page.append('</table>')
     page.append('</body></html>')
     with open(os.path.join(out_dir, "index.html"), "w", encoding="utf-8") as f:

@@ -1,6 +1,8 @@
 #include "bench/report/probe_report.h"
 
+#include <cmath>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 
 #include "bench/report/report.h"
@@ -9,24 +11,29 @@ namespace tca {
 
 namespace {
 
+// A number, or null where it is undefined (NaN; the stats' notes say why).
+nlohmann::json number_or_null(double value) { return std::isnan(value) ? nlohmann::json(nullptr) : nlohmann::json(value); }
+
 nlohmann::json stats_json(const GradientStats& s) {
-  // Intervals are null with fewer than 3 samples (a deterministic rule has 1).
+  // Intervals are null where the stats have none (fewer than 3 samples, no spread, |g| = 0).
   auto interval_json = [&](const Interval& i) {
     return s.has_intervals ? nlohmann::json::array({i.lo, i.hi}) : nlohmann::json(nullptr);
   };
+  const std::optional<bool> contains_zero = s.bias_interval_contains_zero();
   return {{"samples", s.samples},
-          {"rel_bias", s.rel_bias},
-          {"rel_bias_debiased", s.rel_bias_debiased},
+          {"rel_bias", number_or_null(s.rel_bias)},
+          {"rel_bias_debiased", number_or_null(s.rel_bias_debiased)},
           {"rel_bias_ci95", interval_json(s.rel_bias_ci95)},
-          {"bias_interval_contains_zero", s.bias_interval_contains_zero()},
-          {"rel_variance", s.rel_variance},
+          {"bias_interval_contains_zero", contains_zero ? nlohmann::json(*contains_zero) : nlohmann::json(nullptr)},
+          {"rel_variance", number_or_null(s.rel_variance)},
           {"rel_variance_ci95", interval_json(s.rel_variance_ci95)},
-          {"cosine_of_mean", s.cosine_of_mean},
+          {"cosine_of_mean", number_or_null(s.cosine_of_mean)},
           {"cosine_of_mean_ci95", interval_json(s.cosine_of_mean_ci95)},
-          {"mean_cosine", s.mean_cosine},
+          {"mean_cosine", number_or_null(s.mean_cosine)},
           {"mean_cosine_ci95", interval_json(s.mean_cosine_ci95)},
-          {"norm_ratio", s.norm_ratio},
-          {"reference_norm", s.reference_norm}};
+          {"norm_ratio", number_or_null(s.norm_ratio)},
+          {"reference_norm", s.reference_norm},
+          {"notes", s.notes}};
 }
 
 }  // namespace
@@ -57,6 +64,7 @@ nlohmann::json probe_report(const ProbeResult& r, const std::string& only_algori
                        {"config", a.config},
                        {"stochastic", a.stochastic},
                        {"samples", a.samples},
+                       {"recurrent", stats_json(a.recurrent)},
                        {"total", stats_json(a.total)},
                        {"groups", groups},
                        {"loss", a.loss},
@@ -66,6 +74,7 @@ nlohmann::json probe_report(const ProbeResult& r, const std::string& only_algori
     }
     nlohmann::json floor = {{"batches", p.data_floor.batches}};
     if (p.data_floor.batches > 0) {
+      floor["recurrent_rel_variance"] = p.data_floor.recurrent;
       floor["rel_variance"] = p.data_floor.total;
       floor["groups"] = p.data_floor.groups;
     }
@@ -128,6 +137,14 @@ std::string ci_text(const GradientStats& s, const Interval& i) {
   return buf;
 }
 
+// A value in the given printf format, or "-" where it is undefined.
+std::string value_text(const char* format, double value) {
+  if (std::isnan(value)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), format, value);
+  return buf;
+}
+
 }  // namespace
 
 std::string probe_table(const ProbeResult& r) {
@@ -142,29 +159,31 @@ std::string probe_table(const ProbeResult& r) {
     for (const auto& [name, value] : p.task_metrics) s << "  " << name << "=" << value;
     s << '\n';
     if (p.data_floor.batches > 0) {
-      std::snprintf(line, sizeof(line), "  data-variance floor (BPTT across %d batches): rel_var %.3e%s\n",
-                    p.data_floor.batches, p.data_floor.total,
+      std::snprintf(line, sizeof(line), "  data-variance floor (BPTT across %d batches): rel_var %.3e recurrent, %.3e all%s\n",
+                    p.data_floor.batches, p.data_floor.recurrent, p.data_floor.total,
                     p.data_floor.total == 0.0 ? " (every batch has the same gradient: the task draws no "
                                                 "randomness at this batch size)"
                                               : "");
       s << line;
     }
-    std::snprintf(line, sizeof(line), "  %-14s %-6s %4s %10s %22s %10s %22s %9s %9s %9s %10s\n", "algorithm",
-                  "group", "K", "rel_bias", "bias CI95", "rel_var", "var CI95", "cos(mean)", "mean_cos",
+    std::snprintf(line, sizeof(line), "  %-14s %-9s %4s %10s %22s %10s %10s %22s %9s %9s %9s %10s\n", "algorithm",
+                  "group", "K", "rel_bias", "bias CI95", "(plug-in)", "rel_var", "var CI95", "cos(mean)", "mean_cos",
                   "norm_rat", "ms/window");
     s << line;
     for (const AlgorithmProbe& a : p.algorithms) {
       auto row = [&](const std::string& group, const GradientStats& st, bool first) {
         char ms[32] = "";
         if (first) std::snprintf(ms, sizeof(ms), "%.3f", a.seconds_per_window * 1e3);
-        std::snprintf(line, sizeof(line), "  %-14s %-6s %4d %10.3e %22s %10.3e %22s %9.6f %9.6f %9.6f %10s\n",
-                      first ? a.id.c_str() : "", group.c_str(), a.samples, st.rel_bias,
-                      ci_text(st, st.rel_bias_ci95).c_str(), st.rel_variance,
-                      ci_text(st, st.rel_variance_ci95).c_str(), st.cosine_of_mean, st.mean_cosine,
-                      st.norm_ratio, ms);
+        std::snprintf(line, sizeof(line), "  %-14s %-9s %4d %10s %22s %10s %10s %22s %9s %9s %9s %10s\n",
+                      first ? a.id.c_str() : "", group.c_str(), a.samples,
+                      value_text("%.3e", st.reported_bias()).c_str(), ci_text(st, st.rel_bias_ci95).c_str(),
+                      value_text("%.3e", st.rel_bias).c_str(), value_text("%.3e", st.rel_variance).c_str(),
+                      ci_text(st, st.rel_variance_ci95).c_str(), value_text("%.6f", st.cosine_of_mean).c_str(),
+                      value_text("%.6f", st.mean_cosine).c_str(), value_text("%.6f", st.norm_ratio).c_str(), ms);
         s << line;
       };
-      row("total", a.total, true);
+      row("recurrent", a.recurrent, true);
+      row("all", a.total, false);
       for (const auto& [name, st] : a.groups) row(name, st, false);
     }
   }
@@ -174,6 +193,7 @@ std::string probe_table(const ProbeResult& r) {
 std::string probe_summary(const std::vector<ProbeResult>& results) {
   std::ostringstream s;
   char line[320];
+  s << "recurrent parameters (W; the readout is exact for every rule); rel_bias: the debiased estimate\n";
   std::snprintf(line, sizeof(line), "%-24s %-14s %5s %4s %10s %22s %10s %22s %9s %22s\n", "task", "algorithm",
                 "step", "K", "rel_bias", "bias CI95", "rel_var", "var CI95", "cos(mean)", "cos(mean) CI95");
   s << line;
@@ -181,11 +201,12 @@ std::string probe_summary(const std::vector<ProbeResult>& results) {
     if (r.points.empty()) continue;
     const ProbePoint& p = r.points.back();
     for (const AlgorithmProbe& a : p.algorithms) {
-      const GradientStats& t = a.total;
-      std::snprintf(line, sizeof(line), "%-24s %-14s %5d %4d %10.3e %22s %10.3e %22s %9.6f %22s\n",
-                    r.config.task.c_str(), a.id.c_str(), p.step, a.samples, t.rel_bias,
-                    ci_text(t, t.rel_bias_ci95).c_str(), t.rel_variance, ci_text(t, t.rel_variance_ci95).c_str(),
-                    t.cosine_of_mean, ci_text(t, t.cosine_of_mean_ci95).c_str());
+      const GradientStats& t = a.recurrent;
+      std::snprintf(line, sizeof(line), "%-24s %-14s %5d %4d %10s %22s %10s %22s %9s %22s\n", r.config.task.c_str(),
+                    a.id.c_str(), p.step, a.samples, value_text("%.3e", t.reported_bias()).c_str(),
+                    ci_text(t, t.rel_bias_ci95).c_str(), value_text("%.3e", t.rel_variance).c_str(),
+                    ci_text(t, t.rel_variance_ci95).c_str(), value_text("%.6f", t.cosine_of_mean).c_str(),
+                    ci_text(t, t.cosine_of_mean_ci95).c_str());
       s << line;
     }
   }

@@ -13,7 +13,7 @@ namespace tca {
 
 const char* git_commit();  // generated at build time (scripts/git_version.cmake)
 
-constexpr int kProbeSchemaVersion = 1;
+constexpr int kProbeSchemaVersion = 2;
 
 // Host name, CPU model, core count, BLAS build, compiler.
 nlohmann::json machine_info();

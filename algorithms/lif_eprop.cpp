@@ -1,6 +1,7 @@
 #include "algorithms/lif_eprop.h"
 
 #include <climits>
+#include <cmath>
 #include <stdexcept>
 #include <utility>
 
@@ -13,8 +14,11 @@ namespace tca {
 const ParamTable<LifFeedbackConfig>& lif_feedback_params() {
   static const auto table =
       ParamTable<LifFeedbackConfig>()
-          .positive("feedback_scale", &LifFeedbackConfig::scale, 1e6,
-                    "B_0 entries ~ N(0, feedback_scale^2 / n), W_out's init distribution at 1")
+          .choice("feedback_init", &LifFeedbackConfig::init,
+                  {{"readout", LifFeedbackInit::readout}, {"unit", LifFeedbackInit::unit}},
+                  "readout: B_0 entries ~ N(0, feedback_scale^2 / n), W_out's init distribution at scale 1; unit: "
+                  "N(0, feedback_scale^2), as Bellec et al.'s code draws them (numpy.random.randn)")
+          .positive("feedback_scale", &LifFeedbackConfig::scale, 1e6, "standard deviation factor of B_0's entries")
           .integer("feedback_seed", &LifFeedbackConfig::seed, 0, LONG_MAX,
                    "seed of B_0: entry (j, l) is standard normal draw j*o + l of Philox(feedback_seed, feedback "
                    "stream, 0), times the scale (as rflo's)");
@@ -25,7 +29,11 @@ LifEprop::LifEprop(const LifRnnConfig& config, DType dtype, Device device, LifFe
                    const LifFeedbackConfig& matrix)
     : LifRule(config, dtype, device), feedback_(feedback), matrix_(matrix) {
   if (feedback_ != LifFeedback::symmetric)
-    B_host_ = random_feedback_matrix(config.n(), config.o, matrix_.scale, matrix_.seed);
+    // random_feedback_matrix draws N(0, scale^2 / n); unit asks for N(0, scale^2).
+    B_host_ = random_feedback_matrix(
+        config.n(), config.o,
+        matrix_.init == LifFeedbackInit::unit ? matrix_.scale * std::sqrt(static_cast<double>(config.n())) : matrix_.scale,
+        matrix_.seed);
 }
 
 std::string LifEprop::id() const {

@@ -34,8 +34,13 @@ namespace tca {
 // B_0 + (W_out - W_out,0)^T, equal to eprop_random's matrix at step 0.
 enum class LifFeedback { symmetric, random, adaptive };
 
-// How B_0 is drawn: the hyperparameters of eprop_random and eprop_adaptive.
+// How B_0 is drawn: the hyperparameters of eprop_random and eprop_adaptive. Entries are
+// N(0, scale^2 / n) by default, the variance of W_out at initialisation, so that the random
+// learning signal has the scale of the exact one; Bellec et al.'s code draws N(0, 1)
+// (numpy.random.randn in tutorial_evidence_accumulation_with_alif.py), which is `init` unit.
+enum class LifFeedbackInit { readout, unit };
 struct LifFeedbackConfig {
+  LifFeedbackInit init = LifFeedbackInit::readout;
   double scale = 1.0;
   uint64_t seed = 0;
 };

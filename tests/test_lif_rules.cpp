@@ -297,7 +297,17 @@ TEST(LifRulesBasics, RegistryAndErrors) {
   using Doc = std::map<std::string, std::string>;
   EXPECT_EQ(make_lif_algorithm("bptt", c, DType::f64, Device::cpu)->config(), (Doc{{"stop_gradient", "none"}}));
   EXPECT_EQ(make_lif_algorithm("eprop_random", c, DType::f64, Device::cpu, {{"feedback_seed", "4"}})->config(),
-            (Doc{{"feedback_scale", "1"}, {"feedback_seed", "4"}}));
+            (Doc{{"feedback_init", "readout"}, {"feedback_scale", "1"}, {"feedback_seed", "4"}}));
+  // feedback_init=unit draws B_0 ~ N(0, scale^2) (Bellec et al.'s code): the same draws as the
+  // default N(0, scale^2 / n), times sqrt(n).
+  const auto readout = make_lif_algorithm("eprop_random", c, DType::f64, Device::cpu, {{"feedback_scale", "0.5"}});
+  const auto unit = make_lif_algorithm("eprop_random", c, DType::f64, Device::cpu,
+                                       {{"feedback_scale", "0.5"}, {"feedback_init", "unit"}});
+  const std::vector<double>& B_readout = dynamic_cast<const LifEprop&>(*readout).feedback_matrix();
+  const std::vector<double>& B_unit = dynamic_cast<const LifEprop&>(*unit).feedback_matrix();
+  ASSERT_EQ(B_unit.size(), B_readout.size());
+  for (size_t i = 0; i < B_unit.size(); ++i) EXPECT_NEAR(B_unit[i], B_readout[i] * std::sqrt(c.n()), 1e-14);
+  EXPECT_EQ(unit->config().at("feedback_init"), "unit");
   LifRnnConfig bad = c;
   bad.refractory = 0;
   EXPECT_THROW(LifRnn(bad, DType::f64, Device::cpu), std::invalid_argument);

@@ -10,6 +10,36 @@
 
 namespace tca {
 
+namespace {
+
+// Replaces the n x n block W_rec (the first n columns of the n x k row-major W) by gain times the
+// Q factor of its Gaussian draws: modified Gram-Schmidt on its columns, which gives R a positive
+// diagonal and so a uniformly distributed orthogonal Q. Gaussian columns are independent with
+// probability 1; a column that vanishes in rounding is an error.
+void orthogonalise_recurrent_block(std::vector<double>& W, int n, int k, double gain) {
+  std::vector<double> Q(static_cast<size_t>(n) * n);  // column-major: column j at Q[j * n]
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) Q[static_cast<size_t>(j) * n + i] = W[static_cast<size_t>(i) * k + j];
+  for (int j = 0; j < n; ++j) {
+    double* q = &Q[static_cast<size_t>(j) * n];
+    for (int p = 0; p < j; ++p) {
+      const double* e = &Q[static_cast<size_t>(p) * n];
+      double dot = 0.0;
+      for (int i = 0; i < n; ++i) dot += e[i] * q[i];
+      for (int i = 0; i < n; ++i) q[i] -= dot * e[i];
+    }
+    double norm = 0.0;
+    for (int i = 0; i < n; ++i) norm += q[i] * q[i];
+    norm = std::sqrt(norm);
+    if (!(norm > 0.0)) throw std::runtime_error("orthogonal initialisation: a Gaussian column vanished");
+    for (int i = 0; i < n; ++i) q[i] /= norm;
+  }
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) W[static_cast<size_t>(i) * k + j] = gain * Q[static_cast<size_t>(j) * n + i];
+}
+
+}  // namespace
+
 RateRnnParams init_params(const RateRnnConfig& config, uint64_t seed, DType dtype, Device device,
                           const InitOptions& options) {
   const int n = config.n, m = config.m, o = config.o, k = config.k();
@@ -25,6 +55,7 @@ RateRnnParams init_params(const RateRnnConfig& config, uint64_t seed, DType dtyp
     for (int j = 0; j < n; ++j) W_outb[i * (n + 1) + j] = rng.normal() / std::sqrt(n);
     W_outb[i * (n + 1) + n] = options.bias_scale * rng.normal();
   }
+  if (options.recurrent == RecurrentInit::orthogonal) orthogonalise_recurrent_block(W, n, k, options.gain);
   return {Tensor::from_host(W, {n, k}, dtype, device),
           Tensor::from_host(W_outb, {o, n + 1}, dtype, device)};
 }

@@ -35,9 +35,15 @@ using RateRnnParams = NetworkParams;
 // W_out ~ N(0, 1 / n), biases ~ N(0, bias_scale^2). Drawn in double from the Philox stream
 // "parameters" keyed by seed, then rounded to dtype, so float and double runs start from the
 // same point.
+// W_rec: Gaussian, N(0, gain^2 / n) entries, or gain times a uniformly distributed orthogonal
+// matrix (the Q of a Gaussian matrix's QR decomposition, R's diagonal positive), as Marschall et
+// al. 2020 initialise their networks (all singular values gain). The orthogonal matrix is made
+// from the same draws, so the other parameters do not change with the choice.
+enum class RecurrentInit { gaussian, orthogonal };
 struct InitOptions {
   double gain = 1.0;
   double bias_scale = 0.0;
+  RecurrentInit recurrent = RecurrentInit::gaussian;
 };
 RateRnnParams init_params(const RateRnnConfig& config, uint64_t seed, DType dtype, Device device,
                           const InitOptions& options = {});

@@ -23,7 +23,12 @@ const ParamTable<RateKnobs>& rate_params() {
                    "hidden units n (tcabench probe/train --hidden)")
           .positive("alpha", [](auto& k) -> auto& { return k.network.alpha; }, 1.0,
                     "leak: 1 = vanilla RNN, small = slow units (--alpha)")
-          .real("gain", [](auto& k) -> auto& { return k.init.gain; }, 0.0, 100.0, "W_rec ~ N(0, gain^2 / n) (--gain)");
+          .real("gain", [](auto& k) -> auto& { return k.init.gain; }, 0.0, 100.0,
+                "scale of W_rec at initialisation: N(0, gain^2 / n) entries, or singular values gain (--gain)")
+          .choice("init", [](auto& k) -> auto& { return k.init.recurrent; },
+                  {{"gaussian", RecurrentInit::gaussian}, {"orthogonal", RecurrentInit::orthogonal}},
+                  "W_rec at initialisation: gaussian, or gain times a random orthogonal matrix (Marschall et al. "
+                  "2020; --model-param init=orthogonal)");
   return table;
 }
 
@@ -98,13 +103,18 @@ std::map<std::string, std::string> sized_knobs(const std::string& id, int n) { r
 std::map<std::string, std::string> rate_or_model_knobs(const std::string& model, int hidden, double alpha, double gain,
                                                        const std::map<std::string, std::string>& model_params) {
   if (model != "rate") return model_params;
-  if (!model_params.empty())
-    throw std::invalid_argument("--model-param applies to --model lif; the rate model takes --hidden, --alpha, --gain");
+  for (const char* option : {"hidden", "alpha", "gain"})
+    if (model_params.count(option))
+      throw std::invalid_argument(std::string("the rate model takes its ") + option + " from --" + option +
+                                  ", not from --model-param");
   RateKnobs rate;
   rate.network.n = hidden;
   rate.network.alpha = alpha;
   rate.init.gain = gain;
-  return rate_params().text(rate);
+  std::map<std::string, std::string> knobs = model_params;  // the other knobs, checked by make_network
+  for (const auto& [name, value] : rate_params().text(rate))
+    if (name == "hidden" || name == "alpha" || name == "gain") knobs[name] = value;
+  return knobs;
 }
 
 std::unique_ptr<Network> make_network(const std::string& id, const std::map<std::string, std::string>& knobs,

@@ -124,5 +124,43 @@ TEST(Learner, SetParamsRefusesAWrongSizeAndOnlineUpdatesAreCheckedPerRule) {
   }
 }
 
+TEST(RateInitialisation, OrthogonalRecurrentWeightsAreGainTimesAnOrthogonalMatrix) {
+  RateRnnConfig c;
+  c.n = 12;
+  c.m = 3;
+  c.o = 2;
+  InitOptions gaussian, orthogonal;
+  gaussian.gain = orthogonal.gain = 1.5;
+  orthogonal.recurrent = RecurrentInit::orthogonal;
+  const std::vector<double> G = init_params(c, 7, DType::f64, Device::cpu, gaussian).W.to_host();
+  const NetworkParams p = init_params(c, 7, DType::f64, Device::cpu, orthogonal);
+  const std::vector<double> W = p.W.to_host();
+  const int n = c.n, k = c.k();
+  // W_rec^T W_rec = gain^2 I: every singular value is the gain.
+  for (int a = 0; a < n; ++a)
+    for (int b = 0; b < n; ++b) {
+      double dot = 0.0;
+      for (int i = 0; i < n; ++i) dot += W[i * k + a] * W[i * k + b];
+      EXPECT_NEAR(dot, a == b ? 1.5 * 1.5 : 0.0, 1e-12) << a << "," << b;
+    }
+  // It is the Q of the Gaussian draws' QR decomposition with R's diagonal positive: Q^T G is
+  // upper triangular with a positive diagonal (G = the Gaussian W_rec, the same draws).
+  for (int a = 0; a < n; ++a)
+    for (int b = 0; b <= a; ++b) {
+      double r = 0.0;
+      for (int i = 0; i < n; ++i) r += W[i * k + a] * G[i * k + b];
+      if (b < a) EXPECT_NEAR(r, 0.0, 1e-12) << a << "," << b;
+      else EXPECT_GT(r, 0.0) << a;
+    }
+  // The other parameters are the Gaussian initialisation's, draw for draw.
+  for (int i = 0; i < n; ++i)
+    for (int j = n; j < k; ++j) EXPECT_EQ(W[i * k + j], G[i * k + j]);
+  EXPECT_EQ(p.W_outb.to_host(), init_params(c, 7, DType::f64, Device::cpu, gaussian).W_outb.to_host());
+  // From the registry: --model-param init=orthogonal.
+  const auto net = make_network("rate", {{"hidden", "12"}, {"init", "orthogonal"}, {"gain", "1.5"}}, {3, 2, LossKind::mse},
+                                DType::f64, Device::cpu);
+  EXPECT_EQ(net->initial_params(7, DType::f64, Device::cpu).W.to_host(), W);
+}
+
 }  // namespace
 }  // namespace tca

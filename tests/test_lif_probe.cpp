@@ -192,7 +192,7 @@ TEST(LifCli, ListsAndErrors) {
   expect_failure("probe --model spiking", "--model");
   expect_failure("probe --model lif --hidden 8", "--hidden");
   expect_failure("probe --model lif --alpha 0.5", "--alpha");
-  expect_failure("probe --model-param n_lif=3", "--model lif");
+  expect_failure("probe --model-param n_lif=3", "--model rate: unknown parameter 'n_lif'");
   expect_failure("probe --model lif --model-param nope=1", "n_lif");
   expect_failure("probe --model lif --model-param refractory=0", "refractory");
   expect_failure("probe --model lif --algo uoro", "eprop_adaptive");

@@ -136,7 +136,8 @@ TEST(SuiteConfig, RejectsUnknownKeysWrongTypesAndBadValuesByName) {
   expect_config_error(with("/probe/checkpoints", json::array({5, 2})), "increasing");
   expect_config_error(json::array(), "must be a JSON object");
   expect_config_error(with("/algorithms/0/model", "hh"), "algorithms[0].model must be");
-  expect_config_error(with("/algorithms/0/model_params", {{"tau_v", "30"}}), "applies to \"model\": \"lif\"");
+  expect_config_error(with("/algorithms/0/model_params", {{"tau_v", "30"}}), "unknown parameter 'tau_v'");
+  expect_config_error(with("/algorithms/0/model_params", {{"gain", "2"}}), "the rate network's gain comes from");
 }
 
 TEST(Suite, RunsSpikingCellsWithTheHiddenSizeSplitIntoLifAndAlif) {

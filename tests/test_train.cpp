@@ -245,7 +245,9 @@ TEST(TrainCli, WritesAReportAndRefusesBadInput) {
            {"train --lr 0", "--lr"},
            {"train --optimizer lion", "--optimizer"},
            {"train --model lif --hidden 8", "--hidden applies to the rate model"},
-           {"train --model-param n_lif=3", "--model-param applies to --model lif"},
+           {"train --model-param n_lif=3", "unknown parameter 'n_lif'"},
+           {"train --model-param hidden=3", "takes its hidden from --hidden"},
+           {"train --model-param init=uniform", "one of gaussian, orthogonal"},
            {"train --task add-v0 --criterion 'accuracy>=0.9' --iterations 1", "has no metric 'accuracy'"}}) {
     const test::CommandResult bad = test::run_tcabench(args);
     EXPECT_EQ(bad.status, 2) << args << "\n" << bad.output;

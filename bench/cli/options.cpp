@@ -55,16 +55,17 @@ Device parse_device(const std::string& name) {
   return cuda_available() ? Device::cuda : Device::cpu;  // auto
 }
 
-// --model-param pairs of a command: only with --model lif, which refuses the rate model's
-// --hidden, --alpha and --gain.
+// --model-param pairs of a command: the network's knobs (`tcabench models`). The rate model takes
+// hidden, alpha and gain from --hidden, --alpha and --gain, which --model lif refuses.
 void add_network_options(CommandLine& command, std::string& model, std::vector<std::string>& model_params,
                          int& hidden, double& alpha, double& gain) {
   command.choice("--model", model, {"rate", "lif"}, "Network: rate, or lif (spiking; see `tcabench models`)");
   command.repeatable("--model-param", model_params,
-                     "Spiking-network knob name=value (repeatable; --model lif; see `tcabench models`)");
+                     "Network knob name=value (repeatable; see `tcabench models`; the rate model's hidden, alpha "
+                     "and gain are --hidden, --alpha, --gain)");
   command.option("--hidden", hidden, "Hidden units n (rate model)");
   command.option("--alpha", alpha, "Leak alpha in (0, 1] (rate model)");
-  command.option("--gain", gain, "W_rec init scale: N(0, gain^2/n) (rate model)");
+  command.option("--gain", gain, "W_rec init scale: N(0, gain^2/n), or singular values gain (rate model)");
 }
 
 std::map<std::string, std::string> model_knobs(const CommandLine& command, const std::string& model,
@@ -75,8 +76,6 @@ std::map<std::string, std::string> model_knobs(const CommandLine& command, const
         throw std::invalid_argument(std::string(rate_only) +
                                     " applies to the rate model; the spiking network takes --model-param "
                                     "(see `tcabench models`)");
-  } else if (!pairs.empty()) {
-    throw std::invalid_argument("--model-param applies to --model lif");
   }
   return parse_pairs(pairs, "--model-param");
 }

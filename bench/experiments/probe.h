@@ -26,7 +26,7 @@ struct ProbeConfig {
   // The network: "rate" (models/rate_rnn.h: hidden, alpha, gain) or "lif" (models/lif_rnn.h:
   // model_params, documented by lif_params(); rules from rules_of("lif")).
   std::string model = "rate";
-  std::map<std::string, std::string> model_params;  // lif knobs; must be empty for rate
+  std::map<std::string, std::string> model_params;  // the network's knobs (rate: all but hidden, alpha, gain)
   int hidden = RateRnnConfig{}.n;  // rate: hidden units (defaults: the rate network's knobs)
   int batch = 16;
   uint64_t seed = 1;   // parameters, batches and noise all derive from it

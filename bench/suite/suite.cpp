@@ -331,7 +331,10 @@ SuiteAlgorithm read_algorithm(const json& entry, const std::string& path, const 
   a.model = r.text("model", a.model);
   if (!find_network(a.model)) fail(r.path("model") + " must be \"rate\" or \"lif\", got '" + a.model + "'");
   a.model_params = r.params("model_params");
-  if (a.model == "rate" && !a.model_params.empty()) fail(r.path("model_params") + " applies to \"model\": \"lif\"");
+  for (const char* knob : {"hidden", "alpha", "gain"})
+    if (a.model == "rate" && a.model_params.count(knob))
+      fail(r.path("model_params") + ": the rate network's " + knob + " comes from the suite (\"hidden\", and the "
+           "training object's \"alpha\" and \"gain\")");
   if (a.model_params.count("n_lif") || a.model_params.count("n_alif"))
     fail(r.path("model_params") + ": n_lif and n_alif come from the suite's hidden sizes (n / 2 and n - n / 2)");
   const bool online = rule_updates_online(a, path);

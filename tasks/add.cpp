@@ -8,6 +8,11 @@
 // soft targets, not one-hot, and the loss is the cross-entropy -sum_j p_j log softmax(z)_j.
 // Loss mask 1 on every step, the first t2 steps included.
 //
+// Input hold (Marschall et al.'s tau_task, used with alpha < 1): with hold = h each input and
+// its target are held for h steps, i.e. the task runs on a coarse clock c = floor(t / h) with
+// the lags t1 and t2 counted in coarse steps, and each coarse step is repeated h times (the
+// last one cut at T). hold = 1 is the plain task, batch for batch.
+//
 // Landmarks: the lowest mean cross-entropy per step (nats) that a predictor reaches with
 //   no_memory  nothing but the step t: it predicts E[y_t] and pays H(E[y_t]);
 //   t1_only    x_{t-t1} (and t):        E H(E[y_t | x_{t-t1}]);
@@ -79,11 +84,13 @@ Landmarks step_landmarks(bool lag1_real, bool lag2_real, bool same_lag) {
   return {binary_entropy(mean_y), t1_only, both};
 }
 
-// The landmarks of the task: the mean of the step landmarks over its T steps (all scored).
-Landmarks compute_landmarks(int steps, int lag1, int lag2) {
+// The landmarks of the task: the mean of the step landmarks over its T steps (all scored), each
+// step at its coarse time c = floor(t / hold).
+Landmarks compute_landmarks(int steps, int lag1, int lag2, int hold) {
   Landmarks mean{0.0, 0.0, 0.0};
   for (int t = 0; t < steps; ++t) {
-    const Landmarks step = step_landmarks(t >= lag1, t >= lag2, lag1 == lag2);
+    const int c = t / hold;
+    const Landmarks step = step_landmarks(c >= lag1, c >= lag2, lag1 == lag2);
     mean.no_memory += step.no_memory / steps;
     mean.t1_only += step.t1_only / steps;
     mean.both += step.both / steps;
@@ -95,6 +102,7 @@ struct AddConfig {
   int steps = 100;
   int lag1 = 5;
   int lag2 = 9;
+  int hold = 1;
 };
 
 const ParamTable<AddConfig>& add_params() {
@@ -102,14 +110,17 @@ const ParamTable<AddConfig>& add_params() {
       ParamTable<AddConfig>()
           .integer("T", &AddConfig::steps, 1, kMaxTaskLength, "steps")
           .integer("t1", &AddConfig::lag1, 1, kMaxTaskLength, "lag of the +1/2 dependency in steps")
-          .integer("t2", &AddConfig::lag2, 1, kMaxTaskLength, "lag of the -1/4 dependency in steps");
+          .integer("t2", &AddConfig::lag2, 1, kMaxTaskLength, "lag of the -1/4 dependency in steps")
+                                .integer("hold", &AddConfig::hold, 1, kMaxTaskLength,
+                                         "steps each input and target is held (Marschall et al.'s tau_task); lags count "
+                                         "held steps");
   return table;
 }
 
 class AddTask final : public Task {
  public:
   explicit AddTask(const AddConfig& config)
-      : config_(config), landmarks_(compute_landmarks(config.steps, config.lag1, config.lag2)) {}
+      : config_(config), landmarks_(compute_landmarks(config.steps, config.lag1, config.lag2, config.hold)) {}
 
   std::string id() const override { return "add-v0"; }
   int input_size() const override { return 1; }
@@ -120,16 +131,18 @@ class AddTask final : public Task {
   Batch sample(int batch_size, uint64_t seed) const override {
     Batch batch = make_empty_batch(*this, batch_size);
     std::fill(batch.loss_mask.begin(), batch.loss_mask.end(), 1.0);
-    std::vector<int> x(batch.T);
+    const int hold = config_.hold;
+    std::vector<int> x((batch.T + hold - 1) / hold);  // the inputs on the coarse clock
     for (int b = 0; b < batch.B; ++b) {
       Philox rng(seed, RandomStream::task, static_cast<uint64_t>(b));
       for (int t = 0; t < batch.T; ++t) {
-        x[t] = rng.bernoulli(kInputProbability) ? 1 : 0;
-        const int x_t1 = t >= config_.lag1 ? x[t - config_.lag1] : 0;
-        const int x_t2 = t >= config_.lag2 ? x[t - config_.lag2] : 0;
+        const int c = t / hold;
+        if (t % hold == 0) x[c] = rng.bernoulli(kInputProbability) ? 1 : 0;
+        const int x_t1 = c >= config_.lag1 ? x[c - config_.lag1] : 0;
+        const int x_t2 = c >= config_.lag2 ? x[c - config_.lag2] : 0;
         const double y = target_probability(x_t1, x_t2);
         const size_t at = static_cast<size_t>(t) * batch.B + b;
-        batch.inputs[at * batch.m] = x[t];
+        batch.inputs[at * batch.m] = x[c];
         batch.targets[at * batch.o + 0] = y;
         batch.targets[at * batch.o + 1] = 1.0 - y;
       }

@@ -20,6 +20,9 @@
 // 1) where this one is Gaussian with spectral radius about teacher_gain; the sizes (32 inputs,
 // 32 hidden units, 32 outputs), input probability 1/2 and bias sd 0.1 are theirs.
 //
+// Input hold (Marschall et al.'s tau_task, gen_data/Mimic_RNN.py): with hold = h each input
+// vector is held for h steps and the teacher runs on every step; hold = 1 is the plain task.
+//
 // Parameters: mimic_params() below.
 //
 // Metrics: "mse" mean over masked steps and output channels of (y - target)^2 (the model's
@@ -51,6 +54,7 @@ struct MimicConfig {
   double teacher_alpha = 1.0;
   double teacher_bias = 0.1;
   uint64_t teacher_seed = 1;
+  int hold = 1;
 };
 
 const ParamTable<MimicConfig>& mimic_params() {
@@ -66,7 +70,9 @@ const ParamTable<MimicConfig>& mimic_params() {
           .positive("teacher_alpha", &MimicConfig::teacher_alpha, 1.0, "teacher leak")
           .real("teacher_bias", &MimicConfig::teacher_bias, 0.0, 1e6, "sd of the teacher's biases b and b_out")
           .integer("teacher_seed", &MimicConfig::teacher_seed, 0, std::numeric_limits<long>::max(),
-                   "seed of the teacher's weights");
+                   "seed of the teacher's weights")
+          .integer("hold", &MimicConfig::hold, 1, kMaxTaskLength,
+                   "steps each input is held (Marschall et al.'s tau_task); the teacher runs on every step");
   return table;
 }
 
@@ -120,7 +126,12 @@ class MimicTask final : public Task {
       for (int t = 0; t < batch.T; ++t) {
         const size_t at = static_cast<size_t>(t) * batch.B + b;
         double* x = &batch.inputs[at * m];
-        for (int j = 0; j < m; ++j) x[j] = rng.bernoulli(config_.input_probability) ? 1.0 : 0.0;
+        if (t % config_.hold == 0) {
+          for (int j = 0; j < m; ++j) x[j] = rng.bernoulli(config_.input_probability) ? 1.0 : 0.0;
+        } else {
+          const double* previous = x - static_cast<ptrdiff_t>(batch.B) * m;  // step t - 1, same sequence
+          for (int j = 0; j < m; ++j) x[j] = previous[j];
+        }
         for (int i = 0; i < n; ++i) {  // h = W [a_{t-1}; x_t; 1]
           const double* row = &teacher_.W[static_cast<size_t>(i) * k];
           double h = row[n + m];

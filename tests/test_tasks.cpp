@@ -475,6 +475,17 @@ double landmark(const std::string& id, const std::map<std::string, std::string>&
   return task->metrics(batch, std::vector<double>(batch.targets.size(), 0.0)).at(name);
 }
 
+TEST(TaskAdd, HoldRepeatsEachInputAndTargetOnACoarseClock) {
+  const Batch plain = make_task("add-v0", {{"T", "10"}})->sample(4, 3);
+  const Batch held = make_task("add-v0", {{"T", "28"}, {"hold", "3"}})->sample(4, 3);
+  for (int b = 0; b < held.B; ++b)
+    for (int t = 0; t < held.T; ++t) {
+      // Step t of the held task is coarse step t / 3 of the plain one, inputs and targets alike.
+      EXPECT_EQ(held.input(t, b, 0), plain.input(t / 3, b, 0)) << t;
+      EXPECT_EQ(held.target(t, b, 0), plain.target(t / 3, b, 0)) << t;
+    }
+}
+
 TEST(TaskAdd, LandmarksAreExactForTheConfiguredLength) {
   // Values of the exact per-step average (for t1 = 5, t2 = 9), computed independently.
   const std::map<std::string, std::string> T40{{"T", "40"}}, T100{{"T", "100"}}, long_run{{"T", "100000"}};
@@ -495,13 +506,21 @@ TEST(TaskAdd, LandmarksAreExactForTheConfiguredLength) {
 // the mean target given what it knows), reaches the landmark within the batch's standard error.
 TEST(TaskAdd, LandmarksMatchAMonteCarloEstimate) {
   for (const auto& params : std::vector<std::map<std::string, std::string>>{
-           {{"T", "40"}}, {{"T", "12"}, {"t1", "3"}, {"t2", "7"}}, {{"T", "20"}, {"t1", "4"}, {"t2", "4"}}}) {
+           {{"T", "40"}},
+           {{"T", "12"}, {"t1", "3"}, {"t2", "7"}},
+           {{"T", "20"}, {"t1", "4"}, {"t2", "4"}},
+           {{"T", "41"}, {"t1", "2"}, {"t2", "5"}, {"hold", "3"}}}) {
     const auto task = make_task("add-v0", params);
     const int t1 = std::stoi(task->config().at("t1")), t2 = std::stoi(task->config().at("t2"));
+    const int hold = std::stoi(task->config().at("hold"));
     const Batch batch = task->sample(20000, 77);
     const auto landmarks = task->metrics(batch, std::vector<double>(batch.targets.size(), 0.0));
     // What each predictor knows at (t, b): nothing, x_{t-t1}, or both lags (0 before the start).
-    const auto lag = [&](int t, int b, int l) { return t >= l ? static_cast<int>(batch.input(t - l, b, 0)) : 0; };
+    // The input l coarse steps back (the task's clock runs at one step per `hold`).
+    const auto lag = [&](int t, int b, int l) {
+      const int c = t / hold;
+      return c >= l ? static_cast<int>(batch.input((c - l) * hold, b, 0)) : 0;
+    };
     const std::vector<std::pair<std::string, std::function<int(int, int)>>> levels{
         {"baseline_no_memory", [](int, int) { return 0; }},
         {"baseline_t1_only", [&](int t, int b) { return lag(t, b, t1); }},

@@ -135,7 +135,8 @@ TEST(TaskMimic, TargetsAreTheTeacherRateRnnOnTheSameInputs) {
   const std::vector<std::map<std::string, std::string>> configs{
       {},
       {{"inputs", "3"}, {"outputs", "2"}, {"teacher_hidden", "5"}, {"teacher_alpha", "0.3"},
-       {"teacher_gain", "1.5"}, {"input_probability", "0.2"}, {"T", "60"}}};
+       {"teacher_gain", "1.5"}, {"input_probability", "0.2"}, {"T", "60"}},
+      {{"inputs", "3"}, {"outputs", "2"}, {"teacher_hidden", "5"}, {"hold", "4"}, {"T", "30"}}};
   for (const auto& params : configs) {
     const auto task = make_task("mimic-v0", params);
     const MimicTeacher teacher = mimic_teacher(params);
@@ -154,6 +155,18 @@ TEST(TaskMimic, TargetsAreTheTeacherRateRnnOnTheSameInputs) {
     EXPECT_GT(max_target, 0.1) << "the teacher's outputs are not trivially small";
     for (double v : batch.loss_mask) ASSERT_EQ(v, 1.0);
   }
+}
+
+TEST(TaskMimic, HeldInputsChangeOnlyEveryHoldSteps) {
+  const Batch plain = make_task("mimic-v0", {{"inputs", "8"}})->sample(3, 9);
+  const Batch held = make_task("mimic-v0", {{"inputs", "8"}, {"hold", "3"}})->sample(3, 9);
+  for (int b = 0; b < held.B; ++b)
+    for (int t = 0; t < held.T; ++t)
+      for (int j = 0; j < held.m; ++j) {
+        EXPECT_EQ(held.input(t, b, j), held.input(t - t % 3, b, j)) << t;
+        // The held values are the plain task's draws, one coarse step after another.
+        if (t % 3 == 0) EXPECT_EQ(held.input(t, b, j), plain.input(t / 3, b, j)) << t;
+      }
 }
 
 TEST(TaskMimic, InputsAreBernoulliAndTheTeacherIsDrawnAsDocumented) {

@@ -111,9 +111,8 @@ const ParamTable<AddConfig>& add_params() {
           .integer("T", &AddConfig::steps, 1, kMaxTaskLength, "steps")
           .integer("t1", &AddConfig::lag1, 1, kMaxTaskLength, "lag of the +1/2 dependency in steps")
           .integer("t2", &AddConfig::lag2, 1, kMaxTaskLength, "lag of the -1/4 dependency in steps")
-                                .integer("hold", &AddConfig::hold, 1, kMaxTaskLength,
-                                         "steps each input and target is held (Marschall et al.'s tau_task); lags count "
-                                         "held steps");
+          .integer("hold", &AddConfig::hold, 1, kMaxTaskLength,
+                   "steps each input and target is held (Marschall et al.'s tau_task); lags count held steps");
   return table;
 }
 

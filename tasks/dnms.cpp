@@ -88,8 +88,8 @@ class DnmsTask final : public Task {
     const long total =
         2L * config_.stimulus_steps + 2L * (config_.delay_steps + config_.variable_delay) + config_.report_steps;
     if (total > kMaxTaskLength) {
-      throw std::invalid_argument(id_ + ": T = 2 S + 2 (D + variable_delay) + R must be <= " +
-                                  std::to_string(kMaxTaskLength) + ", got " + std::to_string(total));
+      throw constraint_error(id_, "T = 2 S + 2 (D + variable_delay) + R must be <= " + std::to_string(kMaxTaskLength) +
+                                      ", got " + std::to_string(total));
     }
     steps_ = static_cast<int>(total);
   }

@@ -94,6 +94,11 @@ TEST(LifProbe, ConfigKeepsTheRateModelsKeysApart) {
   const nlohmann::json rj = rate.to_json();
   EXPECT_FALSE(rj.contains("model"));  // a rate config hashes as it did before the spiking network
   EXPECT_TRUE(rj.contains("hidden"));
+  EXPECT_FALSE(rj.contains("model_params"));
+  // The rate network's other knobs are part of its config, and of the hash, when given.
+  rate.model_params = {{"init", "orthogonal"}};
+  EXPECT_EQ(rate.to_json()["model_params"]["init"], "orthogonal");
+  EXPECT_NE(config_hash(rate.to_json()), config_hash(rj));
   const nlohmann::json report = probe_report(run_probe(small_lif_probe()));
   EXPECT_EQ(report["network"]["model"], "lif");
   EXPECT_EQ(report["network"]["config"]["n_alif"], "4");

@@ -181,6 +181,8 @@ nlohmann::json ProbeConfig::to_json() const {
     j["hidden"] = hidden;
     j["alpha"] = alpha;
     j["gain"] = gain;
+    // Its other knobs (init) only when given, so that a default rate config keeps its hash.
+    if (!model_params.empty()) j["model_params"] = model_params;
   } else {
     j["model"] = model;
     j["model_params"] = model_params;

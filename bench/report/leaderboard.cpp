@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "bench/report/probe_report.h"
 #include "bench/report/report.h"
 #include "core/statistics.h"
 
@@ -399,13 +400,10 @@ void entry_row(std::ostream& s, const json& e, std::set<std::string>& coverage_n
   const json& r = g.at("recurrent");
   const std::string metric_text = metric_column(e, coverage_notes);
   const std::string steps_text = steps_column(e);
-  // The debiased bias beside its interval (the plug-in value where there is no debiased one:
-  // a deterministic rule's exact bias).
-  const json bias = r.at("rel_bias_debiased").is_number() ? r.at("rel_bias_debiased") : r.at("rel_bias");
   const std::string variance =
       g.at("stochastic").get<bool>() ? format_ci(r.at("rel_variance"), r.at("rel_variance_ci95")) : "0 (deterministic)";
   s << "| " << e.at("rank") << " | `" << e.at("rule").get<std::string>() << "` | " << e.at("hidden") << " | "
-    << metric_text << " | " << steps_text << " | " << format_ci(bias, r.at("rel_bias_ci95")) << " | " << variance
+    << metric_text << " | " << steps_text << " | " << format_ci(reported_bias(r), r.at("rel_bias_ci95")) << " | " << variance
     << " | " << format_ci(r.at("cosine_of_mean"), r.at("cosine_of_mean_ci95")) << " | "
     << format_value(g.at("all").at("cosine_of_mean")) << " | " << g.at("samples") << " | "
     << format_value(e.at("steps_per_second").at("median")) << " | " << format_bytes(e.at("state_bytes")) << " | "

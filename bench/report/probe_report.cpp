@@ -38,6 +38,11 @@ nlohmann::json stats_json(const GradientStats& s) {
 
 }  // namespace
 
+const nlohmann::json& reported_bias(const nlohmann::json& stats) {
+  const nlohmann::json& debiased = stats.at("rel_bias_debiased");
+  return debiased.is_number() ? debiased : stats.at("rel_bias");
+}
+
 nlohmann::json probe_report(const ProbeResult& r, const std::string& only_algorithm) {
   nlohmann::json config = r.config.to_json();
   config["task_config"] = r.task_config;

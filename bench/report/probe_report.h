@@ -16,9 +16,13 @@ nlohmann::json probe_report(const ProbeResult& result, const std::string& only_a
 // Everything needed to verify the gradients with another tool: parameters, inputs, targets,
 // mask, and every gradient (reference and each estimate), as flat row-major arrays.
 nlohmann::json probe_dump(const ProbeResult& result);
-// A fixed-width table for the terminal: per checkpoint and rule, total and per group.
+// The bias to report from a report's statistics object: the debiased estimate, or the plug-in
+// value where there is none (GradientStats::reported_bias, read back from the JSON).
+const nlohmann::json& reported_bias(const nlohmann::json& stats);
+// A fixed-width table for the terminal: per checkpoint and rule, the recurrent parameters, all
+// parameters and each group.
 std::string probe_table(const ProbeResult& result);
-// One line per (task, rule) of several probes: the total at the last checkpoint.
+// One line per (task, rule) of several probes: the recurrent parameters at the last checkpoint.
 std::string probe_summary(const std::vector<ProbeResult>& results);
 
 }  // namespace tca

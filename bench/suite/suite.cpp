@@ -444,7 +444,7 @@ std::string cell_done_line(const SuiteCell& cell, const json& doc) {
   const json& metric = s["test_metrics"].value(cell.task->metric, json());
   // The recurrent parameters' debiased bias (the plug-in one is inflated by the noise) and cosine.
   const json& w = doc["probe"]["checkpoints"][0]["algorithms"][0]["recurrent"];
-  const json& bias = w["rel_bias_debiased"].is_number() ? w["rel_bias_debiased"] : w["rel_bias"];
+  const json& bias = reported_bias(w);
   const auto text = [](const json& v, const char* format) {
     if (!v.is_number()) return std::string("n/a");
     char buf[32];

@@ -1,5 +1,6 @@
 #include "algorithms/learner.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -68,6 +69,13 @@ void Learner::step(const DeviceBatch& batch, int t) {
   rule_->step(*network_);
 }
 
+void Learner::resume(uint64_t noise_seed) {
+  if (!rule_->supports_online_updates())
+    throw std::invalid_argument(rule_->id() + " " + rule_->window_only_reason());
+  network_->resume();
+  rule_->resume(params_, noise_seed);
+}
+
 double Learner::end() {
   rule_->finish();
   return network_->window_loss();
@@ -90,6 +98,15 @@ std::vector<std::pair<std::string, std::vector<size_t>>> Learner::group_indices(
     out.push_back({g.name, std::move(idx)});
   }
   return out;
+}
+
+std::vector<size_t> Learner::recurrent_indices() const {
+  std::vector<size_t> idx;
+  for (const auto& group : group_indices())
+    for (const size_t i : group.second)
+      if (i < W_size()) idx.push_back(i);
+  std::sort(idx.begin(), idx.end());
+  return idx;
 }
 
 void Learner::require_state_fits(int batch_size, int T) {

@@ -54,12 +54,20 @@ class Learner {
   void begin(const DeviceBatch& batch, uint64_t noise_seed);
   void step(const DeviceBatch& batch, int t);
   double end();
+  // The online regime's next window of the same streams instead of begin(): the network's state
+  // and the rule's traces carry over from the last step (the window after a begin() or resume()
+  // with the same batch size). Then step() as above, and stream_loss() in place of end().
+  void resume(uint64_t noise_seed);
+  double stream_loss() const { return network_->window_loss(); }
 
   // The forward pass alone: the window's objective, and y as [T, B, o] host doubles.
   double evaluate(const DeviceBatch& batch, std::vector<double>& outputs);
 
   // Each parameter group's flat indices within [W | W_outb] (a skipped diagonal left out).
   std::vector<std::pair<std::string, std::vector<size_t>>> group_indices() const;
+  // The flat indices of the recurrent parameters, in order: every group inside W (all but the
+  // readout W_outb, which every rule computes exactly), a skipped diagonal left out.
+  std::vector<size_t> recurrent_indices() const;
   // Refuses, before anything is allocated, rule state that cannot fit on the run's device for
   // B sequences of T steps: throws std::invalid_argument "<rule> at n = N, --batch B (T = T,
   // precision) needs X GiB of state, more than the Y GiB available on the <device>; lower

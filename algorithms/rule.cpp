@@ -18,6 +18,13 @@ void Rule::start_window(const NetworkParams& params, int batch_size) {
   zero_gradient();
 }
 
+void Rule::resume(const NetworkParams& params, uint64_t noise_seed) {
+  if (!supports_online_updates()) throw std::logic_error(id() + " " + window_only_reason() + ": it cannot continue a stream");
+  if (!params_ || B_ < 1) throw std::logic_error(id() + ": resume() before reset()");
+  start_window(params, B_);
+  continue_state(noise_seed);
+}
+
 void Rule::zero_gradient() {
   ops::fill(grad_.W, 0.0);
   ops::fill(grad_.W_outb, 0.0);

@@ -39,6 +39,11 @@ class Rule {
   // Starts a window of B sequences at `params`. Random draws of stochastic rules are keyed by
   // noise_seed. Zeroes the accumulated gradient.
   virtual void reset(const NetworkParams& params, int batch_size, uint64_t noise_seed) = 0;
+  // Starts the next window of the same B streams (the online regime, where the network's state
+  // carries over too): the rule's state (traces, influence matrices) carries over from the end
+  // of the last window, the accumulated gradient is zeroed, and random draws go on from
+  // noise_seed. Only rules that update online continue streams; others throw std::logic_error.
+  void resume(const NetworkParams& params, uint64_t noise_seed);
   // Consumes the step the network has just taken (steps in order).
   virtual void step(const Network& network) = 0;
   // Ends the window. gradient() is final afterwards.
@@ -75,6 +80,9 @@ class Rule {
   // What every reset does: records the window's parameters and batch size, allocates the
   // gradient at the first window and zeroes it.
   void start_window(const NetworkParams& params, int batch_size);
+  // What resume() changes in the rule's own state besides the gradient: stochastic rules move
+  // their draws to the new noise seed; traces are left as they are.
+  virtual void continue_state(uint64_t /*noise_seed*/) {}
 
   DType dtype_;
   Device device_;

@@ -29,6 +29,8 @@ class StochasticRule : public RateRule {
     noise_seed_ = noise_seed;
     step_ = 0;
   }
+  // A stream's next window: fresh draws from the new seed, the state carried over.
+  void continue_state(uint64_t noise_seed) override { restart_draws(noise_seed); }
   // This step's signs (call once per step); the next call draws the next step's.
   void draw_step_signs(Tensor& signs) { draw_signs(signs, noise_seed_, step_++); }
 

@@ -1,6 +1,8 @@
 // Truncated backpropagation through time, the chunked variant BPTT(h, h) of Williams & Peng
 // (1990, Neural Computation 2:490, "An efficient gradient-based algorithm for on-line training
-// of recurrent network trajectories").
+// of recurrent network trajectories"), and with mode = future the future-facing variant of
+// Marschall et al. 2020 (algorithms/future_tbptt.h), in which every step gets a full h-step
+// horizon and the rule updates online.
 #pragma once
 
 #include <string>
@@ -20,8 +22,10 @@ namespace tca {
 // between 0 and h - 1 steps back (BPTT(h, h); the sliding BPTT(h, 1) would cost h backward
 // steps per step). h >= T gives exact BPTT; h = 1 keeps only the immediate term (D_t c_t) ahat_t^T.
 // Reuses Bptt's storage and backward pass (algorithms/bptt.h); memory: h steps.
+enum class TbpttMode { chunks, future };
 struct TbpttConfig {
-  int h = 10;  // chunk length in steps
+  int h = 10;  // chunk length in steps (future: the horizon)
+  TbpttMode mode = TbpttMode::chunks;
 };
 const ParamTable<TbpttConfig>& tbptt_params();
 
@@ -30,7 +34,9 @@ class Tbptt final : public Bptt {
   Tbptt(const RateRnnConfig& config, DType dtype, Device device, const TbpttConfig& tbptt)
       : Bptt(config, dtype, device, tbptt.h) {}
   std::string id() const override { return "tbptt"; }
-  std::map<std::string, std::string> config() const override { return tbptt_params().text({truncation()}); }
+  std::map<std::string, std::string> config() const override {
+    return tbptt_params().text({truncation(), TbpttMode::chunks});
+  }
 };
 
 }  // namespace tca

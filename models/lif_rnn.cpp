@@ -157,6 +157,13 @@ void LifRnn::begin(int batch_size) {
   s.steps = 0;
 }
 
+void LifRnn::resume() {
+  if (B_ < 1) throw std::logic_error("LifRnn::resume before begin");
+  ops::fill(state_.spike_count, 0.0);
+  ops::fill(loss_sum_, 0.0);
+  state_.steps = 0;
+}
+
 void LifRnn::step(const LifRnnParams& params, const DeviceBatch& batch, int t) {
   const int B = B_, n = config_.n(), o = config_.o, k = config_.k();
   if (batch.B != B) throw std::invalid_argument("LifRnn::step: batch size differs from begin()");

@@ -122,6 +122,10 @@ class LifRnn final : public Network {
 
   // Zero state for a window of B sequences.
   void begin(int batch_size) override;
+  // The next window of the same sequences: membrane potentials, adaptation, refractoriness and
+  // the filtered spikes carry over; the window's spike counts (the regulariser's firing rates)
+  // and loss start again from 0.
+  void resume() override;
   // Advances by step t of the batch (steps in order from 0) and fills state().
   void step(const LifRnnParams& params, const DeviceBatch& batch, int t) override;
   const LifStepState& state() const { return state_; }

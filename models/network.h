@@ -1,7 +1,8 @@
 // The interface every network implements, so rules, the learner, the probe and training meet
 // one type whatever the neuron model.
 //
-// A network runs a window of B sequences one step at a time from zero state, with its
+// A network runs a window of B sequences one step at a time from zero state (or, in a stream,
+// from where the previous window ended), with its
 // parameters frozen or changed between steps by the caller. Every network's parameters are two
 // matrices: W (n x k, the weights onto the hidden units from their presynaptic vector, whose
 // layout the network defines) and W_outb = [W_out | b_out] (o x (n + 1), the linear readout of
@@ -57,6 +58,9 @@ class Network {
   virtual NetworkParams initial_params(uint64_t seed, DType dtype, Device device) const = 0;
   // Zero state for a window of B sequences.
   virtual void begin(int batch_size) = 0;
+  // The next window of the same B sequences, continuing them (the online regime's streams):
+  // the state carries over from the last step taken; the window's loss starts again from 0.
+  virtual void resume() = 0;
   // Advances by step t of the batch (steps in order from 0).
   virtual void step(const NetworkParams& params, const DeviceBatch& batch, int t) = 0;
   // The outputs y_t [B, o] of the last step (logits for cross-entropy).

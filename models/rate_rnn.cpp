@@ -102,6 +102,11 @@ void RateRnn::begin(int batch_size) {
   ops::fill(loss_sum_, 0.0);
 }
 
+void RateRnn::resume() {
+  if (B_ < 1) throw std::logic_error("RateRnn::resume before begin");
+  ops::fill(loss_sum_, 0.0);
+}
+
 double RateRnn::window_loss() const {
   double total = 0.0;
   for (double l : loss_sum_.to_host()) total += l;

@@ -80,6 +80,8 @@ class RateRnn final : public Network {
 
   // Zero state for a window of B sequences.
   void begin(int batch_size) override;
+  // The next window of the same sequences: a_{-1} of the window is the last a_t.
+  void resume() override;
   // Advances the state by step t of the batch and fills state() with the step's quantities.
   void step(const RateRnnParams& params, const DeviceBatch& batch, int t) override;
   const StepState& state() const { return state_; }

@@ -23,12 +23,17 @@
 // easier. For t1 = 5, t2 = 9 they are 0.6592 / 0.5210 / 0.4621 at T = 100 and 0.6556 / 0.5237 /
 // 0.4735 at T = 40; the stationary values (T -> infinity) are 0.6616 / 0.5192 / 0.4545.
 //
+// Streams (the online regime, tasks/task.h): each stream is one sequence without end, cut into
+// chunks of T steps; the lags reach back into the previous chunk.
+//
 // Parameters: add_params() below.
 //
 // Metrics: "ce" mask-weighted mean cross-entropy per step; "baseline_no_memory",
 // "baseline_t1_only", "baseline_both" the landmarks above.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include "kernels/philox.h"
 #include "tasks/task_params.h"
@@ -116,6 +121,40 @@ const ParamTable<AddConfig>& add_params() {
   return table;
 }
 
+// One sequence of the task, generated step by step on its coarse clock: sample() runs a fresh
+// one per sequence for T steps; a stream keeps one per stream and goes on with it, so that the
+// lags reach back into the previous chunk.
+class AddSequence {
+ public:
+  AddSequence(const AddConfig& config, uint64_t seed, int b)
+      : config_(config), rng_(seed, RandomStream::task, static_cast<uint64_t>(b)),
+        recent_(static_cast<size_t>(std::max(config.lag1, config.lag2)) + 1, 0) {}
+
+  // The next T steps into sequence b of `batch` (loss on every step).
+  void fill(Batch& batch, int b) {
+    const int hold = config_.hold;
+    for (int t = 0; t < batch.T; ++t, ++step_) {
+      const int64_t c = step_ / hold;
+      if (step_ % hold == 0) input(c) = rng_.bernoulli(kInputProbability) ? 1 : 0;
+      const double y = target_probability(lagged(c, config_.lag1), lagged(c, config_.lag2));
+      const size_t at = static_cast<size_t>(t) * batch.B + b;
+      batch.inputs[at * batch.m] = input(c);
+      batch.loss_mask[at] = 1.0;
+      batch.targets[at * batch.o + 0] = y;
+      batch.targets[at * batch.o + 1] = 1.0 - y;
+    }
+  }
+
+ private:
+  int& input(int64_t c) { return recent_[static_cast<size_t>(c) % recent_.size()]; }
+  int lagged(int64_t c, int lag) { return c >= lag ? input(c - lag) : 0; }  // the known 0 before the start
+
+  const AddConfig& config_;
+  Philox rng_;
+  std::vector<int> recent_;  // the last max(t1, t2) + 1 coarse inputs, by coarse step modulo their count
+  int64_t step_ = 0;         // steps since the sequence began
+};
+
 class AddTask final : public Task {
  public:
   explicit AddTask(const AddConfig& config)
@@ -129,24 +168,16 @@ class AddTask final : public Task {
 
   Batch sample(int batch_size, uint64_t seed) const override {
     Batch batch = make_empty_batch(*this, batch_size);
-    std::fill(batch.loss_mask.begin(), batch.loss_mask.end(), 1.0);
-    const int hold = config_.hold;
-    std::vector<int> x((batch.T + hold - 1) / hold);  // the inputs on the coarse clock
-    for (int b = 0; b < batch.B; ++b) {
-      Philox rng(seed, RandomStream::task, static_cast<uint64_t>(b));
-      for (int t = 0; t < batch.T; ++t) {
-        const int c = t / hold;
-        if (t % hold == 0) x[c] = rng.bernoulli(kInputProbability) ? 1 : 0;
-        const int x_t1 = c >= config_.lag1 ? x[c - config_.lag1] : 0;
-        const int x_t2 = c >= config_.lag2 ? x[c - config_.lag2] : 0;
-        const double y = target_probability(x_t1, x_t2);
-        const size_t at = static_cast<size_t>(t) * batch.B + b;
-        batch.inputs[at * batch.m] = x[c];
-        batch.targets[at * batch.o + 0] = y;
-        batch.targets[at * batch.o + 1] = 1.0 - y;
-      }
-    }
+    for (int b = 0; b < batch.B; ++b) AddSequence(config_, seed, b).fill(batch, b);
     return batch;
+  }
+
+  // One continuous sequence per stream: the first chunk is sample(B, seed), and the chunks
+  // concatenated are what a task of c T steps samples.
+  std::unique_ptr<TaskStream> stream(int batch_size, uint64_t seed) const override {
+    std::vector<AddSequence> sequences;
+    for (int b = 0; b < batch_size; ++b) sequences.emplace_back(config_, seed, b);
+    return std::make_unique<ContinuingStream<AddSequence>>(*this, std::move(sequences));
   }
 
   std::map<std::string, double> metrics(const Batch& batch,

@@ -23,6 +23,9 @@
 // Input hold (Marschall et al.'s tau_task, gen_data/Mimic_RNN.py): with hold = h each input
 // vector is held for h steps and the teacher runs on every step; hold = 1 is the plain task.
 //
+// Streams (the online regime, tasks/task.h): each stream is one sequence without end, cut into
+// chunks of T steps; the teacher's state and the held input carry over.
+//
 // Parameters: mimic_params() below.
 //
 // Metrics: "mse" mean over masked steps and output channels of (y - target)^2 (the model's
@@ -31,6 +34,7 @@
 // the targets: what a network that ignores its inputs reaches at best on this batch).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "kernels/philox.h"
@@ -104,6 +108,52 @@ MimicTeacher draw_teacher(const MimicConfig& config) {
   return teacher;
 }
 
+// One sequence of the task, generated step by step with the teacher's state: sample() runs a
+// fresh one per sequence for T steps; a stream keeps one per stream and goes on with it.
+class MimicSequence {
+ public:
+  MimicSequence(const MimicConfig& config, const MimicTeacher& teacher, uint64_t seed, int b)
+      : config_(config), teacher_(teacher), rng_(seed, RandomStream::task, static_cast<uint64_t>(b)),
+        a_(static_cast<size_t>(teacher.config.n), 0.0), a_next_(a_.size()),
+        x_(static_cast<size_t>(teacher.config.m), 0.0) {}
+
+  // The next T steps into sequence b of `batch` (loss on every step).
+  void fill(Batch& batch, int b) {
+    const RateRnnConfig& c = teacher_.config;
+    const int n = c.n, m = c.m, o = c.o, k = c.k();
+    for (int t = 0; t < batch.T; ++t, ++step_) {
+      if (step_ % config_.hold == 0)
+        for (int j = 0; j < m; ++j) x_[j] = rng_.bernoulli(config_.input_probability) ? 1.0 : 0.0;
+      for (int i = 0; i < n; ++i) {  // h = W [a_{t-1}; x_t; 1]
+        const double* row = &teacher_.W[static_cast<size_t>(i) * k];
+        double h = row[n + m];
+        for (int j = 0; j < n; ++j) h += row[j] * a_[j];
+        for (int j = 0; j < m; ++j) h += row[n + j] * x_[j];
+        a_next_[i] = (1.0 - c.alpha) * a_[i] + c.alpha * std::tanh(h);
+      }
+      a_.swap(a_next_);
+      const size_t at = static_cast<size_t>(t) * batch.B + b;
+      std::copy(x_.begin(), x_.end(), &batch.inputs[at * m]);
+      batch.loss_mask[at] = 1.0;
+      double* y = &batch.targets[at * o];
+      for (int i = 0; i < o; ++i) {  // y = W_out a_t + b_out
+        const double* row = &teacher_.W_outb[static_cast<size_t>(i) * (n + 1)];
+        double sum = row[n];
+        for (int j = 0; j < n; ++j) sum += row[j] * a_[j];
+        y[i] = sum;
+      }
+    }
+  }
+
+ private:
+  const MimicConfig& config_;
+  const MimicTeacher& teacher_;
+  Philox rng_;
+  std::vector<double> a_, a_next_;  // the teacher's state
+  std::vector<double> x_;           // the input being held
+  int64_t step_ = 0;                // steps since the sequence began
+};
+
 class MimicTask final : public Task {
  public:
   explicit MimicTask(const MimicConfig& config) : config_(config), teacher_(draw_teacher(config)) {}
@@ -116,40 +166,16 @@ class MimicTask final : public Task {
 
   Batch sample(int batch_size, uint64_t seed) const override {
     Batch batch = make_empty_batch(*this, batch_size);
-    std::fill(batch.loss_mask.begin(), batch.loss_mask.end(), 1.0);
-    const RateRnnConfig& c = teacher_.config;
-    const int n = c.n, m = c.m, o = c.o, k = c.k();
-    std::vector<double> a(n), a_next(n);
-    for (int b = 0; b < batch.B; ++b) {
-      Philox rng(seed, RandomStream::task, static_cast<uint64_t>(b));
-      std::fill(a.begin(), a.end(), 0.0);
-      for (int t = 0; t < batch.T; ++t) {
-        const size_t at = static_cast<size_t>(t) * batch.B + b;
-        double* x = &batch.inputs[at * m];
-        if (t % config_.hold == 0) {
-          for (int j = 0; j < m; ++j) x[j] = rng.bernoulli(config_.input_probability) ? 1.0 : 0.0;
-        } else {
-          const double* previous = x - static_cast<ptrdiff_t>(batch.B) * m;  // step t - 1, same sequence
-          for (int j = 0; j < m; ++j) x[j] = previous[j];
-        }
-        for (int i = 0; i < n; ++i) {  // h = W [a_{t-1}; x_t; 1]
-          const double* row = &teacher_.W[static_cast<size_t>(i) * k];
-          double h = row[n + m];
-          for (int j = 0; j < n; ++j) h += row[j] * a[j];
-          for (int j = 0; j < m; ++j) h += row[n + j] * x[j];
-          a_next[i] = (1.0 - c.alpha) * a[i] + c.alpha * std::tanh(h);
-        }
-        a.swap(a_next);
-        double* y = &batch.targets[at * o];
-        for (int i = 0; i < o; ++i) {  // y = W_out a_t + b_out
-          const double* row = &teacher_.W_outb[static_cast<size_t>(i) * (n + 1)];
-          double sum = row[n];
-          for (int j = 0; j < n; ++j) sum += row[j] * a[j];
-          y[i] = sum;
-        }
-      }
-    }
+    for (int b = 0; b < batch.B; ++b) MimicSequence(config_, teacher_, seed, b).fill(batch, b);
     return batch;
+  }
+
+  // One continuous sequence per stream, the teacher's state carried over: the first chunk is
+  // sample(B, seed), and the chunks concatenated are what a task of c T steps samples.
+  std::unique_ptr<TaskStream> stream(int batch_size, uint64_t seed) const override {
+    std::vector<MimicSequence> sequences;
+    for (int b = 0; b < batch_size; ++b) sequences.emplace_back(config_, teacher_, seed, b);
+    return std::make_unique<ContinuingStream<MimicSequence>>(*this, std::move(sequences));
   }
 
   std::map<std::string, double> metrics(const Batch& batch,

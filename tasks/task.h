@@ -18,6 +18,15 @@ namespace tca {
 
 using TaskParam = ParamDoc;
 
+// B endless streams of a task, handed out T steps at a time: the data of the online regime of
+// training, where the network and the rule's traces carry over from one chunk to the next.
+class TaskStream {
+ public:
+  virtual ~TaskStream() = default;
+  // The next T steps of every stream (trial_start marks where trials begin).
+  virtual Batch next() = 0;
+};
+
 class Task {
  public:
   virtual ~Task() = default;
@@ -34,6 +43,12 @@ class Task {
                                                 const std::vector<double>& outputs) const = 0;
   // Effective parameter values (defaults overridden by what was given), for reports.
   virtual std::map<std::string, std::string> config() const = 0;
+  // B streams keyed by `seed`. By default trials back to back: chunk i is
+  // sample(B, derived_seed(seed, SeedPurpose::training, i)), the batch a batched training run
+  // with that seed draws at iteration i. Tasks defined on one continuous signal (add, mimic)
+  // continue it across chunks instead, so that the chunks concatenated are one long sequence.
+  // The stream refers to the task, which must outlive it.
+  virtual std::unique_ptr<TaskStream> stream(int batch_size, uint64_t seed) const;
 };
 
 struct TaskInfo {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/param_table.h"
@@ -57,6 +58,28 @@ inline Batch make_empty_batch(const Task& task, int batch_size) {
   for (int b = 0; b < batch.B; ++b) batch.trial_start[b] = 1;
   return batch;
 }
+
+// The stream of a task defined on one continuous signal: one Sequence per stream, each going on
+// where it stopped. Sequence::fill(batch, b) writes the next T steps of sequence b (inputs,
+// targets and mask). Trial starts: only the stream's first step.
+template <typename Sequence>
+class ContinuingStream final : public TaskStream {
+ public:
+  ContinuingStream(const Task& task, std::vector<Sequence> sequences)
+      : task_(task), sequences_(std::move(sequences)) {}
+  Batch next() override {
+    Batch batch = make_empty_batch(task_, static_cast<int>(sequences_.size()));
+    if (!first_) std::fill(batch.trial_start.begin(), batch.trial_start.end(), 0);
+    first_ = false;
+    for (int b = 0; b < batch.B; ++b) sequences_[static_cast<size_t>(b)].fill(batch, b);
+    return batch;
+  }
+
+ private:
+  const Task& task_;
+  std::vector<Sequence> sequences_;
+  bool first_ = true;
+};
 
 // Checks that outputs holds o values for each of the batch's T x B steps.
 inline void check_output_size(const Task& task, const Batch& batch,

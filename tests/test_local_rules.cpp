@@ -324,6 +324,30 @@ Vec reference_tbptt(const RateRnnConfig& rc, const Mat& W, const Trajectory& tr,
   return flatten(g);
 }
 
+// Future-facing truncated BPTT (F-BPTT, Marschall et al. 2020), written loss by loss: each loss
+// L_u is sent back exactly h steps, to steps max(0, u - h + 1) .. u.
+Vec reference_future_tbptt(const RateRnnConfig& rc, const Mat& W, const Trajectory& tr, int h) {
+  const int n = rc.n, k = rc.k();
+  Mat g(n, Vec(k, 0.0));
+  for (int b = 0; b < tr.B; ++b) {
+    for (int u = 0; u < tr.T; ++u) {
+      Vec d = tr.c[u][b];  // dL_u/da_t, from t = u back
+      for (int t = u; t >= std::max(0, u - h + 1); --t) {
+        for (int i = 0; i < n; ++i)
+          for (int j = 0; j < k; ++j) g[i][j] += rc.alpha * tr.dphi[t][b][i] * d[i] * tr.ahat[t][b][j];
+        Vec next(n);
+        for (int l = 0; l < n; ++l) {  // (J_t^T d)_l
+          double s = (1 - rc.alpha) * d[l];
+          for (int i = 0; i < n; ++i) s += rc.alpha * tr.dphi[t][b][i] * W[i][l] * d[i];
+          next[l] = s;
+        }
+        d = next;
+      }
+    }
+  }
+  return flatten(g);
+}
+
 // ==== each rule against its published equations (tiny network) =============================
 
 struct TinyCase {
@@ -367,6 +391,10 @@ TEST_P(LocalRulesReference, EveryRuleMatchesItsPublishedEquations) {
       {"tbptt", {{"h", "2"}}, reference_tbptt(rc, W, tr, 2)},
       {"tbptt", {{"h", "3"}}, reference_tbptt(rc, W, tr, 3)},
       {"tbptt", {}, reference_tbptt(rc, W, tr, 10)},
+      {"tbptt", {{"mode", "future"}, {"h", "1"}}, reference_future_tbptt(rc, W, tr, 1)},
+      {"tbptt", {{"mode", "future"}, {"h", "2"}}, reference_future_tbptt(rc, W, tr, 2)},
+      {"tbptt", {{"mode", "future"}, {"h", "3"}}, reference_future_tbptt(rc, W, tr, 3)},
+      {"tbptt", {{"mode", "future"}}, reference_future_tbptt(rc, W, tr, 10)},
   };
   for (const Check& check : checks) {
     std::string label = check.rule;
@@ -484,6 +512,25 @@ TEST(LocalRules, TbpttWithAWindowAtLeastTIsBptt) {
       EXPECT_EQ(tbptt.W, bptt.W) << "h " << h << " alpha " << alpha;
       EXPECT_EQ(tbptt.W_outb, bptt.W_outb);
     }
+  }
+}
+
+TEST(LocalRules, FutureFacingTbpttIsBpttWithAHorizonOfTAndChunkedTbpttWithAHorizonOfOne) {
+  for (double alpha : {1.0, 0.5}) {
+    const Net s = generic_net(alpha);
+    const Grad bptt = gradient_of("bptt", s.rc, s.params, s.batch);
+    for (int h : {kT, kT + 3}) {
+      const Grad future = gradient_of("tbptt", s.rc, s.params, s.batch, {{"mode", "future"}, {"h", std::to_string(h)}});
+      EXPECT_LT(test::relative_error(future.W, bptt.W), 1e-13) << "h " << h << " alpha " << alpha;
+      EXPECT_LT(test::relative_error(future.W_outb, bptt.W_outb), 1e-15);
+    }
+    const Grad future1 = gradient_of("tbptt", s.rc, s.params, s.batch, {{"mode", "future"}, {"h", "1"}});
+    const Grad chunked1 = gradient_of("tbptt", s.rc, s.params, s.batch, {{"h", "1"}});
+    EXPECT_LT(test::relative_error(future1.W, chunked1.W), 1e-14) << "alpha " << alpha;
+    // Between the limits every loss reaches further back than in chunks of the same h.
+    const Grad future4 = gradient_of("tbptt", s.rc, s.params, s.batch, {{"mode", "future"}, {"h", "4"}});
+    const Grad chunked4 = gradient_of("tbptt", s.rc, s.params, s.batch, {{"h", "4"}});
+    EXPECT_GT(test::relative_error(future4.W, chunked4.W), 1e-3) << "alpha " << alpha;
   }
 }
 
@@ -643,12 +690,15 @@ TEST(LocalRules, RegistryDocumentsHyperparametersAndDefaults) {
   EXPECT_EQ(documented["rflo"], (Doc{{"feedback", "random"}, {"feedback_scale", "1"}, {"feedback_seed", "0"}}));
   EXPECT_EQ(documented["eprop"], (Doc{{"feedback", "symmetric"}, {"feedback_scale", "1"}, {"feedback_seed", "0"}}));
   EXPECT_EQ(documented["snap1"], Doc{});
-  EXPECT_EQ(documented["tbptt"], (Doc{{"h", "10"}}));
+  EXPECT_EQ(documented["tbptt"], (Doc{{"h", "10"}, {"mode", "chunks"}}));
   // config() reports the effective values.
   const RateRnnConfig rc = make_config(4, 2, 2, 1.0, LossKind::mse);
   EXPECT_EQ(make_algorithm("rflo", rc, DType::f64, Device::cpu, {{"feedback_scale", "2.5"}})->config(),
             (Doc{{"feedback", "random"}, {"feedback_scale", "2.5"}, {"feedback_seed", "0"}}));
-  EXPECT_EQ(make_algorithm("tbptt", rc, DType::f64, Device::cpu, {{"h", "7"}})->config(), (Doc{{"h", "7"}}));
+  EXPECT_EQ(make_algorithm("tbptt", rc, DType::f64, Device::cpu, {{"h", "7"}})->config(),
+            (Doc{{"h", "7"}, {"mode", "chunks"}}));
+  EXPECT_EQ(make_algorithm("tbptt", rc, DType::f64, Device::cpu, {{"h", "7"}, {"mode", "future"}})->config(),
+            (Doc{{"h", "7"}, {"mode", "future"}}));
   EXPECT_EQ(make_algorithm("snap1", rc, DType::f64, Device::cpu)->id(), "snap1");
 }
 

@@ -89,6 +89,30 @@ TEST(SuiteConfig, ParsesTheDocumentedKeysWithTheirDefaults) {
   EXPECT_EQ(cell_train_config(suite_cells(c)[2], c, Device::cpu).learning_rates, std::vector<double>({0.01}));
 }
 
+TEST(SuiteConfig, TheOnlineRegimeSetsItsDefaultsWhereTheSameObjectIsSilent) {
+  json config = tiny_config();
+  config["algorithms"] = json::array({{{"id", "rtrl"}}});
+  config["tasks"][0]["training"] = {{"regime", "online"}, {"align_every", 5}};
+  config["tasks"][1]["training"] = {{"regime", "online"}, {"optimizer", "adam"}, {"batch", 4}};
+  const SuiteConfig c = parse_suite_config(config);
+  const TrainConfig& online = c.tasks[0].training;
+  EXPECT_EQ(online.regime, Regime::online);
+  EXPECT_EQ(online.update, UpdateSchedule::step);
+  EXPECT_EQ(online.optimizer, Optimizer::sgd);
+  EXPECT_EQ(online.clip, 0.0);
+  EXPECT_EQ(online.batch, 1);
+  EXPECT_EQ(online.align_every, 5);
+  EXPECT_EQ(online.eval_batch, 8);  // the rest from the suite's training settings
+  EXPECT_EQ(c.tasks[1].training.optimizer, Optimizer::adam);  // given beside the regime: kept
+  EXPECT_EQ(c.tasks[1].training.batch, 4);
+  EXPECT_EQ(cell_train_config(suite_cells(c)[0], c, Device::cpu).to_json().at("regime"), "online");
+  // A batched config's JSON (and so its cells' hashes) holds no regime key.
+  EXPECT_FALSE(cell_train_config(suite_cells(parse_suite_config(tiny_config()))[0], parse_suite_config(tiny_config()),
+                                 Device::cpu).to_json().contains("regime"));
+  config["tasks"][1]["training"]["update"] = "window";
+  expect_config_error(config, "the online regime updates after every step");
+}
+
 TEST(SuiteConfig, RejectsUnknownKeysWrongTypesAndBadValuesByName) {
   auto with = [](const std::string& pointer, const json& value) {
     json c = tiny_config();
@@ -131,6 +155,8 @@ TEST(SuiteConfig, RejectsUnknownKeysWrongTypesAndBadValuesByName) {
   expect_config_error(with("/training/iterations", 2.5), "training.iterations must be an integer");
   expect_config_error(with("/training/optimizer", "lion"), "adam, sgd");
   expect_config_error(with("/training/update", "step"), "cannot update after every step");  // bptt
+  expect_config_error(with("/training/regime", "online"), "cannot update after every step");  // bptt again
+  expect_config_error(with("/training/regime", "streaming"), "batched, online");
   expect_config_error(with("/training/alpha", 0), "training.alpha");
   expect_config_error(with("/probe/data_batches", 1), "data_batches");
   expect_config_error(with("/probe/checkpoints", json::array({5, 2})), "increasing");

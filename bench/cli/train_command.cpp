@@ -25,7 +25,7 @@ class TrainCommand final : public Command {
   CommandLine command_;
   TrainConfig train_;
   std::string algo_ = train_.algorithm, precision_ = "float", device_ = "auto";
-  std::string optimizer_ = "adam", update_ = "window", criterion_, out_;
+  std::string optimizer_ = "adam", update_ = "window", regime_ = "batched", criterion_, out_;
   std::vector<std::string> task_params_, algo_params_, model_params_, seeds_ = {"1", "2", "3"};
   bool quiet_ = false;
 };
@@ -50,6 +50,10 @@ TrainCommand::TrainCommand(CLI::App& app)
 void TrainCommand::add_schedule_options() {
   command_.list("--lr", train_.learning_rates,
                        "Comma-separated learning rates; the one with the lowest median validation loss is reported");
+  command_.choice("--regime", regime_, {"batched", "online"},
+                  "batched: every window B fresh sequences from zero state; online: B endless streams, state and "
+                  "traces carried over, an update after every step (then unless given: --update step, --optimizer "
+                  "sgd, --clip 0, --batch 1)");
   command_.choice("--optimizer", optimizer_, {"adam", "sgd"}, "adam or sgd");
   command_.choice("--update", update_, {"window", "step"}, "window: apply the estimate after each window; step: after every step (online)");
   command_.option("--clip", train_.clip, "Largest global gradient norm per update (0: no clipping)");
@@ -59,6 +63,10 @@ void TrainCommand::add_schedule_options() {
   command_.text("--criterion", criterion_, "Validation metric threshold for steps-to-criterion, e.g. accuracy>=0.9");
   command_.flag("--stop-at-criterion", train_.stop_at_criterion,
                      "End a run at the first validation point that meets --criterion");
+  command_.option("--align-every", train_.align_every,
+                  "Every this many iterations, the rule's estimate against the exact gradient at the current "
+                  "parameters on a fresh batch (0: never)");
+  command_.option("--align-batch", train_.align_batch, "Sequences of that batch (0: --batch)");
 }
 
 int TrainCommand::run() {
@@ -68,6 +76,13 @@ int TrainCommand::run() {
   train_.algo_params = parse_pairs(algo_params_, "--algo-param");
   train_.seeds.clear();
   for (const std::string& s : seeds_) train_.seeds.push_back(parse_seed(s, "--seeds"));
+  train_.regime = regime_ == "online" ? Regime::online : Regime::batched;
+  if (train_.regime == Regime::online) {  // the literature's online setting, for what was not given
+    if (!command_.given("--update")) update_ = "step";
+    if (!command_.given("--optimizer")) optimizer_ = "sgd";
+    if (!command_.given("--clip")) train_.clip = 0;
+    if (!command_.given("--batch")) train_.batch = 1;
+  }
   train_.optimizer = optimizer_ == "sgd" ? Optimizer::sgd : Optimizer::adam;
   train_.update = update_ == "step" ? UpdateSchedule::step : UpdateSchedule::window;
   train_.criterion = parse_criterion(criterion_);

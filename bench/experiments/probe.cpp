@@ -43,18 +43,6 @@ double relative_spread(const std::vector<std::vector<double>>& grads, const std:
   return compare_gradients(grads, g, /*stochastic=*/true).rel_variance;
 }
 
-// The indices of the recurrent parameters: every parameter group inside W (all but the readout
-// W_outb, which every rule computes exactly), in flat order.
-std::vector<size_t> recurrent_part(const std::vector<std::pair<std::string, std::vector<size_t>>>& groups,
-                                   size_t W_size) {
-  std::vector<size_t> idx;
-  for (const auto& group : groups)
-    for (const size_t i : group.second)
-      if (i < W_size) idx.push_back(i);
-  std::sort(idx.begin(), idx.end());
-  return idx;
-}
-
 // Rounds host values to what a tensor of the given dtype holds.
 std::vector<double> rounded(const std::vector<double>& v, DType dtype) {
   return Tensor::from_host(v, {static_cast<int64_t>(v.size())}, dtype).to_host();
@@ -219,7 +207,7 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
                                      [](const Learner& l) { return l.rule().follows_training(); });
 
   const std::vector<std::pair<std::string, std::vector<size_t>>> groups = exact.group_indices();
-  const std::vector<size_t> recurrent = recurrent_part(groups, W_size);
+  const std::vector<size_t> recurrent = exact.recurrent_indices();
   const DeviceBatch batch = to_device(result.batch, config.dtype, config.device);
   for (const int checkpoint : config.checkpoints) {
     for (; trained < checkpoint; ++trained) {

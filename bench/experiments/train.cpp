@@ -75,7 +75,7 @@ Criterion parse_criterion(const std::string& text) {
 }
 
 nlohmann::json TrainConfig::to_json() const {
-  return {{"task", task},
+  nlohmann::json j = {{"task", task},
           {"task_params", task_params},
           {"algorithm", algorithm},
           {"algo_params", algo_params},
@@ -97,7 +97,17 @@ nlohmann::json TrainConfig::to_json() const {
           {"eval_batch", eval_batch},
           {"criterion", criterion.to_string()},
           {"stop_at_criterion", stop_at_criterion}};
+  // Written only when set, so that the configurations (and hashes) of batched runs without
+  // alignment stay what they were before these settings existed.
+  if (regime == Regime::online) j["regime"] = "online";
+  if (align_every > 0) {
+    j["align_every"] = align_every;
+    j["align_batch"] = align_batch;
+  }
+  return j;
 }
+
+std::string to_string(Regime regime) { return regime == Regime::online ? "online" : "batched"; }
 
 void TrainConfig::validate() const {
   require(hidden >= 1 && hidden <= 4096, "--hidden", hidden, "must lie in [1, 4096]");
@@ -116,6 +126,11 @@ void TrainConfig::validate() const {
   require(eval_every >= 1, "--eval-every", eval_every, "must be >= 1");
   require(eval_batch >= 1 && eval_batch <= 65536, "--eval-batch", eval_batch, "must lie in [1, 65536]");
   require(!stop_at_criterion || criterion.defined(), "--stop-at-criterion", "no --criterion", "needs a --criterion");
+  require(regime == Regime::batched || update == UpdateSchedule::step, "--regime online", "--update window",
+          "updates after every step");
+  require(align_every >= 0 && align_every <= 10000000, "--align-every", align_every, "must lie in [0, 10^7] (0: never)");
+  require(align_batch >= 0 && align_batch <= 65536, "--align-batch", align_batch,
+          "must lie in [0, 65536] (0: the training batch)");
 }
 
 namespace {
@@ -125,12 +140,67 @@ struct TrainingContext {
   const TrainConfig& config;
   const Task& task;
   Learner& learner;
+  Network& evaluator;  // the validation and test passes run on their own network, so that a
+                       // stream's state in the learner's survives them
   Batch validation_host, test_host;
   DeviceBatch validation, test;
   std::ostream* progress;
   bool overwrite;  // progress lines overwrite each other (a terminal)
   size_t total_runs;
+  // Alignment along the trajectory (align_every > 0): the exact learner (BPTT in double on the
+  // CPU) and, in the online regime, a second learner with the run's rule for the estimate, so
+  // that the training learner's traces are not reset.
+  Learner* exact = nullptr;
+  Learner* estimator = nullptr;
 };
+
+double evaluate(const TrainingContext& c, const DeviceBatch& batch, std::vector<double>& outputs) {
+  return run_window(c.evaluator, c.learner.params(), batch, nullptr, 0, &outputs);
+}
+
+double cosine(const std::vector<double>& a, const std::vector<double>& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : std::numeric_limits<double>::quiet_NaN();
+}
+
+// The rule's estimate against the exact gradient at the run's current parameters, on a fresh
+// batch keyed by (seed, iteration).
+void record_alignment(const TrainingContext& c, TrainRun& run, int iteration) {
+  const TrainConfig& config = c.config;
+  const uint64_t key = derived_seed(run.seed, SeedPurpose::alignment, static_cast<uint64_t>(iteration));
+  const Batch host = c.task.sample(config.align_batch > 0 ? config.align_batch : config.batch, key);
+  const std::vector<double> theta = c.learner.flat_params();
+  Learner& estimator = c.estimator ? *c.estimator : c.learner;
+  if (c.estimator) c.estimator->set_params(theta);
+  estimator.window(to_device(host, config.dtype, config.device), derived_seed(key, SeedPurpose::noise, 0));
+  const std::vector<double> estimate = estimator.flat_gradient();
+  c.exact->set_params(theta);
+  c.exact->window(to_device(host, DType::f64, Device::cpu), 0);
+  const std::vector<double> exact = c.exact->flat_gradient();
+
+  std::vector<double> g, ghat;
+  for (const size_t i : c.exact->recurrent_indices()) {
+    g.push_back(exact[i]);
+    ghat.push_back(estimate[i]);
+  }
+  AlignmentPoint p;
+  p.iteration = iteration;
+  double error = 0, norm = 0;
+  for (size_t i = 0; i < g.size(); ++i) {
+    error += (ghat[i] - g[i]) * (ghat[i] - g[i]);
+    norm += g[i] * g[i];
+  }
+  p.exact_norm = std::sqrt(norm);
+  p.relative_error = norm > 0 ? std::sqrt(error / norm) : std::numeric_limits<double>::quiet_NaN();
+  p.cosine = norm > 0 ? cosine(ghat, g) : std::numeric_limits<double>::quiet_NaN();
+  p.cosine_all = cosine(estimate, exact);
+  run.alignment.push_back(p);
+}
 
 // Validation at `iteration`: the learning curve's point, the criterion, divergence, progress.
 void record_point(const TrainingContext& c, TrainRun& run, int iteration, double& loss_sum, int& loss_count,
@@ -141,7 +211,7 @@ void record_point(const TrainingContext& c, TrainRun& run, int iteration, double
   p.train_loss = loss_count ? loss_sum / loss_count : std::numeric_limits<double>::quiet_NaN();
   loss_sum = 0;
   loss_count = 0;
-  p.validation_loss = c.learner.evaluate(c.validation, outputs);
+  p.validation_loss = evaluate(c, c.validation, outputs);
   p.validation_metrics = c.task.metrics(c.validation_host, outputs);
   const Criterion& criterion = c.config.criterion;
   if (criterion.defined()) {
@@ -172,10 +242,20 @@ void record_point(const TrainingContext& c, TrainRun& run, int iteration, double
 }
 
 // One training window (or online pass over it); returns its loss and sets norm to the last
-// update's gradient norm.
+// update's gradient norm. first: the run's first window (the online regime's streams begin).
 double train_window(const TrainingContext& c, ParameterUpdate& update, const DeviceBatch& batch, uint64_t noise,
-                    double& norm) {
+                    bool first, double& norm) {
   Learner& learner = c.learner;
+  if (c.config.regime == Regime::online) {
+    if (first) learner.begin(batch, noise);
+    else learner.resume(noise);
+    for (int t = 0; t < batch.T && std::isfinite(norm); ++t) {
+      learner.step(batch, t);
+      norm = update.apply(learner.gradient());
+      learner.rule().zero_gradient();
+    }
+    return learner.stream_loss();
+  }
   if (c.config.update == UpdateSchedule::window) {
     const double loss = learner.window(batch, noise);
     std::vector<double> before;
@@ -202,19 +282,26 @@ TrainRun train_one_run(const TrainingContext& c, double lr, uint64_t seed, size_
   run.seed = seed;
   c.learner.initialise(seed);
   ParameterUpdate update(config.optimizer, lr, config.clip, c.learner.params());
+  // The online regime's data: B streams keyed by the seed (the trials of a trial task are those
+  // a batched run would draw, back to back).
+  const std::unique_ptr<TaskStream> stream =
+      config.regime == Regime::online ? c.task.stream(config.batch, seed) : nullptr;
   double loss_sum = 0;
   int loss_count = 0;
   int iteration = 0;
   for (; iteration < config.iterations && !run.diverged; ++iteration) {
     if (iteration % config.eval_every == 0) record_point(c, run, iteration, loss_sum, loss_count, run_index);
+    if (config.align_every > 0 && iteration % config.align_every == 0 && !run.diverged)
+      record_alignment(c, run, iteration);
     if (run.diverged || (config.stop_at_criterion && run.steps_to_criterion >= 0)) break;
     const Batch batch_host =
-        c.task.sample(config.batch, derived_seed(seed, SeedPurpose::training, static_cast<uint64_t>(iteration)));
+        stream ? stream->next()
+               : c.task.sample(config.batch, derived_seed(seed, SeedPurpose::training, static_cast<uint64_t>(iteration)));
     const DeviceBatch batch = to_device(batch_host, config.dtype, config.device);
     const uint64_t noise = derived_seed(seed, SeedPurpose::noise, static_cast<uint64_t>(iteration));
     const auto start = std::chrono::steady_clock::now();
     double norm = 0;
-    const double loss = train_window(c, update, batch, noise, norm);
+    const double loss = train_window(c, update, batch, noise, iteration == 0, norm);
     run.wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     run.steps_per_second = static_cast<double>(iteration + 1) * batch.T * batch.B / run.wall_seconds;
     if (!std::isfinite(loss) || !std::isfinite(norm)) {
@@ -227,10 +314,12 @@ TrainRun train_one_run(const TrainingContext& c, double lr, uint64_t seed, size_
   }
   if (!run.diverged && run.curve.back().iteration != iteration)
     record_point(c, run, iteration, loss_sum, loss_count, run_index);
+  if (config.align_every > 0 && !run.diverged && (run.alignment.empty() || run.alignment.back().iteration != iteration))
+    record_alignment(c, run, iteration);
   run.final_validation_loss =
       run.diverged ? std::numeric_limits<double>::infinity() : run.curve.back().validation_loss;
   std::vector<double> outputs;
-  run.test_loss = c.learner.evaluate(c.test, outputs);
+  run.test_loss = evaluate(c, c.test, outputs);
   run.test_metrics = c.task.metrics(c.test_host, outputs);
   run.state_bytes = c.learner.rule().state_bytes(c.task.steps());
   run.peak_rss_bytes = peak_rss_bytes();
@@ -266,13 +355,24 @@ double best_learning_rate(const TrainConfig& config, const std::vector<TrainRun>
 TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
   config.validate();
   const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
-  Learner learner(make_network(config.model, rate_or_model_knobs(config.model, config.hidden, config.alpha, config.gain,
-                                                                 config.model_params),
-                               {task->input_size(), task->output_size(), task->loss()}, config.dtype, config.device),
-                  config.algorithm, config.algo_params);
+  const auto network = [&](DType dtype, Device device) {
+    return make_network(config.model,
+                        rate_or_model_knobs(config.model, config.hidden, config.alpha, config.gain, config.model_params),
+                        {task->input_size(), task->output_size(), task->loss()}, dtype, device);
+  };
+  Learner learner(network(config.dtype, config.device), config.algorithm, config.algo_params);
   if (config.update == UpdateSchedule::step && !learner.rule().supports_online_updates())
-    throw std::invalid_argument("--update step: " + learner.rule().id() + " " + learner.rule().window_only_reason() +
-                                "; use --update window");
+    throw std::invalid_argument(std::string(config.regime == Regime::online ? "--regime online" : "--update step") +
+                                ": " + learner.rule().id() + " " + learner.rule().window_only_reason() +
+                                (config.regime == Regime::online ? "; it trains in the batched regime only"
+                                                                 : "; use --update window"));
+  const std::unique_ptr<Network> evaluator = network(config.dtype, config.device);
+  std::unique_ptr<Learner> exact, estimator;
+  if (config.align_every > 0) {
+    exact = std::make_unique<Learner>(network(DType::f64, Device::cpu), "bptt");
+    if (config.regime == Regime::online)
+      estimator = std::make_unique<Learner>(network(config.dtype, config.device), config.algorithm, config.algo_params);
+  }
 
   TrainResult result;
   result.config = config;
@@ -287,8 +387,10 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
   // The validation batch (learning-rate choice, learning curves, the criterion) and the test
   // batch (the reported scores) come from seeds of their own, shared by every run.
   const uint64_t data_seed = config.seeds.front();
-  TrainingContext c{config, *task, learner, {}, {}, {}, {}, progress, progress == &std::cerr && isatty(STDERR_FILENO),
-                    config.learning_rates.size() * config.seeds.size()};
+  TrainingContext c{config,   *task,    learner, *evaluator,
+                    {},       {},       {},      {},
+                    progress, progress == &std::cerr && isatty(STDERR_FILENO),
+                    config.learning_rates.size() * config.seeds.size(), exact.get(), estimator.get()};
   c.validation_host = task->sample(config.eval_batch, derived_seed(data_seed, SeedPurpose::validation, 0));
   c.test_host = task->sample(config.eval_batch, derived_seed(data_seed, SeedPurpose::test, 0));
   c.validation = to_device(c.validation_host, config.dtype, config.device);

@@ -35,6 +35,16 @@ Criterion parse_criterion(const std::string& text);
 // change within the sequence; only rules whose estimate is complete after each step).
 enum class UpdateSchedule { window, step };
 
+// How the training data flows.
+//   batched  every window is B fresh sequences from zero state (the rules' traces reset too);
+//   online   B endless streams (Task::stream): the network's state and the rule's traces carry
+//            over from one window to the next, with no reset at trial boundaries, and the
+//            parameters change after every step: the regime in which Marschall et al. 2020,
+//            Tallec & Ollivier 2018 and Mujika et al. 2018 train their rules. A window is then
+//            only the unit of data handed out (T steps of every stream) and of the curves.
+enum class Regime { batched, online };
+std::string to_string(Regime regime);  // "batched" or "online"
+
 struct TrainConfig {
   std::string task = "add-v0";
   std::map<std::string, std::string> task_params;
@@ -51,21 +61,38 @@ struct TrainConfig {
   std::vector<uint64_t> seeds = {1, 2, 3};  // parameters, batches and noise of a run derive from its seed
   std::vector<double> learning_rates = {1e-3, 3e-3, 1e-2};
   Optimizer optimizer = Optimizer::adam;
-  UpdateSchedule update = UpdateSchedule::window;
+  Regime regime = Regime::batched;
+  UpdateSchedule update = UpdateSchedule::window;  // online: step (required)
   double clip = 1.0;         // largest global gradient norm per update (0: no clipping)
   int iterations = 200;      // training windows
   int eval_every = 20;       // validation every this many iterations (and at the end)
   int eval_batch = 256;      // sequences of the validation and of the test batch
   Criterion criterion;       // optional
   bool stop_at_criterion = false;  // end a run at the first validation point meeting the criterion
+  // Alignment along the run's own trajectory: every this many iterations (and at the last one;
+  // 0: never), the rule's estimate and the exact gradient at the current parameters, on a fresh
+  // batch of align_batch sequences from zero state (0: the training batch size).
+  int align_every = 0;
+  int align_batch = 0;
 
   nlohmann::json to_json() const;
   // Throws std::invalid_argument naming the first bad field.
   void validate() const;
 };
 
+// The rule's gradient estimate against the exact one (BPTT in double) at one point of its own
+// training run, on one fresh batch: a single estimate, as training uses it (stochastic rules
+// included: their noise is part of what the run follows).
+struct AlignmentPoint {
+  int iteration = 0;           // windows taken, as in the learning curve
+  double cosine = 0;           // cos(ghat, g) over the recurrent parameters (NaN when g = 0)
+  double relative_error = 0;   // |ghat - g| / |g| over the recurrent parameters (NaN when g = 0)
+  double cosine_all = 0;       // cos(ghat, g) over all parameters
+  double exact_norm = 0;       // |g| of the recurrent parameters
+};
+
 struct CurvePoint {
-  int iteration = 0;                      // updates taken
+  int iteration = 0;                      // windows taken (online: T updates each)
   double train_loss = 0;                  // mean window loss since the previous point (NaN at 0)
   double validation_loss = 0;
   std::map<std::string, double> validation_metrics;
@@ -76,6 +103,7 @@ struct TrainRun {
   double learning_rate = 0;
   uint64_t seed = 0;
   std::vector<CurvePoint> curve;
+  std::vector<AlignmentPoint> alignment;  // empty unless align_every > 0
   bool diverged = false;          // a NaN/Inf loss or gradient stopped the run
   int diverged_at = -1;           // the iteration whose loss or gradient was not finite
   int steps_to_criterion = -1;    // iterations to the first validation point meeting it (-1: never)

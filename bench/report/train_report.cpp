@@ -11,7 +11,10 @@ namespace tca {
 
 namespace {
 
-constexpr int kTrainSchemaVersion = 1;
+// 2: "regime" and each run's "alignment" along its trajectory.
+constexpr int kTrainSchemaVersion = 2;
+
+nlohmann::json number_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
 nlohmann::json spread_json(const std::vector<double>& v) {
   if (v.empty()) return nullptr;
@@ -30,6 +33,13 @@ nlohmann::json runs_json(const TrainResult& r) {
                        {"train_loss", p.train_loss},  // NaN (no window yet) is written as null
                        {"validation_loss", p.validation_loss},
                        {"validation_metrics", p.validation_metrics}});
+    nlohmann::json alignment = nlohmann::json::array();
+    for (const AlignmentPoint& p : run.alignment)
+      alignment.push_back({{"iteration", p.iteration},
+                           {"cosine", number_or_null(p.cosine)},  // null when the exact gradient is 0
+                           {"relative_error", number_or_null(p.relative_error)},
+                           {"cosine_all", number_or_null(p.cosine_all)},
+                           {"exact_norm", p.exact_norm}});
     runs.push_back({{"learning_rate", run.learning_rate},
                     {"seed", run.seed},
                     {"diverged", run.diverged},
@@ -44,7 +54,8 @@ nlohmann::json runs_json(const TrainResult& r) {
                     {"steps_per_second", run.steps_per_second},
                     {"state_bytes", run.state_bytes},
                     {"peak_rss_bytes", run.peak_rss_bytes},
-                    {"curve", curve}});
+                    {"curve", curve},
+                    {"alignment", alignment}});
   }
   return runs;
 }
@@ -112,6 +123,7 @@ nlohmann::json train_report(const TrainResult& r) {
   nlohmann::json report;
   report["schema_version"] = kTrainSchemaVersion;
   report["kind"] = "train";
+  report["regime"] = to_string(r.config.regime);
   report["config"] = config;
   report["config_hash"] = config_hash(config);
   report["git_commit"] = git_commit();
@@ -150,6 +162,21 @@ std::string train_table(const TrainResult& r) {
     for (const auto& [name, values] : metrics) medians[name] = median(values);
     std::snprintf(line, sizeof(line), "%-10g %4d/%-3d %22.6g %18.6g %s%s\n", lr, diverged, runs, median(finals),
                   median(tests), format_metrics(medians).c_str(), lr == r.best_learning_rate ? "  <- best" : "");
+    s << line;
+  }
+  // Alignment along the runs at the best rate: the median over seeds of cos(ghat, g) on W at
+  // the first and the last point.
+  std::vector<double> first, last;
+  for (const TrainRun& run : r.runs) {
+    if (run.learning_rate != r.best_learning_rate || run.alignment.empty()) continue;
+    if (std::isfinite(run.alignment.front().cosine)) first.push_back(run.alignment.front().cosine);
+    if (std::isfinite(run.alignment.back().cosine)) last.push_back(run.alignment.back().cosine);
+  }
+  if (!first.empty() && !last.empty()) {
+    std::snprintf(line, sizeof(line),
+                  "alignment along the runs at the best rate (cos on W, median over seeds): %.4g at the start, "
+                  "%.4g at the end\n",
+                  median(first), median(last));
     s << line;
   }
   return s.str();

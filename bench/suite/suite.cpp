@@ -136,9 +136,10 @@ class ObjectReader {
   std::vector<std::string> keys_;
 };
 
-const std::vector<std::string> kTrainingKeys = {"iterations", "batch",         "optimizer",  "update",
-                                                "clip",       "eval_every",    "eval_batch", "learning_rates",
-                                                "alpha",      "gain",          "precision"};
+const std::vector<std::string> kTrainingKeys = {"iterations", "batch",      "optimizer",      "update",
+                                                "clip",       "eval_every", "eval_batch",     "learning_rates",
+                                                "alpha",      "gain",       "precision",      "regime",
+                                                "align_every", "align_batch"};
 
 std::vector<double> learning_rates(const json& v, const std::string& where) {
   if (!v.is_array() || v.empty()) fail(where + " must be a non-empty array of numbers, got " + v.dump());
@@ -153,6 +154,15 @@ std::vector<double> learning_rates(const json& v, const std::string& where) {
 TrainConfig read_training(const json& object, const std::string& path, TrainConfig base) {
   const ObjectReader r(object, path, kTrainingKeys);
   TrainConfig t = base;
+  if (r.has("regime")) {
+    t.regime = r.word("regime", {"batched", "online"}, "batched") == "online" ? Regime::online : Regime::batched;
+    if (t.regime == Regime::online) {  // the literature's online setting, for what this object does not set
+      t.update = UpdateSchedule::step;
+      t.optimizer = Optimizer::sgd;
+      t.clip = 0;
+      t.batch = 1;
+    }
+  }
   t.iterations = static_cast<int>(r.integer("iterations", 1, 10000000, t.iterations));
   t.batch = static_cast<int>(r.integer("batch", 1, 65536, t.batch));
   t.optimizer = r.word("optimizer", {"adam", "sgd"}, t.optimizer == Optimizer::adam ? "adam" : "sgd") == "adam"
@@ -168,6 +178,10 @@ TrainConfig read_training(const json& object, const std::string& path, TrainConf
   t.alpha = r.real("alpha", 0, 1, t.alpha, true);
   t.gain = r.real("gain", 0, 100, t.gain);
   t.dtype = parse_dtype(r.word("precision", {"float", "double"}, t.dtype == DType::f64 ? "double" : "float"));
+  t.align_every = static_cast<int>(r.integer("align_every", 0, 10000000, t.align_every));
+  t.align_batch = static_cast<int>(r.integer("align_batch", 0, 65536, t.align_batch));
+  if (t.regime == Regime::online && t.update != UpdateSchedule::step)
+    fail(r.path("update") + ": the online regime updates after every step; \"window\" contradicts \"regime\": \"online\"");
   return t;
 }
 

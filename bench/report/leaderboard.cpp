@@ -116,6 +116,27 @@ json learning_curve(const std::vector<const json*>& runs, const std::string& met
   return {{"iterations", iterations}, {"validation_metric", curve_metric}, {"validation_loss", curve_loss}};
 }
 
+// Alignment along the runs' own trajectories (train --align-every): the median over seeds of the
+// recurrent cosine and relative error at each point; null when the runs recorded none.
+json alignment_curve(const std::vector<const json*>& runs) {
+  std::map<int, std::pair<std::vector<double>, std::vector<double>>> points;
+  for (const json* run : runs)
+    for (const json& p : (*run).value("alignment", json::array())) {
+      auto& [cosines, errors] = points[p.at("iteration").get<int>()];
+      const double c = number_or(p.at("cosine"), kInf), e = number_or(p.at("relative_error"), kInf);
+      if (std::isfinite(c)) cosines.push_back(c);
+      if (std::isfinite(e)) errors.push_back(e);
+    }
+  if (points.empty()) return nullptr;
+  json iterations = json::array(), cosine = json::array(), error = json::array();
+  for (const auto& [iteration, values] : points) {
+    iterations.push_back(iteration);
+    cosine.push_back(values.first.empty() ? json(nullptr) : finite_or_null(seed_interval(values.first).median));
+    error.push_back(values.second.empty() ? json(nullptr) : finite_or_null(seed_interval(values.second).median));
+  }
+  return {{"iterations", iterations}, {"cosine", cosine}, {"relative_error", error}};
+}
+
 // The statistics the leaderboard keeps of one part of the parameters, with its data-variance floor.
 json part_statistics(const json& stats, const json& floor) {
   json part = json::object();
@@ -193,6 +214,7 @@ json entry_of(const json& cell) {
           {"peak_rss_bytes", r.peak_rss},
           {"peak_rss_per_cell", cell.at("peak_rss_per_cell")},
           {"learning_curve", curve},
+          {"alignment_curve", alignment_curve(runs)},
           {"device", cell.at("backend").at("device")},
           {"device_name", cell.at("device_name")},
           {"backend", cell.at("backend")},
@@ -260,7 +282,10 @@ json task_header(const json& cell, const std::string& name) {
           {"criterion", criterion_or_null(config)},
           {"T", cell.at("train").at("network").at("T")},
           {"iterations", config.at("iterations")},
-          {"batch", config.at("batch")}};
+          {"batch", config.at("batch")},
+          {"regime", config.value("regime", "batched")},  // written by the run only when online
+          {"update", config.value("update", "window")},  // the defaults of TrainConfig
+          {"optimizer", config.value("optimizer", "adam")}};
 }
 
 // Adds one cell's entry to its task's group; the task's lowest-index cell gives the header.
@@ -356,8 +381,12 @@ void task_preamble(std::ostream& s, const json& task) {
   std::string params;
   for (const auto& [name, value] : task.at("task_config").items())
     params += (params.empty() ? "" : ", ") + name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
-  s << "T = " << task.at("T") << " (" << params << "); " << task.at("iterations") << " training windows of "
-    << task.at("batch") << " sequences";
+  s << "T = " << task.at("T") << " (" << params << "); ";
+  if (task.value("regime", "batched") == "online")
+    s << "online regime: " << task.at("batch") << (task.at("batch") == 1 ? " stream" : " streams") << " of "
+      << task.at("iterations") << " windows, " << task.at("optimizer").get<std::string>() << " after every step";
+  else
+    s << task.at("iterations") << " training windows of " << task.at("batch") << " sequences";
   if (task.at("criterion").is_string()) s << "; criterion " << task.at("criterion").get<std::string>();
   if (!task.at("landmarks").empty()) {
     s << "; landmarks:";

@@ -13,6 +13,9 @@ Per task and hidden size n it writes
       gradient across batches.
   curves-<task>-n<N>.svg  learning curves: the validation metric (top) and loss (bottom, log)
       against training windows, median over seeds at each rule's best learning rate.
+  alignment-<task>-n<N>.svg  (when the runs recorded it, training align_every > 0) alignment along
+      each rule's own training run: cos(ghat, g) (top) and |ghat - g| / |g| (bottom, log) of one
+      estimate on the recurrent parameters against exact BPTT, median over seeds.
 and index.html showing them. Only the Python standard library is used.
 """
 import argparse
@@ -200,13 +203,13 @@ def bias_variance_svg(task, n, entries):
 CURVE_PANEL = 300  # pixels of each of the two panels of a learning-curve figure
 
 
-def curve_panel(out, entries, key, label, top, log_y, cls):
-    """One panel of learning curves: `key` of each entry's learning curve against iterations."""
+def curve_panel(out, entries, key, label, top, log_y, cls, curve="learning_curve"):
+    """One panel of curves: `key` of each entry's `curve` against iterations."""
     x0, x1 = LEFT, WIDTH - RIGHT
     y0, y1 = top + CURVE_PANEL - 40, top
     series = []
     for e in entries:
-        c = e["learning_curve"]
+        c = e.get(curve) or {"iterations": [], key: []}
         series.append([(it, v) for it, v in zip(c["iterations"], c[key])
                        if v is not None and (v > 0 or not log_y)])
     xs = [p[0] for s in series for p in s] or [0, 1]
@@ -253,17 +256,16 @@ def curve_panel(out, entries, key, label, top, log_y, cls):
                    % (cls, esc(e["rule"]), path, colour_of(e["rule"]), esc(e["rule"]), fmt(e["learning_rate"])))
 
 
-def curves_svg(task, n, entries):
-    metric = task["metric"]
+def two_panel_svg(title, subtitle):
     height = TOP + 2 * CURVE_PANEL + 10
-    out = svg_open("%s, n = %d: learning curves" % (task["task"], n),
-                   "validation metric and loss: median over seeds, each rule at its best learning rate")
+    out = svg_open(title, subtitle)
     out[1] = out[1].replace('height="%d"' % HEIGHT, 'height="%d"' % height).replace(
         "0 0 %d %d" % (WIDTH, HEIGHT), "0 0 %d %d" % (WIDTH, height))
     out[3] = out[3].replace('height="%d"' % HEIGHT, 'height="%d"' % height)
-    curve_panel(out, entries, "validation_metric", "%s (%s is better)" % (metric, task["better"]), TOP + 10, False,
-                "curve")
-    curve_panel(out, entries, "validation_loss", "validation loss (log)", TOP + 10 + CURVE_PANEL, True, "curve-loss")
+    return out
+
+
+def curve_legend(out, entries):
     x1 = WIDTH - RIGHT
     for i, e in enumerate(entries):
         ly = TOP + 20 + 16 * i
@@ -271,6 +273,28 @@ def curves_svg(task, n, entries):
                    '<text x="%d" y="%d">%s (lr %s)</text></g>'
                    % (x1 + 12, ly - 4, x1 + 32, ly - 4, colour_of(e["rule"]), x1 + 38, ly, esc(e["rule"]),
                       fmt(e["learning_rate"])))
+
+
+def curves_svg(task, n, entries):
+    metric = task["metric"]
+    out = two_panel_svg("%s, n = %d: learning curves" % (task["task"], n),
+                        "validation metric and loss: median over seeds, each rule at its best learning rate")
+    curve_panel(out, entries, "validation_metric", "%s (%s is better)" % (metric, task["better"]), TOP + 10, False,
+                "curve")
+    curve_panel(out, entries, "validation_loss", "validation loss (log)", TOP + 10 + CURVE_PANEL, True, "curve-loss")
+    curve_legend(out, entries)
+    out.append('</svg>')
+    return "\n".join(out) + "\n"
+
+
+def alignment_svg(task, n, entries):
+    entries = [e for e in entries if e.get("alignment_curve")]
+    out = two_panel_svg("%s, n = %d: alignment along each rule's own training run" % (task["task"], n),
+                        "one estimate against exact BPTT on W at the run's parameters: median over seeds, best rate")
+    curve_panel(out, entries, "cosine", "cos(ĝ, g), W", TOP + 10, False, "alignment", "alignment_curve")
+    curve_panel(out, entries, "relative_error", "|ĝ − g| / |g|, W (log)", TOP + 10 + CURVE_PANEL, True,
+                "alignment-error", "alignment_curve")
+    curve_legend(out, entries)
     out.append('</svg>')
     return "\n".join(out) + "\n"
 
@@ -320,14 +344,21 @@ def write_report(board, out_dir):
                 sizes.append(e["hidden"])
         for n in sizes:
             entries = [e for e in task["entries"] if e["hidden"] == n]
-            for kind, make in (("bias_variance", bias_variance_svg), ("curves", curves_svg)):
+            kinds = [("bias_variance", bias_variance_svg), ("curves", curves_svg)]
+            if any(e.get("alignment_curve") for e in entries):
+                kinds.append(("alignment", alignment_svg))
+            for kind, make in kinds:
                 name = figure_name(kind, task, n)
                 with open(os.path.join(out_dir, name), "w", encoding="utf-8") as f:
                     f.write(make(task, n, entries))
                 written.append(name)
             page.append('<h3>n = %d</h3><div>' % n)
             page.append('<img src="%s" alt="bias versus variance, %s, n = %d">' % (figure_name("bias_variance", task, n), esc(task["task"]), n))
-            page.append('<img src="%s" alt="learning curves, %s, n = %d"></div>' % (figure_name("curves", task, n), esc(task["task"]), n))
+            page.append('<img src="%s" alt="learning curves, %s, n = %d">' % (figure_name("curves", task, n), esc(task["task"]), n))
+            if any(e.get("alignment_curve") for e in entries):
+                page.append('<img src="%s" alt="alignment along training, %s, n = %d">'
+                            % (figure_name("alignment", task, n), esc(task["task"]), n))
+            page.append('</div>')
             page.append('<table><tr><th>rule</th><th>%s (test)</th><th>rel. bias, W</th><th>rel. variance, W</th>'
                         '<th>cos(mean ĝ, g), W</th><th>cos, all</th><th>steps/s</th><th>lr</th></tr>' % esc(task["metric"]))
             for e in entries:

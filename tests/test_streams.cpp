@@ -274,6 +274,25 @@ TEST(OnlineTraining, RefusesWindowOnlyRulesAndWindowUpdates) {
   EXPECT_THROW(run_training(c), std::invalid_argument);
 }
 
+TEST(OnlineTraining, PerStepUpdatesInTheBatchedRegimeApplyWhatTheWindowsEndHandsOut) {
+  // With a learning rate too small to change the trajectory much, the updates of one window sum
+  // to about the window's gradient: all of it, the last steps of tbptt mode=future included.
+  TrainConfig c = online_config();
+  c.regime = Regime::batched;
+  c.iterations = 1;
+  c.learning_rates = {1e-6};
+  c.algorithm = "tbptt";
+  c.algo_params = {{"mode", "future"}, {"h", "4"}};
+  const TrainResult stepwise = run_training(c);
+  c.update = UpdateSchedule::window;
+  const TrainResult windowwise = run_training(c);
+  const double moved = std::abs(stepwise.runs[0].test_loss - windowwise.runs[0].test_loss);
+  const TrainConfig untrained = [&] { TrainConfig u = c; u.learning_rates = {1e-30}; return u; }();
+  const double total = std::abs(run_training(untrained).runs[0].test_loss - windowwise.runs[0].test_loss);
+  ASSERT_GT(total, 0);
+  EXPECT_LT(moved, 1e-3 * total);
+}
+
 TEST(OnlineTrainingCli, TheOnlineRegimeSetsTheLiteraturesSettingsUnlessGiven) {
   const std::string common =
       "train --task add-v0 --task-param T=5 --algo rtrl --hidden 3 --iterations 2 --seeds 1 --lr 0.01 "

@@ -271,7 +271,11 @@ double train_window(const TrainingContext& c, ParameterUpdate& update, const Dev
     norm = update.apply(learner.gradient());
     learner.rule().zero_gradient();
   }
-  return learner.end();
+  const double loss = learner.end();
+  // What the end of the window hands out (tbptt mode=future: the last steps' credit, cut there);
+  // zero for rules whose estimate is complete after every step, which applies nothing.
+  if (std::isfinite(norm)) norm = update.apply(learner.gradient());
+  return loss;
 }
 
 // One (learning rate, seed) run.

@@ -157,6 +157,8 @@ TEST(SuiteConfig, RejectsUnknownKeysWrongTypesAndBadValuesByName) {
   expect_config_error(with("/training/update", "step"), "cannot update after every step");  // bptt
   expect_config_error(with("/training/regime", "online"), "cannot update after every step");  // bptt again
   expect_config_error(with("/training/regime", "streaming"), "batched, online");
+  expect_config_error(with("/training/stop_at_criterion", 1), "must be true or false");
+  expect_config_error(with("/training/confirm_batch", 64), "need the task's criterion");  // dnms-short has none
   expect_config_error(with("/training/alpha", 0), "training.alpha");
   expect_config_error(with("/probe/data_batches", 1), "data_batches");
   expect_config_error(with("/probe/checkpoints", json::array({5, 2})), "increasing");

@@ -60,6 +60,34 @@ TrainConfig small_config() {
   return c;
 }
 
+TEST(Training, AConfirmationBatchMustMeetTheCriterionToo) {
+  TrainConfig c = small_config();
+  c.task = "dnms-v1";
+  c.task_params = {};
+  c.algorithm = "bptt";
+  c.iterations = 6;
+  c.eval_every = 1;
+  c.eval_batch = 1;  // one validation trial: right about half the time at chance
+  c.criterion = parse_criterion("accuracy>=1");
+  c.confirm_batch = 256;  // 256 trials all right: not at chance
+  const TrainResult strict = run_training(c);
+  const TrainRun& run = strict.runs[0];
+  ASSERT_FALSE(run.confirmations.empty()) << "no validation point met the criterion; pick another seed";
+  for (const Confirmation& check : run.confirmations) {
+    EXPECT_FALSE(check.met) << check.iteration;
+    EXPECT_LT(check.value, 0.9);
+  }
+  EXPECT_EQ(run.steps_to_criterion, -1);
+
+  c.criterion = parse_criterion("accuracy>=0");  // met by every batch
+  const TrainResult lenient = run_training(c);
+  ASSERT_EQ(lenient.runs[0].confirmations.size(), 1u);
+  EXPECT_TRUE(lenient.runs[0].confirmations[0].met);
+  EXPECT_EQ(lenient.runs[0].steps_to_criterion, 0);
+  c.criterion = Criterion();
+  EXPECT_THROW(run_training(c), std::invalid_argument);  // a confirmation needs a criterion
+}
+
 TEST(Training, LowersTheValidationLossAndRecordsTheCurve) {
   const TrainResult r = run_training(small_config());
   ASSERT_EQ(r.runs.size(), 1u);

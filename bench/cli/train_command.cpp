@@ -63,6 +63,9 @@ void TrainCommand::add_schedule_options() {
   command_.text("--criterion", criterion_, "Validation metric threshold for steps-to-criterion, e.g. accuracy>=0.9");
   command_.flag("--stop-at-criterion", train_.stop_at_criterion,
                      "End a run at the first validation point that meets --criterion");
+  command_.option("--confirm-batch", train_.confirm_batch,
+                  "A validation point meeting --criterion counts only if a fresh batch of this many sequences "
+                  "meets it too (0: no check)");
   command_.option("--align-every", train_.align_every,
                   "Every this many iterations, the rule's estimate against the exact gradient at the current "
                   "parameters on a fresh batch (0: never)");

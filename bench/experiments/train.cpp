@@ -100,6 +100,7 @@ nlohmann::json TrainConfig::to_json() const {
   // Written only when set, so that the configurations (and hashes) of batched runs without
   // alignment stay what they were before these settings existed.
   if (regime == Regime::online) j["regime"] = "online";
+  if (confirm_batch > 0) j["confirm_batch"] = confirm_batch;
   if (align_every > 0) {
     j["align_every"] = align_every;
     j["align_batch"] = align_batch;
@@ -126,6 +127,8 @@ void TrainConfig::validate() const {
   require(eval_every >= 1, "--eval-every", eval_every, "must be >= 1");
   require(eval_batch >= 1 && eval_batch <= 65536, "--eval-batch", eval_batch, "must lie in [1, 65536]");
   require(!stop_at_criterion || criterion.defined(), "--stop-at-criterion", "no --criterion", "needs a --criterion");
+  require(confirm_batch >= 0 && confirm_batch <= 65536, "--confirm-batch", confirm_batch, "must lie in [0, 65536]");
+  require(confirm_batch == 0 || criterion.defined(), "--confirm-batch", "no --criterion", "needs a --criterion");
   require(regime == Regime::batched || update == UpdateSchedule::step, "--regime online", "--update window",
           "updates after every step");
   require(align_every >= 0 && align_every <= 10000000, "--align-every", align_every, "must lie in [0, 10^7] (0: never)");
@@ -222,7 +225,22 @@ void record_point(const TrainingContext& c, TrainRun& run, int iteration, double
       throw std::invalid_argument("--criterion: " + c.config.task + " has no metric '" + criterion.metric +
                                   "' (it has: " + names + ")");
     }
-    if (run.steps_to_criterion < 0 && criterion.met(it->second)) run.steps_to_criterion = iteration;
+    if (run.steps_to_criterion < 0 && criterion.met(it->second)) {
+      if (c.config.confirm_batch == 0) {
+        run.steps_to_criterion = iteration;
+      } else {  // a fresh, larger batch must meet it too
+        const Batch host = c.task.sample(
+            c.config.confirm_batch, derived_seed(run.seed, SeedPurpose::confirmation, static_cast<uint64_t>(iteration)));
+        std::vector<double> confirm_outputs;
+        evaluate(c, to_device(host, c.config.dtype, c.config.device), confirm_outputs);
+        Confirmation check;
+        check.iteration = iteration;
+        check.value = c.task.metrics(host, confirm_outputs).at(criterion.metric);
+        check.met = criterion.met(check.value);
+        run.confirmations.push_back(check);
+        if (check.met) run.steps_to_criterion = iteration;
+      }
+    }
   }
   if (!std::isfinite(p.validation_loss) && !run.diverged) {
     run.diverged = true;

@@ -69,6 +69,10 @@ struct TrainConfig {
   int eval_batch = 256;      // sequences of the validation and of the test batch
   Criterion criterion;       // optional
   bool stop_at_criterion = false;  // end a run at the first validation point meeting the criterion
+  // When > 0: a validation point that meets the criterion counts only if a fresh batch of this
+  // many sequences meets it too (Bellec et al. 2020's check on a larger batch); else training
+  // goes on.
+  int confirm_batch = 0;
   // Alignment along the run's own trajectory: every this many iterations (and at the last one;
   // 0: never), the rule's estimate and the exact gradient at the current parameters, on a fresh
   // batch of align_batch sequences from zero state (0: the training batch size).
@@ -91,6 +95,13 @@ struct AlignmentPoint {
   double exact_norm = 0;       // |g| of the recurrent parameters
 };
 
+// A validation point that met the criterion, checked on a fresh, larger batch.
+struct Confirmation {
+  int iteration = 0;
+  double value = 0;    // the criterion's metric on the confirmation batch
+  bool met = false;    // the criterion holds there too: the run reached it at this iteration
+};
+
 struct CurvePoint {
   int iteration = 0;                      // windows taken (online: T updates each)
   double train_loss = 0;                  // mean window loss since the previous point (NaN at 0)
@@ -106,7 +117,9 @@ struct TrainRun {
   std::vector<AlignmentPoint> alignment;  // empty unless align_every > 0
   bool diverged = false;          // a NaN/Inf loss or gradient stopped the run
   int diverged_at = -1;           // the iteration whose loss or gradient was not finite
-  int steps_to_criterion = -1;    // iterations to the first validation point meeting it (-1: never)
+  int steps_to_criterion = -1;    // iterations to the first validation point meeting it (-1: never),
+                                  // and, with confirm_batch, its confirmation batch too
+  std::vector<Confirmation> confirmations;  // confirm_batch > 0: every check, in order
   double final_validation_loss = 0;
   double test_loss = 0;
   std::map<std::string, double> test_metrics;

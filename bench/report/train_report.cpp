@@ -11,7 +11,8 @@ namespace tca {
 
 namespace {
 
-// 2: "regime" and each run's "alignment" along its trajectory.
+// 2: "regime", each run's "alignment" along its trajectory and, with confirm_batch, its
+// "confirmations".
 constexpr int kTrainSchemaVersion = 2;
 
 nlohmann::json number_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
@@ -56,6 +57,12 @@ nlohmann::json runs_json(const TrainResult& r) {
                     {"peak_rss_bytes", run.peak_rss_bytes},
                     {"curve", curve},
                     {"alignment", alignment}});
+    if (r.config.confirm_batch > 0) {
+      nlohmann::json confirmations = nlohmann::json::array();
+      for (const Confirmation& check : run.confirmations)
+        confirmations.push_back({{"iteration", check.iteration}, {"value", check.value}, {"met", check.met}});
+      runs.back()["confirmations"] = confirmations;
+    }
   }
   return runs;
 }

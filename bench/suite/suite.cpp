@@ -139,7 +139,7 @@ class ObjectReader {
 const std::vector<std::string> kTrainingKeys = {"iterations", "batch",      "optimizer",      "update",
                                                 "clip",       "eval_every", "eval_batch",     "learning_rates",
                                                 "alpha",      "gain",       "precision",      "regime",
-                                                "align_every", "align_batch"};
+                                                "align_every", "align_batch", "confirm_batch", "stop_at_criterion"};
 
 std::vector<double> learning_rates(const json& v, const std::string& where) {
   if (!v.is_array() || v.empty()) fail(where + " must be a non-empty array of numbers, got " + v.dump());
@@ -180,6 +180,12 @@ TrainConfig read_training(const json& object, const std::string& path, TrainConf
   t.dtype = parse_dtype(r.word("precision", {"float", "double"}, t.dtype == DType::f64 ? "double" : "float"));
   t.align_every = static_cast<int>(r.integer("align_every", 0, 10000000, t.align_every));
   t.align_batch = static_cast<int>(r.integer("align_batch", 0, 65536, t.align_batch));
+  t.confirm_batch = static_cast<int>(r.integer("confirm_batch", 0, 65536, t.confirm_batch));
+  if (r.has("stop_at_criterion")) {
+    if (!r.at("stop_at_criterion").is_boolean())
+      fail(r.path("stop_at_criterion") + " must be true or false, got " + r.at("stop_at_criterion").dump());
+    t.stop_at_criterion = r.at("stop_at_criterion").get<bool>();
+  }
   if (t.regime == Regime::online && t.update != UpdateSchedule::step)
     fail(r.path("update") + ": the online regime updates after every step; \"window\" contradicts \"regime\": \"online\"");
   return t;
@@ -293,6 +299,8 @@ SuiteTask read_task(const json& entry, const std::string& path, const TrainConfi
       std::find(metrics.begin(), metrics.end(), t.training.criterion.metric) == metrics.end())
     fail(r.path("criterion") + ": " + t.id + " has no metric '" + t.training.criterion.metric + "' (it has: " +
          joined(metrics) + ")");
+  if (!t.training.criterion.defined() && (t.training.stop_at_criterion || t.training.confirm_batch > 0))
+    fail(path + ": training.stop_at_criterion and training.confirm_batch need the task's criterion");
   return t;
 }
 

@@ -11,7 +11,8 @@ const ParamTable<TbpttConfig>& tbptt_params() {
           .integer("h", &TbpttConfig::h, 1, kMaxTaskLength,
                    "chunk length (future: horizon) in steps; memory holds h steps; h >= T is exact BPTT")
           .choice("mode", &TbpttConfig::mode, {{"chunks", TbpttMode::chunks}, {"future", TbpttMode::future}},
-                  "chunks: BPTT(h, h) in consecutive chunks, window updates only (Williams & Peng 1990); future: "
+                  "chunks: BPTT(h, h) in consecutive chunks, the estimate complete at each chunk's end (Williams & "
+                  "Peng 1990; E-BPTT of Marschall et al. 2020); future: "
                   "every step credited with the h losses from it on, handed out h - 1 steps later, online "
                   "updates (F-BPTT of Marschall et al. 2020)");
   return table;

@@ -21,7 +21,8 @@ namespace tca {
 // ahat holds the previous chunk's last state, as a constant). Each error is thus propagated
 // between 0 and h - 1 steps back (BPTT(h, h); the sliding BPTT(h, 1) would cost h backward
 // steps per step). h >= T gives exact BPTT; h = 1 keeps only the immediate term (D_t c_t) ahat_t^T.
-// Reuses Bptt's storage and backward pass (algorithms/bptt.h); memory: h steps.
+// Reuses Bptt's storage and backward pass (algorithms/bptt.h); memory: h steps. Online (updates
+// after every step, the online regime's streams) it updates once per chunk.
 enum class TbpttMode { chunks, future };
 struct TbpttConfig {
   int h = 10;  // chunk length in steps (future: the horizon)
@@ -37,6 +38,10 @@ class Tbptt final : public Bptt {
   std::map<std::string, std::string> config() const override {
     return tbptt_params().text({truncation(), TbpttMode::chunks});
   }
+  // The estimate is complete at the end of every chunk (and zero between): updates after every
+  // step apply it every h steps, the E-BPTT of Marschall et al. 2020. In a stream the chunks
+  // run on across windows.
+  bool supports_online_updates() const override { return true; }
 };
 
 }  // namespace tca

@@ -10,11 +10,8 @@
 
 namespace tca {
 
-namespace {
-
-// Replaces the n x n block W_rec (the first n columns of the n x k row-major W) by gain times the
-// Q factor of its Gaussian draws: modified Gram-Schmidt on its columns, which gives R a positive
-// diagonal and so a uniformly distributed orthogonal Q. Gaussian columns are independent with
+// Modified Gram-Schmidt on the block's columns, which gives R a positive diagonal and so a
+// uniformly distributed orthogonal Q from Gaussian draws. Gaussian columns are independent with
 // probability 1; a column that vanishes in rounding is an error.
 void orthogonalise_recurrent_block(std::vector<double>& W, int n, int k, double gain) {
   std::vector<double> Q(static_cast<size_t>(n) * n);  // column-major: column j at Q[j * n]
@@ -37,8 +34,6 @@ void orthogonalise_recurrent_block(std::vector<double>& W, int n, int k, double 
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) W[static_cast<size_t>(i) * k + j] = gain * Q[static_cast<size_t>(j) * n + i];
 }
-
-}  // namespace
 
 RateRnnParams init_params(const RateRnnConfig& config, uint64_t seed, DType dtype, Device device,
                           const InitOptions& options) {

@@ -47,6 +47,10 @@ struct InitOptions {
 };
 RateRnnParams init_params(const RateRnnConfig& config, uint64_t seed, DType dtype, Device device,
                           const InitOptions& options = {});
+// Replaces the n x n block W_rec (the first n columns of the row-major n x k matrix W, host
+// doubles) by gain times the Q factor of its entries: the orthogonal initialisation above, also
+// used for mimic-v0's teacher.
+void orthogonalise_recurrent_block(std::vector<double>& W, int n, int k, double gain);
 
 // Parameter groups: W_rec, W_in, b (blocks of W), W_out, b_out (blocks of W_outb).
 std::vector<ParamGroup> param_groups(const RateRnnConfig& config);

@@ -16,9 +16,10 @@
 // N(0, 1 / n), b_out ~ N(0, teacher_bias^2). The draws come from the "task" Philox stream
 // (step tagged with bit 63), not the "parameters" stream init_params() uses, so a student
 // initialised with --seed equal to teacher_seed does not start at the teacher.
-// Marschall et al.'s teacher differs in one respect: an orthogonal W_rec (all singular values
-// 1) where this one is Gaussian with spectral radius about teacher_gain; the sizes (32 inputs,
-// 32 hidden units, 32 outputs), input probability 1/2 and bias sd 0.1 are theirs.
+// Marschall et al.'s teacher has an orthogonal W_rec (all singular values 1): teacher_init =
+// orthogonal gives it (from the same draws, the rest of the teacher unchanged); the default is
+// Gaussian with spectral radius about teacher_gain. The sizes (32 inputs, 32 hidden units, 32
+// outputs), input probability 1/2 and bias sd 0.1 are theirs.
 //
 // Input hold (Marschall et al.'s tau_task, gen_data/Mimic_RNN.py): with hold = h each input
 // vector is held for h steps and the teacher runs on every step; hold = 1 is the plain task.
@@ -59,6 +60,7 @@ struct MimicConfig {
   double teacher_bias = 0.1;
   uint64_t teacher_seed = 1;
   int hold = 1;
+  RecurrentInit teacher_init = RecurrentInit::gaussian;
 };
 
 const ParamTable<MimicConfig>& mimic_params() {
@@ -76,7 +78,11 @@ const ParamTable<MimicConfig>& mimic_params() {
           .integer("teacher_seed", &MimicConfig::teacher_seed, 0, std::numeric_limits<long>::max(),
                    "seed of the teacher's weights")
           .integer("hold", &MimicConfig::hold, 1, kMaxTaskLength,
-                   "steps each input is held (Marschall et al.'s tau_task); the teacher runs on every step");
+                   "steps each input is held (Marschall et al.'s tau_task); the teacher runs on every step")
+          .choice("teacher_init", &MimicConfig::teacher_init,
+                  {{"gaussian", RecurrentInit::gaussian}, {"orthogonal", RecurrentInit::orthogonal}},
+                  "teacher W_rec: gaussian N(0, gain^2 / n), or orthogonal: gain times the Q of the same draws "
+                  "(all singular values gain), as Marschall et al.'s teacher");
   return table;
 }
 
@@ -105,6 +111,7 @@ MimicTeacher draw_teacher(const MimicConfig& config) {
     for (int j = 0; j < n; ++j) row[j] = rng.normal() / std::sqrt(n);
     row[n] = bias * rng.normal();
   }
+  if (config.teacher_init == RecurrentInit::orthogonal) orthogonalise_recurrent_block(teacher.W, n, k, gain);
   return teacher;
 }
 

@@ -128,7 +128,7 @@ TEST(Streams, OnlineRulesCarryTheirTracesOver) {
     std::map<std::string, std::string> params;
   };
   const std::vector<Case> cases{{"rtrl", {}},  {"rflo", {}},  {"eprop", {}},
-                                {"snap1", {}}, {"tbptt", {{"mode", "future"}, {"h", "4"}}}};
+                                {"snap1", {}}, {"tbptt", {{"mode", "future"}, {"h", "4"}}}, {"tbptt", {{"h", "4"}}}};
   auto bptt = make_algorithm("bptt", rc, DType::f64, Device::cpu);
   run_window(net, params, to_device(whole, DType::f64, Device::cpu), *bptt, 0);
   for (const Case& c : cases) {
@@ -268,6 +268,8 @@ TEST(OnlineTraining, RefusesWindowOnlyRulesAndWindowUpdates) {
   }
   c.algorithm = "tbptt";
   c.algo_params = {{"mode", "future"}, {"h", "3"}};
+  EXPECT_NO_THROW(run_training(c));
+  c.algo_params = {{"h", "3"}};  // chunks: an update at the end of every chunk
   EXPECT_NO_THROW(run_training(c));
   c = online_config();
   c.update = UpdateSchedule::window;

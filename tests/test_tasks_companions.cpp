@@ -136,7 +136,8 @@ TEST(TaskMimic, TargetsAreTheTeacherRateRnnOnTheSameInputs) {
       {},
       {{"inputs", "3"}, {"outputs", "2"}, {"teacher_hidden", "5"}, {"teacher_alpha", "0.3"},
        {"teacher_gain", "1.5"}, {"input_probability", "0.2"}, {"T", "60"}},
-      {{"inputs", "3"}, {"outputs", "2"}, {"teacher_hidden", "5"}, {"hold", "4"}, {"T", "30"}}};
+      {{"inputs", "3"}, {"outputs", "2"}, {"teacher_hidden", "5"}, {"hold", "4"}, {"T", "30"}},
+      {{"teacher_init", "orthogonal"}}};
   for (const auto& params : configs) {
     const auto task = make_task("mimic-v0", params);
     const MimicTeacher teacher = mimic_teacher(params);
@@ -155,6 +156,22 @@ TEST(TaskMimic, TargetsAreTheTeacherRateRnnOnTheSameInputs) {
     EXPECT_GT(max_target, 0.1) << "the teacher's outputs are not trivially small";
     for (double v : batch.loss_mask) ASSERT_EQ(v, 1.0);
   }
+}
+
+TEST(TaskMimic, AnOrthogonalTeacherHasOrthogonalRecurrentWeightsAndTheSameOtherWeights) {
+  const MimicTeacher gaussian = mimic_teacher({{"teacher_gain", "1.5"}});
+  const MimicTeacher orthogonal = mimic_teacher({{"teacher_gain", "1.5"}, {"teacher_init", "orthogonal"}});
+  const int n = gaussian.config.n, k = gaussian.config.k();
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) {  // W_rec^T W_rec = gain^2 I
+      double dot = 0.0;
+      for (int r = 0; r < n; ++r) dot += orthogonal.W[r * k + i] * orthogonal.W[r * k + j];
+      EXPECT_NEAR(dot, i == j ? 2.25 : 0.0, 1e-12) << i << ", " << j;
+    }
+  for (int i = 0; i < n; ++i)
+    for (int j = n; j < k; ++j) EXPECT_EQ(orthogonal.W[i * k + j], gaussian.W[i * k + j]);  // W_in, b
+  EXPECT_EQ(orthogonal.W_outb, gaussian.W_outb);
+  EXPECT_NE(orthogonal.W, gaussian.W);
 }
 
 TEST(TaskMimic, HeldInputsChangeOnlyEveryHoldSteps) {

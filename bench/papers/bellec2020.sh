@@ -10,7 +10,7 @@
 # One JSON report per (rule, seed) under results/papers/bellec2020/; a report that exists is
 # kept, so the script resumes where it stopped (reports are written whole, at a run's end; a run
 # cut short is run again from its start).
-# Progress lines go to out/papers/bellec2020/<rule>-seed<s>.log. Then
+# Progress lines go to out/papers/bellec2020/<rule>-seed<s>.log. Then the summary:
 #   python3 bench/papers/bellec2020.py
 # writes results/papers/bellec2020/summary.json and prints the table of the docs page.
 set -euo pipefail
@@ -32,3 +32,4 @@ for seed in 1 2 3 4 5; do
       --precision float --device cpu --out "$report" 2> "$logs/$rule-seed$seed.log" > /dev/null
   done
 done
+python3 bench/papers/bellec2020.py

@@ -39,9 +39,14 @@ size_t Rule::state_bytes_for(int batch_size, int T) {
 }
 
 double run_window(Network& network, const NetworkParams& params, const DeviceBatch& batch, Rule* rule,
-                  uint64_t noise_seed, std::vector<double>* outputs) {
-  network.begin(batch.B);
-  if (rule) rule->reset(params, batch.B, noise_seed);
+                  uint64_t noise_seed, std::vector<double>* outputs, bool resume) {
+  if (resume) {
+    network.resume();
+    if (rule) rule->resume(params, noise_seed);
+  } else {
+    network.begin(batch.B);
+    if (rule) rule->reset(params, batch.B, noise_seed);
+  }
   const int o = network.o();
   if (outputs) outputs->assign(static_cast<size_t>(batch.T) * batch.B * o, 0.0);
   for (int t = 0; t < batch.T; ++t) {

@@ -93,9 +93,10 @@ class Rule {
 
 // Runs `network` over a whole batch at `params`; a non-null `rule` is reset with noise_seed,
 // fed every step and finished. Returns the window's objective and, when outputs != nullptr,
-// fills it with y as [T, B, o] host doubles.
+// fills it with y as [T, B, o] host doubles. resume: the window continues the network's
+// sequences (Network::resume, and Rule::resume for a rule) instead of starting from zero state.
 double run_window(Network& network, const NetworkParams& params, const DeviceBatch& batch, Rule* rule,
-                  uint64_t noise_seed, std::vector<double>* outputs = nullptr);
+                  uint64_t noise_seed, std::vector<double>* outputs = nullptr, bool resume = false);
 inline double run_window(Network& network, const NetworkParams& params, const DeviceBatch& batch, Rule& rule,
                          uint64_t noise_seed, std::vector<double>* outputs = nullptr) {
   return run_window(network, params, batch, &rule, noise_seed, outputs);

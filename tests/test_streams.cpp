@@ -68,6 +68,18 @@ TEST(TaskStreams, ContinuousTasksCutOneLongSequenceIntoChunks) {
   }
 }
 
+TEST(TaskStreams, AddScoresAStreamsLaterWindowsAgainstTheStationaryLandmarks) {
+  const auto task = make_task("add-v0", {{"T", "40"}});
+  const auto stream = task->stream(4, 5);
+  const Batch first = stream->next(), later = stream->next();
+  const std::vector<double> outputs(static_cast<size_t>(first.T) * first.B * first.o, 0.0);
+  const auto at_start = task->metrics(first, outputs), mid_stream = task->metrics(later, outputs);
+  EXPECT_NEAR(at_start.at("baseline_both"), 0.4735, 5e-5);  // T = 40 from zero state (tasks.md)
+  EXPECT_NEAR(mid_stream.at("baseline_no_memory"), 0.6616, 5e-5);  // every lag reads a real input
+  EXPECT_NEAR(mid_stream.at("baseline_t1_only"), 0.5192, 5e-5);
+  EXPECT_NEAR(mid_stream.at("baseline_both"), 0.4545, 5e-5);
+}
+
 TEST(TaskStreams, TrialTasksPutTheBatchedRegimesBatchesBackToBack) {
   const auto task = make_task("dnms-v1");
   const auto stream = task->stream(5, 3);
@@ -255,6 +267,17 @@ TEST(OnlineTraining, EvaluationsAndAlignmentLeaveTheRunAsItIs) {
       }
     }
   }
+}
+
+TEST(OnlineTraining, HeldOutDataAreScoredInTheMiddleOfAStream) {
+  // Validation and test run a held-out stream's first window as a warm-up and score its second:
+  // on add-v0 that window has the stationary landmarks.
+  const TrainResult online = run_training(online_config());
+  EXPECT_NEAR(online.runs[0].test_metrics.at("baseline_both"), 0.4545, 5e-5);
+  EXPECT_NEAR(online.runs[0].curve.back().validation_metrics.at("baseline_both"), 0.4545, 5e-5);
+  TrainConfig batched = online_config();
+  batched.regime = Regime::batched;
+  EXPECT_GT(run_training(batched).runs[0].test_metrics.at("baseline_both"), 0.46);  // T = 10 from zero state
 }
 
 TEST(OnlineTraining, RefusesWindowOnlyRulesAndWindowUpdates) {

@@ -138,6 +138,30 @@ void TrainConfig::validate() const {
 
 namespace {
 
+// Held-out data, scored without learning. In the batched regime a batch from zero state; in the
+// online regime the second window of a held-out stream, after its first as a warm-up, so that
+// it is scored in the middle of a stream, where the training data are seen (on add-v0 and
+// mimic-v0 with the stationary statistics: no zero-state transient).
+struct HeldOut {
+  Batch host;                    // the scored window
+  DeviceBatch scored, warmup;    // warmup: online regime only
+  bool has_warmup = false;
+};
+
+HeldOut held_out(const Task& task, const TrainConfig& config, int batch_size, uint64_t seed) {
+  HeldOut h;
+  if (config.regime == Regime::online) {
+    const std::unique_ptr<TaskStream> stream = task.stream(batch_size, seed);
+    h.warmup = to_device(stream->next(), config.dtype, config.device);
+    h.has_warmup = true;
+    h.host = stream->next();
+  } else {
+    h.host = task.sample(batch_size, seed);
+  }
+  h.scored = to_device(h.host, config.dtype, config.device);
+  return h;
+}
+
 // What every run of a training call shares: the task, the learner, the evaluation batches.
 struct TrainingContext {
   const TrainConfig& config;
@@ -145,8 +169,7 @@ struct TrainingContext {
   Learner& learner;
   Network& evaluator;  // the validation and test passes run on their own network, so that a
                        // stream's state in the learner's survives them
-  Batch validation_host, test_host;
-  DeviceBatch validation, test;
+  HeldOut validation, test;
   std::ostream* progress;
   bool overwrite;  // progress lines overwrite each other (a terminal)
   size_t total_runs;
@@ -157,8 +180,11 @@ struct TrainingContext {
   Learner* estimator = nullptr;
 };
 
-double evaluate(const TrainingContext& c, const DeviceBatch& batch, std::vector<double>& outputs) {
-  return run_window(c.evaluator, c.learner.params(), batch, nullptr, 0, &outputs);
+// The held-out window's loss and outputs at the learner's parameters; metrics() then scores
+// held.host against the outputs.
+double evaluate(const TrainingContext& c, const HeldOut& held, std::vector<double>& outputs) {
+  if (held.has_warmup) run_window(c.evaluator, c.learner.params(), held.warmup, nullptr, 0, nullptr);
+  return run_window(c.evaluator, c.learner.params(), held.scored, nullptr, 0, &outputs, held.has_warmup);
 }
 
 double cosine(const std::vector<double>& a, const std::vector<double>& b) {
@@ -215,7 +241,7 @@ void record_point(const TrainingContext& c, TrainRun& run, int iteration, double
   loss_sum = 0;
   loss_count = 0;
   p.validation_loss = evaluate(c, c.validation, outputs);
-  p.validation_metrics = c.task.metrics(c.validation_host, outputs);
+  p.validation_metrics = c.task.metrics(c.validation.host, outputs);
   const Criterion& criterion = c.config.criterion;
   if (criterion.defined()) {
     const auto it = p.validation_metrics.find(criterion.metric);
@@ -229,13 +255,14 @@ void record_point(const TrainingContext& c, TrainRun& run, int iteration, double
       if (c.config.confirm_batch == 0) {
         run.steps_to_criterion = iteration;
       } else {  // a fresh, larger batch must meet it too
-        const Batch host = c.task.sample(
-            c.config.confirm_batch, derived_seed(run.seed, SeedPurpose::confirmation, static_cast<uint64_t>(iteration)));
+        const HeldOut confirmation =
+            held_out(c.task, c.config, c.config.confirm_batch,
+                     derived_seed(run.seed, SeedPurpose::confirmation, static_cast<uint64_t>(iteration)));
         std::vector<double> confirm_outputs;
-        evaluate(c, to_device(host, c.config.dtype, c.config.device), confirm_outputs);
+        evaluate(c, confirmation, confirm_outputs);
         Confirmation check;
         check.iteration = iteration;
-        check.value = c.task.metrics(host, confirm_outputs).at(criterion.metric);
+        check.value = c.task.metrics(confirmation.host, confirm_outputs).at(criterion.metric);
         check.met = criterion.met(check.value);
         run.confirmations.push_back(check);
         if (check.met) run.steps_to_criterion = iteration;
@@ -342,7 +369,7 @@ TrainRun train_one_run(const TrainingContext& c, double lr, uint64_t seed, size_
       run.diverged ? std::numeric_limits<double>::infinity() : run.curve.back().validation_loss;
   std::vector<double> outputs;
   run.test_loss = evaluate(c, c.test, outputs);
-  run.test_metrics = c.task.metrics(c.test_host, outputs);
+  run.test_metrics = c.task.metrics(c.test.host, outputs);
   run.state_bytes = c.learner.rule().state_bytes(c.task.steps());
   run.peak_rss_bytes = peak_rss_bytes();
   if (c.progress) {
@@ -409,14 +436,17 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
   // The validation batch (learning-rate choice, learning curves, the criterion) and the test
   // batch (the reported scores) come from seeds of their own, shared by every run.
   const uint64_t data_seed = config.seeds.front();
-  TrainingContext c{config,   *task,    learner, *evaluator,
-                    {},       {},       {},      {},
-                    progress, progress == &std::cerr && isatty(STDERR_FILENO),
-                    config.learning_rates.size() * config.seeds.size(), exact.get(), estimator.get()};
-  c.validation_host = task->sample(config.eval_batch, derived_seed(data_seed, SeedPurpose::validation, 0));
-  c.test_host = task->sample(config.eval_batch, derived_seed(data_seed, SeedPurpose::test, 0));
-  c.validation = to_device(c.validation_host, config.dtype, config.device);
-  c.test = to_device(c.test_host, config.dtype, config.device);
+  TrainingContext c{config,
+                    *task,
+                    learner,
+                    *evaluator,
+                    held_out(*task, config, config.eval_batch, derived_seed(data_seed, SeedPurpose::validation, 0)),
+                    held_out(*task, config, config.eval_batch, derived_seed(data_seed, SeedPurpose::test, 0)),
+                    progress,
+                    progress == &std::cerr && isatty(STDERR_FILENO),
+                    config.learning_rates.size() * config.seeds.size(),
+                    exact.get(),
+                    estimator.get()};
 
   for (const double lr : config.learning_rates)
     for (const uint64_t seed : config.seeds) result.runs.push_back(train_one_run(c, lr, seed, result.runs.size()));

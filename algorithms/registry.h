@@ -20,6 +20,7 @@ struct RuleInfo {
   std::string summary;
   bool exact = false;            // computes the exact gradient (up to rounding)
   std::vector<ParamDoc> params;  // hyperparameters with defaults
+  bool baseline = false;         // a reference point, no learning rule (readout_only, random_gradient)
 };
 
 // A registry entry: the rule and the network it runs on.

@@ -247,7 +247,8 @@ TEST(LifRulesBasics, WindowsAreIndependentAndTheDiagonalIsNoParameter) {
   const LifRnnConfig c = config_for({2, 3, 5, 0.5, LossKind::cross_entropy});
   const LifRnnParams params = init_lif_params(c, 31, DType::f64, Device::cpu);
   const Batch batch = batch_for(c, 32), other = batch_for(c, 33);
-  for (const RuleInfo& info : rules_of("lif")) {
+  for (const RegisteredRuleInfo& info : rules_of("lif")) {
+    if (info.baseline) continue;  // tests/test_baselines.cpp
     auto rule = make_lif_algorithm(info.id, c, DType::f64, Device::cpu);
     const RuleRun first = run_rule(*rule, c, params, batch);
     run_rule(*rule, c, params, other);
@@ -280,7 +281,8 @@ TEST(LifRulesBasics, InitialisationHasNoSelfConnectionsAndSelfConnectionsAreRefu
 TEST(LifRulesBasics, RegistryAndErrors) {
   std::vector<std::string> ids;
   for (const RuleInfo& info : rules_of("lif")) ids.push_back(info.id);
-  EXPECT_EQ(ids, (std::vector<std::string>{"bptt", "rtrl", "eprop", "eprop_random", "eprop_adaptive"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"bptt", "rtrl", "eprop", "eprop_random", "eprop_adaptive", "readout_only",
+                                           "random_gradient"}));
   const LifRnnConfig c = config_for({2, 2, 5, 0, LossKind::mse});
   try {
     make_lif_algorithm("uoro", c, DType::f64, Device::cpu);

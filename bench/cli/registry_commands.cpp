@@ -32,7 +32,7 @@ std::vector<Section> rules() {
   for (const NetworkInfo& network : network_registry()) {
     Section section{"rules on the " + network.id + " network (probe and train --model " + network.id + ")", {}};
     for (const RuleInfo& r : rules_of(network.id))
-      section.entries.push_back({r.id, r.summary, r.exact ? "" : "[approximate]", r.params});
+      section.entries.push_back({r.id, r.summary, r.exact ? "" : r.baseline ? "[baseline]" : "[approximate]", r.params});
     sections.push_back(section);
   }
   return sections;

@@ -239,6 +239,32 @@ TEST(SuiteCells, FollowTheDocumentedOrderAndShardsPartitionThem) {
     EXPECT_THROW(parse_shard(bad), std::invalid_argument) << bad;
 }
 
+TEST(Leaderboard, MarksTheRulesThatBeatTheReadoutOnlyBaseline) {
+  json config = tiny_config();
+  config["tasks"] = json::array({config["tasks"][0]});
+  config["algorithms"] = json::array({{{"id", "bptt"}}, {{"id", "readout_only"}}, {{"id", "random_gradient"}}});
+  config["hidden"] = json::array({3});
+  SuiteOptions o;
+  o.out_dir = fresh_dir("baseline_marks");
+  o.quiet = true;
+  run_suite(parse_suite_config(config), o, nullptr);
+  const json board = build_leaderboard(read_cells(o.out_dir + "/cells"));
+  const json& entries = board["tasks"][0]["entries"];
+  ASSERT_EQ(entries.size(), 3u);
+  const json* baseline = nullptr;
+  for (const json& e : entries)
+    if (e["algorithm"] == "readout_only") baseline = &e;
+  ASSERT_NE(baseline, nullptr);
+  EXPECT_TRUE((*baseline)["beats_readout_only"].is_null());
+  for (const json& e : entries) {
+    if (&e == baseline) continue;
+    bool beats = true;  // lower ce is better: the median below every seed of the baseline
+    for (const json& v : (*baseline)["metric"]["values"]) beats = beats && e["metric"]["median"].get<double>() < v.get<double>();
+    EXPECT_EQ(e["beats_readout_only"], beats) << e["rule"];
+    EXPECT_EQ(e["model"], "rate");
+  }
+}
+
 TEST(Suite, ResumesSkippingWrittenCellsAndRedoingOnlyMissingOnes) {
   const SuiteConfig c = parse_suite_config(tiny_config());
   SuiteOptions o;

@@ -193,6 +193,8 @@ json entry_of(const json& cell) {
   for (const json* run : runs) seeds.push_back((*run).at("seed"));
   return {{"rule", c.at("rule")},
           {"algorithm", c.at("algorithm")},
+          {"model", config.value("model", "rate")},
+          {"beats_readout_only", nullptr},  // set once the task's entries are known
           {"algorithm_config", train.at("algorithm").at("config")},
           {"hidden", c.at("hidden")},
           {"file", c.at("file")},
@@ -361,10 +363,31 @@ void rank_entries(std::vector<json>& entries, bool higher) {
   }
 }
 
+// Marks each entry that has a readout_only entry of its network and size beside it: true when
+// its median beats every seed of the baseline (a rule that does not has assigned no temporal
+// credit on the task that this grid can see), false otherwise; null without a baseline.
+void mark_against_readout_only(std::vector<json>& entries, bool higher) {
+  for (json& e : entries) {
+    const json* baseline = nullptr;
+    for (const json& b : entries)
+      if (b.at("algorithm") == "readout_only" && b.at("model") == e.at("model") && b.at("hidden") == e.at("hidden"))
+        baseline = &b;
+    if (!baseline || baseline == &e) continue;
+    const double median = number_or(e.at("metric").at("median"), std::numeric_limits<double>::quiet_NaN());
+    bool beats = std::isfinite(median);
+    for (const json& v : baseline->at("metric").at("values")) {
+      const double x = number_or(v, std::numeric_limits<double>::quiet_NaN());
+      if (std::isfinite(x)) beats = beats && (higher ? median > x : median < x);
+    }
+    e["beats_readout_only"] = beats;
+  }
+}
+
 // A task of the leaderboard: its header, landmarks and ranked entries.
 json task_json(TaskGroup& group) {
   const bool higher = group.header.at("better") == "higher";
   const json landmarks = landmarks_of(group);
+  mark_against_readout_only(group.entries, higher);
   rank_entries(group.entries, higher);
   json t = group.header;
   t["landmarks"] = landmarks;
@@ -423,8 +446,8 @@ std::string steps_column(const json& e) {
   return steps_text;
 }
 
-// One entry's row of the task's table.
-void entry_row(std::ostream& s, const json& e, std::set<std::string>& coverage_notes) {
+// One entry's row of the task's table; against_baseline: the table has the "beats readout_only" column.
+void entry_row(std::ostream& s, const json& e, bool against_baseline, std::set<std::string>& coverage_notes) {
   const json& g = e.at("gradient").at(0);
   const json& r = g.at("recurrent");
   const std::string metric_text = metric_column(e, coverage_notes);
@@ -432,7 +455,12 @@ void entry_row(std::ostream& s, const json& e, std::set<std::string>& coverage_n
   const std::string variance =
       g.at("stochastic").get<bool>() ? format_ci(r.at("rel_variance"), r.at("rel_variance_ci95")) : "0 (deterministic)";
   s << "| " << e.at("rank") << " | `" << e.at("rule").get<std::string>() << "` | " << e.at("hidden") << " | "
-    << metric_text << " | " << steps_text << " | " << format_ci(reported_bias(r), r.at("rel_bias_ci95")) << " | " << variance
+    << metric_text << " | ";
+  if (against_baseline) {
+    const json& beats = e.at("beats_readout_only");
+    s << (beats.is_boolean() ? (beats.get<bool>() ? "yes" : "no") : "–") << " | ";
+  }
+  s << steps_text << " | " << format_ci(reported_bias(r), r.at("rel_bias_ci95")) << " | " << variance
     << " | " << format_ci(r.at("cosine_of_mean"), r.at("cosine_of_mean_ci95")) << " | "
     << format_value(g.at("all").at("cosine_of_mean")) << " | " << g.at("samples") << " | "
     << format_value(e.at("steps_per_second").at("median")) << " | " << format_bytes(e.at("state_bytes")) << " | "
@@ -442,12 +470,15 @@ void entry_row(std::ostream& s, const json& e, std::set<std::string>& coverage_n
 
 // A task's table of entries; returns the notes on the coverage of its intervals over seeds.
 std::set<std::string> task_table(std::ostream& s, const json& task) {
-  s << "| rank | rule | n | " << task.at("metric").get<std::string>()
-    << " (test) | steps to criterion | rel. bias, W [95% CI] | rel. variance, W [95% CI] "
+  bool against_baseline = false;
+  for (const json& e : task.at("entries")) against_baseline = against_baseline || e.at("beats_readout_only").is_boolean();
+  s << "| rank | rule | n | " << task.at("metric").get<std::string>() << " (test) | "
+    << (against_baseline ? "beats readout_only | " : "")
+    << "steps to criterion | rel. bias, W [95% CI] | rel. variance, W [95% CI] "
     << "| cos(mean ĝ, g), W | cos, all | K | steps/s | state | peak RSS | lr | device |\n";
-  s << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  s << "|---|---|---|---|" << (against_baseline ? "---|" : "") << "---|---|---|---|---|---|---|---|---|---|---|\n";
   std::set<std::string> coverage_notes;
-  for (const json& e : task.at("entries")) entry_row(s, e, coverage_notes);
+  for (const json& e : task.at("entries")) entry_row(s, e, against_baseline, coverage_notes);
   s << '\n';
   return coverage_notes;
 }

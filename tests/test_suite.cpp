@@ -244,6 +244,7 @@ TEST(Leaderboard, MarksTheRulesThatBeatTheReadoutOnlyBaseline) {
   config["tasks"] = json::array({config["tasks"][0]});
   config["algorithms"] = json::array({{{"id", "bptt"}}, {{"id", "readout_only"}}, {{"id", "random_gradient"}}});
   config["hidden"] = json::array({3});
+  config["training"]["curvature_batch"] = 4;
   SuiteOptions o;
   o.out_dir = fresh_dir("baseline_marks");
   o.quiet = true;
@@ -263,6 +264,13 @@ TEST(Leaderboard, MarksTheRulesThatBeatTheReadoutOnlyBaseline) {
     EXPECT_EQ(e["beats_readout_only"], beats) << e["rule"];
     EXPECT_EQ(e["model"], "rate");
   }
+  for (const json& e : entries) {  // every seed measured where its run ended
+    EXPECT_EQ(e["top_hessian_eigenvalue"]["count"], 2) << e["rule"];
+    EXPECT_EQ(e["generalization_gap"]["count"], 2) << e["rule"];
+  }
+  const std::string table = leaderboard_markdown(board);
+  EXPECT_NE(table.find("| beats readout_only |"), std::string::npos);
+  EXPECT_NE(table.find("| λ_max(H) at the end | test − train loss |"), std::string::npos);
 }
 
 TEST(Suite, ResumesSkippingWrittenCellsAndRedoingOnlyMissingOnes) {

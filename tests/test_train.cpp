@@ -60,6 +60,27 @@ TrainConfig small_config() {
   return c;
 }
 
+TEST(Training, ReportsTheCurvatureAndTheGeneralizationGapWhereARunEnds) {
+  TrainConfig c = small_config();
+  c.iterations = 10;
+  const TrainResult off = run_training(c);
+  EXPECT_TRUE(std::isnan(off.runs[0].top_hessian_eigenvalue));
+  EXPECT_TRUE(std::isnan(off.runs[0].generalization_gap));
+  c.curvature_batch = 8;
+  const TrainResult on = run_training(c);
+  const TrainRun& run = on.runs[0];
+  EXPECT_EQ(run.test_loss, off.runs[0].test_loss);  // measuring it changes nothing
+  EXPECT_TRUE(run.curvature_converged) << run.curvature_iterations;
+  EXPECT_GT(run.top_hessian_eigenvalue, 0);  // near a minimum the largest curvature is positive
+  EXPECT_TRUE(std::isfinite(run.generalization_gap));
+  c.regime = Regime::online;
+  c.update = UpdateSchedule::step;
+  c.batch = 1;
+  const TrainResult online = run_training(c);
+  EXPECT_TRUE(std::isfinite(online.runs[0].top_hessian_eigenvalue));
+  EXPECT_TRUE(std::isnan(online.runs[0].generalization_gap));
+}
+
 TEST(Training, AConfirmationBatchMustMeetTheCriterionToo) {
   TrainConfig c = small_config();
   c.task = "dnms-v1";

@@ -70,6 +70,9 @@ void TrainCommand::add_schedule_options() {
                   "Every this many iterations, the rule's estimate against the exact gradient at the current "
                   "parameters on a fresh batch (0: never)");
   command_.option("--align-batch", train_.align_batch, "Sequences of that batch (0: --batch)");
+  command_.option("--curvature-batch", train_.curvature_batch,
+                  "Where each run ends: the top Hessian eigenvalue of the loss of a fresh batch of this many "
+                  "sequences, and the generalization gap (0: skip)");
 }
 
 int TrainCommand::run() {

@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "algorithms/learner.h"
+#include "bench/experiments/curvature.h"
 #include "core/seeds.h"
 #include "core/statistics.h"
 #include "models/registry.h"
@@ -101,6 +102,7 @@ nlohmann::json TrainConfig::to_json() const {
   // alignment stay what they were before these settings existed.
   if (regime == Regime::online) j["regime"] = "online";
   if (confirm_batch > 0) j["confirm_batch"] = confirm_batch;
+  if (curvature_batch > 0) j["curvature_batch"] = curvature_batch;
   if (align_every > 0) {
     j["align_every"] = align_every;
     j["align_batch"] = align_batch;
@@ -134,6 +136,8 @@ void TrainConfig::validate() const {
   require(align_every >= 0 && align_every <= 10000000, "--align-every", align_every, "must lie in [0, 10^7] (0: never)");
   require(align_batch >= 0 && align_batch <= 65536, "--align-batch", align_batch,
           "must lie in [0, 65536] (0: the training batch)");
+  require(curvature_batch >= 0 && curvature_batch <= 65536, "--curvature-batch", curvature_batch,
+          "must lie in [0, 65536] (0: skip)");
 }
 
 namespace {
@@ -229,6 +233,27 @@ void record_alignment(const TrainingContext& c, TrainRun& run, int iteration) {
   p.cosine = norm > 0 ? cosine(ghat, g) : std::numeric_limits<double>::quiet_NaN();
   p.cosine_all = cosine(estimate, exact);
   run.alignment.push_back(p);
+}
+
+// Where a run ends, after `trained` windows: the top Hessian eigenvalue of the loss of a fresh
+// training-distribution batch, and the gap between the test loss and the loss of the last
+// training batch (batched regime), at the final parameters.
+void where_it_ends(const TrainingContext& c, TrainRun& run, int trained) {
+  const TrainConfig& config = c.config;
+  if (config.curvature_batch == 0) return;
+  const Batch batch = c.task.sample(config.curvature_batch, derived_seed(run.seed, SeedPurpose::curvature, 0));
+  const Curvature curvature = top_hessian_eigenvalue(*c.exact, c.learner.flat_params(), batch,
+                                                     derived_seed(run.seed, SeedPurpose::curvature, 1));
+  run.top_hessian_eigenvalue = curvature.top_eigenvalue;
+  run.curvature_iterations = curvature.iterations;
+  run.curvature_converged = curvature.converged;
+  if (config.regime == Regime::batched && trained > 0) {
+    HeldOut last;
+    last.host = c.task.sample(config.batch, derived_seed(run.seed, SeedPurpose::training, static_cast<uint64_t>(trained - 1)));
+    last.scored = to_device(last.host, config.dtype, config.device);
+    std::vector<double> outputs;
+    run.generalization_gap = run.test_loss - evaluate(c, last, outputs);
+  }
 }
 
 // Validation at `iteration`: the learning curve's point, the criterion, divergence, progress.
@@ -370,6 +395,7 @@ TrainRun train_one_run(const TrainingContext& c, double lr, uint64_t seed, size_
   std::vector<double> outputs;
   run.test_loss = evaluate(c, c.test, outputs);
   run.test_metrics = c.task.metrics(c.test.host, outputs);
+  if (!run.diverged) where_it_ends(c, run, iteration);
   run.state_bytes = c.learner.rule().state_bytes(c.task.steps());
   run.peak_rss_bytes = peak_rss_bytes();
   if (c.progress) {
@@ -417,8 +443,9 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
                                                                  : "; use --update window"));
   const std::unique_ptr<Network> evaluator = network(config.dtype, config.device);
   std::unique_ptr<Learner> exact, estimator;
-  if (config.align_every > 0) {
+  if (config.align_every > 0 || config.curvature_batch > 0)
     exact = std::make_unique<Learner>(network(DType::f64, Device::cpu), "bptt");
+  if (config.align_every > 0) {
     if (config.regime == Regime::online)
       estimator = std::make_unique<Learner>(network(config.dtype, config.device), config.algorithm, config.algo_params);
   }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <ostream>
 #include <string>
@@ -78,6 +79,10 @@ struct TrainConfig {
   // batch of align_batch sequences from zero state (0: the training batch size).
   int align_every = 0;
   int align_batch = 0;
+  // Where each run ends (0: skip): the top eigenvalue of the Hessian of the loss of a fresh
+  // batch of this many sequences from the training distribution (bench/experiments/curvature.h),
+  // and the generalization gap (batched regime).
+  int curvature_batch = 0;
 
   nlohmann::json to_json() const;
   // Throws std::invalid_argument naming the first bad field.
@@ -127,6 +132,13 @@ struct TrainRun {
   double steps_per_second = 0;    // sequence steps (T x B per window) per second of training
   size_t state_bytes = 0;         // the rule's state
   size_t peak_rss_bytes = 0;      // the process's peak resident memory at the run's end
+  // curvature_batch > 0, runs that did not diverge (else NaN):
+  double top_hessian_eigenvalue = std::numeric_limits<double>::quiet_NaN();
+  int curvature_iterations = 0;
+  bool curvature_converged = false;
+  // test_loss minus the loss of the run's last training batch at the final parameters (batched
+  // regime; NaN in the online regime, whose windows are not held-out-like batches)
+  double generalization_gap = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct TrainResult {

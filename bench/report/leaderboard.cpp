@@ -70,6 +70,7 @@ std::vector<const json*> runs_at_rate(const json& train, double best_lr) {
 // What an entry gathers over its runs: the values of the runs that did not diverge, and counts.
 struct RunTotals {
   std::vector<double> metric_values, loss_values, speed_values, to_criterion;
+  std::vector<double> curvature, gap;  // runs that measured them (training curvature_batch > 0)
   std::map<std::string, std::vector<double>> metrics;
   int diverged = 0, reached = 0;
   size_t peak_rss = 0, state_bytes = 0;
@@ -89,6 +90,9 @@ RunTotals run_totals(const std::vector<const json*>& runs, const std::string& me
     r.loss_values.push_back(number_or((*run).at("test_loss"), kInf));
     r.speed_values.push_back((*run).at("steps_per_second"));
     for (const auto& [name, value] : (*run).at("test_metrics").items()) r.metrics[name].push_back(number_or(value, kInf));
+    if ((*run).value("top_hessian_eigenvalue", json()).is_number())
+      r.curvature.push_back((*run).at("top_hessian_eigenvalue"));
+    if ((*run).value("generalization_gap", json()).is_number()) r.gap.push_back((*run).at("generalization_gap"));
     const json& steps = (*run).at("steps_to_criterion");
     r.reached += steps.is_number();
     r.to_criterion.push_back(steps.is_number() ? steps.get<double>() : kInf);
@@ -215,6 +219,8 @@ json entry_of(const json& cell) {
           {"state_bytes", r.state_bytes},
           {"peak_rss_bytes", r.peak_rss},
           {"peak_rss_per_cell", cell.at("peak_rss_per_cell")},
+          {"top_hessian_eigenvalue", spread(r.curvature)},
+          {"generalization_gap", spread(r.gap)},
           {"learning_curve", curve},
           {"alignment_curve", alignment_curve(runs)},
           {"device", cell.at("backend").at("device")},
@@ -447,7 +453,9 @@ std::string steps_column(const json& e) {
 }
 
 // One entry's row of the task's table; against_baseline: the table has the "beats readout_only" column.
-void entry_row(std::ostream& s, const json& e, bool against_baseline, std::set<std::string>& coverage_notes) {
+// where_it_ends: the table has the curvature and generalization-gap columns.
+void entry_row(std::ostream& s, const json& e, bool against_baseline, bool where_it_ends,
+               std::set<std::string>& coverage_notes) {
   const json& g = e.at("gradient").at(0);
   const json& r = g.at("recurrent");
   const std::string metric_text = metric_column(e, coverage_notes);
@@ -460,7 +468,10 @@ void entry_row(std::ostream& s, const json& e, bool against_baseline, std::set<s
     const json& beats = e.at("beats_readout_only");
     s << (beats.is_boolean() ? (beats.get<bool>() ? "yes" : "no") : "–") << " | ";
   }
-  s << steps_text << " | " << format_ci(reported_bias(r), r.at("rel_bias_ci95")) << " | " << variance
+  s << steps_text << " | ";
+  if (where_it_ends)
+    s << format_spread(e.at("top_hessian_eigenvalue")) << " | " << format_spread(e.at("generalization_gap")) << " | ";
+  s << format_ci(reported_bias(r), r.at("rel_bias_ci95")) << " | " << variance
     << " | " << format_ci(r.at("cosine_of_mean"), r.at("cosine_of_mean_ci95")) << " | "
     << format_value(g.at("all").at("cosine_of_mean")) << " | " << g.at("samples") << " | "
     << format_value(e.at("steps_per_second").at("median")) << " | " << format_bytes(e.at("state_bytes")) << " | "
@@ -470,15 +481,20 @@ void entry_row(std::ostream& s, const json& e, bool against_baseline, std::set<s
 
 // A task's table of entries; returns the notes on the coverage of its intervals over seeds.
 std::set<std::string> task_table(std::ostream& s, const json& task) {
-  bool against_baseline = false;
-  for (const json& e : task.at("entries")) against_baseline = against_baseline || e.at("beats_readout_only").is_boolean();
+  bool against_baseline = false, where_it_ends = false;
+  for (const json& e : task.at("entries")) {
+    against_baseline = against_baseline || e.at("beats_readout_only").is_boolean();
+    where_it_ends = where_it_ends || e.at("top_hessian_eigenvalue").at("count").get<int>() > 0;
+  }
   s << "| rank | rule | n | " << task.at("metric").get<std::string>() << " (test) | "
-    << (against_baseline ? "beats readout_only | " : "")
-    << "steps to criterion | rel. bias, W [95% CI] | rel. variance, W [95% CI] "
+    << (against_baseline ? "beats readout_only | " : "") << "steps to criterion | "
+    << (where_it_ends ? "λ_max(H) at the end | test − train loss | " : "")
+    << "rel. bias, W [95% CI] | rel. variance, W [95% CI] "
     << "| cos(mean ĝ, g), W | cos, all | K | steps/s | state | peak RSS | lr | device |\n";
-  s << "|---|---|---|---|" << (against_baseline ? "---|" : "") << "---|---|---|---|---|---|---|---|---|---|---|\n";
+  s << "|---|---|---|---|" << (against_baseline ? "---|" : "") << (where_it_ends ? "---|---|" : "")
+    << "---|---|---|---|---|---|---|---|---|---|---|\n";
   std::set<std::string> coverage_notes;
-  for (const json& e : task.at("entries")) entry_row(s, e, against_baseline, coverage_notes);
+  for (const json& e : task.at("entries")) entry_row(s, e, against_baseline, where_it_ends, coverage_notes);
   s << '\n';
   return coverage_notes;
 }

@@ -12,7 +12,7 @@ namespace tca {
 namespace {
 
 // 2: "regime", each run's "alignment" along its trajectory and, with confirm_batch, its
-// "confirmations".
+// "confirmations"; with curvature_batch, its curvature and generalization gap.
 constexpr int kTrainSchemaVersion = 2;
 
 nlohmann::json number_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
@@ -57,6 +57,12 @@ nlohmann::json runs_json(const TrainResult& r) {
                     {"peak_rss_bytes", run.peak_rss_bytes},
                     {"curve", curve},
                     {"alignment", alignment}});
+    if (r.config.curvature_batch > 0) {
+      runs.back()["top_hessian_eigenvalue"] = number_or_null(run.top_hessian_eigenvalue);
+      runs.back()["curvature_iterations"] = run.curvature_iterations;
+      runs.back()["curvature_converged"] = run.curvature_converged;
+      runs.back()["generalization_gap"] = number_or_null(run.generalization_gap);
+    }
     if (r.config.confirm_batch > 0) {
       nlohmann::json confirmations = nlohmann::json::array();
       for (const Confirmation& check : run.confirmations)

@@ -139,7 +139,8 @@ class ObjectReader {
 const std::vector<std::string> kTrainingKeys = {"iterations", "batch",      "optimizer",      "update",
                                                 "clip",       "eval_every", "eval_batch",     "learning_rates",
                                                 "alpha",      "gain",       "precision",      "regime",
-                                                "align_every", "align_batch", "confirm_batch", "stop_at_criterion"};
+                                                "align_every", "align_batch", "confirm_batch", "stop_at_criterion",
+                                                "curvature_batch"};
 
 std::vector<double> learning_rates(const json& v, const std::string& where) {
   if (!v.is_array() || v.empty()) fail(where + " must be a non-empty array of numbers, got " + v.dump());
@@ -181,6 +182,7 @@ TrainConfig read_training(const json& object, const std::string& path, TrainConf
   t.align_every = static_cast<int>(r.integer("align_every", 0, 10000000, t.align_every));
   t.align_batch = static_cast<int>(r.integer("align_batch", 0, 65536, t.align_batch));
   t.confirm_batch = static_cast<int>(r.integer("confirm_batch", 0, 65536, t.confirm_batch));
+  t.curvature_batch = static_cast<int>(r.integer("curvature_batch", 0, 65536, t.curvature_batch));
   if (r.has("stop_at_criterion")) {
     if (!r.at("stop_at_criterion").is_boolean())
       fail(r.path("stop_at_criterion") + " must be true or false, got " + r.at("stop_at_criterion").dump());

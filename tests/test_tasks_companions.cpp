@@ -1,4 +1,5 @@
-// Tests of the companion tasks flipflop-v0, mimic-v0 and evidence_accumulation-v0: the
+// Tests of the companion tasks flipflop-v0, mimic-v0, evidence_accumulation-v0 and
+// pattern_generation-v0: the
 // structure of their sequences against an independent reading of their specification, the
 // statistics of their random draws, their metrics and baselines, and parameter errors.
 // (Shapes, determinism and batch-size independence of every task are in test_tasks.cpp.)
@@ -456,6 +457,109 @@ TEST(TaskEvidenceAccumulation, BadParametersAreRejected) {
     const std::string message = make_task_error(kEvidence, {{name, value}});
     EXPECT_NE(message.find("'" + name + "'"), std::string::npos) << message;
   }
+}
+
+// ---- pattern_generation-v0 -------------------------------------------------------------------
+
+// Solves the normal equations of a least-squares fit (Gaussian elimination with pivoting).
+std::vector<double> least_squares(const std::vector<std::vector<double>>& basis, const std::vector<double>& y) {
+  const size_t k = basis.size();
+  std::vector<std::vector<double>> a(k, std::vector<double>(k + 1, 0.0));
+  for (size_t i = 0; i < k; ++i) {
+    for (size_t j = 0; j < k; ++j)
+      for (size_t s = 0; s < y.size(); ++s) a[i][j] += basis[i][s] * basis[j][s];
+    for (size_t s = 0; s < y.size(); ++s) a[i][k] += basis[i][s] * y[s];
+  }
+  for (size_t c = 0; c < k; ++c) {
+    size_t pivot = c;
+    for (size_t r = c + 1; r < k; ++r)
+      if (std::abs(a[r][c]) > std::abs(a[pivot][c])) pivot = r;
+    std::swap(a[c], a[pivot]);
+    for (size_t r = 0; r < k; ++r) {
+      if (r == c) continue;
+      const double f = a[r][c] / a[c][c];
+      for (size_t j = c; j <= k; ++j) a[r][j] -= f * a[c][j];
+    }
+  }
+  std::vector<double> x(k);
+  for (size_t i = 0; i < k; ++i) x[i] = a[i][k] / a[i][i];
+  return x;
+}
+
+TEST(TaskPatternGeneration, TheTargetIsAFixedSumOfFourSinesInMinusOneToOne) {
+  const auto task = make_task("pattern_generation-v0", {{"outputs", "2"}});
+  const Batch batch = task->sample(1, 1);
+  const int T = batch.T, o = batch.o;
+  const double cycles[] = {1, 2, 3, 5};  // T = 1000 and periods 1000, 500, 333, 200
+  for (int k = 0; k < o; ++k) {
+    std::vector<double> y(T);
+    for (int s = 0; s < T; ++s) y[s] = batch.target(s, 0, k);
+    EXPECT_EQ(y[0], 0.0);
+    double largest = 0;
+    for (double v : y) largest = std::max(largest, std::abs(v));
+    EXPECT_NEAR(largest, 1.0, 1e-15);
+    // An independent fit by a constant and sin, cos of the four frequencies reconstructs it,
+    // with amplitudes (times the normalisation) in [0.5, 2].
+    std::vector<std::vector<double>> basis(1, std::vector<double>(T, 1.0));
+    for (double c : cycles)
+      for (int phase = 0; phase < 2; ++phase) {
+        std::vector<double> f(T);
+        for (int s = 0; s < T; ++s) {
+          const double angle = 2 * 3.14159265358979323846 * c * s / (T - 1);
+          f[s] = phase ? std::cos(angle) : std::sin(angle);
+        }
+        basis.push_back(f);
+      }
+    const std::vector<double> coef = least_squares(basis, y);
+    double residual = 0;
+    for (int s = 0; s < T; ++s) {
+      double fit = 0;
+      for (size_t i = 0; i < basis.size(); ++i) fit += coef[i] * basis[i][s];
+      residual = std::max(residual, std::abs(fit - y[s]));
+    }
+    EXPECT_LT(residual, 1e-9) << "channel " << k;
+    std::vector<double> amplitudes;
+    for (int j = 0; j < 4; ++j) amplitudes.push_back(std::hypot(coef[1 + 2 * j], coef[2 + 2 * j]));
+    // The normalisation divided every amplitude by the same factor: their ratios lie within 4.
+    const double lo = *std::min_element(amplitudes.begin(), amplitudes.end());
+    const double hi = *std::max_element(amplitudes.begin(), amplitudes.end());
+    EXPECT_LE(hi / lo, 4.0 + 1e-9) << "channel " << k;
+  }
+  EXPECT_NE(batch.target(100, 0, 0), batch.target(100, 0, 1));  // each channel its own draws
+}
+
+TEST(TaskPatternGeneration, InputsAreFrozenPoissonSpikesAndEverySequenceIsTheSame) {
+  const auto task = make_task("pattern_generation-v0");
+  const Batch a = task->sample(3, 1), b = task->sample(2, 99);
+  double spikes = 0;
+  for (int t = 0; t < a.T; ++t)
+    for (int i = 0; i < a.m; ++i) {
+      const double x = a.input(t, 0, i);
+      ASSERT_TRUE(x == 0.0 || x == 1.0);
+      spikes += x;
+      EXPECT_EQ(a.input(t, 2, i), x);
+      EXPECT_EQ(b.input(t, 1, i), x);  // another seed and batch size: the same frozen input
+    }
+  const double cells = static_cast<double>(a.T) * a.m, p = 50.0 / 1000.0;
+  EXPECT_NEAR(spikes / cells, p, 4 * std::sqrt(p * (1 - p) / cells));  // 50 Hz at dt = 1 ms
+  for (int t = 0; t < a.T; ++t) EXPECT_EQ(b.target(t, 1, 0), a.target(t, 0, 0));
+  const auto other = make_task("pattern_generation-v0", {{"pattern_seed", "2"}});
+  EXPECT_NE(other->sample(1, 1).targets, task->sample(1, 1).targets);
+}
+
+TEST(TaskPatternGeneration, MetricsAndBaselines) {
+  const auto task = make_task("pattern_generation-v0", {{"T", "200"}});
+  const Batch batch = task->sample(2, 1);
+  const std::vector<double> perfect = batch.targets, zero(batch.targets.size(), 0.0);
+  double mean = 0;
+  for (double v : batch.targets) mean += v / batch.targets.size();
+  const std::vector<double> average(batch.targets.size(), mean);
+  EXPECT_EQ(task->metrics(batch, perfect).at("mse"), 0.0);
+  EXPECT_EQ(task->metrics(batch, perfect).at("nmse"), 0.0);
+  const auto at_zero = task->metrics(batch, zero);
+  EXPECT_NEAR(at_zero.at("mse"), at_zero.at("baseline_zero"), 1e-15);
+  EXPECT_NEAR(task->metrics(batch, average).at("nmse"), 1.0, 1e-12);
+  EXPECT_NE(make_task_error("pattern_generation-v0", {{"min_amplitude", "3"}}).find("max_amplitude"), std::string::npos);
 }
 
 }  // namespace

@@ -17,7 +17,9 @@ not set beside ours. Two statements can be checked:
     add (5, 9) at alpha = 1, n = 32 reaches a test loss of 0.4556 within 27 000 steps, the
     "both lags" landmark;
   - the abstract: "alignment with exact methods does not explain ultimate performance", checked
-    as the rank correlation between the rules' alignment and their final loss.
+    as the Spearman rank correlation rho between the rules' alignment and their final loss:
+    "disagrees" when rho >= 0.9 (alignment ranks the rules as their losses do), "agrees" when
+    rho < 0.5, "partly" in between.
 """
 import argparse
 import json
@@ -92,6 +94,14 @@ def summarise(board):
     return tasks
 
 
+def verdict_of_correlation(rho):
+    """Alignment explains the ordering when it ranks the rules as their losses do (rho >= 0.9),
+    does not when it hardly does (rho < 0.5), and partly in between."""
+    if rho >= 0.9:
+        return "disagrees"
+    return "agrees" if rho < 0.5 else "partly"
+
+
 def checks(tasks):
     out = []
     add = next((t for t in tasks if t["id"] == "add-v0"), None)
@@ -102,7 +112,7 @@ def checks(tasks):
                                  "test loss 0.4556 within 27 000 steps at SGD 0.03)",
                         "ours": "ce %.4g (%s), learning rate %g" % (rtrl["median"], rtrl["landmark"],
                                                                       rtrl["learning_rate"]),
-                        "agrees": rtrl["landmark"] == "both lags"})
+                        "verdict": "agrees" if rtrl["landmark"] == "both lags" else "disagrees"})
     for t in tasks:
         if t["alignment_rank_correlation"] is None:
             continue
@@ -110,7 +120,7 @@ def checks(tasks):
                              % (t["task"], t["metric"]),
                     "ours": "Spearman correlation of worse alignment with worse %s over the rules: %.2f"
                             % (t["metric"], t["alignment_rank_correlation"]),
-                    "agrees": t["alignment_rank_correlation"] < 0.9})
+                    "verdict": verdict_of_correlation(t["alignment_rank_correlation"])})
     return out
 
 
@@ -140,7 +150,7 @@ def markdown(tasks, verdicts):
     lines.append("| check | ours | verdict |")
     lines.append("|---|---|---|")
     for v in verdicts:
-        lines.append("| %s | %s | %s |" % (v["check"], v["ours"], "agrees" if v["agrees"] else "disagrees"))
+        lines.append("| %s | %s | %s |" % (v["check"], v["ours"], v["verdict"]))
     return "\n".join(lines)
 
 

@@ -4,8 +4,8 @@
 # set), then takes a quick look at every rule of both networks on one task (suites/quick.json:
 # training and the gradient probe against exact BPTT), and prints the leaderboard table.
 # Results: out/quick/cells/ (one JSON file per rule), out/quick/leaderboard.json and .md,
-# figures in out/quick/figures/ (open index.html). 2 min 33 s and 2 min 36 s in two runs from a
-# fresh clone on the 2-core development machine, most of it compiling. The tests: scripts/test.sh; the benchmark grids: docs/suites.md.
+# figures in out/quick/figures/ (open index.html). 2 min 58 s from a fresh clone on the 2-core
+# development machine, most of it compiling. The tests: scripts/test.sh; the benchmark grids: docs/suites.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -27,8 +27,12 @@ void rule_window(benchmark::State& state, const std::string& network, const std:
   uint64_t noise = 0;
   for (auto _ : state) learner.window(device_batch, ++noise);
   state.SetItemsProcessed(state.iterations() * batch.T);
-  state.counters["state_KiB"] = static_cast<double>(learner.rule().state_bytes(batch.T)) / 1024;
-  state.counters["rule_FLOP/step"] = learner.rule().flops_per_step();
+  // Only nonzero counters: a constant 0 (readout_only keeps no state and counts no work) makes
+  // the repetitions' coefficient of variation 0/0, which Google Benchmark writes as NaN, not JSON.
+  const size_t state_bytes = learner.rule().state_bytes(batch.T);
+  const double flops = learner.rule().flops_per_step();
+  if (state_bytes > 0) state.counters["state_KiB"] = static_cast<double>(state_bytes) / 1024;
+  if (flops > 0) state.counters["rule_FLOP/step"] = flops;
 }
 
 }  // namespace

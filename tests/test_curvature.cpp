@@ -85,5 +85,15 @@ TEST(Curvature, PowerIterationFindsTheHessiansLargestEigenvalue) {
   }
 }
 
+TEST(Curvature, OnlyParametersMoveOnTheSpikingNetwork) {
+  const TaskShape shape{3, 2, LossKind::cross_entropy};
+  Learner exact(make_network("lif", sized_knobs("lif", 6), shape, DType::f64, Device::cpu), "bptt");
+  const std::vector<double> theta = exact.initial_flat_params(2);
+  const Batch batch = test::random_batch(15, 2, shape.m, shape.o, shape.loss, 3);
+  const Curvature c = top_hessian_eigenvalue(exact, theta, batch, 4);  // W_rec's diagonal would be refused
+  EXPECT_TRUE(std::isfinite(c.top_eigenvalue));
+  EXPECT_EQ(exact.flat_params(), theta);
+}
+
 }  // namespace
 }  // namespace tca

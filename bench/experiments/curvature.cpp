@@ -30,9 +30,14 @@ Curvature top_hessian_eigenvalue(Learner& exact, const std::vector<double>& thet
                                  int max_iterations, double tolerance) {
   const DeviceBatch device_batch = to_device(batch, DType::f64, Device::cpu);
   const double eps = 1e-4 * (1.0 + norm(theta) / std::sqrt(static_cast<double>(theta.size())));
-  std::vector<double> v(theta.size());
+  // Only parameters move: an entry in no group (the spiking network's W_rec diagonal) stays 0.
+  std::vector<char> is_parameter(theta.size(), 0);
+  for (const auto& group : exact.group_indices())
+    for (const size_t i : group.second) is_parameter[i] = 1;
+  std::vector<double> v(theta.size(), 0.0);
   Philox rng(seed, RandomStream::algorithm, 0);
-  for (double& x : v) x = rng.normal();
+  for (size_t i = 0; i < v.size(); ++i)
+    if (is_parameter[i]) v[i] = rng.normal();
   const double v0 = norm(v);
   for (double& x : v) x /= v0;
 
@@ -44,7 +49,7 @@ Curvature top_hessian_eigenvalue(Learner& exact, const std::vector<double>& thet
     std::vector<double> Hv(v.size());
     double quotient = 0;
     for (size_t i = 0; i < v.size(); ++i) {
-      Hv[i] = (plus[i] - minus[i]) / (2 * eps);
+      Hv[i] = is_parameter[i] ? (plus[i] - minus[i]) / (2 * eps) : 0.0;
       quotient += v[i] * Hv[i];
     }
     c.top_eigenvalue = quotient;

@@ -7,7 +7,8 @@
 // whose error is O(eps^2) from the third derivatives and O(1e-16 / eps) from rounding;
 // eps = 1e-4 (1 + |theta| / sqrt(P)) balances them for parameters of order one.
 // Power iteration v <- H v / |H v| converges to the eigenvector of the eigenvalue of largest
-// magnitude; the reported value is the Rayleigh quotient v . H v (signed).
+// magnitude; the reported value is the Rayleigh quotient v . H v (signed). Only parameters move
+// (the learner's parameter groups: the spiking network's W_rec diagonal is none).
 #pragma once
 
 #include <cstdint>

@@ -316,16 +316,6 @@ void record_point(const TrainingContext& c, TrainRun& run, int iteration, double
 double train_window(const TrainingContext& c, ParameterUpdate& update, const DeviceBatch& batch, uint64_t noise,
                     bool first, double& norm) {
   Learner& learner = c.learner;
-  if (c.config.regime == Regime::online) {
-    if (first) learner.begin(batch, noise);
-    else learner.resume(noise);
-    for (int t = 0; t < batch.T && std::isfinite(norm); ++t) {
-      learner.step(batch, t);
-      norm = update.apply(learner.gradient());
-      learner.rule().zero_gradient();
-    }
-    return learner.stream_loss();
-  }
   if (c.config.update == UpdateSchedule::window) {
     const double loss = learner.window(batch, noise);
     std::vector<double> before;
@@ -335,12 +325,15 @@ double train_window(const TrainingContext& c, ParameterUpdate& update, const Dev
       learner.rule().follow_training_step(before, learner.params().W_outb.to_host(), 0.0);  // no weight decay here
     return loss;
   }
-  learner.begin(batch, noise);
+  const bool online = c.config.regime == Regime::online;
+  if (online && !first) learner.resume(noise);  // the stream goes on
+  else learner.begin(batch, noise);
   for (int t = 0; t < batch.T && std::isfinite(norm); ++t) {
     learner.step(batch, t);
     norm = update.apply(learner.gradient());
     learner.rule().zero_gradient();
   }
+  if (online) return learner.stream_loss();  // a stream's window does not end its traces
   const double loss = learner.end();
   // What the end of the window hands out (tbptt mode=future: the last steps' credit, cut there);
   // zero for rules whose estimate is complete after every step, which applies nothing.

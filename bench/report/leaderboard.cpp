@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -100,45 +101,45 @@ RunTotals run_totals(const std::vector<const json*>& runs, const std::string& me
   return r;
 }
 
+// The median over seeds, at each iteration, of the values that value_of reads from the points of
+// each run's array `points` (a value that is not finite is left out); named `names` beside
+// "iterations". A run without the array is an error (json::exception) unless `optional`.
+json median_curve(const std::vector<const json*>& runs, const std::string& points, bool optional,
+                  const std::vector<std::string>& names, const std::function<double(const json&, size_t)>& value_of) {
+  std::map<int, std::vector<std::vector<double>>> by_iteration;
+  for (const json* run : runs)
+    for (const json& p : optional ? (*run).value(points, json::array()) : (*run).at(points)) {
+      auto& values = by_iteration[p.at("iteration").get<int>()];
+      values.resize(names.size());
+      for (size_t i = 0; i < names.size(); ++i) {
+        const double v = value_of(p, i);
+        if (std::isfinite(v)) values[i].push_back(v);
+      }
+    }
+  json curve = {{"iterations", json::array()}};
+  for (const std::string& name : names) curve[name] = json::array();
+  for (const auto& [iteration, values] : by_iteration) {
+    curve["iterations"].push_back(iteration);
+    for (size_t i = 0; i < names.size(); ++i)
+      curve[names[i]].push_back(values[i].empty() ? json(nullptr) : finite_or_null(seed_interval(values[i]).median));
+  }
+  return curve;
+}
+
 // Learning curve: the median over seeds of the validation metric and loss at each evaluation.
 json learning_curve(const std::vector<const json*>& runs, const std::string& metric) {
-  std::map<int, std::pair<std::vector<double>, std::vector<double>>> points;
-  for (const json* run : runs)
-    for (const json& p : (*run).at("curve")) {
-      auto& [m, l] = points[p.at("iteration").get<int>()];
-      const double mv = number_or(p.at("validation_metrics").value(metric, json()), kInf);
-      const double lv = number_or(p.at("validation_loss"), kInf);
-      if (std::isfinite(mv)) m.push_back(mv);
-      if (std::isfinite(lv)) l.push_back(lv);
-    }
-  json iterations = json::array(), curve_metric = json::array(), curve_loss = json::array();
-  for (const auto& [iteration, values] : points) {
-    iterations.push_back(iteration);
-    curve_metric.push_back(values.first.empty() ? json(nullptr) : finite_or_null(seed_interval(values.first).median));
-    curve_loss.push_back(values.second.empty() ? json(nullptr) : finite_or_null(seed_interval(values.second).median));
-  }
-  return {{"iterations", iterations}, {"validation_metric", curve_metric}, {"validation_loss", curve_loss}};
+  return median_curve(runs, "curve", false, {"validation_metric", "validation_loss"}, [&](const json& p, size_t i) {
+    return number_or(i == 0 ? p.at("validation_metrics").value(metric, json()) : p.at("validation_loss"), kInf);
+  });
 }
 
 // Alignment along the runs' own trajectories (train --align-every): the median over seeds of the
 // recurrent cosine and relative error at each point; null when the runs recorded none.
 json alignment_curve(const std::vector<const json*>& runs) {
-  std::map<int, std::pair<std::vector<double>, std::vector<double>>> points;
-  for (const json* run : runs)
-    for (const json& p : (*run).value("alignment", json::array())) {
-      auto& [cosines, errors] = points[p.at("iteration").get<int>()];
-      const double c = number_or(p.at("cosine"), kInf), e = number_or(p.at("relative_error"), kInf);
-      if (std::isfinite(c)) cosines.push_back(c);
-      if (std::isfinite(e)) errors.push_back(e);
-    }
-  if (points.empty()) return nullptr;
-  json iterations = json::array(), cosine = json::array(), error = json::array();
-  for (const auto& [iteration, values] : points) {
-    iterations.push_back(iteration);
-    cosine.push_back(values.first.empty() ? json(nullptr) : finite_or_null(seed_interval(values.first).median));
-    error.push_back(values.second.empty() ? json(nullptr) : finite_or_null(seed_interval(values.second).median));
-  }
-  return {{"iterations", iterations}, {"cosine", cosine}, {"relative_error", error}};
+  const json curve = median_curve(runs, "alignment", true, {"cosine", "relative_error"}, [](const json& p, size_t i) {
+    return number_or(p.at(i == 0 ? "cosine" : "relative_error"), kInf);
+  });
+  return curve.at("iterations").empty() ? json(nullptr) : curve;
 }
 
 // The statistics the leaderboard keeps of one part of the parameters, with its data-variance floor.

@@ -81,10 +81,6 @@ double Learner::end() {
   return network_->window_loss();
 }
 
-double Learner::evaluate(const DeviceBatch& batch, std::vector<double>& outputs) {
-  return run_window(*network_, params_, batch, nullptr, 0, &outputs);
-}
-
 std::vector<std::pair<std::string, std::vector<size_t>>> Learner::group_indices() const {
   const size_t n = network_->n(), k = network_->k(), o = network_->o();
   std::vector<std::pair<std::string, std::vector<size_t>>> out;

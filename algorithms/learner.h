@@ -60,9 +60,6 @@ class Learner {
   void resume(uint64_t noise_seed);
   double stream_loss() const { return network_->window_loss(); }
 
-  // The forward pass alone: the window's objective, and y as [T, B, o] host doubles.
-  double evaluate(const DeviceBatch& batch, std::vector<double>& outputs);
-
   // Each parameter group's flat indices within [W | W_outb] (a skipped diagonal left out).
   std::vector<std::pair<std::string, std::vector<size_t>>> group_indices() const;
   // The flat indices of the recurrent parameters, in order: every group inside W (all but the

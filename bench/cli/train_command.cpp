@@ -82,15 +82,16 @@ int TrainCommand::run() {
   train_.algo_params = parse_pairs(algo_params_, "--algo-param");
   train_.seeds.clear();
   for (const std::string& s : seeds_) train_.seeds.push_back(parse_seed(s, "--seeds"));
-  train_.regime = regime_ == "online" ? Regime::online : Regime::batched;
-  if (train_.regime == Regime::online) {  // the literature's online setting, for what was not given
-    if (!command_.given("--update")) update_ = "step";
-    if (!command_.given("--optimizer")) optimizer_ = "sgd";
-    if (!command_.given("--clip")) train_.clip = 0;
-    if (!command_.given("--batch")) train_.batch = 1;
-  }
   train_.optimizer = optimizer_ == "sgd" ? Optimizer::sgd : Optimizer::adam;
   train_.update = update_ == "step" ? UpdateSchedule::step : UpdateSchedule::window;
+  if (regime_ == "online") {  // the literature's online setting, for what was not given
+    const TrainConfig given = train_;
+    set_online_regime(train_);
+    if (command_.given("--update")) train_.update = given.update;
+    if (command_.given("--optimizer")) train_.optimizer = given.optimizer;
+    if (command_.given("--clip")) train_.clip = given.clip;
+    if (command_.given("--batch")) train_.batch = given.batch;
+  }
   train_.criterion = parse_criterion(criterion_);
   train_.dtype = parse_dtype(precision_);
   train_.device = parse_device(device_);

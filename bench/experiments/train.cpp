@@ -112,6 +112,14 @@ nlohmann::json TrainConfig::to_json() const {
 
 std::string to_string(Regime regime) { return regime == Regime::online ? "online" : "batched"; }
 
+void set_online_regime(TrainConfig& config) {
+  config.regime = Regime::online;
+  config.update = UpdateSchedule::step;
+  config.optimizer = Optimizer::sgd;
+  config.clip = 0;
+  config.batch = 1;
+}
+
 void TrainConfig::validate() const {
   require(hidden >= 1 && hidden <= 4096, "--hidden", hidden, "must lie in [1, 4096]");
   require(batch >= 1 && batch <= 65536, "--batch", batch, "must lie in [1, 65536]");

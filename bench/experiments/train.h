@@ -150,6 +150,10 @@ struct TrainResult {
   double best_learning_rate = 0;  // lowest median final validation loss over seeds (diverged: +inf)
 };
 
+// Sets the online regime with the literature's settings: an update after every step, plain SGD,
+// no clipping, one stream. The command line and suites then lay over it what the user gave.
+void set_online_regime(TrainConfig& config);
+
 // Trains every (learning rate, seed) pair. Throws std::invalid_argument on a bad configuration
 // (unknown task or rule, bad sizes, an online schedule for a rule that cannot update online,
 // state that does not fit in memory). progress (may be null) receives a progress line.

@@ -155,14 +155,9 @@ std::vector<double> learning_rates(const json& v, const std::string& where) {
 TrainConfig read_training(const json& object, const std::string& path, TrainConfig base) {
   const ObjectReader r(object, path, kTrainingKeys);
   TrainConfig t = base;
-  if (r.has("regime")) {
-    t.regime = r.word("regime", {"batched", "online"}, "batched") == "online" ? Regime::online : Regime::batched;
-    if (t.regime == Regime::online) {  // the literature's online setting, for what this object does not set
-      t.update = UpdateSchedule::step;
-      t.optimizer = Optimizer::sgd;
-      t.clip = 0;
-      t.batch = 1;
-    }
+  if (r.has("regime")) {  // online: the literature's online setting, for what this object does not set
+    if (r.word("regime", {"batched", "online"}, "batched") == "online") set_online_regime(t);
+    else t.regime = Regime::batched;
   }
   t.iterations = static_cast<int>(r.integer("iterations", 1, 10000000, t.iterations));
   t.batch = static_cast<int>(r.integer("batch", 1, 65536, t.batch));

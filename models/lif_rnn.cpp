@@ -13,6 +13,29 @@ namespace {
 
 double decay(double dt, double tau) { return tau > 0 ? std::exp(-dt / tau) : 0.0; }
 
+// W_rec (the first n columns of the n x k row-major W, drawn unsigned) made sign-constrained and
+// balanced, as init_lif_params' comment (models/lif_rnn.h) says.
+void apply_dale_init(const LifRnnConfig& config, std::vector<double>& W) {
+  const int n = config.n(), k = config.k(), n_I = config.n_inhibitory(), n_E = n - n_I;
+  const double inhibitory_gain = static_cast<double>(n_E) / n_I;
+  for (int i = 0; i < n; ++i) {
+    double* row = &W[static_cast<size_t>(i) * k];
+    double sum = 0.0;
+    int count_E = 0, count_I = 0;
+    for (int p = 0; p < n; ++p) {
+      if (p == i) continue;
+      row[p] = p < n_I ? -inhibitory_gain * std::abs(row[p]) : std::abs(row[p]);
+      sum += row[p];
+      (p < n_I ? count_I : count_E) += 1;
+    }
+    for (int p = 0; p < n; ++p) {
+      if (p == i) continue;
+      if (sum > 0 && p < n_I) row[p] -= sum / count_I;
+      if (sum < 0 && p >= n_I) row[p] -= sum / count_E;
+    }
+  }
+}
+
 }  // namespace
 
 double LifRnnConfig::alpha() const { return decay(dt, tau_v); }
@@ -21,6 +44,14 @@ double LifRnnConfig::kappa() const { return decay(dt, tau_out); }
 
 double LifRnnConfig::default_beta(double dt, double tau_v, double tau_a) {
   return 1.7 * (1.0 - decay(dt, tau_a)) / (1.0 - decay(dt, tau_v));
+}
+
+int LifRnnConfig::n_inhibitory() const { return static_cast<int>(std::floor(inhibitory_fraction * n() + 0.5)); }
+
+std::vector<int> LifRnnConfig::cell_types() const {
+  std::vector<int> types(static_cast<size_t>(n()), 0);
+  for (int j = 0; j < n_inhibitory(); ++j) types[j] = 1;
+  return types;
 }
 
 ops::LifConstants LifRnnConfig::constants() const {
@@ -50,6 +81,11 @@ void LifRnnConfig::validate() const {
   require(rate_reg >= 0 && std::isfinite(rate_reg), "rate_reg must be >= 0");
   require(rate_target >= 0 && std::isfinite(rate_target), "rate_target must be >= 0");
   require(init_in_scale >= 0 && init_rec_scale >= 0, "init scales must be >= 0");
+  require(inhibitory_fraction >= 0 && inhibitory_fraction <= 1, "inhibitory_fraction must lie in [0, 1]");
+  require(!dale || (n_inhibitory() >= 2 && n() - n_inhibitory() >= 2),
+          "dale=on needs at least 2 inhibitory and 2 excitatory neurons; inhibitory_fraction " +
+              format_real(inhibitory_fraction) + " of " + std::to_string(n()) + " neurons gives " +
+              std::to_string(n_inhibitory()) + " inhibitory");
 }
 
 const ParamTable<LifRnnConfig>& lif_params() {
@@ -90,7 +126,13 @@ const ParamTable<LifRnnConfig>& lif_params() {
                 "weight c_reg of the firing-rate regulariser c_reg sum_j (f_j - f0)^2 (f in 1/ms); 0: off")
           .real("rate_target", &C::rate_target, 0.0, 1e6, "target firing rate f0 in Hz")
           .real("init_in_scale", &C::init_in_scale, 0.0, 1e6, "W_in ~ N(0, init_in_scale^2 / m)")
-          .real("init_rec_scale", &C::init_rec_scale, 0.0, 1e6, "W_rec ~ N(0, init_rec_scale^2 / n), diagonal 0");
+          .real("init_rec_scale", &C::init_rec_scale, 0.0, 1e6, "W_rec ~ N(0, init_rec_scale^2 / n), diagonal 0")
+          .real("inhibitory_fraction", &C::inhibitory_fraction, 0.0, 1.0,
+                "the first round(inhibitory_fraction n) neurons are inhibitory (cell type 1), the rest excitatory "
+                "(type 0): the types mdgl modulates by, and the signs dale=on enforces")
+          .choice("dale", &C::dale, {{"off", false}, {"on", true}},
+                  "on: Dale's law, each neuron's outgoing W_rec weights have its type's sign (balanced signed "
+                  "initialisation; an update that flips a weight's sign sets it to 0); needs at least 2 neurons of each type");
   return table;
 }
 
@@ -98,6 +140,10 @@ LifRnnConfig parse_lif_config(const Params& params) {
   const LifRnnConfig c = lif_params().read(params);
   if (c.n() < 1) throw params.constraint_error("n_lif + n_alif must be at least 1");
   if (c.n() > 4096) throw params.constraint_error("n_lif + n_alif must be at most 4096");
+  if (c.dale && (c.n_inhibitory() < 2 || c.n() - c.n_inhibitory() < 2))
+    throw params.constraint_error("dale=on needs at least 2 inhibitory and 2 excitatory neurons; inhibitory_fraction " +
+                                  format_real(c.inhibitory_fraction) + " of " + std::to_string(c.n()) +
+                                  " neurons gives " + std::to_string(c.n_inhibitory()));
   return c;
 }
 
@@ -113,6 +159,7 @@ LifRnnParams init_lif_params(const LifRnnConfig& config, uint64_t seed, DType dt
     }
     for (int j = 0; j < m; ++j) W[i * k + n + j] = config.init_in_scale / std::sqrt(m) * rng.normal();
   }
+  if (config.dale) apply_dale_init(config, W);
   std::vector<double> W_outb(static_cast<size_t>(o) * (n + 1), 0.0);
   for (int i = 0; i < o; ++i)
     for (int j = 0; j < n; ++j) W_outb[i * (n + 1) + j] = rng.normal() / std::sqrt(n);
@@ -121,6 +168,22 @@ LifRnnParams init_lif_params(const LifRnnConfig& config, uint64_t seed, DType dt
 
 std::vector<ParamGroup> lif_param_groups(const LifRnnConfig& c) {
   return {{"W_rec", false, 0, c.n(), true}, {"W_in", false, c.n(), c.m}, {"W_out", true, 0, c.n()}, {"b_out", true, c.n(), 1}};
+}
+
+void LifRnn::constrain(NetworkParams& params) const {
+  if (!config_.dale) return;
+  const int n = config_.n(), k = config_.k(), n_I = config_.n_inhibitory();
+  std::vector<double> W = params.W.to_host();
+  bool changed = false;
+  for (int i = 0; i < n; ++i)
+    for (int p = 0; p < n; ++p) {
+      double& w = W[static_cast<size_t>(i) * k + p];
+      if ((p < n_I && w > 0) || (p >= n_I && w < 0)) {
+        w = 0.0;
+        changed = true;
+      }
+    }
+  if (changed) ops::copy(params.W, Tensor::from_host(W, params.W.shape(), params.W.dtype(), params.W.device()));
 }
 
 nlohmann::json LifRnn::description() const {

@@ -53,6 +53,9 @@ struct LifRnnConfig {
   double rate_target = 10.0;   // f0 in Hz
   double init_in_scale = 1.0;  // W_in ~ N(0, init_in_scale^2 / m)
   double init_rec_scale = 1.0; // W_rec ~ N(0, init_rec_scale^2 / n) off the diagonal
+  double inhibitory_fraction = 0;  // the first round(fraction n) neurons are inhibitory (cell type 1), the rest
+                                   // excitatory (0)
+  bool dale = false;           // Dale's law: W_rec's column p has the sign of neuron p's type
   LossKind loss = LossKind::mse;
 
   int n() const { return n_lif + n_alif; }
@@ -63,6 +66,9 @@ struct LifRnnConfig {
   ops::LifConstants constants() const;
   // Bellec et al.'s heuristic adaptation strength 1.7 (1 - rho) / (1 - alpha).
   static double default_beta(double dt, double tau_v, double tau_a);
+  int n_inhibitory() const;  // round(inhibitory_fraction n), halves up
+  // The cell type of each neuron: 1 (inhibitory) for j < n_inhibitory(), else 0 (excitatory).
+  std::vector<int> cell_types() const;
   // Throws std::invalid_argument naming the first knob out of range.
   void validate() const;
 };
@@ -82,6 +88,13 @@ using LifRnnParams = NetworkParams;
 // N(0, init_rec_scale^2 / n) (the diagonal draw is made and replaced by 0), then W_in[i, :] ~
 // N(0, init_in_scale^2 / m); then W_out ~ N(0, 1 / n) row by row; b_out = 0. Drawn in double and
 // rounded to dtype, so float and double runs start from the same point.
+// With Dale's law the same draws g give W_rec[i, p] = s_p |g| init_rec_scale / sqrt(n), s_p = -1
+// for inhibitory p, +1 otherwise, the inhibitory columns scaled by n_E / n_I so that excitation
+// and inhibition balance in expectation; then each row is balanced exactly: when it sums to
+// S > 0 its inhibitory weights are lowered by S / (their count), when S < 0 its excitatory ones
+// raised by |S| / (their count), which keeps every sign. This is Liu et al. 2021's recipe (their
+// code's random_sparse_signed_matrix) for a dense matrix, without its rescaling to spectral
+// radius 1 (init_rec_scale sets the scale here).
 LifRnnParams init_lif_params(const LifRnnConfig& config, uint64_t seed, DType dtype, Device device);
 
 // Parameter groups: W_rec, W_in, W_out, b_out (blocks of W and W_outb; W_rec's diagonal, which
@@ -133,6 +146,10 @@ class LifRnn final : public Network {
   // L + R of the steps taken since begin() (one transfer to the host).
   double window_loss() const override;
   std::vector<ParamGroup> param_groups() const override { return lif_param_groups(config_); }
+  std::vector<int> cell_types() const override { return config_.cell_types(); }
+  // With Dale's law, sets every W_rec weight whose sign differs from its presynaptic neuron's
+  // type to 0 (the synapse is silent until an update gives it the right sign again).
+  void constrain(NetworkParams& params) const override;
   // {"model": "lif", "config": every knob as text}.
   nlohmann::json description() const override;
   double task_loss() const;  // L alone

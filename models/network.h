@@ -72,6 +72,9 @@ class Network {
   // The cell type of each neuron (0 .. types - 1), for rules that treat types differently
   // (cell-type-specific modulation); one type unless the network declares more.
   virtual std::vector<int> cell_types() const { return std::vector<int>(static_cast<size_t>(n()), 0); }
+  // Puts parameters that an update has moved outside the network's constraints back inside
+  // (Dale's law); called after every update. Unconstrained networks leave them as they are.
+  virtual void constrain(NetworkParams& /*params*/) const {}
   // The network's id and effective configuration, for reports.
   virtual nlohmann::json description() const = 0;
 };

@@ -176,21 +176,30 @@ inline ReferenceResult reference_gradient(const LifRnnConfig& c, const std::vect
   return r;
 }
 
-// e-prop from Bellec et al.'s equations, one synapse at a time, with feedback matrix Bfb (n x o;
-// W_out^T for symmetric feedback). Returns the recurrent/input gradient (n x k).
-inline std::vector<double> reference_eprop(const LifRnnConfig& c, const std::vector<double>& W,
-                                           const std::vector<double>& W_outb, const Batch& batch,
-                                           const std::vector<double>& Bfb) {
+// The quantities of Bellec et al.'s equations at every step of every sequence, one synapse at a
+// time: e[b][t] the eligibility traces e_ji (n x k, unfiltered), psi[b][t] (n), err[b][t] = dl/dy
+// with mask and 1/B (o); spikes[j] the neuron's spikes over the batch (for the regulariser);
+// esum the traces summed over t and b.
+struct EpropRecord {
+  std::vector<std::vector<std::vector<double>>> e, psi, err;
+  std::vector<double> spikes, esum;
+};
+
+inline EpropRecord record_eprop(const LifRnnConfig& c, const std::vector<double>& W,
+                                const std::vector<double>& W_outb, const Batch& batch) {
   const int n = c.n(), m = c.m, o = c.o, k = c.k(), T = batch.T, B = batch.B;
   const double alpha = c.alpha(), rho = c.rho(), kappa = c.kappa(), v_th = c.v_th;
-  std::vector<double> g(static_cast<size_t>(n) * k, 0.0), esum(static_cast<size_t>(n) * k, 0.0);
-  std::vector<double> rate(n, 0.0);
+  EpropRecord r;
+  r.e.assign(B, std::vector<std::vector<double>>(T));
+  r.psi = r.err = r.e;
+  r.spikes.assign(n, 0.0);
+  r.esum.assign(static_cast<size_t>(n) * k, 0.0);
   for (int b = 0; b < B; ++b) {
     std::vector<double> v(n, 0), a(n, 0), z(n, 0), zf(n, 0), psi(n, 0), zbar(k, 0);
     std::vector<int> silent_for(n, 0);
-    std::vector<double> eps_a(static_cast<size_t>(n) * k, 0), ebar(static_cast<size_t>(n) * k, 0);
+    std::vector<double> eps_a(static_cast<size_t>(n) * k, 0);
     for (int t = 0; t < T; ++t) {
-      std::vector<double> zhat(k);
+      std::vector<double> zhat(k), e_t(static_cast<size_t>(n) * k);
       for (int i = 0; i < n; ++i) zhat[i] = z[i];
       for (int i = 0; i < m; ++i) zhat[n + i] = batch.input(t, b, i);
       const std::vector<double> psi_prev = psi, zbar_prev = zbar;
@@ -215,17 +224,15 @@ inline std::vector<double> reference_eprop(const LifRnnConfig& c, const std::vec
         for (int i = 0; i < k; ++i) {
           double& ea = eps_a[j * k + i];
           ea = psi_prev[j] * zbar_prev[i] + (rho - psi_prev[j] * beta) * ea;
-          const double e = psi[j] * (zbar[i] - beta * ea);
-          ebar[j * k + i] = kappa * ebar[j * k + i] + e;
-          esum[j * k + i] += e;
+          e_t[j * k + i] = psi[j] * (zbar[i] - beta * ea);
+          r.esum[j * k + i] += e_t[j * k + i];
         }
       }
       z = z_new;
       for (int j = 0; j < n; ++j) {
         zf[j] = kappa * zf[j] + z[j];
-        rate[j] += z[j];
+        r.spikes[j] += z[j];
       }
-      // e_t = dl/dy * mask / B, then L = Bfb e
       std::vector<double> y(o), e(o);
       for (int l = 0; l < o; ++l) {
         y[l] = W_outb[l * (n + 1) + n];
@@ -239,21 +246,79 @@ inline std::vector<double> reference_eprop(const LifRnnConfig& c, const std::vec
         for (int l = 0; l < o; ++l) sum += std::exp(y[l] - top);
         for (int l = 0; l < o; ++l) e[l] = weight * (std::exp(y[l] - top) / sum - batch.target(t, b, l));
       }
+      r.e[b][t] = e_t;
+      r.psi[b][t] = psi;
+      r.err[b][t] = e;
+    }
+  }
+  return r;
+}
+
+// The firing-rate regulariser's part, sum_j reg_j sum_{t,b} e_ji, added to g; then W_rec's
+// diagonal set to 0.
+inline void add_regulariser_and_clear_diagonal(const LifRnnConfig& c, const EpropRecord& r, int T, int B,
+                                               std::vector<double>& g) {
+  const int n = c.n(), k = c.k();
+  if (c.rate_reg > 0) {
+    const double per = 1.0 / (static_cast<double>(T) * B * c.dt), f0 = c.rate_target / 1000.0;
+    for (int j = 0; j < n; ++j) {
+      const double reg = 2 * c.rate_reg * (r.spikes[j] * per - f0) * per;
+      for (int i = 0; i < k; ++i) g[j * k + i] += reg * r.esum[j * k + i];
+    }
+  }
+  for (int j = 0; j < n; ++j) g[j * k + j] = 0.0;
+}
+
+// e-prop from Bellec et al.'s equations, with feedback matrix Bfb (n x o; W_out^T for symmetric
+// feedback): g_ji = sum_t L_j(t) ebar_ji(t), L = Bfb err, ebar the traces through the readout
+// filter. Returns the recurrent/input gradient (n x k).
+inline std::vector<double> reference_eprop(const LifRnnConfig& c, const std::vector<double>& W,
+                                           const std::vector<double>& W_outb, const Batch& batch,
+                                           const std::vector<double>& Bfb) {
+  const int n = c.n(), o = c.o, k = c.k(), T = batch.T, B = batch.B;
+  const EpropRecord r = record_eprop(c, W, W_outb, batch);
+  std::vector<double> g(static_cast<size_t>(n) * k, 0.0);
+  for (int b = 0; b < B; ++b) {
+    std::vector<double> ebar(static_cast<size_t>(n) * k, 0.0);
+    for (int t = 0; t < T; ++t) {
+      for (size_t i = 0; i < ebar.size(); ++i) ebar[i] = c.kappa() * ebar[i] + r.e[b][t][i];
       for (int j = 0; j < n; ++j) {
         double L = 0;
-        for (int l = 0; l < o; ++l) L += Bfb[j * o + l] * e[l];
+        for (int l = 0; l < o; ++l) L += Bfb[j * o + l] * r.err[b][t][l];
         for (int i = 0; i < k; ++i) g[j * k + i] += L * ebar[j * k + i];
       }
     }
   }
-  if (c.rate_reg > 0) {
-    const double per = 1.0 / (static_cast<double>(T) * B * c.dt), f0 = c.rate_target / 1000.0;
-    for (int j = 0; j < n; ++j) {
-      const double reg = 2 * c.rate_reg * (rate[j] * per - f0) * per;
-      for (int i = 0; i < k; ++i) g[j * k + i] += reg * esum[j * k + i];
-    }
+  add_regulariser_and_clear_diagonal(c, r, T, B, g);
+  return g;
+}
+
+// MDGL as Liu et al. 2021 write it (their code's NP_mode 3, offline): with L_p(t) = dL/dz_p(t)
+// through the readout, sum_{t' >= t} kappa^(t'-t) W_out^T err(t'),
+//   g_pq = sum_t L_p(t) e_pq(t) + sum_{t < T-1} e_pq(t) sum_j Wmod_jp psi_j(t+1) L_j(t+1)
+// plus the regulariser's part; Wmod (n x n, row j = postsynaptic) as given.
+inline std::vector<double> reference_mdgl(const LifRnnConfig& c, const std::vector<double>& W,
+                                          const std::vector<double>& W_outb, const Batch& batch,
+                                          const std::vector<double>& Wmod) {
+  const int n = c.n(), o = c.o, k = c.k(), T = batch.T, B = batch.B;
+  const EpropRecord r = record_eprop(c, W, W_outb, batch);
+  std::vector<double> g(static_cast<size_t>(n) * k, 0.0);
+  for (int b = 0; b < B; ++b) {
+    std::vector<std::vector<double>> L(T, std::vector<double>(n, 0.0));
+    for (int t = 0; t < T; ++t)
+      for (int t2 = t; t2 < T; ++t2)
+        for (int j = 0; j < n; ++j)
+          for (int l = 0; l < o; ++l)
+            L[t][j] += std::pow(c.kappa(), t2 - t) * W_outb[l * (n + 1) + j] * r.err[b][t2][l];
+    for (int t = 0; t < T; ++t)
+      for (int p = 0; p < n; ++p) {
+        double signal = L[t][p];
+        if (t + 1 < T)
+          for (int j = 0; j < n; ++j) signal += Wmod[j * n + p] * r.psi[b][t + 1][j] * L[t + 1][j];
+        for (int q = 0; q < k; ++q) g[p * k + q] += signal * r.e[b][t][p * k + q];
+      }
   }
-  for (int j = 0; j < n; ++j) g[j * k + j] = 0.0;
+  add_regulariser_and_clear_diagonal(c, r, T, B, g);
   return g;
 }
 

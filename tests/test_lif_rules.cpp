@@ -7,6 +7,11 @@
 //   without the readout filter and the firing-rate regulariser;
 // - BPTT equals RTRL; e-prop equals a plain loop of Bellec et al.'s equations for any feedback
 //   matrix; eprop_random with B = W_out^T is eprop; Kolen-Pollack feedback follows training;
+// - MDGL equals a plain loop of Liu et al.'s equations (two cell types, with and without Dale's
+//   law, both modulations); with one type and uniform weights its cell-type average is the
+//   synapse's weight, and its excess over e-prop is the one-synapse term; without recurrent
+//   weights it is e-prop;
+// - Dale's law: the signed, balanced initialisation and the projection after each update;
 // - every case asserts that spikes, refractory periods (with spikes they suppressed) and a
 //   nonzero pseudo-derivative occur, so the comparisons are not vacuous.
 #include <gtest/gtest.h>
@@ -22,6 +27,8 @@
 #include "tests/rule_helpers.h"
 #include "algorithms/lif_rule.h"
 #include "algorithms/lif_eprop.h"
+#include "algorithms/lif_mdgl.h"
+#include "bench/experiments/parameter_update.h"
 #include "algorithms/local_trace.h"
 #include "lif_reference.h"
 #include "test_util.h"
@@ -169,6 +176,56 @@ TEST_P(LifRules, EpropMatchesBellecEquationsForAnyFeedback) {
   EXPECT_LT(test::relative_error(eprop_random.gW, test::reference_eprop(c, W, W_outb, batch, random)), 1e-12);
 }
 
+// The modulatory weights as Liu et al.'s code builds them: per block (type of j, type of p), the
+// sum of W_rec over the nonzero weights divided by their count, where W_jp != 0.
+std::vector<double> type_averaged_weights(const std::vector<double>& W, const LifRnnConfig& c) {
+  const int n = c.n(), k = c.k();
+  auto type = [&](int j) { return j < c.n_inhibitory() ? 1 : 0; };
+  double sum[2][2] = {}, count[2][2] = {};
+  for (int j = 0; j < n; ++j)
+    for (int p = 0; p < n; ++p)
+      if (W[j * k + p] != 0.0) {
+        sum[type(j)][type(p)] += W[j * k + p];
+        count[type(j)][type(p)] += 1;
+      }
+  std::vector<double> Wmod(static_cast<size_t>(n) * n, 0.0);
+  for (int j = 0; j < n; ++j)
+    for (int p = 0; p < n; ++p)
+      if (W[j * k + p] != 0.0) Wmod[j * n + p] = sum[type(j)][type(p)] / count[type(j)][type(p)];
+  return Wmod;
+}
+
+std::vector<double> recurrent_block(const std::vector<double>& W, const LifRnnConfig& c) {
+  std::vector<double> Wrec(static_cast<size_t>(c.n()) * c.n());
+  for (int j = 0; j < c.n(); ++j)
+    for (int p = 0; p < c.n(); ++p) Wrec[j * c.n() + p] = W[j * c.k() + p];
+  return Wrec;
+}
+
+TEST_P(LifRules, MdglMatchesLiuEquations) {
+  for (bool dale : {false, true}) {
+    LifRnnConfig typed = c;
+    typed.inhibitory_fraction = 0.4;  // 2 of 4 or 5
+    ASSERT_EQ(typed.n_inhibitory(), 2);
+    typed.dale = dale;
+    const LifRnnParams p = dale ? init_lif_params(typed, 11, DType::f64, Device::cpu) : params;
+    const std::vector<double> Wt = p.W.to_host();
+    expect_spiking_regime(test::reference_gradient(typed, Wt, W_outb, batch, false));
+    const std::vector<double> Wbar = type_averaged_weights(Wt, typed);
+    const RuleRun mdgl = run_rule("mdgl", typed, p, batch);
+    const std::vector<double> want = test::reference_mdgl(typed, Wt, W_outb, batch, Wbar);
+    ASSERT_GT(test::norm(want), 0.0);
+    EXPECT_LT(test::relative_error(mdgl.gW, want), 1e-12) << "dale " << dale;
+    const RuleRun synapse = run_rule("mdgl", typed, p, batch, {{"modulation", "synapse"}});
+    EXPECT_LT(test::relative_error(synapse.gW, test::reference_mdgl(typed, Wt, W_outb, batch, recurrent_block(Wt, typed))),
+              1e-12)
+        << "dale " << dale;
+    // The modulatory term is not vacuous: MDGL differs from e-prop.
+    EXPECT_GT(test::relative_error(mdgl.gW, run_rule("eprop", typed, p, batch).gW), 1e-4) << "dale " << dale;
+    EXPECT_EQ(mdgl.gW_outb, run_rule("eprop", typed, p, batch).gW_outb);
+  }
+}
+
 const Net kNets[] = {
     {4, 0, 0, 0, LossKind::mse},   {4, 0, 5, 0.5, LossKind::cross_entropy},
     {0, 4, 5, 0, LossKind::mse},   {0, 4, 0, 0.5, LossKind::cross_entropy},
@@ -241,6 +298,121 @@ TEST_F(LifFeedbackTest, AdaptiveFeedbackFollowsTheReadoutsUpdatesAndDecay) {
   EXPECT_EQ(run_rule(*bptt, c, params, batch).gW, b1.gW);
 }
 
+// ==== MDGL's limits and Dale's law ==============================================================
+
+TEST(LifMdgl, OneTypeWithUniformWeightsAddsTheOneSynapseTermToEprop) {
+  const LifRnnConfig c = config_for({2, 3, 5, 0.5, LossKind::mse});
+  std::vector<double> W = init_lif_params(c, 41, DType::f64, Device::cpu).W.to_host();
+  const std::vector<double> W_outb = init_lif_params(c, 41, DType::f64, Device::cpu).W_outb.to_host();
+  for (int j = 0; j < c.n(); ++j)
+    for (int p = 0; p < c.n(); ++p) W[j * c.k() + p] = j == p ? 0.0 : 0.35;
+  const LifRnnParams params{Tensor::from_host(W, {c.n(), c.k()}, DType::f64),
+                            Tensor::from_host(W_outb, {c.o, c.n() + 1}, DType::f64)};
+  const Batch batch = batch_for(c, 42);
+  expect_spiking_regime(test::reference_gradient(c, W, W_outb, batch, false));
+  const RuleRun typed = run_rule("mdgl", c, params, batch);
+  const RuleRun synapse = run_rule("mdgl", c, params, batch, {{"modulation", "synapse"}});
+  EXPECT_LT(test::relative_error(typed.gW, synapse.gW), 1e-13);  // the one type's average is every weight
+  // MDGL - e-prop = sum_t e_pq(t) sum_{j != p} 0.35 psi_j(t+1) L_j(t+1).
+  const RuleRun eprop = run_rule("eprop", c, params, batch);
+  std::vector<double> zero_mod(static_cast<size_t>(c.n()) * c.n(), 0.0), term_want;
+  const std::vector<double> with = test::reference_mdgl(c, W, W_outb, batch, recurrent_block(W, c));
+  const std::vector<double> without = test::reference_mdgl(c, W, W_outb, batch, zero_mod);
+  std::vector<double> term_got(with.size());
+  for (size_t i = 0; i < with.size(); ++i) {
+    term_want.push_back(with[i] - without[i]);
+    term_got[i] = typed.gW[i] - eprop.gW[i];
+  }
+  ASSERT_GT(test::norm(term_want), 1e-6);
+  EXPECT_LT(test::relative_error(term_got, term_want), 1e-10);
+}
+
+TEST(LifMdgl, WithoutRecurrentWeightsItIsEprop) {
+  const LifRnnConfig c = config_for({2, 3, 5, 0.5, LossKind::cross_entropy});
+  LifRnnParams params = init_lif_params(c, 43, DType::f64, Device::cpu);
+  std::vector<double> W = params.W.to_host();
+  for (int j = 0; j < c.n(); ++j)
+    for (int p = 0; p < c.n(); ++p) W[j * c.k() + p] = 0.0;
+  for (int j = 0; j < c.n(); ++j) W[j * c.k() + c.n()] += 2.0;  // drive the neurons from the input instead
+  params.W = Tensor::from_host(W, {c.n(), c.k()}, DType::f64);
+  const Batch batch = batch_for(c, 44);
+  const RuleRun mdgl = run_rule("mdgl", c, params, batch);
+  const RuleRun eprop = run_rule("eprop", c, params, batch);
+  ASSERT_GT(test::norm(eprop.gW), 0.0);
+  EXPECT_LT(test::relative_error(mdgl.gW, eprop.gW), 1e-12);
+}
+
+TEST(LifDale, SignedBalancedInitialisation) {
+  LifRnnConfig c = config_for({3, 4, 5, 0, LossKind::mse});
+  c.inhibitory_fraction = 3.0 / 7;
+  const std::vector<double> unsigned_W = init_lif_params(c, 5, DType::f64, Device::cpu).W.to_host();
+  c.dale = true;
+  const std::vector<double> W = init_lif_params(c, 5, DType::f64, Device::cpu).W.to_host();
+  EXPECT_EQ(LifRnn(c, DType::f64, Device::cpu).cell_types(), (std::vector<int>{1, 1, 1, 0, 0, 0, 0}));
+  for (int j = 0; j < c.n(); ++j) {
+    double sum = 0, scale = 0;
+    for (int p = 0; p < c.n(); ++p) {
+      const double w = W[j * c.k() + p];
+      if (p == j) {
+        EXPECT_EQ(w, 0.0);
+        continue;
+      }
+      EXPECT_TRUE(p < 3 ? w < 0 : w > 0) << j << " " << p << " " << w;
+      sum += w;
+      scale += std::abs(w);
+    }
+    EXPECT_LT(std::abs(sum), 1e-12 * scale) << "row " << j << " is not balanced";
+    for (int i = c.n(); i < c.k(); ++i) EXPECT_EQ(W[j * c.k() + i], unsigned_W[j * c.k() + i]);  // W_in unsigned
+  }
+}
+
+TEST(LifDale, UpdatesThatFlipASignSilenceTheSynapse) {
+  LifRnnConfig c = config_for({3, 3, 5, 0, LossKind::mse});
+  c.inhibitory_fraction = 1.0 / 3;
+  c.dale = true;
+  const LifRnn net(c, DType::f64, Device::cpu);
+  LifRnnParams params = init_lif_params(c, 6, DType::f64, Device::cpu);
+  const std::vector<double> before = params.W.to_host();
+  // A gradient that pushes W[3, 0] (inhibitory presynaptic, < 0) up by 10 and W[3, 4]
+  // (excitatory, > 0) down by 10, everything else by +-1e-3, plus an input weight far negative.
+  std::vector<double> g(before.size(), 1e-3);
+  const int k = c.k();
+  g[3 * k + 0] = -10;
+  g[3 * k + 4] = 10;
+  g[3 * k + c.n()] = 10;
+  Gradients grad{Tensor::from_host(g, params.W.shape(), DType::f64), Tensor(params.W_outb.shape(), DType::f64, Device::cpu)};
+  ops::fill(grad.W_outb, 0.0);
+  ParameterUpdate sgd(Optimizer::sgd, 1.0, 0.0, params, net);
+  sgd.apply(grad);
+  const std::vector<double> after = params.W.to_host();
+  EXPECT_EQ(after[3 * k + 0], 0.0);
+  EXPECT_EQ(after[3 * k + 4], 0.0);
+  EXPECT_NEAR(after[3 * k + c.n()], before[3 * k + c.n()] - 10, 1e-12);  // input weights are unsigned
+  EXPECT_NEAR(after[3 * k + 1], before[3 * k + 1] - 1e-3, 1e-15);
+  for (int j = 0; j < c.n(); ++j)
+    for (int p = 0; p < c.n(); ++p) EXPECT_TRUE(p < 2 ? after[j * k + p] <= 0 : after[j * k + p] >= 0);
+  // Without Dale's law the same update is applied as it is.
+  LifRnnConfig free = c;
+  free.dale = false;
+  LifRnnParams free_params{Tensor::from_host(before, params.W.shape(), DType::f64), params.W_outb.clone()};
+  ParameterUpdate free_sgd(Optimizer::sgd, 1.0, 0.0, free_params, LifRnn(free, DType::f64, Device::cpu));
+  free_sgd.apply(grad);
+  EXPECT_NEAR(free_params.W.to_host()[3 * k + 0], before[3 * k + 0] + 10, 1e-12);
+}
+
+TEST(LifDale, ConfigurationErrors) {
+  const std::vector<ParamDoc> docs = lif_params().docs();
+  const LifRnnConfig d = parse_lif_config(Params("lif", docs, {{"inhibitory_fraction", "0.2"}, {"dale", "on"}}));
+  EXPECT_EQ(d.n_inhibitory(), 20);
+  EXPECT_EQ(parse_lif_config(Params("lif", docs, {{"inhibitory_fraction", "0.195"}})).n_inhibitory(), 20);  // rounds
+  EXPECT_TRUE(d.dale);
+  for (const std::map<std::string, std::string>& bad : std::vector<std::map<std::string, std::string>>{
+           {{"inhibitory_fraction", "1.5"}}, {{"inhibitory_fraction", "-0.1"}}, {{"dale", "on"}},
+           {{"dale", "on"}, {"inhibitory_fraction", "0.01"}}, {{"dale", "on"}, {"inhibitory_fraction", "0.99"}},
+           {{"dale", "yes"}}})
+    EXPECT_THROW(parse_lif_config(Params("lif", docs, bad)), std::invalid_argument) << bad.begin()->first;
+}
+
 // ==== properties of every rule ==================================================================
 
 TEST(LifRulesBasics, WindowsAreIndependentAndTheDiagonalIsNoParameter) {
@@ -281,8 +453,8 @@ TEST(LifRulesBasics, InitialisationHasNoSelfConnectionsAndSelfConnectionsAreRefu
 TEST(LifRulesBasics, RegistryAndErrors) {
   std::vector<std::string> ids;
   for (const RuleInfo& info : rules_of("lif")) ids.push_back(info.id);
-  EXPECT_EQ(ids, (std::vector<std::string>{"bptt", "rtrl", "eprop", "eprop_random", "eprop_adaptive", "readout_only",
-                                           "random_gradient"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"bptt", "rtrl", "eprop", "eprop_random", "eprop_adaptive", "mdgl",
+                                           "readout_only", "random_gradient"}));
   const LifRnnConfig c = config_for({2, 2, 5, 0, LossKind::mse});
   try {
     make_lif_algorithm("uoro", c, DType::f64, Device::cpu);
@@ -298,6 +470,8 @@ TEST(LifRulesBasics, RegistryAndErrors) {
                std::invalid_argument);
   using Doc = std::map<std::string, std::string>;
   EXPECT_EQ(make_lif_algorithm("bptt", c, DType::f64, Device::cpu)->config(), (Doc{{"stop_gradient", "none"}}));
+  EXPECT_EQ(make_lif_algorithm("mdgl", c, DType::f64, Device::cpu)->config(), (Doc{{"modulation", "cell_type"}}));
+  EXPECT_THROW(make_lif_algorithm("mdgl", c, DType::f64, Device::cpu, {{"modulation", "type"}}), std::invalid_argument);
   EXPECT_EQ(make_lif_algorithm("eprop_random", c, DType::f64, Device::cpu, {{"feedback_seed", "4"}})->config(),
             (Doc{{"feedback_init", "readout"}, {"feedback_scale", "1"}, {"feedback_seed", "4"}}));
   // feedback_init=unit draws B_0 ~ N(0, scale^2) (Bellec et al.'s code): the same draws as the

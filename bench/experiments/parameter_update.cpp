@@ -6,8 +6,9 @@
 
 namespace tca {
 
-ParameterUpdate::ParameterUpdate(Optimizer kind, double lr, double clip, NetworkParams& params)
-    : kind_(kind), lr_(lr), clip_(clip), params_(params) {
+ParameterUpdate::ParameterUpdate(Optimizer kind, double lr, double clip, NetworkParams& params,
+                                 const Network& network)
+    : kind_(kind), lr_(lr), clip_(clip), params_(params), network_(network) {
   if (kind_ == Optimizer::adam) {
     for (const Tensor* p : {&params.W, &params.W_outb}) {
       moments_.emplace_back(p->shape(), p->dtype(), p->device());
@@ -30,6 +31,7 @@ double ParameterUpdate::apply(const Gradients& g) {
     ops::adam_update(params_.W, g.W, moments_[0], moments_[1], lr_, beta1, beta2, eps, steps_, scale);
     ops::adam_update(params_.W_outb, g.W_outb, moments_[2], moments_[3], lr_, beta1, beta2, eps, steps_, scale);
   }
+  network_.constrain(params_);
   return norm;
 }
 

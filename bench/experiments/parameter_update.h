@@ -15,9 +15,10 @@ enum class Optimizer { sgd, adam };
 
 class ParameterUpdate {
  public:
-  // Updates params in place (they must outlive this object). clip: the largest global norm
-  // applied (0: no clipping).
-  ParameterUpdate(Optimizer kind, double lr, double clip, NetworkParams& params);
+  // Updates params in place (they must outlive this object, as must `network`). clip: the
+  // largest global norm applied (0: no clipping). network: whose constraints (Dale's law) every
+  // update is followed by (Network::constrain).
+  ParameterUpdate(Optimizer kind, double lr, double clip, NetworkParams& params, const Network& network);
   // Applies g and returns its global norm before clipping. A non-finite norm applies nothing
   // (the caller reports divergence); nor does a zero gradient (a step without loss in online
   // learning), which would otherwise move Adam's parameters on momentum alone.
@@ -27,6 +28,7 @@ class ParameterUpdate {
   Optimizer kind_;
   double lr_, clip_;
   NetworkParams& params_;
+  const Network& network_;
   std::vector<Tensor> moments_;  // Adam: m and v of W, then of W_outb
   int64_t steps_ = 0;
 };

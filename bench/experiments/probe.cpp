@@ -200,7 +200,7 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
   // The training run (Adam on the exact gradient, fresh batch per step) moves the exact
   // learner's parameters, in double; each checkpoint rounds them to the run's dtype.
   exact.set_params(exact.initial_flat_params(config.seed));
-  ParameterUpdate adam(Optimizer::adam, config.train_lr, /*clip=*/0, exact.params());
+  ParameterUpdate adam(Optimizer::adam, config.train_lr, /*clip=*/0, exact.params(), exact.network());
   const size_t W_size = exact.W_size();
   int trained = 0;
   const bool followers = std::any_of(learners.begin(), learners.end(),

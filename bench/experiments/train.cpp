@@ -356,7 +356,7 @@ TrainRun train_one_run(const TrainingContext& c, double lr, uint64_t seed, size_
   run.learning_rate = lr;
   run.seed = seed;
   c.learner.initialise(seed);
-  ParameterUpdate update(config.optimizer, lr, config.clip, c.learner.params());
+  ParameterUpdate update(config.optimizer, lr, config.clip, c.learner.params(), c.learner.network());
   // The online regime's data: B streams keyed by the seed (the trials of a trial task are those
   // a batched run would draw, back to back).
   const std::unique_ptr<TaskStream> stream =

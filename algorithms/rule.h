@@ -44,6 +44,10 @@ class Rule {
   // of the last window, the accumulated gradient is zeroed, and random draws go on from
   // noise_seed. Only rules that update online continue streams; others throw std::logic_error.
   void resume(const NetworkParams& params, uint64_t noise_seed);
+  // The window's batch, handed over after reset(); it must outlive finish(). Rules that run
+  // forward passes of their own (the perturbation rules) keep it; the others need only the
+  // steps.
+  virtual void attach_batch(const DeviceBatch& /*batch*/) {}
   // Consumes the step the network has just taken (steps in order).
   virtual void step(const Network& network) = 0;
   // Ends the window. gradient() is final afterwards.

@@ -108,7 +108,15 @@ double RateRnn::window_loss() const {
   return total;
 }
 
-void RateRnn::step(const RateRnnParams& params, const DeviceBatch& batch, int t) {
+void RateRnn::step(const RateRnnParams& params, const DeviceBatch& batch, int t) { advance(params, batch, t, nullptr); }
+
+void RateRnn::step_perturbed(const RateRnnParams& params, const DeviceBatch& batch, int t, const Tensor& xi) {
+  if (xi.shape() != std::vector<int64_t>{B_, config_.n})
+    throw std::invalid_argument("RateRnn::step_perturbed: the noise must be [B, n]");
+  advance(params, batch, t, &xi);
+}
+
+void RateRnn::advance(const RateRnnParams& params, const DeviceBatch& batch, int t, const Tensor* xi) {
   const int B = B_, n = config_.n, o = config_.o, k = config_.k();
   if (batch.B != B) throw std::invalid_argument("RateRnn::step: batch size differs from begin()");
   if (t < 0 || t >= batch.T) throw std::out_of_range("RateRnn::step: step outside the batch");
@@ -118,6 +126,7 @@ void RateRnn::step(const RateRnnParams& params, const DeviceBatch& batch, int t)
 
   ops::build_presynaptic(s.ahat, s.a, x);                                     // [a_{t-1}; x_t; 1]
   ops::gemm(false, true, B, n, k, 1.0, s.ahat, k, params.W, k, 0.0, s.h, n);  // h = ahat W^T
+  if (xi) ops::axpy(1.0, *xi, s.h);
   ops::leaky_tanh(s.a, s.dphi, s.h, config_.alpha);                           // a_t, phi'(h_t)
   ops::build_presynaptic(s.aone, s.a, no_input_);                             // [a_t; 1]
   ops::gemm(false, true, B, o, n + 1, 1.0, s.aone, n + 1, params.W_outb, n + 1, 0.0, s.y, o);

@@ -88,11 +88,16 @@ class RateRnn final : public Network {
   void resume() override;
   // Advances the state by step t of the batch and fills state() with the step's quantities.
   void step(const RateRnnParams& params, const DeviceBatch& batch, int t) override;
+  // The same with xi [B, n] added to the pre-activation, h_t = W ahat_t + xi (the injected noise
+  // of node perturbation).
+  void step_perturbed(const RateRnnParams& params, const DeviceBatch& batch, int t, const Tensor& xi);
   const StepState& state() const { return state_; }
   const Tensor& outputs() const override { return state_.y; }
   // L of the steps taken since begin() (the loss accumulates on the device: this is the one
   // transfer to the host).
   double window_loss() const override;
+  // Each sequence's share of it, [B] host doubles (they sum to window_loss()).
+  std::vector<double> sequence_losses() const { return loss_sum_.to_host(); }
   std::vector<ParamGroup> param_groups() const override { return tca::param_groups(config_); }
   // {"model": "rate", "alpha": alpha}.
   nlohmann::json description() const override;
@@ -106,6 +111,8 @@ class RateRnn final : public Network {
   StepState state_;
   Tensor no_input_;  // [B, 0]: builds [a_t; 1] with build_presynaptic
   Tensor loss_sum_;  // [B] in double: each sequence's share of L so far
+
+  void advance(const RateRnnParams& params, const DeviceBatch& batch, int t, const Tensor* xi);
 };
 
 }  // namespace tca

@@ -1,4 +1,5 @@
-// The unbiased stochastic rules uoro, kf_rtrl and rkf_rtrl.
+// The unbiased stochastic rules uoro, kf_rtrl and rkf_rtrl, and the perturbation rules
+// node_perturbation and weight_perturbation, unbiased as their noise vanishes.
 //
 // 1. Each rule against a separate, direct implementation of its published equations with
 //    plain loops on a tiny network (its own forward pass, the same Philox signs in the
@@ -8,6 +9,9 @@
 //    standard error, must be consistent with zero (chi-square); and the plug-in bias must
 //    shrink like 1/sqrt(K). A deliberately broken variant of each rule (correlated signs)
 //    must fail the same check by far.
+//    The perturbation rules: against loops of their equations (a plain forward pass with the
+//    same Philox draws), and unbiased at small noise by the same check, which detects their
+//    bias at large noise.
 // 3. Bookkeeping: memory and FLOPs, independent windows, reproducibility per noise seed,
 //    hyperparameters, float against double.
 #include <gtest/gtest.h>
@@ -24,6 +28,7 @@
 #include "algorithms/kf_rtrl.h"
 #include "algorithms/rkf_rtrl.h"
 #include "algorithms/uoro.h"
+#include "algorithms/perturbation_rule.h"
 #include "bench/experiments/probe.h"
 #include "kernels/ops.h"
 #include "kernels/philox.h"
@@ -553,6 +558,142 @@ TEST(UnbiasedRules, KfRtrlNeedsOnlyOneFreshSignPerStep) {
   EXPECT_LT(c.chi2, c.chi2_threshold);
   EXPECT_LT(c.hotelling, c.hotelling_threshold);
 }
+
+// ---- the perturbation rules ----------------------------------------------------------------
+
+// Each sequence's share of the window's MSE loss, from a plain forward pass with `xi` (value
+// (t B + b) n + i) added to the pre-activations when given; ahat[t] (B x k) of the pass.
+struct PerturbedPass {
+  std::vector<double> loss;
+  std::vector<std::vector<double>> ahat;
+};
+
+PerturbedPass direct_pass(const RateRnnConfig& rc, const std::vector<double>& W, const std::vector<double>& W_outb,
+                          const Batch& batch, const std::vector<double>* xi) {
+  const int n = rc.n, m = rc.m, o = rc.o, k = rc.k(), B = batch.B;
+  PerturbedPass r;
+  r.loss.assign(B, 0.0);
+  std::vector<double> a(static_cast<size_t>(B) * n, 0.0);
+  for (int t = 0; t < batch.T; ++t) {
+    std::vector<double> ahat(static_cast<size_t>(B) * k);
+    for (int b = 0; b < B; ++b) {
+      double* ah = &ahat[static_cast<size_t>(b) * k];
+      for (int i = 0; i < n; ++i) ah[i] = a[b * n + i];
+      for (int i = 0; i < m; ++i) ah[n + i] = batch.input(t, b, i);
+      ah[n + m] = 1.0;
+      for (int i = 0; i < n; ++i) {
+        double h = xi ? (*xi)[(static_cast<size_t>(t) * B + b) * n + i] : 0.0;
+        for (int j = 0; j < k; ++j) h += W[i * k + j] * ah[j];
+        a[b * n + i] = (1 - rc.alpha) * a[b * n + i] + rc.alpha * std::tanh(h);
+      }
+      for (int p = 0; p < o; ++p) {
+        double y = W_outb[p * (n + 1) + n];
+        for (int i = 0; i < n; ++i) y += W_outb[p * (n + 1) + i] * a[b * n + i];
+        const double d = y - batch.target(t, b, p);
+        r.loss[b] += batch.mask(t, b) / B * 0.5 * d * d;
+      }
+    }
+    r.ahat.push_back(ahat);
+  }
+  return r;
+}
+
+std::vector<double> normal_draws(uint64_t seed, size_t count, double sigma) {
+  Philox rng(seed, RandomStream::algorithm, 0);
+  std::vector<double> x(count);
+  for (double& v : x) v = sigma * rng.normal();
+  return x;
+}
+
+TEST(PerturbationRules, MatchTheirEquationsWrittenAsLoops) {
+  const Problem p;
+  const RateRnnConfig& rc = p.rc;
+  const int n = rc.n, k = rc.k(), B = p.batch.B, T = p.batch.T;
+  const Batch host = test::random_batch(8, 2, rc.m, rc.o, rc.loss, 52);  // p.batch's host copy
+  const std::vector<double> W = p.params.W.to_host(), W_outb = p.params.W_outb.to_host();
+  const double sigma = 0.05;
+  const uint64_t seed = 77;
+  // node perturbation: sum_b (L_b(xi) - L_b(0)) / sigma^2 sum_t xi_{t,b} ahat_{t,b}^T
+  const std::vector<double> xi = normal_draws(seed, static_cast<size_t>(T) * B * n, sigma);
+  const PerturbedPass clean = direct_pass(rc, W, W_outb, host, nullptr), noisy = direct_pass(rc, W, W_outb, host, &xi);
+  std::vector<double> want(static_cast<size_t>(n) * k, 0.0);
+  for (int b = 0; b < B; ++b) {
+    const double w = (noisy.loss[b] - clean.loss[b]) / (sigma * sigma);
+    for (int t = 0; t < T; ++t)
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < k; ++j)
+          want[i * k + j] += w * xi[(static_cast<size_t>(t) * B + b) * n + i] * noisy.ahat[t][b * k + j];
+  }
+  auto node = make_algorithm("node_perturbation", rc, DType::f64, Device::cpu, {{"sigma", "0.05"}});
+  ASSERT_GT(test::norm(want), 0.0);
+  EXPECT_LT(test::relative_error(rule_gradient(*node, rc, p.params, p.batch, seed), want), 1e-12);
+  // weight perturbation: forward and central differences of the window's loss along xi
+  const std::vector<double> xiW = normal_draws(seed, static_cast<size_t>(n) * k, sigma);
+  std::vector<double> plus = W, minus = W;
+  for (size_t i = 0; i < W.size(); ++i) {
+    plus[i] += xiW[i];
+    minus[i] -= xiW[i];
+  }
+  auto total = [](const PerturbedPass& r) { return r.loss[0] + r.loss[1]; };
+  const double L0 = total(clean), Lp = total(direct_pass(rc, plus, W_outb, host, nullptr)),
+               Lm = total(direct_pass(rc, minus, W_outb, host, nullptr));
+  for (const bool central : {false, true}) {
+    std::vector<double> wantW(xiW.size());
+    for (size_t i = 0; i < xiW.size(); ++i)
+      wantW[i] = (central ? (Lp - Lm) / (2 * sigma * sigma) : (Lp - L0) / (sigma * sigma)) * xiW[i];
+    auto weight = make_algorithm("weight_perturbation", rc, DType::f64, Device::cpu,
+                                 {{"sigma", "0.05"}, {"difference", central ? "central" : "forward"}});
+    EXPECT_LT(test::relative_error(rule_gradient(*weight, rc, p.params, p.batch, seed), wantW), 1e-12) << central;
+  }
+  // The readout's gradient is exact, and the window's own pass is unaffected by the rule's passes.
+  RateRnn model(rc, DType::f64, Device::cpu);
+  const double loss = run_window(model, p.params, p.batch, *node, seed);
+  EXPECT_NEAR(loss, total(clean), 1e-14);
+  auto bptt = make_algorithm("bptt", rc, DType::f64, Device::cpu);
+  run_window(model, p.params, p.batch, *bptt, 0);
+  EXPECT_EQ(node->gradient().W_outb.to_host(), bptt->gradient().W_outb.to_host());
+  // Outside run_window there is no batch to perturb.
+  node->reset(p.params, B, 1);
+  EXPECT_THROW(node->finish(), std::logic_error);
+}
+
+struct PerturbationCase {
+  std::string rule;
+  std::map<std::string, std::string> params;
+  std::string large_sigma;  // a noise level at which the bias must be detected
+};
+
+void PrintTo(const PerturbationCase& c, std::ostream* os) { *os << c.rule << " " << c.params.size(); }
+
+class PerturbationBias : public testing::TestWithParam<PerturbationCase> {};
+
+TEST_P(PerturbationBias, UnbiasedAsTheNoiseVanishes) {
+  const Problem p;
+  const PerturbationCase& c = GetParam();
+  std::map<std::string, std::string> small = c.params, large = c.params;
+  small["sigma"] = "1e-3";
+  large["sigma"] = c.large_sigma;
+  auto rule = make_algorithm(c.rule, p.rc, DType::f64, Device::cpu, small);
+  const BiasCheck at_small = bias_check(samples(*rule, p, 1000, kSamples), p.g);
+  report(c.rule + " sigma 1e-3", kSamples, at_small);
+  EXPECT_LT(at_small.chi2, at_small.chi2_threshold);
+  EXPECT_LT(at_small.hotelling, at_small.hotelling_threshold);
+  // The check has the power to see the bias that large noise brings.
+  auto noisy = make_algorithm(c.rule, p.rc, DType::f64, Device::cpu, large);
+  const BiasCheck at_large = bias_check(samples(*noisy, p, 1000, kSamples), p.g);
+  report(c.rule + " sigma " + c.large_sigma, kSamples, at_large);
+  EXPECT_GT(at_large.chi2, 10 * at_large.chi2_threshold);
+  EXPECT_GT(at_large.rel_bias, 3 * at_small.rel_bias);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, PerturbationBias,
+    testing::Values(PerturbationCase{"node_perturbation", {}, "1"},
+                    PerturbationCase{"weight_perturbation", {}, "1"},
+                    PerturbationCase{"weight_perturbation", {{"difference", "central"}}, "1"}),
+    [](const testing::TestParamInfo<PerturbationCase>& info) {
+      return info.param.rule + (info.param.params.empty() ? "" : "_central");
+    });
 
 // ---- 3. bookkeeping ------------------------------------------------------------------------
 

@@ -171,7 +171,7 @@ std::string probe_table(const ProbeResult& r) {
                                               : "");
       s << line;
     }
-    std::snprintf(line, sizeof(line), "  %-14s %-9s %4s %10s %22s %10s %10s %22s %9s %9s %9s %10s\n", "algorithm",
+    std::snprintf(line, sizeof(line), "  %-19s %-9s %4s %10s %22s %10s %10s %22s %9s %9s %9s %10s\n", "algorithm",
                   "group", "K", "rel_bias", "bias CI95", "(plug-in)", "rel_var", "var CI95", "cos(mean)", "mean_cos",
                   "norm_rat", "ms/window");
     s << line;
@@ -179,7 +179,7 @@ std::string probe_table(const ProbeResult& r) {
       auto row = [&](const std::string& group, const GradientStats& st, bool first) {
         char ms[32] = "";
         if (first) std::snprintf(ms, sizeof(ms), "%.3f", a.seconds_per_window * 1e3);
-        std::snprintf(line, sizeof(line), "  %-14s %-9s %4d %10s %22s %10s %10s %22s %9s %9s %9s %10s\n",
+        std::snprintf(line, sizeof(line), "  %-19s %-9s %4d %10s %22s %10s %10s %22s %9s %9s %9s %10s\n",
                       first ? a.id.c_str() : "", group.c_str(), a.samples,
                       value_text("%.3e", st.reported_bias()).c_str(), ci_text(st, st.rel_bias_ci95).c_str(),
                       value_text("%.3e", st.rel_bias).c_str(), value_text("%.3e", st.rel_variance).c_str(),
@@ -199,7 +199,7 @@ std::string probe_summary(const std::vector<ProbeResult>& results) {
   std::ostringstream s;
   char line[320];
   s << "recurrent parameters (W; the readout is exact for every rule); rel_bias: the debiased estimate\n";
-  std::snprintf(line, sizeof(line), "%-24s %-14s %5s %4s %10s %22s %10s %22s %9s %22s\n", "task", "algorithm",
+  std::snprintf(line, sizeof(line), "%-24s %-19s %5s %4s %10s %22s %10s %22s %9s %22s\n", "task", "algorithm",
                 "step", "K", "rel_bias", "bias CI95", "rel_var", "var CI95", "cos(mean)", "cos(mean) CI95");
   s << line;
   for (const ProbeResult& r : results) {
@@ -207,7 +207,7 @@ std::string probe_summary(const std::vector<ProbeResult>& results) {
     const ProbePoint& p = r.points.back();
     for (const AlgorithmProbe& a : p.algorithms) {
       const GradientStats& t = a.recurrent;
-      std::snprintf(line, sizeof(line), "%-24s %-14s %5d %4d %10s %22s %10s %22s %9s %22s\n", r.config.task.c_str(),
+      std::snprintf(line, sizeof(line), "%-24s %-19s %5d %4d %10s %22s %10s %22s %9s %22s\n", r.config.task.c_str(),
                     a.id.c_str(), p.step, a.samples, value_text("%.3e", t.reported_bias()).c_str(),
                     ci_text(t, t.rel_bias_ci95).c_str(), value_text("%.3e", t.rel_variance).c_str(),
                     ci_text(t, t.rel_variance_ci95).c_str(), value_text("%.6f", t.cosine_of_mean).c_str(),

@@ -76,6 +76,10 @@ TEST(LifProbe, EveryTaskRunsOnTheSpikingNetwork) {
     for (const TaskParam& p : info.params)
       if (p.name == "T") c.task_params["T"] = "20";
       else if (p.name == "delay") c.task_params["delay"] = "5";
+      else if (p.name == "max_precue") c.task_params["max_precue"] = "2";  // reach-v0's phases fit in T
+      else if (p.name == "min_delay") c.task_params["min_delay"] = "3";
+      else if (p.name == "max_delay") c.task_params["max_delay"] = "8";
+      else if (p.name == "movement") c.task_params["movement"] = "5";
     const ProbeResult r = run_probe(c);
     const AlgorithmProbe& bptt = r.points[0].algorithms[0];
     EXPECT_GT(bptt.total.reference_norm, 0.0) << info.id;

@@ -65,7 +65,7 @@ TEST(TaskRegistry, ListsEveryTaskWithDocumentedParameters) {
     EXPECT_EQ(config.at("T"), std::to_string(task->steps())) << info.id;
   }
   EXPECT_EQ(ids, (std::set<std::string>{"dnms-v0", "dnms-v1", "path_integration-v0", "copy-v0", "add-v0",
-                                        "flipflop-v0", "mimic-v0", "evidence_accumulation-v0", "pattern_generation-v0"}));
+                                        "flipflop-v0", "mimic-v0", "evidence_accumulation-v0", "pattern_generation-v0", "reach-v0"}));
 }
 
 TEST(TaskRegistry, ConfigReportsOverridesAndDerivedLength) {

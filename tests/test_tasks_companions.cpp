@@ -1,5 +1,5 @@
-// Tests of the companion tasks flipflop-v0, mimic-v0, evidence_accumulation-v0 and
-// pattern_generation-v0: the
+// Tests of the companion tasks flipflop-v0, mimic-v0, evidence_accumulation-v0,
+// pattern_generation-v0 and reach-v0: the
 // structure of their sequences against an independent reading of their specification, the
 // statistics of their random draws, their metrics and baselines, and parameter errors.
 // (Shapes, determinism and batch-size independence of every task are in test_tasks.cpp.)
@@ -560,6 +560,98 @@ TEST(TaskPatternGeneration, MetricsAndBaselines) {
   EXPECT_NEAR(at_zero.at("mse"), at_zero.at("baseline_zero"), 1e-15);
   EXPECT_NEAR(task->metrics(batch, average).at("nmse"), 1.0, 1e-12);
   EXPECT_NE(make_task_error("pattern_generation-v0", {{"min_amplitude", "3"}}).find("max_amplitude"), std::string::npos);
+}
+
+// ---- reach-v0 --------------------------------------------------------------------------------
+
+// The trial structure read back from a sequence: the go cue is where the hold cue drops, the
+// cue onset where the target cue appears, the direction from the cue's value.
+struct ReachTrial {
+  int cue = -1, go = -1;
+  double cos = 0, sin = 0;
+};
+
+ReachTrial read_trial(const Batch& batch, int b) {
+  ReachTrial r;
+  for (int t = 0; t < batch.T; ++t) {
+    if (r.cue < 0 && (batch.input(t, b, 1) != 0.0 || batch.input(t, b, 2) != 0.0)) {
+      r.cue = t;
+      r.cos = batch.input(t, b, 1);
+      r.sin = batch.input(t, b, 2);
+    }
+    if (r.go < 0 && batch.input(t, b, 0) == 0.0) r.go = t;
+  }
+  return r;
+}
+
+TEST(TaskReach, CueHoldDelayGoAndAMinimumJerkReach) {
+  const auto task = make_task("reach-v0");
+  EXPECT_EQ(task->input_size(), 3);
+  EXPECT_EQ(task->output_size(), 2);
+  const Batch batch = task->sample(400, 3);
+  std::vector<int> per_target(8, 0);
+  int shortest = 1 << 30, longest = 0, latest_cue = 0;
+  for (int b = 0; b < batch.B; ++b) {
+    const ReachTrial r = read_trial(batch, b);
+    ASSERT_GE(r.cue, 0);
+    ASSERT_GT(r.go, r.cue);
+    const double angle = std::atan2(r.sin, r.cos);
+    const double k = angle / (2 * 3.14159265358979323846 / 8);
+    const int target = static_cast<int>(std::lround(k + 8)) % 8;
+    EXPECT_NEAR(k, std::round(k), 1e-12) << "the direction is one of 8";
+    EXPECT_NEAR(std::hypot(r.cos, r.sin), 1.0, 1e-12);
+    ++per_target[target];
+    shortest = std::min(shortest, r.go - r.cue);
+    longest = std::max(longest, r.go - r.cue);
+    latest_cue = std::max(latest_cue, r.cue);
+    for (int t = 0; t < batch.T; ++t) {
+      EXPECT_EQ(batch.input(t, b, 0), t < r.go ? 1.0 : 0.0);
+      const bool cued = t >= r.cue && t < r.go;
+      EXPECT_EQ(batch.input(t, b, 1), cued ? r.cos : 0.0);
+      EXPECT_EQ(batch.mask(t, b), 1.0);
+      // The hand: at the centre until go, then along 10u^3 - 15u^4 + 6u^5 over 50 steps.
+      const double u = std::min(1.0, std::max(0.0, (t - r.go) / 50.0));
+      const double s = t < r.go ? 0.0 : u * u * u * (10 - 15 * u + 6 * u * u);
+      EXPECT_NEAR(batch.target(t, b, 0), s * r.cos, 1e-15);
+      EXPECT_NEAR(batch.target(t, b, 1), s * r.sin, 1e-15);
+    }
+    EXPECT_NEAR(batch.target(batch.T - 1, b, 0), r.cos, 1e-15);  // every reach ends at its target
+  }
+  for (int count : per_target) EXPECT_GT(count, 25);  // 50 expected of each
+  EXPECT_EQ(shortest, 20);
+  EXPECT_EQ(longest, 149);
+  EXPECT_EQ(latest_cue, 49);
+}
+
+TEST(TaskReach, MetricsAndErrors) {
+  const auto task = make_task("reach-v0", {{"T", "100"}, {"max_precue", "10"}, {"max_delay", "40"}, {"movement", "20"}});
+  const Batch batch = task->sample(4, 1);
+  const std::vector<double> zero(batch.targets.size(), 0.0);
+  const auto perfect = task->metrics(batch, batch.targets);
+  EXPECT_EQ(perfect.at("mse"), 0.0);
+  EXPECT_EQ(perfect.at("endpoint_error"), 0.0);
+  EXPECT_EQ(perfect.at("accuracy"), 1.0);
+  EXPECT_EQ(perfect.at("early_movement"), 0.0);
+  const auto still = task->metrics(batch, zero);
+  EXPECT_NEAR(still.at("mse"), still.at("baseline_zero"), 1e-15);
+  EXPECT_NEAR(still.at("endpoint_error"), 1.0, 1e-12);  // the targets lie on the unit circle
+  EXPECT_EQ(still.at("accuracy"), 0.0);
+  // Moving 0.3 away from the centre before the go cue and stopping 0.2 short of the target.
+  std::vector<double> out = batch.targets;
+  for (int b = 0; b < batch.B; ++b) {
+    const ReachTrial r = read_trial(batch, b);
+    for (int t = 0; t < r.go; ++t) out[(static_cast<size_t>(t) * batch.B + b) * 2] = 0.3;
+    const size_t last = (static_cast<size_t>(batch.T - 1) * batch.B + b) * 2;
+    out[last] = 0.8 * r.cos;
+    out[last + 1] = 0.8 * r.sin;
+  }
+  const auto off = task->metrics(batch, out);
+  EXPECT_NEAR(off.at("early_movement"), 0.3, 1e-12);
+  EXPECT_NEAR(off.at("endpoint_error"), 0.2, 1e-12);
+  EXPECT_EQ(off.at("accuracy"), 1.0);  // within the tolerance 0.25
+  EXPECT_EQ(make_task("reach-v0", {{"tolerance", "0.1"}})->metrics(batch, out).at("accuracy"), 0.0);
+  EXPECT_NE(make_task_error("reach-v0", {{"min_delay", "50"}, {"max_delay", "40"}}).find("max_delay"), std::string::npos);
+  EXPECT_NE(make_task_error("reach-v0", {{"T", "200"}}).find("at most T"), std::string::npos);
 }
 
 }  // namespace

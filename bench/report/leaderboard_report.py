@@ -16,6 +16,11 @@ Per task and hidden size n it writes
   alignment-<task>-n<N>.svg  (when the runs recorded it, training align_every > 0) alignment along
       each rule's own training run: cos(ghat, g) (top) and |ghat - g| / |g| (bottom, log) of one
       estimate on the recurrent parameters against exact BPTT, median over seeds.
+  curvature-<task>-n<N>.svg  (when the runs measured it, training curvature_batch > 0) where each
+      rule's training ended: the top Hessian eigenvalue of the training loss at the final
+      parameters (x, symmetric log: the eigenvalue of largest magnitude, which can be negative)
+      against the generalization gap, test loss minus last training loss (y), median over seeds
+      with the seeds' range as bars (Liu et al. 2022's comparison).
 and index.html showing them. Only the Python standard library is used.
 """
 import argparse
@@ -299,6 +304,75 @@ def alignment_svg(task, n, entries):
     return "\n".join(out) + "\n"
 
 
+def symlog(v):
+    """sign(v) log10(1 + |v|): a log scale for values of either sign, linear near 0."""
+    return math.copysign(math.log10(1 + abs(v)), v)
+
+
+def curvature_svg(task, n, entries):
+    entries = [e for e in entries if (e.get("top_hessian_eigenvalue") or {}).get("median") is not None
+               and (e.get("generalization_gap") or {}).get("median") is not None]
+    x0, x1 = LEFT, WIDTH - RIGHT
+    y0, y1 = HEIGHT - BOTTOM, TOP + 10
+    spread = lambda e, key: [v for v in [e[key]["median"]] + list(e[key]["interval"] or []) if v is not None]
+    xs = [symlog(v) for e in entries for v in spread(e, "top_hessian_eigenvalue")] or [0.0, 1.0]
+    ys = [v for e in entries for v in spread(e, "generalization_gap")] or [0.0, 1.0]
+    xlo, xhi = math.floor(min(xs)), math.ceil(max(xs))
+    xhi = max(xhi, xlo + 1)
+    ylo, yhi = min(ys + [0.0]), max(ys + [0.0])
+    pad = 0.08 * (yhi - ylo or 1.0)
+    ylo, yhi = ylo - pad, yhi + pad
+    X = lambda v: x0 + (symlog(v) - xlo) / (xhi - xlo) * (x1 - x0)
+    Y = lambda v: y0 + (v - ylo) / (yhi - ylo) * (y1 - y0)
+    out = svg_open("%s, n = %d: where training ends" % (task["task"], n),
+                   "median over seeds at each rule's best rate; bars: the seeds' range; symmetric log x axis")
+    # Ticks at 0 and +-10^k, placed on the symmetric log scale.
+    ticks = [0.0] + [sign * 10.0 ** k for k in range(0, 9) for sign in (1, -1)]
+    ticks = sorted(v for v in ticks if xlo <= symlog(v) <= xhi)
+    out.append('<g class="axes" stroke="#ccc">')
+    for v in ticks:
+        out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (X(v), y0, X(v), y1))
+    ygrid = [ylo + (yhi - ylo) * k / 5 for k in range(6)]
+    for v in ygrid:
+        out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>' % (x0, Y(v), x1, Y(v)))
+    out.append('</g>')
+    out.append('<line class="zero" x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#888"/>' % (x0, Y(0.0), x1, Y(0.0)))
+    out.append('<g class="ticks" fill="#333">')
+    for v in ticks:
+        out.append('<text x="%.1f" y="%d" text-anchor="middle">%s</text>' % (X(v), y0 + 16, "%g" % v))
+    for v in ygrid:
+        out.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (x0 - 6, Y(v) + 4, fmt(v)))
+    out.append('</g>')
+    out.append('<text x="%d" y="%d" text-anchor="middle">top Hessian eigenvalue of the training loss at the final '
+               'parameters</text>' % ((x0 + x1) / 2, HEIGHT - 22))
+    out.append('<text transform="translate(18,%d) rotate(-90)" text-anchor="middle">generalization gap: test loss '
+               '− last training loss</text>' % ((y0 + y1) / 2))
+    labels = []
+    for i, e in enumerate(entries):
+        lam, gap = e["top_hessian_eigenvalue"], e["generalization_gap"]
+        colour = colour_of(e["rule"])
+        px, py = X(lam["median"]), Y(gap["median"])
+        out.append('<g class="point" data-rule="%s" fill="%s" stroke="%s">' % (esc(e["rule"]), colour, colour))
+        if lam["interval"] and None not in lam["interval"]:
+            out.append('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke-width="1.2" stroke-opacity="0.6"/>'
+                       % (X(lam["interval"][0]), py, X(lam["interval"][1]), py))
+        if gap["interval"] and None not in gap["interval"]:
+            out.append('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke-width="1.2" stroke-opacity="0.6"/>'
+                       % (px, Y(gap["interval"][0]), px, Y(gap["interval"][1])))
+        out.append('<circle cx="%.1f" cy="%.1f" r="5"><title>%s: top eigenvalue %s, gap %s</title></circle>'
+                   % (px, py, esc(e["rule"]), fmt(lam["median"]), fmt(gap["median"])))
+        out.append('</g>')
+        labels.append((i, px + 8, py + 4, 7 * len(e["rule"])))
+    ly = place_labels(labels)
+    out.append('<g class="labels">')
+    for i, x, _, _ in labels:
+        out.append('<text x="%.1f" y="%.1f" fill="%s">%s</text>' % (x, ly[i], colour_of(entries[i]["rule"]),
+                                                                   esc(entries[i]["rule"])))
+    out.append('</g>')
+    out.append('</svg>')
+    return "\n".join(out) + "\n"
+
+
 def spread_text(s):
     if s["count"] == 0 or s["median"] is None:
         return "–"
@@ -347,6 +421,9 @@ def write_report(board, out_dir):
             kinds = [("bias_variance", bias_variance_svg), ("curves", curves_svg)]
             if any(e.get("alignment_curve") for e in entries):
                 kinds.append(("alignment", alignment_svg))
+            measured_curvature = any((e.get("top_hessian_eigenvalue") or {}).get("median") is not None for e in entries)
+            if measured_curvature:
+                kinds.append(("curvature", curvature_svg))
             for kind, make in kinds:
                 name = figure_name(kind, task, n)
                 with open(os.path.join(out_dir, name), "w", encoding="utf-8") as f:
@@ -358,6 +435,9 @@ def write_report(board, out_dir):
             if any(e.get("alignment_curve") for e in entries):
                 page.append('<img src="%s" alt="alignment along training, %s, n = %d">'
                             % (figure_name("alignment", task, n), esc(task["task"]), n))
+            if measured_curvature:
+                page.append('<img src="%s" alt="curvature and generalization gap where training ends, %s, n = %d">'
+                            % (figure_name("curvature", task, n), esc(task["task"]), n))
             page.append('</div>')
             page.append('<table><tr><th>rule</th><th>%s (test)</th><th>rel. bias, W</th><th>rel. variance, W</th>'
                         '<th>cos(mean ĝ, g), W</th><th>cos, all</th><th>steps/s</th><th>lr</th></tr>' % esc(task["metric"]))

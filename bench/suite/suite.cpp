@@ -324,22 +324,27 @@ std::vector<SuiteTask> read_tasks(const ObjectReader& top, const TrainConfig& tr
                             [&](const json& entry, const std::string& path) { return read_task(entry, path, training); });
 }
 
-// Builds the rule on a tiny network, which checks its id and parameters; returns whether it updates online.
-bool rule_updates_online(const SuiteAlgorithm& a, const std::string& path) {
+// Builds the rule on the network at each of the suite's hidden sizes (with a tiny task shape),
+// which checks its id, its parameters and the network's knobs at every size the suite runs;
+// returns whether it updates online.
+bool rule_updates_online(const SuiteAlgorithm& a, const std::string& path, const std::vector<int>& hidden) {
   bool online = false;
-  try {
-    std::map<std::string, std::string> knobs = a.model_params;
-    for (const auto& [knob, value] : sized_knobs(a.model, 2)) knobs[knob] = value;
-    const auto net = make_network(a.model, knobs, TaskShape{}, DType::f64, Device::cpu);
-    online = make_rule(*net, a.id, a.params)->supports_online_updates();
-  } catch (const std::invalid_argument& e) {
-    fail(path + ": " + e.what());
+  for (const int n : hidden) {
+    try {
+      std::map<std::string, std::string> knobs = a.model_params;
+      for (const auto& [knob, value] : sized_knobs(a.model, n)) knobs[knob] = value;
+      const auto net = make_network(a.model, knobs, TaskShape{}, DType::f64, Device::cpu);
+      online = make_rule(*net, a.id, a.params)->supports_online_updates();
+    } catch (const std::invalid_argument& e) {
+      fail(path + " at hidden size " + std::to_string(n) + ": " + e.what());
+    }
   }
   return online;
 }
 
 // One entry of "algorithms": the rule and its network, checked by building them and against the tasks' updates.
-SuiteAlgorithm read_algorithm(const json& entry, const std::string& path, const std::vector<SuiteTask>& tasks) {
+SuiteAlgorithm read_algorithm(const json& entry, const std::string& path, const std::vector<SuiteTask>& tasks,
+                              const std::vector<int>& hidden) {
   const ObjectReader r(entry, path, {"id", "name", "params", "learning_rates", "model", "model_params"});
   SuiteAlgorithm a;
   a.id = r.text("id");
@@ -356,7 +361,7 @@ SuiteAlgorithm read_algorithm(const json& entry, const std::string& path, const 
            "training object's \"alpha\" and \"gain\")");
   if (a.model_params.count("n_lif") || a.model_params.count("n_alif"))
     fail(r.path("model_params") + ": n_lif and n_alif come from the suite's hidden sizes (n / 2 and n - n / 2)");
-  const bool online = rule_updates_online(a, path);
+  const bool online = rule_updates_online(a, path, hidden);
   for (const SuiteTask& t : tasks)
     if (t.training.update == UpdateSchedule::step && !online)
       fail(path + ": " + a.id + " cannot update after every step (training.update \"step\" for task " + t.name +
@@ -365,9 +370,10 @@ SuiteAlgorithm read_algorithm(const json& entry, const std::string& path, const 
 }
 
 // The suite's rules in config order; names must differ.
-std::vector<SuiteAlgorithm> read_algorithms(const ObjectReader& top, const std::vector<SuiteTask>& tasks) {
+std::vector<SuiteAlgorithm> read_algorithms(const ObjectReader& top, const std::vector<SuiteTask>& tasks,
+                                            const std::vector<int>& hidden) {
   return read_named_entries(top, "algorithms", "rule", [&](const json& entry, const std::string& path) {
-    return read_algorithm(entry, path, tasks);
+    return read_algorithm(entry, path, tasks, hidden);
   });
 }
 
@@ -492,7 +498,7 @@ SuiteConfig parse_suite_config(const json& config, const std::string& where) {
   s.hidden = read_hidden(top);
   s.seeds = read_seeds(top);
   s.tasks = read_tasks(top, training);
-  s.algorithms = read_algorithms(top, s.tasks);
+  s.algorithms = read_algorithms(top, s.tasks, s.hidden);
   if (top.has("probe")) s.probe = read_probe(top.at("probe"), top.path("probe"));
 
   // The remaining cross-field checks of a training run (none should fire after the above).

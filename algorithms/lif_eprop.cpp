@@ -105,7 +105,7 @@ void LifEprop::accumulate(const LifStepState& s) {
   if (feedback_ == LifFeedback::symmetric) {
     ops::add_signal_times_trace(grad_.W, s.c, ebar_);  // L = c = e W_out
   } else {
-    ops::gemm(false, true, B_, n, o, 1.0, s.e, o, B_fb_, o, 0.0, signal_, n);  // L = e B^T
+    ops::gemm(false, true, B_, n, o, config_.readout_gain(), s.e, o, B_fb_, o, 0.0, signal_, n);  // L = g e B^T
     ops::add_signal_times_trace(grad_.W, signal_, ebar_);
   }
   ops::copy(psi_prev_, s.psi);

@@ -16,12 +16,12 @@ namespace tca {
 //   eps^a_t  = psi_{t-1} zbar_{t-1} + (rho - psi_{t-1} beta_j) eps^a_{t-1}
 //   e_t      = psi_t (zbar_t - beta_j eps^a_t)                    (LIF neurons: beta = 0, e = psi zbar)
 //   ebar_t   = kappa ebar_{t-1} + e_t                             (the readout filter, on the trace)
-//   gW      += diag(L_t) ebar_t,   L_t = B e_t                    (task loss)
+//   gW      += diag(L_t) ebar_t,   L_t = g B e_t                  (task loss; g the readout filter's gain)
 //   gW      += diag(reg) sum_{t,b} e_t   at the window's end       (firing-rate regulariser)
 // The trace is the derivative of z_t with respect to W_ji through the neuron's own state (v, a)
 // only, with z_{t-1} held constant in the recurrent input and the reset; the learning signal is
-// dL/dzf_t through the readout (c_t = W_out^T e_t for B = W_out^T) and, since zf_t sums z_s with
-// weight kappa^{t-s}, sum_t c_t^T ebar_t equals sum_s (sum_{t>=s} kappa^{t-s} c_t) e_s. The
+// dL/dzf_t through the readout times g (c_t = g W_out^T e_t for B = W_out^T) and, since zf_t sums
+// g z_s with weight kappa^{t-s}, sum_t c_t^T ebar_t equals sum_s (sum_{t>=s} kappa^{t-s} c_t) e_s. The
 // regulariser's signal dR/dz_j (models/lif_rnn.h) is the neuron's own, needs no feedback, and is
 // known once the window's rate is: it is applied to the unfiltered trace sum at the end (as in
 // Bellec et al.'s code, which uses the window's mean rate).

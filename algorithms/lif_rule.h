@@ -5,8 +5,9 @@
 // with respect to W = [W_rec | W_in] and W_outb = [W_out | b_out], parameters frozen. The readout
 // gradient is exact for every rule, sum_t e_t [zf_t; 1]^T, accumulated here; the diagonal of the
 // W_rec block is no parameter and is set to 0 in every rule's gradient. Rules differ in how they
-// estimate the rest: sum_t c_t^T dzf_t/dW (task loss) plus sum_{t,b} reg^T dz_t/dW (regulariser),
-// where c_t = W_out^T e_t and reg = dR/dz (models/lif_rnn.h).
+// estimate the rest: sum_s (sum_{t>=s} kappa^{t-s} c_t)^T dz_s/dW (task loss) plus
+// sum_{s,b} reg^T dz_s/dW (regulariser), where c_t = g W_out^T e_t (g the readout filter's input
+// gain) and reg = dR/dz (models/lif_rnn.h).
 #pragma once
 
 #include <cstdint>

@@ -46,6 +46,8 @@ double LifRnnConfig::default_beta(double dt, double tau_v, double tau_a) {
   return 1.7 * (1.0 - decay(dt, tau_a)) / (1.0 - decay(dt, tau_v));
 }
 
+double LifRnnConfig::readout_gain() const { return readout_average ? 1.0 - kappa() : 1.0; }
+
 int LifRnnConfig::n_inhibitory() const { return static_cast<int>(std::floor(inhibitory_fraction * n() + 0.5)); }
 
 std::vector<int> LifRnnConfig::cell_types() const {
@@ -99,6 +101,10 @@ const ParamTable<LifRnnConfig>& lif_params() {
           .positive("tau_a", &C::tau_a, 1e9, "threshold adaptation time constant in ms: rho = exp(-dt / tau_a)")
           .real("tau_out", &C::tau_out, 0.0, 1e9,
                 "readout time constant in ms: kappa = exp(-dt / tau_out); 0: no filter")
+          .choice("readout_filter", &C::readout_average, {{"sum", false}, {"average", true}},
+                  "sum: zf_t = kappa zf_{t-1} + z_t; average: zf_t = kappa zf_{t-1} + (1 - kappa) z_t, the leaky "
+                  "average of Bellec et al.'s code (exp_convolve), whose readout weights are 1 / (1 - kappa) times "
+                  "larger for the same output")
           .positive("v_th", &C::v_th, 1e6,
                     "base threshold (Bellec et al.'s evidence-accumulation value); the reset subtracts it")
           .custom(
@@ -241,13 +247,13 @@ void LifRnn::step(const LifRnnParams& params, const DeviceBatch& batch, int t) {
   ops::concat_columns(s.zhat, s.z, x);                                        // [z_{t-1}; x_t]
   ops::gemm(false, true, B, n, k, 1.0, s.zhat, k, params.W, k, 0.0, s.I, n);  // I = zhat W^T
   ops::lif_step(s.v, s.a, s.z, s.psi, s.refractory, s.I, s.beta, config_.constants());
-  ops::scale(s.zf, config_.kappa());  // zf = kappa zf + z
-  ops::axpy(1.0, s.z, s.zf);
+  ops::scale(s.zf, config_.kappa());  // zf = kappa zf + g z
+  ops::axpy(config_.readout_gain(), s.z, s.zf);
   ops::axpy(1.0, s.z, s.spike_count);
   ops::build_presynaptic(s.zfone, s.zf, no_input_);  // [zf_t; 1]
   ops::gemm(false, true, B, o, n + 1, 1.0, s.zfone, n + 1, params.W_outb, n + 1, 0.0, s.y, o);
   ops::output_error(s.e, s.y, batch.targets.slice(t), batch.mask.slice(t), config_.loss, 1.0 / B, loss_sum_);
-  ops::gemm(false, false, B, n, o, 1.0, s.e, o, params.W_outb, n + 1, 0.0, s.c, n);  // c = e W_out
+  ops::gemm(false, false, B, n, o, config_.readout_gain(), s.e, o, params.W_outb, n + 1, 0.0, s.c, n);  // c = g e W_out
   ++s.steps;
 }
 

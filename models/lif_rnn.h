@@ -6,10 +6,12 @@
 //   a_t = rho a_{t-1} + z_{t-1},   A_t = v_th + beta_j a_t   (beta_j = 0 for LIF neurons)
 //   z_t = H(v_t - A_t)  unless refractory, then z_t = 0
 //   psi_t = (gamma / v_th) max(0, 1 - |(v_t - A_t) / v_th|)  unless refractory, then psi_t = 0
-//   zf_t = kappa zf_{t-1} + z_t,   y_t = W_out zf_t + b_out
-// with alpha = exp(-dt/tau_v), rho = exp(-dt/tau_a), kappa = exp(-dt/tau_out) (0 when tau_out = 0).
-// So y_t = kappa y_{t-1} + W_out z_t + (1 - kappa) b_out: Bellec's leaky readout, with a constant
-// bias added after the filter. H(0) = 0. W_rec has no diagonal (no self-connections).
+//   zf_t = kappa zf_{t-1} + g z_t,   y_t = W_out zf_t + b_out
+// with alpha = exp(-dt/tau_v), rho = exp(-dt/tau_a), kappa = exp(-dt/tau_out) (0 when tau_out = 0)
+// and the filter's input gain g = 1 (readout_filter=sum) or 1 - kappa (average, Bellec et al.'s
+// code's exp_convolve). So y_t = kappa y_{t-1} + g W_out z_t + (1 - kappa) b_out: Bellec's leaky
+// readout, with a constant bias added after the filter. H(0) = 0. W_rec has no diagonal (no
+// self-connections).
 // Refractory period: after a spike at t the neuron cannot spike before t + refractory
 // (refractory = 1: no refractory period); while refractory z = 0 and psi = 0 (no gradient
 // through the spike function), as in Bellec et al.'s code; v and a keep integrating.
@@ -53,6 +55,7 @@ struct LifRnnConfig {
   double rate_target = 10.0;   // f0 in Hz
   double init_in_scale = 1.0;  // W_in ~ N(0, init_in_scale^2 / m)
   double init_rec_scale = 1.0; // W_rec ~ N(0, init_rec_scale^2 / n) off the diagonal
+  bool readout_average = false;  // readout_filter=average: zf_t = kappa zf_{t-1} + (1 - kappa) z_t
   double inhibitory_fraction = 0;  // the first round(fraction n) neurons are inhibitory (cell type 1), the rest
                                    // excitatory (0)
   bool dale = false;           // Dale's law: W_rec's column p has the sign of neuron p's type
@@ -67,6 +70,7 @@ struct LifRnnConfig {
   // Bellec et al.'s heuristic adaptation strength 1.7 (1 - rho) / (1 - alpha).
   static double default_beta(double dt, double tau_v, double tau_a);
   int n_inhibitory() const;  // round(inhibitory_fraction n), halves up
+  double readout_gain() const;  // g: 1, or 1 - kappa with readout_filter=average
   // The cell type of each neuron: 1 (inhibitory) for j < n_inhibitory(), else 0 (excitatory).
   std::vector<int> cell_types() const;
   // Throws std::invalid_argument naming the first knob out of range.
@@ -112,7 +116,8 @@ struct LifStepState {
   Tensor zfone;        // [B, n + 1] [zf_t; 1], the readout's presynaptic vector
   Tensor y;            // [B, o] outputs (logits for cross-entropy)
   Tensor e;            // [B, o] dL_t/dy_t, mask and 1/B included
-  Tensor c;            // [B, n] dL_t/dzf_t = e W_out
+  Tensor c;            // [B, n] g e W_out = dL_t/dzf_t times the filter's input gain g: the rules'
+                       // readout signal, sum_{t >= s} kappa^(t-s) c_t = dL/dz_s through the readout
   Tensor spike_count;  // [B, n] spikes of each neuron so far in the window
   Tensor beta;         // [n] adaptation strength per neuron (0 for LIF), constant
   int steps = 0;       // steps taken in the window, this one included

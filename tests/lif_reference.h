@@ -117,7 +117,7 @@ inline ReferenceResult reference_gradient(const LifRnnConfig& c, const std::vect
         r.spikes[(static_cast<size_t>(t) * B + b) * n + j] = tape.value(z[j]);
         r.spike_count += static_cast<int>(tape.value(z[j]));
         rate[j].push_back({z[j], 1.0});
-        zf[j] = tape.linear({{zf[j], kappa}, {z[j], 1.0}});
+        zf[j] = tape.linear({{zf[j], kappa}, {z[j], c.readout_average ? 1.0 - kappa : 1.0}});
       }
       // y_l = sum_j W_out[l,j] zf_j + b_out[l]
       std::vector<int> y(o);
@@ -230,7 +230,7 @@ inline EpropRecord record_eprop(const LifRnnConfig& c, const std::vector<double>
       }
       z = z_new;
       for (int j = 0; j < n; ++j) {
-        zf[j] = kappa * zf[j] + z[j];
+        zf[j] = kappa * zf[j] + (c.readout_average ? 1.0 - kappa : 1.0) * z[j];
         r.spikes[j] += z[j];
       }
       std::vector<double> y(o), e(o);
@@ -281,7 +281,8 @@ inline std::vector<double> reference_eprop(const LifRnnConfig& c, const std::vec
   for (int b = 0; b < B; ++b) {
     std::vector<double> ebar(static_cast<size_t>(n) * k, 0.0);
     for (int t = 0; t < T; ++t) {
-      for (size_t i = 0; i < ebar.size(); ++i) ebar[i] = c.kappa() * ebar[i] + r.e[b][t][i];
+      const double gain = c.readout_average ? 1.0 - c.kappa() : 1.0;  // zf = kappa zf + gain z
+      for (size_t i = 0; i < ebar.size(); ++i) ebar[i] = c.kappa() * ebar[i] + gain * r.e[b][t][i];
       for (int j = 0; j < n; ++j) {
         double L = 0;
         for (int l = 0; l < o; ++l) L += Bfb[j * o + l] * r.err[b][t][l];
@@ -294,7 +295,7 @@ inline std::vector<double> reference_eprop(const LifRnnConfig& c, const std::vec
 }
 
 // MDGL as Liu et al. 2021 write it (their code's NP_mode 3, offline): with L_p(t) = dL/dz_p(t)
-// through the readout, sum_{t' >= t} kappa^(t'-t) W_out^T err(t'),
+// through the readout, sum_{t' >= t} kappa^(t'-t) g W_out^T err(t') (g the readout filter's gain),
 //   g_pq = sum_t L_p(t) e_pq(t) + sum_{t < T-1} e_pq(t) sum_j Wmod_jp psi_j(t+1) L_j(t+1)
 // plus the regulariser's part; Wmod (n x n, row j = postsynaptic) as given.
 inline std::vector<double> reference_mdgl(const LifRnnConfig& c, const std::vector<double>& W,
@@ -309,7 +310,8 @@ inline std::vector<double> reference_mdgl(const LifRnnConfig& c, const std::vect
       for (int t2 = t; t2 < T; ++t2)
         for (int j = 0; j < n; ++j)
           for (int l = 0; l < o; ++l)
-            L[t][j] += std::pow(c.kappa(), t2 - t) * W_outb[l * (n + 1) + j] * r.err[b][t2][l];
+            L[t][j] += std::pow(c.kappa(), t2 - t) * (c.readout_average ? 1.0 - c.kappa() : 1.0) *
+                       W_outb[l * (n + 1) + j] * r.err[b][t2][l];
     for (int t = 0; t < T; ++t)
       for (int p = 0; p < n; ++p) {
         double signal = L[t][p];

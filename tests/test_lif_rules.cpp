@@ -4,7 +4,7 @@
 //   (tests/lif_reference.h), exact and with the gradient stopped through z_{t-1};
 // - e-prop's factorisation: BPTT with z_{t-1} stopped in the recurrent input and the reset
 //   equals e-prop with symmetric feedback, for LIF-only, ALIF-only and mixed networks, with and
-//   without the readout filter and the firing-rate regulariser;
+//   without the readout filter (summing or averaging) and the firing-rate regulariser;
 // - BPTT equals RTRL; e-prop equals a plain loop of Bellec et al.'s equations for any feedback
 //   matrix; eprop_random with B = W_out^T is eprop; Kolen-Pollack feedback follows training;
 // - MDGL equals a plain loop of Liu et al.'s equations (two cell types, with and without Dale's
@@ -41,11 +41,12 @@ struct Net {
   double tau_out;   // 0: no readout filter
   double rate_reg;  // 0: no regulariser
   LossKind loss;
+  bool average = false;  // readout_filter=average
 };
 
 void PrintTo(const Net& c, std::ostream* os) {
-  *os << c.n_lif << " LIF + " << c.n_alif << " ALIF, tau_out " << c.tau_out << ", rate_reg " << c.rate_reg << ", "
-      << (c.loss == LossKind::mse ? "mse" : "ce");
+  *os << c.n_lif << " LIF + " << c.n_alif << " ALIF, tau_out " << c.tau_out << (c.average ? " (average)" : "")
+      << ", rate_reg " << c.rate_reg << ", " << (c.loss == LossKind::mse ? "mse" : "ce");
 }
 
 // Short time constants and a strong adaptation so that, within 30 steps, ALIF thresholds move,
@@ -59,6 +60,7 @@ LifRnnConfig config_for(const Net& net) {
   c.tau_v = 8;
   c.tau_a = 25;
   c.tau_out = net.tau_out;
+  c.readout_average = net.average;
   c.v_th = 0.5;
   c.beta = 0.3;
   c.refractory = 3;
@@ -231,10 +233,11 @@ const Net kNets[] = {
     {0, 4, 5, 0, LossKind::mse},   {0, 4, 0, 0.5, LossKind::cross_entropy},
     {2, 3, 0, 0, LossKind::cross_entropy}, {2, 3, 5, 0, LossKind::mse},
     {2, 3, 0, 0.5, LossKind::mse}, {2, 3, 5, 0.5, LossKind::cross_entropy},
+    {2, 3, 5, 0.5, LossKind::mse, true},  // Bellec et al.'s leaky-average readout filter
 };
 INSTANTIATE_TEST_SUITE_P(Networks, LifRules, testing::ValuesIn(kNets), [](const testing::TestParamInfo<Net>& i) {
   return std::to_string(i.param.n_lif) + "lif_" + std::to_string(i.param.n_alif) + "alif_" +
-         (i.param.tau_out > 0 ? "filter_" : "nofilter_") + (i.param.rate_reg > 0 ? "reg_" : "noreg_") +
+         (i.param.tau_out > 0 ? (i.param.average ? "average_" : "filter_") : "nofilter_") + (i.param.rate_reg > 0 ? "reg_" : "noreg_") +
          (i.param.loss == LossKind::mse ? "mse" : "ce");
 });
 

@@ -10,47 +10,33 @@ std::map<std::string, std::string> LifBptt::config() const {
 }
 
 void LifBptt::reset_state(int batch_size, uint64_t /*noise_seed: exact rule*/) {
-  if (!gv_.defined() || gv_.dim(0) != batch_size) {
-    zhat_.clear();
-    psi_.clear();
-    c_.clear();
+  if (!gv_.defined() || gv_.dim(0) != batch_size)
     for (Tensor* t : {&gv_, &ga_, &gzf_, &gz_rec_}) *t = Tensor({batch_size, config_.n()}, dtype_, device_);
-  }
-  steps_ = 0;
+  record_.begin(batch_size);
 }
 
-void LifBptt::accumulate(const LifStepState& s) {
-  if (steps_ == static_cast<int>(zhat_.size())) {
-    zhat_.push_back(Tensor(s.zhat.shape(), dtype_, device_));
-    psi_.push_back(Tensor(s.psi.shape(), dtype_, device_));
-    c_.push_back(Tensor(s.c.shape(), dtype_, device_));
-  }
-  ops::copy(zhat_[steps_], s.zhat);
-  ops::copy(psi_[steps_], s.psi);
-  ops::copy(c_[steps_], s.c);
-  beta_ = s.beta;
-  ++steps_;
-}
+void LifBptt::accumulate(const LifStepState& s) { record_.record(s, dtype_, device_); }
 
 void LifBptt::finish_window(const Tensor& reg) {
   const int n = config_.n(), k = config_.k(), B = B_;
   const double kappa = config_.kappa();
   for (Tensor* t : {&gv_, &ga_, &gzf_}) ops::fill(*t, 0.0);
-  for (int t = steps_ - 1; t >= 0; --t) {
+  for (int t = record_.steps - 1; t >= 0; --t) {
     ops::scale(gzf_, kappa);  // gzf_t = c_t + kappa gzf_{t+1}
-    ops::axpy(1.0, c_[t], gzf_);
+    ops::axpy(1.0, record_.c[t], gzf_);
     if (!stop_recurrent_)  // rows: gv_{t+1}^T W_rec
       ops::gemm(false, false, B, n, n, 1.0, gv_, n, params_->W, k, 0.0, gz_rec_, n);
-    ops::lif_backward_step(gv_, ga_, gzf_, stop_recurrent_ ? Tensor() : gz_rec_, reg, psi_[t], beta_,
+    ops::lif_backward_step(gv_, ga_, gzf_, stop_recurrent_ ? Tensor() : gz_rec_, reg, record_.psi[t], record_.beta,
                            config_.alpha(), config_.rho(), stop_recurrent_ ? 0.0 : config_.v_th);
-    ops::gemm(true, false, n, k, B, 1.0, gv_, n, zhat_[t], k, 1.0, grad_.W, k);  // gW += gv_t^T zhat_t
+    ops::gemm(true, false, n, k, B, 1.0, gv_, n, record_.zhat[t], k, 1.0, grad_.W, k);  // gW += gv_t^T zhat_t
   }
-  steps_ = 0;
+  record_.steps = 0;
 }
 
 size_t LifBptt::state_bytes(int T) const {
   const size_t B = static_cast<size_t>(B_), n = config_.n(), k = config_.k();
-  return (static_cast<size_t>(T) * B * (k + 2 * n) + 4 * B * n) * dtype_size(dtype_);
+  return (LifWindowRecord::values(T, static_cast<int>(B), static_cast<int>(n), static_cast<int>(k)) + 4 * B * n) *
+         dtype_size(dtype_);
 }
 
 double LifBptt::flops_per_step() const {

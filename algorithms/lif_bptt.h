@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "algorithms/lif_rule.h"
+#include "algorithms/lif_window_record.h"
 #include "core/param_table.h"
 
 namespace tca {
@@ -41,10 +42,8 @@ class LifBptt final : public LifRule {
   void finish_window(const Tensor& reg) override;
 
   bool stop_recurrent_;
-  int steps_ = 0;
-  std::vector<Tensor> zhat_, psi_, c_;  // one [B, .] tensor per step, reused across windows
-  Tensor beta_;                         // the model's [n] adaptation strengths
-  Tensor gv_, ga_, gzf_, gz_rec_;       // [B, n]
+  LifWindowRecord record_;
+  Tensor gv_, ga_, gzf_, gz_rec_;  // [B, n]
 };
 
 }  // namespace tca

@@ -39,53 +39,40 @@ std::map<std::string, std::string> LifMdgl::config() const { return lif_mdgl_par
 
 void LifMdgl::reset_state(int batch_size, uint64_t /*noise_seed: deterministic rule*/) {
   const int n = config_.n();
-  if (!gv_.defined() || gv_.dim(0) != batch_size) {
-    zhat_.clear();
-    psi_.clear();
-    c_.clear();
+  if (!gv_.defined() || gv_.dim(0) != batch_size)
     for (Tensor* t : {&gv_, &ga_, &gzf_, &secreted_, &M_}) *t = Tensor({batch_size, n}, dtype_, device_);
-  }
+  record_.begin(batch_size);
   const std::vector<double> Wmod = mdgl_modulation_weights(params_->W.to_host(), n, config_.k(),
                                                            config_.cell_types(), mdgl_.modulation);
   Wmod_ = Tensor::from_host(Wmod, {n, n}, dtype_, device_);
-  steps_ = 0;
 }
 
-void LifMdgl::accumulate(const LifStepState& s) {
-  if (steps_ == static_cast<int>(zhat_.size())) {
-    zhat_.push_back(Tensor(s.zhat.shape(), dtype_, device_));
-    psi_.push_back(Tensor(s.psi.shape(), dtype_, device_));
-    c_.push_back(Tensor(s.c.shape(), dtype_, device_));
-  }
-  ops::copy(zhat_[steps_], s.zhat);
-  ops::copy(psi_[steps_], s.psi);
-  ops::copy(c_[steps_], s.c);
-  beta_ = s.beta;
-  ++steps_;
-}
+void LifMdgl::accumulate(const LifStepState& s) { record_.record(s, dtype_, device_); }
 
 void LifMdgl::finish_window(const Tensor& reg) {
   const int n = config_.n(), k = config_.k(), B = B_;
   const double kappa = config_.kappa();
   for (Tensor* t : {&gv_, &ga_, &gzf_}) ops::fill(*t, 0.0);
-  for (int t = steps_ - 1; t >= 0; --t) {
-    const bool last = t == steps_ - 1;
+  const int T = record_.steps;
+  for (int t = T - 1; t >= 0; --t) {
+    const bool last = t == T - 1;
     if (!last) {  // gzf holds L(t+1): M(t) = (psi_{t+1} L(t+1)) Wmod
-      ops::mul(secreted_, psi_[t + 1], gzf_, 1.0);
+      ops::mul(secreted_, record_.psi[t + 1], gzf_, 1.0);
       ops::gemm(false, false, B, n, n, 1.0, secreted_, n, Wmod_, n, 0.0, M_, n);
     }
     ops::scale(gzf_, kappa);  // L(t) = c_t + kappa L(t+1)
-    ops::axpy(1.0, c_[t], gzf_);
-    ops::lif_backward_step(gv_, ga_, gzf_, last ? Tensor() : M_, reg, psi_[t], beta_, config_.alpha(),
-                           config_.rho(), /*reset=*/0.0);
-    ops::gemm(true, false, n, k, B, 1.0, gv_, n, zhat_[t], k, 1.0, grad_.W, k);  // gW += gv_t^T zhat_t
+    ops::axpy(1.0, record_.c[t], gzf_);
+    ops::lif_backward_step(gv_, ga_, gzf_, last ? Tensor() : M_, reg, record_.psi[t], record_.beta,
+                           config_.alpha(), config_.rho(), /*reset=*/0.0);
+    ops::gemm(true, false, n, k, B, 1.0, gv_, n, record_.zhat[t], k, 1.0, grad_.W, k);  // gW += gv_t^T zhat_t
   }
-  steps_ = 0;
+  record_.steps = 0;
 }
 
 size_t LifMdgl::state_bytes(int T) const {
   const size_t B = static_cast<size_t>(B_), n = config_.n(), k = config_.k();
-  return (static_cast<size_t>(T) * B * (k + 2 * n) + 5 * B * n + n * n) * dtype_size(dtype_);
+  return (LifWindowRecord::values(T, static_cast<int>(B), static_cast<int>(n), static_cast<int>(k)) + 5 * B * n +
+          n * n) * dtype_size(dtype_);
 }
 
 double LifMdgl::flops_per_step() const {

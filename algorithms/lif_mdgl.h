@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "algorithms/lif_rule.h"
+#include "algorithms/lif_window_record.h"
 #include "core/param_table.h"
 
 namespace tca {
@@ -65,9 +66,7 @@ class LifMdgl final : public LifRule {
   void finish_window(const Tensor& reg) override;
 
   LifMdglConfig mdgl_;
-  int steps_ = 0;
-  std::vector<Tensor> zhat_, psi_, c_;  // one [B, .] tensor per step, reused across windows
-  Tensor beta_;                         // the model's [n] adaptation strengths
+  LifWindowRecord record_;
   Tensor Wmod_;                         // [n, n] the modulatory weights of this window's parameters
   Tensor gv_, ga_, gzf_, secreted_, M_;  // [B, n]
 };

@@ -73,18 +73,22 @@ std::vector<double> bptt_gradient(const RateRnnConfig& rc, const RateRnnParams& 
 
 // ---- 1. direct implementations of the published equations --------------------------------
 
-// The forward pass in plain loops: per step t, ahat[t] (B x k), dphi[t] (B x n), c[t] (B x n),
-// and the exact readout gradient.
+// The forward pass in plain loops (MSE): per step t, ahat[t] (B x k), dphi[t] (B x n), c[t]
+// (B x n), the exact readout gradient and each sequence's share of the loss. xi, when given,
+// is added to the pre-activations (value (t B + b) n + i), as node perturbation does.
 struct Forward {
   std::vector<std::vector<double>> ahat, dphi, c;
   std::vector<double> g_out;  // o x (n + 1)
+  std::vector<double> loss;   // [B]
 };
 
 Forward direct_forward(const RateRnnConfig& rc, const std::vector<double>& W,
-                       const std::vector<double>& W_outb, const Batch& batch) {
+                       const std::vector<double>& W_outb, const Batch& batch,
+                       const std::vector<double>* xi = nullptr) {
   const int n = rc.n, m = rc.m, o = rc.o, k = rc.k(), B = batch.B;
   Forward f;
   f.g_out.assign(static_cast<size_t>(o) * (n + 1), 0.0);
+  f.loss.assign(B, 0.0);
   std::vector<double> a(static_cast<size_t>(B) * n, 0.0);
   for (int t = 0; t < batch.T; ++t) {
     std::vector<double> ahat(static_cast<size_t>(B) * k), dphi(static_cast<size_t>(B) * n),
@@ -95,7 +99,7 @@ Forward direct_forward(const RateRnnConfig& rc, const std::vector<double>& W,
       for (int i = 0; i < m; ++i) ah[n + i] = batch.input(t, b, i);
       ah[n + m] = 1.0;
       for (int i = 0; i < n; ++i) {
-        double h = 0;
+        double h = xi ? (*xi)[(static_cast<size_t>(t) * B + b) * n + i] : 0.0;
         for (int j = 0; j < k; ++j) h += W[i * k + j] * ah[j];
         const double phi = std::tanh(h);
         dphi[b * n + i] = 1 - phi * phi;
@@ -105,6 +109,7 @@ Forward direct_forward(const RateRnnConfig& rc, const std::vector<double>& W,
         double y = W_outb[p * (n + 1) + n];
         for (int i = 0; i < n; ++i) y += W_outb[p * (n + 1) + i] * a[b * n + i];
         const double e = batch.mask(t, b) / B * (y - batch.target(t, b, p));  // MSE
+        f.loss[b] += batch.mask(t, b) / B * 0.5 * (y - batch.target(t, b, p)) * (y - batch.target(t, b, p));
         for (int i = 0; i < n; ++i) {
           c[b * n + i] += W_outb[p * (n + 1) + i] * e;
           f.g_out[p * (n + 1) + i] += e * a[b * n + i];
@@ -561,43 +566,6 @@ TEST(UnbiasedRules, KfRtrlNeedsOnlyOneFreshSignPerStep) {
 
 // ---- the perturbation rules ----------------------------------------------------------------
 
-// Each sequence's share of the window's MSE loss, from a plain forward pass with `xi` (value
-// (t B + b) n + i) added to the pre-activations when given; ahat[t] (B x k) of the pass.
-struct PerturbedPass {
-  std::vector<double> loss;
-  std::vector<std::vector<double>> ahat;
-};
-
-PerturbedPass direct_pass(const RateRnnConfig& rc, const std::vector<double>& W, const std::vector<double>& W_outb,
-                          const Batch& batch, const std::vector<double>* xi) {
-  const int n = rc.n, m = rc.m, o = rc.o, k = rc.k(), B = batch.B;
-  PerturbedPass r;
-  r.loss.assign(B, 0.0);
-  std::vector<double> a(static_cast<size_t>(B) * n, 0.0);
-  for (int t = 0; t < batch.T; ++t) {
-    std::vector<double> ahat(static_cast<size_t>(B) * k);
-    for (int b = 0; b < B; ++b) {
-      double* ah = &ahat[static_cast<size_t>(b) * k];
-      for (int i = 0; i < n; ++i) ah[i] = a[b * n + i];
-      for (int i = 0; i < m; ++i) ah[n + i] = batch.input(t, b, i);
-      ah[n + m] = 1.0;
-      for (int i = 0; i < n; ++i) {
-        double h = xi ? (*xi)[(static_cast<size_t>(t) * B + b) * n + i] : 0.0;
-        for (int j = 0; j < k; ++j) h += W[i * k + j] * ah[j];
-        a[b * n + i] = (1 - rc.alpha) * a[b * n + i] + rc.alpha * std::tanh(h);
-      }
-      for (int p = 0; p < o; ++p) {
-        double y = W_outb[p * (n + 1) + n];
-        for (int i = 0; i < n; ++i) y += W_outb[p * (n + 1) + i] * a[b * n + i];
-        const double d = y - batch.target(t, b, p);
-        r.loss[b] += batch.mask(t, b) / B * 0.5 * d * d;
-      }
-    }
-    r.ahat.push_back(ahat);
-  }
-  return r;
-}
-
 std::vector<double> normal_draws(uint64_t seed, size_t count, double sigma) {
   Philox rng(seed, RandomStream::algorithm, 0);
   std::vector<double> x(count);
@@ -615,7 +583,7 @@ TEST(PerturbationRules, MatchTheirEquationsWrittenAsLoops) {
   const uint64_t seed = 77;
   // node perturbation: sum_b (L_b(xi) - L_b(0)) / sigma^2 sum_t xi_{t,b} ahat_{t,b}^T
   const std::vector<double> xi = normal_draws(seed, static_cast<size_t>(T) * B * n, sigma);
-  const PerturbedPass clean = direct_pass(rc, W, W_outb, host, nullptr), noisy = direct_pass(rc, W, W_outb, host, &xi);
+  const Forward clean = direct_forward(rc, W, W_outb, host), noisy = direct_forward(rc, W, W_outb, host, &xi);
   std::vector<double> want(static_cast<size_t>(n) * k, 0.0);
   for (int b = 0; b < B; ++b) {
     const double w = (noisy.loss[b] - clean.loss[b]) / (sigma * sigma);
@@ -634,9 +602,9 @@ TEST(PerturbationRules, MatchTheirEquationsWrittenAsLoops) {
     plus[i] += xiW[i];
     minus[i] -= xiW[i];
   }
-  auto total = [](const PerturbedPass& r) { return r.loss[0] + r.loss[1]; };
-  const double L0 = total(clean), Lp = total(direct_pass(rc, plus, W_outb, host, nullptr)),
-               Lm = total(direct_pass(rc, minus, W_outb, host, nullptr));
+  auto total = [](const Forward& r) { return r.loss[0] + r.loss[1]; };
+  const double L0 = total(clean), Lp = total(direct_forward(rc, plus, W_outb, host)),
+               Lm = total(direct_forward(rc, minus, W_outb, host));
   for (const bool central : {false, true}) {
     std::vector<double> wantW(xiW.size());
     for (size_t i = 0; i < xiW.size(); ++i)

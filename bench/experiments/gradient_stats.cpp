@@ -18,10 +18,6 @@ double dot(const std::vector<double>& a, const std::vector<double>& b) {
   return s;
 }
 
-double cosine(const std::vector<double>& a, const std::vector<double>& b) {
-  const double d = std::sqrt(dot(a, a) * dot(b, b));
-  return d > 0 ? dot(a, b) / d : 0.0;
-}
 
 // Jackknife standard error from the K leave-one-out values.
 double jackknife_se(const std::vector<double>& loo) {
@@ -36,6 +32,11 @@ double jackknife_se(const std::vector<double>& loo) {
 Interval around(double value, double se) { return {value - kZ95 * se, value + kZ95 * se}; }
 
 }  // namespace
+
+double cosine(const std::vector<double>& a, const std::vector<double>& b) {
+  const double d = std::sqrt(dot(a, a) * dot(b, b));
+  return d > 0 ? dot(a, b) / d : 0.0;
+}
 
 double GradientStats::reported_bias() const {
   return std::isnan(rel_bias_debiased) ? rel_bias : rel_bias_debiased;

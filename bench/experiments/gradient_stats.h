@@ -26,6 +26,10 @@
 
 namespace tca {
 
+// cos(a, b); 0 when either is the zero vector (a zero estimate has no alignment). Callers that
+// compare against g check |g| > 0 themselves, where the cosine is undefined (NaN in reports).
+double cosine(const std::vector<double>& a, const std::vector<double>& b);
+
 struct Interval {
   double lo = 0, hi = 0;
 };

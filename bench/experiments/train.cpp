@@ -16,6 +16,7 @@
 
 #include "algorithms/learner.h"
 #include "bench/experiments/curvature.h"
+#include "bench/experiments/gradient_stats.h"
 #include "core/seeds.h"
 #include "core/statistics.h"
 #include "models/registry.h"
@@ -197,16 +198,6 @@ struct TrainingContext {
 double evaluate(const TrainingContext& c, const HeldOut& held, std::vector<double>& outputs) {
   if (held.has_warmup) run_window(c.evaluator, c.learner.params(), held.warmup, nullptr, 0, nullptr);
   return run_window(c.evaluator, c.learner.params(), held.scored, nullptr, 0, &outputs, held.has_warmup);
-}
-
-double cosine(const std::vector<double>& a, const std::vector<double>& b) {
-  double ab = 0, aa = 0, bb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : std::numeric_limits<double>::quiet_NaN();
 }
 
 // The rule's estimate against the exact gradient at the run's current parameters, on a fresh

@@ -76,6 +76,11 @@ class Rule {
   // and after it (host doubles, o x (n + 1)) and the decoupled weight decay d it applied
   // (after = before - step - d before).
   virtual bool follows_training() const { return false; }
+  // True for rules that learn parameters of their own from the windows they see (KeRNL's
+  // sensitivity matrix and timescales); they learn on every window unless set_adapting(false)
+  // froze them, as the probe does for its estimates after letting them adapt.
+  virtual bool adapts() const { return false; }
+  virtual void set_adapting(bool /*adapting*/) {}
   virtual void follow_training_step(const std::vector<double>& /*W_outb_before*/,
                                     const std::vector<double>& /*W_outb_after*/, double /*weight_decay*/) {}
 

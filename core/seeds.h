@@ -7,7 +7,7 @@
 namespace tca {
 
 enum class SeedPurpose : uint64_t { noise = 1, training = 2, data_floor = 3, validation = 4, test = 5, alignment = 6,
-                                    confirmation = 7, curvature = 8 };
+                                    confirmation = 7, curvature = 8, adaptation = 9 };
 
 inline uint64_t derived_seed(uint64_t seed, SeedPurpose purpose, uint64_t index) {
   uint64_t z = seed ^ (static_cast<uint64_t>(purpose) << 56);

@@ -53,6 +53,7 @@ void check_probe_config(const ProbeConfig& config) {
   check_range("--samples", config.samples, 1, 1000000);
   check_range("--train-lr", config.train_lr, 1e-12, 1.0);
   check_range("--data-batches", config.data_batches, 0, 100000);
+  check_range("--adapt-windows", config.adapt_windows, 0, 1000000);
   if (config.data_batches == 1)
     throw std::invalid_argument("--data-batches must be 0 (skip) or at least 2: a spread needs two batches");
   for (size_t i = 0; i < config.algorithms.size(); ++i)
@@ -117,11 +118,25 @@ DataFloor data_floor(const ProbeConfig& config, const Task& task, Learner& exact
   return floor;
 }
 
+// A rule that learns parameters of its own adapts on config.adapt_windows fresh batches at the
+// learner's current point, then is frozen for its estimates (probe_rule unfreezes it after).
+void adapt_rule(const ProbeConfig& config, const Task& task, Learner& learner, int checkpoint) {
+  learner.rule().set_adapting(true);
+  for (int w = 0; w < config.adapt_windows; ++w) {
+    const uint64_t key = derived_seed(config.seed, SeedPurpose::adaptation,
+                                      (static_cast<uint64_t>(checkpoint) << 32) | static_cast<uint64_t>(w));
+    learner.window(to_device(task.sample(config.batch, key), config.dtype, config.device),
+                   derived_seed(key, SeedPurpose::noise, 0));
+  }
+  learner.rule().set_adapting(false);
+}
+
 // One rule's estimates at the learner's current point, against the reference.
-AlgorithmProbe probe_rule(const ProbeConfig& config, Learner& learner, const DeviceBatch& batch, int T,
-                          const std::vector<size_t>& recurrent,
+AlgorithmProbe probe_rule(const ProbeConfig& config, const Task& task, int checkpoint, Learner& learner,
+                          const DeviceBatch& batch, int T, const std::vector<size_t>& recurrent,
                           const std::vector<double>& reference,
                           const std::vector<std::pair<std::string, std::vector<size_t>>>& groups) {
+  if (learner.rule().adapts()) adapt_rule(config, task, learner, checkpoint);
   const Rule& rule = learner.rule();
   AlgorithmProbe probe;
   probe.id = rule.id();
@@ -143,6 +158,7 @@ AlgorithmProbe probe_rule(const ProbeConfig& config, Learner& learner, const Dev
   probe.recurrent = compare_gradients(pick_all(probe.estimates, recurrent), pick(reference, recurrent), probe.stochastic);
   for (const auto& [name, idx] : groups)
     probe.groups[name] = compare_gradients(pick_all(probe.estimates, idx), pick(reference, idx), probe.stochastic);
+  learner.rule().set_adapting(true);
   return probe;
 }
 
@@ -165,6 +181,8 @@ nlohmann::json ProbeConfig::to_json() const {
                       {"checkpoints", checkpoints},
                       {"train_lr", train_lr},
                       {"data_batches", data_batches}};
+  // Only when it differs from the default, so that the configs of earlier runs keep their hashes.
+  if (adapt_windows != ProbeConfig{}.adapt_windows) j["adapt_windows"] = adapt_windows;
   if (model == "rate") {  // the rate model's keys, as before the spiking model existed (same hashes)
     j["hidden"] = hidden;
     j["alpha"] = alpha;
@@ -245,7 +263,8 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
 
     for (Learner& learner : learners) {
       learner.set_params(theta_run);
-      AlgorithmProbe probe = probe_rule(config, learner, batch, result.batch.T, recurrent, point.reference, groups);
+      AlgorithmProbe probe =
+          probe_rule(config, *task, checkpoint, learner, batch, result.batch.T, recurrent, point.reference, groups);
       if (progress) {
         *progress << "probe " << config.task << " step " << checkpoint << ": " << probe.id << " done ("
                   << probe.samples << (probe.samples == 1 ? " window, " : " windows, ")

@@ -40,6 +40,10 @@ struct ProbeConfig {
   std::vector<int> checkpoints = {0};
   double train_lr = 1e-3;  // Adam step size of that training run
   int data_batches = 16;   // batches for the data-variance floor (0: skip)
+  // Windows of fresh batches on which a rule that learns parameters of its own (Rule::adapts,
+  // kernl) adapts at each checkpoint, parameters frozen, before it is measured with its learned
+  // parameters frozen too; what it learned carries over to the next checkpoint.
+  int adapt_windows = 100;
 
   nlohmann::json to_json() const;
   // The network's knobs (models/registry.h): --hidden, --alpha, --gain for the rate model,

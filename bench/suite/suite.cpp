@@ -379,12 +379,13 @@ std::vector<SuiteAlgorithm> read_algorithms(const ObjectReader& top, const std::
 
 // The "probe" settings laid over the defaults.
 SuiteProbe read_probe(const json& object, const std::string& path) {
-  const ObjectReader r(object, path, {"samples", "batch", "data_batches", "checkpoints", "train_lr"});
+  const ObjectReader r(object, path, {"samples", "batch", "data_batches", "checkpoints", "train_lr", "adapt_windows"});
   SuiteProbe p;
   p.samples = static_cast<int>(r.integer("samples", 1, 1000000, p.samples));
   p.batch = static_cast<int>(r.integer("batch", 1, 65536, p.batch));
   p.data_batches = static_cast<int>(r.integer("data_batches", 0, 100000, p.data_batches));
   if (p.data_batches == 1) fail(r.path("data_batches") + " must be 0 (skip) or at least 2");
+  p.adapt_windows = static_cast<int>(r.integer("adapt_windows", 0, 1000000, p.adapt_windows));
   if (r.has("checkpoints")) {
     const json& c = r.array("checkpoints");
     p.checkpoints.clear();
@@ -592,6 +593,7 @@ ProbeConfig cell_probe_config(const SuiteCell& cell, const SuiteConfig& config, 
   p.checkpoints = config.probe.checkpoints;
   p.train_lr = config.probe.train_lr;
   p.data_batches = config.probe.data_batches;
+  p.adapt_windows = config.probe.adapt_windows;
   return p;
 }
 

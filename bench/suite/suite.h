@@ -51,6 +51,7 @@ struct SuiteProbe {
   int data_batches = 8;           // batches for the data-variance floor (0: skip)
   std::vector<int> checkpoints = {0};
   double train_lr = 1e-3;         // Adam step size of the probe's own exact-gradient run to later checkpoints
+  int adapt_windows = ProbeConfig{}.adapt_windows;  // adaptation of rules that learn their own parameters
 };
 
 struct SuiteConfig {

@@ -66,6 +66,7 @@ void Learner::begin(const DeviceBatch& batch, uint64_t noise_seed) {
 
 void Learner::step(const DeviceBatch& batch, int t) {
   network_->step(params_, batch, t);
+  rule_->attach_batch(batch);  // the window's batch (a resumed stream's next window brings a new one)
   rule_->step(*network_);
 }
 

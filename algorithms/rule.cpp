@@ -45,11 +45,9 @@ double run_window(Network& network, const NetworkParams& params, const DeviceBat
     if (rule) rule->resume(params, noise_seed);
   } else {
     network.begin(batch.B);
-    if (rule) {
-      rule->reset(params, batch.B, noise_seed);
-      rule->attach_batch(batch);
-    }
+    if (rule) rule->reset(params, batch.B, noise_seed);
   }
+  if (rule) rule->attach_batch(batch);
   const int o = network.o();
   if (outputs) outputs->assign(static_cast<size_t>(batch.T) * batch.B * o, 0.0);
   for (int t = 0; t < batch.T; ++t) {

@@ -44,9 +44,9 @@ class Rule {
   // of the last window, the accumulated gradient is zeroed, and random draws go on from
   // noise_seed. Only rules that update online continue streams; others throw std::logic_error.
   void resume(const NetworkParams& params, uint64_t noise_seed);
-  // The window's batch, handed over after reset(); it must outlive finish(). Rules that run
-  // forward passes of their own (the perturbation rules) keep it; the others need only the
-  // steps.
+  // The window's batch, handed over after reset() or resume() (and before every online step);
+  // it must outlive finish(). Rules that run forward passes of their own (the perturbation
+  // rules) or read the targets (dni) keep it; the others need only the steps.
   virtual void attach_batch(const DeviceBatch& /*batch*/) {}
   // Consumes the step the network has just taken (steps in order).
   virtual void step(const Network& network) = 0;

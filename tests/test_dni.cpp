@@ -1,0 +1,267 @@
+// Synthetic gradients, DNI (algorithms/dni.h), on tiny rate networks in double:
+// - against a plain loop of its equations (the prediction, the weight gradient, the
+//   bootstrapped target through the exact Jacobian and the frozen copy, the module's step): the
+//   gradient and the module after a window, to 1e-12;
+// - with the exact credit dL/da_t in place of its prediction it is BPTT (1e-12);
+// - without recurrence and with alpha = 1 the exact credit is linear in [a; y*; 1] and the
+//   module learns it: its estimate then aligns with BPTT;
+// - its module persists across windows and freezes; it updates online.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "algorithms/dni.h"
+#include "algorithms/learner.h"
+#include "tests/rule_helpers.h"
+#include "test_util.h"
+
+namespace tca {
+namespace {
+
+RateRnnConfig tiny_config(double alpha) {
+  RateRnnConfig rc;
+  rc.n = 3;
+  rc.m = 2;
+  rc.o = 2;
+  rc.alpha = alpha;
+  rc.loss = LossKind::mse;
+  return rc;
+}
+
+RateRnnParams tiny_params(const RateRnnConfig& rc, uint64_t seed) {
+  InitOptions init;
+  init.gain = 1.2;
+  init.bias_scale = 0.3;
+  return init_params(rc, seed, DType::f64, Device::cpu, init);
+}
+
+// The plain forward pass: per step and sequence a_t, ahat_t, phi'(h_t) and c_t = W_out^T e_t.
+struct Steps {
+  std::vector<std::vector<std::vector<double>>> a, ahat, dphi, c;  // [t][b][.]
+};
+
+Steps forward(const RateRnnConfig& rc, const std::vector<double>& W, const std::vector<double>& W_outb,
+              const Batch& batch) {
+  const int n = rc.n, m = rc.m, o = rc.o, k = rc.k(), B = batch.B;
+  Steps s;
+  std::vector<std::vector<double>> a(B, std::vector<double>(n, 0.0));
+  for (int t = 0; t < batch.T; ++t) {
+    s.a.emplace_back();
+    s.ahat.emplace_back();
+    s.dphi.emplace_back();
+    s.c.emplace_back();
+    for (int b = 0; b < B; ++b) {
+      std::vector<double> ahat(k), dphi(n), c(n, 0.0);
+      for (int i = 0; i < n; ++i) ahat[i] = a[b][i];
+      for (int i = 0; i < m; ++i) ahat[n + i] = batch.input(t, b, i);
+      ahat[n + m] = 1.0;
+      for (int i = 0; i < n; ++i) {
+        double h = 0;
+        for (int j = 0; j < k; ++j) h += W[i * k + j] * ahat[j];
+        dphi[i] = 1 - std::tanh(h) * std::tanh(h);
+        a[b][i] = (1 - rc.alpha) * a[b][i] + rc.alpha * std::tanh(h);
+      }
+      for (int p = 0; p < o; ++p) {
+        double y = W_outb[p * (n + 1) + n];
+        for (int i = 0; i < n; ++i) y += W_outb[p * (n + 1) + i] * a[b][i];
+        const double e = batch.mask(t, b) / B * (y - batch.target(t, b, p));
+        for (int i = 0; i < n; ++i) c[i] += W_outb[p * (n + 1) + i] * e;
+      }
+      s.a.back().push_back(a[b]);
+      s.ahat.back().push_back(ahat);
+      s.dphi.back().push_back(dphi);
+      s.c.back().push_back(c);
+    }
+  }
+  return s;
+}
+
+// (v J_t)_j = (1 - alpha) v_j + alpha sum_i v_i phi'_i W_rec[i, j]
+std::vector<double> times_jacobian(const RateRnnConfig& rc, const std::vector<double>& W, const std::vector<double>& v,
+                                   const std::vector<double>& dphi) {
+  std::vector<double> out(rc.n);
+  for (int j = 0; j < rc.n; ++j) {
+    out[j] = (1 - rc.alpha) * v[j];
+    for (int i = 0; i < rc.n; ++i) out[j] += rc.alpha * v[i] * dphi[i] * W[i * rc.k() + j];
+  }
+  return out;
+}
+
+struct DniResult {
+  std::vector<double> gW, A;
+};
+
+DniResult direct_dni(const RateRnnConfig& rc, const std::vector<double>& W, const std::vector<double>& W_outb,
+                     const Batch& batch, std::vector<double> A, double lr, int refresh) {
+  const int n = rc.n, o = rc.o, k = rc.k(), B = batch.B, cols = n + o + 1;
+  const Steps s = forward(rc, W, W_outb, batch);
+  std::vector<double> A_bar = A, gW(static_cast<size_t>(n) * k, 0.0);
+  auto atil = [&](int t, int b) {
+    std::vector<double> v(s.a[t][b]);
+    for (int p = 0; p < o; ++p) v.push_back(batch.target(t, b, p));
+    v.push_back(1.0);
+    return v;
+  };
+  auto predict = [&](const std::vector<double>& M, const std::vector<double>& x) {
+    std::vector<double> out(n, 0.0);
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < cols; ++j) out[i] += M[i * cols + j] * x[j];
+    return out;
+  };
+  int since_refresh = 0;
+  for (int t = 0; t < batch.T; ++t) {
+    if (t > 0) {
+      std::vector<double> grad(A.size(), 0.0);
+      for (int b = 0; b < B; ++b) {
+        const std::vector<double> v = predict(A_bar, atil(t, b));
+        std::vector<double> target = times_jacobian(rc, W, v, s.dphi[t][b]);
+        for (int i = 0; i < n; ++i) target[i] += s.c[t - 1][b][i];
+        const std::vector<double> x = atil(t - 1, b), p = predict(A, x);
+        for (int i = 0; i < n; ++i)
+          for (int j = 0; j < cols; ++j) grad[i * cols + j] += (p[i] - target[i]) * x[j];
+      }
+      for (size_t i = 0; i < A.size(); ++i) A[i] -= lr / B * grad[i];
+      if (++since_refresh >= refresh) {
+        A_bar = A;
+        since_refresh = 0;
+      }
+    }
+    for (int b = 0; b < B; ++b) {
+      const std::vector<double> sg = predict(A, atil(t, b));
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < k; ++j) gW[i * k + j] += rc.alpha * s.dphi[t][b][i] * sg[i] * s.ahat[t][b][j];
+    }
+  }
+  return {gW, A};
+}
+
+std::vector<double> window_gradient(Rule& rule, const RateRnnConfig& rc, const RateRnnParams& params,
+                                    const Batch& batch) {
+  RateRnn model(rc, DType::f64, Device::cpu);
+  run_window(model, params, to_device(batch, DType::f64, Device::cpu), rule, 1);
+  return rule.gradient().W.to_host();
+}
+
+Dni& as_dni(Rule& rule) { return dynamic_cast<Dni&>(rule); }
+
+TEST(Dni, MatchesItsEquationsWrittenAsLoops) {
+  for (const double alpha : {1.0, 0.6}) {
+    const RateRnnConfig rc = tiny_config(alpha);
+    const RateRnnParams params = tiny_params(rc, 3);
+    const Batch batch = test::random_batch(12, 2, rc.m, rc.o, rc.loss, 4);
+    auto rule = make_algorithm("dni", rc, DType::f64, Device::cpu, {{"lr", "0.3"}, {"refresh", "3"}});
+    const std::vector<double> A0 = as_dni(*rule).module();
+    const std::vector<double> got = window_gradient(*rule, rc, params, batch);
+    const DniResult want = direct_dni(rc, params.W.to_host(), params.W_outb.to_host(), batch, A0, 0.3, 3);
+    ASSERT_GT(test::norm(want.gW), 0.0);
+    EXPECT_LT(test::relative_error(got, want.gW), 1e-12) << alpha;
+    EXPECT_LT(test::relative_error(as_dni(*rule).module(), want.A), 1e-12) << alpha;
+    EXPECT_GT(test::relative_error(want.A, A0), 1e-3) << alpha;  // the window taught the module
+  }
+}
+
+// DNI with the exact credit of the state in place of its module.
+class OracleDni final : public Dni {
+ public:
+  OracleDni(const RateRnnConfig& rc, std::vector<std::vector<double>> credit)
+      : Dni(rc, DType::f64, Device::cpu, DniConfig{}), credit_(std::move(credit)) {}
+
+ protected:
+  void synthetic_gradient(Tensor& sg, const Tensor& /*atil*/, int t) override {
+    ops::copy(sg, Tensor::from_host(credit_.at(t), sg.shape(), DType::f64));
+  }
+
+ private:
+  std::vector<std::vector<double>> credit_;  // per step, [B, n]
+};
+
+TEST(Dni, WithTheExactCreditItIsBptt) {
+  const RateRnnConfig rc = tiny_config(0.6);
+  const RateRnnParams params = tiny_params(rc, 5);
+  const Batch batch = test::random_batch(10, 3, rc.m, rc.o, rc.loss, 6);
+  const std::vector<double> W = params.W.to_host();
+  const Steps s = forward(rc, W, params.W_outb.to_host(), batch);
+  // delta_t = c_t + delta_{t+1} J_{t+1}, backwards from the window's end.
+  std::vector<std::vector<double>> credit(batch.T, std::vector<double>(static_cast<size_t>(batch.B) * rc.n));
+  for (int b = 0; b < batch.B; ++b) {
+    std::vector<double> next(rc.n, 0.0);
+    for (int t = batch.T - 1; t >= 0; --t) {
+      std::vector<double> delta = t + 1 < batch.T ? times_jacobian(rc, W, next, s.dphi[t + 1][b]) : std::vector<double>(rc.n, 0.0);
+      for (int i = 0; i < rc.n; ++i) delta[i] += s.c[t][b][i];
+      for (int i = 0; i < rc.n; ++i) credit[t][static_cast<size_t>(b) * rc.n + i] = delta[i];
+      next = delta;
+    }
+  }
+  OracleDni oracle(rc, credit);
+  oracle.set_adapting(false);
+  auto bptt = make_algorithm("bptt", rc, DType::f64, Device::cpu);
+  const std::vector<double> exact = window_gradient(*bptt, rc, params, batch);
+  EXPECT_LT(test::relative_error(window_gradient(oracle, rc, params, batch), exact), 1e-12);
+  EXPECT_EQ(oracle.gradient().W_outb.to_host(), bptt->gradient().W_outb.to_host());  // the readout is exact
+}
+
+TEST(Dni, LearnsTheCreditOfANetworkWithoutRecurrence) {
+  // alpha = 1 and W_rec = 0: a_t does not reach later steps, so dL/da_t = c_t = W_out^T e_t, which
+  // for MSE with the loss on every step is linear in [a_t; y*_t; 1]. The module learns it.
+  const RateRnnConfig rc = tiny_config(1.0);
+  RateRnnParams params = tiny_params(rc, 7);
+  std::vector<double> W = params.W.to_host();
+  for (int i = 0; i < rc.n; ++i)
+    for (int j = 0; j < rc.n; ++j) W[i * rc.k() + j] = 0.0;
+  params.W = Tensor::from_host(W, params.W.shape(), DType::f64);
+  auto batch_of = [&](uint64_t seed) {
+    Batch b = test::random_batch(10, 8, rc.m, rc.o, rc.loss, seed);
+    std::fill(b.loss_mask.begin(), b.loss_mask.end(), 1.0);
+    return b;
+  };
+  auto rule = make_algorithm("dni", rc, DType::f64, Device::cpu, {{"lr", "0.5"}});
+  auto bptt = make_algorithm("bptt", rc, DType::f64, Device::cpu);
+  const Batch probe = batch_of(1);
+  const std::vector<double> exact = window_gradient(*bptt, rc, params, probe);
+  rule->set_adapting(false);
+  const double before = test::relative_error(window_gradient(*rule, rc, params, probe), exact);
+  rule->set_adapting(true);
+  for (int w = 0; w < 300; ++w) window_gradient(*rule, rc, params, batch_of(100 + w));
+  rule->set_adapting(false);
+  const double after = test::relative_error(window_gradient(*rule, rc, params, probe), exact);
+  std::printf("dni without recurrence: relative error %.3g before learning, %.3g after\n", before, after);
+  EXPECT_GT(before, 0.5);
+  EXPECT_LT(after, 0.05);
+}
+
+TEST(Dni, ModulePersistsFreezesAndRunsOnline) {
+  const RateRnnConfig rc = tiny_config(0.6);
+  const RateRnnParams params = tiny_params(rc, 8);
+  const Batch batch = test::random_batch(8, 2, rc.m, rc.o, rc.loss, 9);
+  auto rule = make_algorithm("dni", rc, DType::f64, Device::cpu);
+  EXPECT_TRUE(rule->adapts());
+  EXPECT_FALSE(rule->stochastic());
+  EXPECT_TRUE(rule->supports_online_updates());
+  const std::vector<double> A0 = as_dni(*rule).module();
+  window_gradient(*rule, rc, params, batch);
+  const std::vector<double> A1 = as_dni(*rule).module();
+  EXPECT_NE(A1, A0);
+  rule->set_adapting(false);
+  const std::vector<double> frozen = window_gradient(*rule, rc, params, batch);
+  EXPECT_EQ(as_dni(*rule).module(), A1);
+  EXPECT_EQ(window_gradient(*rule, rc, params, batch), frozen);
+  // The online path (Learner::begin and step) hands the batch to the rule as run_window does.
+  Learner learner(std::make_unique<RateRnn>(rc, DType::f64, Device::cpu), "dni", {});
+  std::vector<double> flat = params.W.to_host();
+  for (double v : params.W_outb.to_host()) flat.push_back(v);
+  learner.set_params(flat);
+  const DeviceBatch db = to_device(batch, DType::f64, Device::cpu);
+  learner.begin(db, 1);
+  for (int t = 0; t < db.T; ++t) learner.step(db, t);
+  learner.end();
+  EXPECT_GT(test::norm(learner.gradient().W.to_host()), 0.0);
+  EXPECT_THROW(as_dni(*rule).set_module({1.0}), std::invalid_argument);
+  for (const auto& [name, value] : std::map<std::string, std::string>{{"lr", "0"}, {"refresh", "0"}, {"init_scale", "-1"}})
+    EXPECT_THROW(make_algorithm("dni", rc, DType::f64, Device::cpu, {{name, value}}), std::invalid_argument) << name;
+}
+
+}  // namespace
+}  // namespace tca

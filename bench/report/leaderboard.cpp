@@ -508,22 +508,39 @@ void task_notes(std::ostream& s, const json& task, const std::set<std::string>& 
     for (const std::string& note : coverage_notes) s << (first ? "" : "; ") << note, first = false;
     s << ". ";
   }
-  std::map<int, std::string> floors;  // the data-variance floor by hidden size
+  // The data-variance floor belongs to a cell's network and size: one value per (n, network),
+  // or, where cells of one network differ in its knobs (e.g. Dale's law), each value with its rules.
+  std::map<std::pair<int, std::string>, std::map<std::string, std::vector<std::string>>> floors;
   int step = 0;
   for (const json& e : task.at("entries")) {
     const json& g = e.at("gradient").at(0);
     step = g.at("step");
     const json& floor = g.at("recurrent").at("data_floor_rel_variance");
     // Rounding-size values mean that every batch has the same gradient (dnms-v0 at B % 4 == 0).
-    floors[e.at("hidden").get<int>()] =
-        floor.is_number() && floor.get<double>() < 1e-20 ? "0 (every batch has the same gradient)" : format_value(floor);
+    const std::string text = !floor.is_number()       ? "not measured"
+                             : floor.get<double>() < 1e-20 ? "0 (every batch has the same gradient)"
+                                                          : format_value(floor);
+    floors[{e.at("hidden").get<int>(), e.value("model", "rate")}][text].push_back(e.at("rule").get<std::string>());
   }
   s << "Gradient columns: probe at step " << step << " (the first seed's initial parameters) against BPTT in "
     << "double; W: the recurrent parameters [W_rec | W_in | b], the part the rules approximate (every rule "
     << "computes the readout exactly); \"cos, all\": over all parameters; bias: the debiased estimate; K noise "
     << "samples, 95% intervals. Data-variance floor (relative variance of the exact gradient of W across "
-    << "batches):";
-  for (const auto& [n, text] : floors) s << " n=" << n << ": " << (text == "–" ? "not measured" : text) << ";";
+    << "batches, at each cell's own network):";
+  for (const auto& [key, values] : floors) {
+    s << " n=" << key.first << ", " << key.second << " network: ";
+    bool first = true;
+    for (const auto& [text, rules] : values) {
+      s << (first ? "" : ", ") << text;
+      if (values.size() > 1) {
+        s << " (";
+        for (size_t i = 0; i < rules.size(); ++i) s << (i ? ", " : "") << rules[i];
+        s << ")";
+      }
+      first = false;
+    }
+    s << ";";
+  }
   s.seekp(-1, std::ios_base::cur);
   s << ".\n\n";
 }

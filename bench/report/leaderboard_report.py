@@ -117,7 +117,11 @@ def bias_variance_svg(task, n, entries):
     # A point without a variance (one sample of a stochastic rule) cannot be placed.
     entries = [e for e in entries if e["gradient"][0]["recurrent"]["rel_variance"] is not None]
     grads = [e["gradient"][0]["recurrent"] for e in entries]
-    floor = grads[0]["data_floor_rel_variance"]
+    # The floor belongs to each cell's network: one dashed line when the cells share it, else
+    # the values are named (rate and spiking cells, or spiking cells with other knobs).
+    distinct = sorted({(e.get("model", "rate"), fmt(g["data_floor_rel_variance"])) for e, g in zip(entries, grads)})
+    floor = grads[0]["data_floor_rel_variance"] if len({v for _, v in distinct}) == 1 else None
+    mixed = floor is None and len(distinct) > 1
     xs, ys = [], []
     for g in grads:
         xs.append(g["rel_variance"])
@@ -164,6 +168,10 @@ def bias_variance_svg(task, n, entries):
         out.append('<g class="floor"><line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#666" stroke-dasharray="6,4"/>'
                    '<text x="%.1f" y="%d" fill="#444" text-anchor="middle">data-variance floor %s</text></g>'
                    % (fx, y0 + ZERO_BAND, fx, y1, fx, y1 - 4, fmt(floor)))
+    elif mixed:
+        text = "; ".join("%s %s" % (model, value) for model, value in distinct)
+        out.append('<text class="floor" x="%d" y="%d" fill="#444" text-anchor="end">data-variance floors: %s</text>'
+                   % (x1, y1 - 4, esc(text)))
     else:
         if floor is None:
             text = "not measured"

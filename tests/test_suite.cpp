@@ -268,6 +268,18 @@ TEST(Leaderboard, MarksTheRulesThatBeatTheReadoutOnlyBaseline) {
     EXPECT_EQ(e["top_hessian_eigenvalue"]["count"], 2) << e["rule"];
     EXPECT_EQ(e["generalization_gap"]["count"], 2) << e["rule"];
   }
+  // A baseline counts only for its own network: the same id and the same knobs.
+  config["algorithms"] = json::array({{{"id", "eprop"}, {"name", "eprop-lif"}, {"model", "lif"},
+                                       {"model_params", {{"tau_out", "5"}}}},
+                                      {{"id", "readout_only"}, {"name", "readout_only-lif"}, {"model", "lif"}}});
+  config["hidden"] = json::array({4});
+  o.out_dir = fresh_dir("baseline_marks_lif");
+  run_suite(parse_suite_config(config), o, nullptr);
+  const json lif = build_leaderboard(read_cells(o.out_dir + "/cells"));
+  for (const json& e : lif["tasks"][0]["entries"]) {
+    EXPECT_TRUE(e["beats_readout_only"].is_null()) << e["rule"];  // eprop-lif's network has another tau_out
+    if (e["rule"] == "eprop-lif") EXPECT_EQ(e["model_params"]["tau_out"], "5");
+  }
   const std::string table = leaderboard_markdown(board);
   EXPECT_NE(table.find("| beats readout_only |"), std::string::npos);
   EXPECT_NE(table.find("| λ_max(H) at the end | test − train loss |"), std::string::npos);

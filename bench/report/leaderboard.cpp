@@ -199,6 +199,7 @@ json entry_of(const json& cell) {
   return {{"rule", c.at("rule")},
           {"algorithm", c.at("algorithm")},
           {"model", config.value("model", "rate")},
+          {"model_params", config.value("model_params", json::object())},
           {"beats_readout_only", nullptr},  // set once the task's entries are known
           {"algorithm_config", train.at("algorithm").at("config")},
           {"hidden", c.at("hidden")},
@@ -370,14 +371,15 @@ void rank_entries(std::vector<json>& entries, bool higher) {
   }
 }
 
-// Marks each entry that has a readout_only entry of its network and size beside it: true when
+// Marks each entry that has a readout_only entry of its network (id and knobs) and size beside it: true when
 // its median beats every seed of the baseline (a rule that does not has assigned no temporal
 // credit on the task that this grid can see), false otherwise; null without a baseline.
 void mark_against_readout_only(std::vector<json>& entries, bool higher) {
   for (json& e : entries) {
     const json* baseline = nullptr;
     for (const json& b : entries)
-      if (b.at("algorithm") == "readout_only" && b.at("model") == e.at("model") && b.at("hidden") == e.at("hidden"))
+      if (b.at("algorithm") == "readout_only" && b.at("model") == e.at("model") &&
+          b.at("model_params") == e.at("model_params") && b.at("hidden") == e.at("hidden"))
         baseline = &b;
     if (!baseline || baseline == &e) continue;
     const double median = number_or(e.at("metric").at("median"), std::numeric_limits<double>::quiet_NaN());

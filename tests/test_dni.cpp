@@ -21,23 +21,6 @@
 namespace tca {
 namespace {
 
-RateRnnConfig tiny_config(double alpha) {
-  RateRnnConfig rc;
-  rc.n = 3;
-  rc.m = 2;
-  rc.o = 2;
-  rc.alpha = alpha;
-  rc.loss = LossKind::mse;
-  return rc;
-}
-
-RateRnnParams tiny_params(const RateRnnConfig& rc, uint64_t seed) {
-  InitOptions init;
-  init.gain = 1.2;
-  init.bias_scale = 0.3;
-  return init_params(rc, seed, DType::f64, Device::cpu, init);
-}
-
 // The plain forward pass: per step and sequence a_t, ahat_t, phi'(h_t) and c_t = W_out^T e_t.
 struct Steps {
   std::vector<std::vector<std::vector<double>>> a, ahat, dphi, c;  // [t][b][.]
@@ -149,8 +132,8 @@ Dni& as_dni(Rule& rule) { return dynamic_cast<Dni&>(rule); }
 
 TEST(Dni, MatchesItsEquationsWrittenAsLoops) {
   for (const double alpha : {1.0, 0.6}) {
-    const RateRnnConfig rc = tiny_config(alpha);
-    const RateRnnParams params = tiny_params(rc, 3);
+    const RateRnnConfig rc = tiny_rate_config(alpha);
+    const RateRnnParams params = tiny_rate_params(rc, 3);
     const Batch batch = test::random_batch(12, 2, rc.m, rc.o, rc.loss, 4);
     auto rule = make_algorithm("dni", rc, DType::f64, Device::cpu, {{"lr", "0.3"}, {"refresh", "3"}});
     const std::vector<double> A0 = as_dni(*rule).module();
@@ -179,8 +162,8 @@ class OracleDni final : public Dni {
 };
 
 TEST(Dni, WithTheExactCreditItIsBptt) {
-  const RateRnnConfig rc = tiny_config(0.6);
-  const RateRnnParams params = tiny_params(rc, 5);
+  const RateRnnConfig rc = tiny_rate_config(0.6);
+  const RateRnnParams params = tiny_rate_params(rc, 5);
   const Batch batch = test::random_batch(10, 3, rc.m, rc.o, rc.loss, 6);
   const std::vector<double> W = params.W.to_host();
   const Steps s = forward(rc, W, params.W_outb.to_host(), batch);
@@ -206,8 +189,8 @@ TEST(Dni, WithTheExactCreditItIsBptt) {
 TEST(Dni, LearnsTheCreditOfANetworkWithoutRecurrence) {
   // alpha = 1 and W_rec = 0: a_t does not reach later steps, so dL/da_t = c_t = W_out^T e_t, which
   // for MSE with the loss on every step is linear in [a_t; y*_t; 1]. The module learns it.
-  const RateRnnConfig rc = tiny_config(1.0);
-  RateRnnParams params = tiny_params(rc, 7);
+  const RateRnnConfig rc = tiny_rate_config(1.0);
+  RateRnnParams params = tiny_rate_params(rc, 7);
   std::vector<double> W = params.W.to_host();
   for (int i = 0; i < rc.n; ++i)
     for (int j = 0; j < rc.n; ++j) W[i * rc.k() + j] = 0.0;
@@ -233,8 +216,8 @@ TEST(Dni, LearnsTheCreditOfANetworkWithoutRecurrence) {
 }
 
 TEST(Dni, ModulePersistsFreezesAndRunsOnline) {
-  const RateRnnConfig rc = tiny_config(0.6);
-  const RateRnnParams params = tiny_params(rc, 8);
+  const RateRnnConfig rc = tiny_rate_config(0.6);
+  const RateRnnParams params = tiny_rate_params(rc, 8);
   const Batch batch = test::random_batch(8, 2, rc.m, rc.o, rc.loss, 9);
   auto rule = make_algorithm("dni", rc, DType::f64, Device::cpu);
   EXPECT_TRUE(rule->adapts());

@@ -25,23 +25,6 @@
 namespace tca {
 namespace {
 
-RateRnnConfig tiny_config() {
-  RateRnnConfig rc;
-  rc.n = 3;
-  rc.m = 2;
-  rc.o = 2;
-  rc.alpha = 0.6;
-  rc.loss = LossKind::mse;
-  return rc;
-}
-
-RateRnnParams tiny_params(const RateRnnConfig& rc, uint64_t seed) {
-  InitOptions init;
-  init.gain = 1.2;
-  init.bias_scale = 0.3;
-  return init_params(rc, seed, DType::f64, Device::cpu, init);
-}
-
 struct Learned {
   std::vector<double> gW, A, alpha;
 };
@@ -131,8 +114,8 @@ std::vector<double> window_gradient(Rule& rule, const RateRnnConfig& rc, const R
 Kernl& as_kernl(Rule& rule) { return dynamic_cast<Kernl&>(rule); }
 
 TEST(Kernl, MatchesItsEquationsWrittenAsLoops) {
-  const RateRnnConfig rc = tiny_config();
-  const RateRnnParams params = tiny_params(rc, 3);
+  const RateRnnConfig rc = tiny_rate_config(0.6);
+  const RateRnnParams params = tiny_rate_params(rc, 3);
   const Batch batch = test::random_batch(8, 2, rc.m, rc.o, rc.loss, 4);
   const std::vector<double> W = params.W.to_host(), W_outb = params.W_outb.to_host();
   // A deliberately non-identity start, so that every term of A's and alpha's updates counts.
@@ -153,7 +136,7 @@ TEST(Kernl, MatchesItsEquationsWrittenAsLoops) {
 }
 
 RateRnnParams without_recurrence(const RateRnnConfig& rc, uint64_t seed) {
-  RateRnnParams params = tiny_params(rc, seed);
+  RateRnnParams params = tiny_rate_params(rc, seed);
   std::vector<double> W = params.W.to_host();
   for (int i = 0; i < rc.n; ++i)
     for (int j = 0; j < rc.n; ++j) W[i * rc.k() + j] = 0.0;
@@ -162,7 +145,7 @@ RateRnnParams without_recurrence(const RateRnnConfig& rc, uint64_t seed) {
 }
 
 TEST(Kernl, ExactWithoutRecurrenceAtTheRightSensitivityAndTimescales) {
-  const RateRnnConfig rc = tiny_config();
+  const RateRnnConfig rc = tiny_rate_config(0.6);
   const RateRnnParams params = without_recurrence(rc, 5);
   const Batch batch = test::random_batch(10, 3, rc.m, rc.o, rc.loss, 6);
   auto rule = make_algorithm("kernl", rc, DType::f64, Device::cpu);
@@ -181,7 +164,7 @@ TEST(Kernl, ExactWithoutRecurrenceAtTheRightSensitivityAndTimescales) {
 TEST(Kernl, LearnsTheSensitivityAndTimescalesOfANetworkWithoutRecurrence) {
   // Without W_rec the perturbation decays by exactly 1 - alpha = 0.4 and does not spread: the
   // best sensitivity is I and the best timescale the network's 0.6, from A = I, alpha 0.8.
-  const RateRnnConfig rc = tiny_config();
+  const RateRnnConfig rc = tiny_rate_config(0.6);
   const RateRnnParams params = without_recurrence(rc, 7);
   auto rule = make_algorithm("kernl", rc, DType::f64, Device::cpu, {{"lr", "0.01"}});
   for (int w = 0; w < 400; ++w)
@@ -194,8 +177,8 @@ TEST(Kernl, LearnsTheSensitivityAndTimescalesOfANetworkWithoutRecurrence) {
 }
 
 TEST(Kernl, LearnedStatePersistsAndFreezes) {
-  const RateRnnConfig rc = tiny_config();
-  const RateRnnParams params = tiny_params(rc, 8);
+  const RateRnnConfig rc = tiny_rate_config(0.6);
+  const RateRnnParams params = tiny_rate_params(rc, 8);
   const Batch batch = test::random_batch(8, 2, rc.m, rc.o, rc.loss, 9);
   auto rule = make_algorithm("kernl", rc, DType::f64, Device::cpu, {{"sigma", "0.01"}, {"lr", "0.05"}});
   EXPECT_TRUE(rule->adapts());

@@ -39,23 +39,6 @@ namespace {
 
 const char* const kRules[] = {"uoro", "kf_rtrl", "rkf_rtrl"};
 
-RateRnnConfig tiny_config(double alpha) {
-  RateRnnConfig rc;
-  rc.n = 3;
-  rc.m = 2;
-  rc.o = 2;
-  rc.alpha = alpha;
-  rc.loss = LossKind::mse;
-  return rc;
-}
-
-RateRnnParams tiny_params(const RateRnnConfig& rc, uint64_t seed, DType dtype = DType::f64) {
-  InitOptions init;
-  init.gain = 1.2;
-  init.bias_scale = 0.3;
-  return init_params(rc, seed, dtype, Device::cpu, init);
-}
-
 // The W part of the rule's gradient (the readout part is exact for every rule) after one window.
 std::vector<double> rule_gradient(Rule& rule, const RateRnnConfig& rc,
                                   const RateRnnParams& params, const DeviceBatch& batch,
@@ -265,9 +248,9 @@ struct DirectCase {
 class DirectImplementation : public testing::TestWithParam<DirectCase> {};
 
 TEST_P(DirectImplementation, EveryRuleMatchesItsEquationsWrittenAsLoops) {
-  const RateRnnConfig rc = tiny_config(GetParam().alpha);
+  const RateRnnConfig rc = tiny_rate_config(GetParam().alpha);
   const int B = GetParam().B, T = 6;
-  const RateRnnParams params = tiny_params(rc, 41);
+  const RateRnnParams params = tiny_rate_params(rc, 41);
   const Batch batch = test::random_batch(T, B, rc.m, rc.o, rc.loss, 42);
   const DeviceBatch device_batch = to_device(batch, DType::f64, Device::cpu);
   const std::vector<double> W = params.W.to_host(), W_outb = params.W_outb.to_host();
@@ -382,8 +365,8 @@ std::unique_ptr<Rule> make_variant(const std::string& id, Variant v, const RateR
 // The fixed problem of the statistical tests: n = 3, m = 2 (d = n k = 18 coordinates of the
 // W gradient), T = 8, B = 2, alpha = 0.8, MSE, double.
 struct Problem {
-  RateRnnConfig rc = tiny_config(0.8);
-  RateRnnParams params = tiny_params(rc, 51);
+  RateRnnConfig rc = tiny_rate_config(0.8);
+  RateRnnParams params = tiny_rate_params(rc, 51);
   DeviceBatch batch =
       to_device(test::random_batch(8, 2, rc.m, rc.o, rc.loss, 52), DType::f64, Device::cpu);
   std::vector<double> g = bptt_gradient(rc, params, batch);  // the exact gradient (W part)
@@ -674,7 +657,7 @@ TEST(UnbiasedRules, RegistryDocumentsTheRulesAndTheirHyperparameters) {
     ASSERT_NE(info, nullptr) << id;
     EXPECT_FALSE(info->exact) << id;
     EXPECT_FALSE(info->summary.empty()) << id;
-    auto rule = make_algorithm(id, tiny_config(1.0), DType::f64, Device::cpu);
+    auto rule = make_algorithm(id, tiny_rate_config(1.0), DType::f64, Device::cpu);
     EXPECT_EQ(rule->id(), id);
     EXPECT_TRUE(rule->stochastic()) << id;
     // Every documented hyperparameter appears in config() with its default.
@@ -686,7 +669,7 @@ TEST(UnbiasedRules, RegistryDocumentsTheRulesAndTheirHyperparameters) {
     }
     EXPECT_EQ(rule->config().size(), info->params.size()) << id;
   }
-  const RateRnnConfig rc = tiny_config(1.0);
+  const RateRnnConfig rc = tiny_rate_config(1.0);
   const auto tuned = make_algorithm("uoro", rc, DType::f64, Device::cpu, {{"epsilon", "1e-5"}});
   EXPECT_EQ(std::stod(tuned->config().at("epsilon")), 1e-5);
   for (const std::string bad : {"0", "-1e-7", "2", "nan", "x"})
@@ -720,10 +703,10 @@ TEST(UnbiasedRules, MemoryAndFlopsArePositiveAndHaveTheRightOrder) {
       {"uoro", {3.3, 4.5}}, {"kf_rtrl", {6.0, 8.5}}, {"rkf_rtrl", {6.0, 8.5}}};
   double flops[2][3], bytes[2][3], rtrl_flops[2];
   for (int s = 0; s < 2; ++s) {
-    RateRnnConfig rc = tiny_config(1.0);
+    RateRnnConfig rc = tiny_rate_config(1.0);
     rc.n = s == 0 ? 16 : 32;
     rc.m = 1;
-    const RateRnnParams params = tiny_params(rc, 61);
+    const RateRnnParams params = tiny_rate_params(rc, 61);
     const DeviceBatch batch =
         to_device(test::random_batch(4, 3, rc.m, rc.o, rc.loss, 62), DType::f64, Device::cpu);
     auto rtrl = make_algorithm("rtrl", rc, DType::f64, Device::cpu);
@@ -756,8 +739,8 @@ TEST(UnbiasedRules, MemoryAndFlopsArePositiveAndHaveTheRightOrder) {
 }
 
 TEST(UnbiasedRules, WindowsAreIndependentAndSeedsReproducible) {
-  const RateRnnConfig rc = tiny_config(0.7);
-  const RateRnnParams params = tiny_params(rc, 71);
+  const RateRnnConfig rc = tiny_rate_config(0.7);
+  const RateRnnParams params = tiny_rate_params(rc, 71);
   const DeviceBatch first =
       to_device(test::random_batch(9, 2, rc.m, rc.o, rc.loss, 72), DType::f64, Device::cpu);
   const DeviceBatch second =
@@ -778,8 +761,8 @@ TEST(UnbiasedRules, WindowsAreIndependentAndSeedsReproducible) {
 TEST(UnbiasedRules, FloatRunDrawsTheSameSignsAsDouble) {
   // The signs do not depend on the precision, so a float run tracks the double run with the
   // same seed up to rounding.
-  const RateRnnConfig rc = tiny_config(0.8);
-  const RateRnnParams pf = tiny_params(rc, 81, DType::f32);
+  const RateRnnConfig rc = tiny_rate_config(0.8);
+  const RateRnnParams pf = tiny_rate_params(rc, 81, DType::f32);
   const RateRnnParams pd{pf.W.to(DType::f64), pf.W_outb.to(DType::f64)};
   const Batch batch = test::random_batch(10, 3, rc.m, rc.o, rc.loss, 82);
   for (const std::string id : kRules) {

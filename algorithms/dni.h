@@ -21,6 +21,23 @@
 // linear in atil_t for MSE, and the module learns it.
 // The learned A persists across windows; training adapts it on every window; the probe lets it
 // adapt and then freezes it (algorithms/kernl.h describes the protocol).
+//
+// jacobian=learned: the local version of Marschall, Cho & Savin (2019, "Using local plasticity
+// rules to train recurrent neural networks"; vanilla-rtrl's use_approx_J). The exact J_t needs
+// W_rec^T and phi'(h_t) at the neuron that receives the credit; the local version replaces it by
+// a matrix J learned, while the rule adapts, as a linear prediction of the state from its
+// predecessor:
+//   J     -= jacobian_lr / B sum_b (J a_{t-1} - a_t) a_{t-1}^T     (before the target is formed)
+//   c*_t   = c_{t-1} + J^T Abar atil_t
+// J starts at W_rec as the rule first sees it and persists, adapts and freezes with A. In the
+// paper's reading of these equations each neuron has segregated compartments: the soma carries
+// a_t, an apical compartment the predicted credit sg_t (A's synapses) and another the
+// bootstrapped target; A, J and W are updated in separate phases of each step by rules that use
+// only the pre- and postsynaptic values of their own compartments. The arithmetic is the one
+// above; the compartments are its interpretation. DNI(b)'s extra nonlinearity on the target
+// (vanilla-rtrl's SG_label_activation) is not implemented: its form is not published in the code.
+// At W_rec = 0 and alpha = 1 the exact Jacobian is 0 = W_rec, so with jacobian_lr = 0 the local
+// version equals the exact one (tested).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +52,8 @@ struct DniConfig {
   int refresh = 5;         // steps between copies of A into the bootstrapping copy Abar
   double init_scale = 1.0;  // A's initial entries ~ N(0, init_scale^2 / (n + o + 1))
   uint64_t init_seed = 0;  // seed of A's initial draws
+  bool learned_jacobian = false;  // jacobian=learned: the local version (above)
+  double jacobian_lr = 1e-2;      // learning rate of the learned Jacobian J
 };
 const ParamTable<DniConfig>& dni_params();
 
@@ -52,6 +71,9 @@ class Dni : public RateRule {
   // (and the bootstrapping copy).
   std::vector<double> module() const { return A_.to_host(); }
   void set_module(const std::vector<double>& A);
+  // The learned Jacobian J (n x n, row-major host doubles); empty before the first window or
+  // with jacobian=exact.
+  std::vector<double> learned_jacobian() const { return J_.defined() ? J_.to_host() : std::vector<double>{}; }
 
  protected:
   // sg = the predicted credit of step t ([B, n]) from atil = [a_t; y*_t; 1]: atil A^T. A test
@@ -63,11 +85,13 @@ class Dni : public RateRule {
   void continue_state(uint64_t /*noise_seed*/) override { step_ = 0; }  // a stream's next window
   void accumulate(const StepState& s) override;
   void learn(const StepState& s);
+  void learn_jacobian(const StepState& s);
 
   DniConfig dni_;
   bool adapting_ = true;
   const DeviceBatch* batch_ = nullptr;
   Tensor A_, A_bar_;                  // [n, n + o + 1]
+  Tensor J_;                          // [n, n], jacobian=learned only
   Tensor atil_, atil_prev_;           // [B, n + o + 1]
   Tensor sg_, c_prev_, target_, work_;  // [B, n]
   bool has_prev_ = false;

@@ -5,7 +5,9 @@
 // - with the exact credit dL/da_t in place of its prediction it is BPTT (1e-12);
 // - without recurrence and with alpha = 1 the exact credit is linear in [a; y*; 1] and the
 //   module learns it: its estimate then aligns with BPTT;
-// - its module persists across windows and freezes; it updates online.
+// - the local version (jacobian=learned) against the same loop with the learned Jacobian's
+//   step, and equal to the exact version where W_rec is the Jacobian (W_rec = 0, alpha = 1);
+// - its module and learned Jacobian persist across windows and freeze; it updates online.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,52 +17,12 @@
 
 #include "algorithms/dni.h"
 #include "algorithms/learner.h"
+#include "tests/rate_reference.h"
 #include "tests/rule_helpers.h"
 #include "test_util.h"
 
 namespace tca {
 namespace {
-
-// The plain forward pass: per step and sequence a_t, ahat_t, phi'(h_t) and c_t = W_out^T e_t.
-struct Steps {
-  std::vector<std::vector<std::vector<double>>> a, ahat, dphi, c;  // [t][b][.]
-};
-
-Steps forward(const RateRnnConfig& rc, const std::vector<double>& W, const std::vector<double>& W_outb,
-              const Batch& batch) {
-  const int n = rc.n, m = rc.m, o = rc.o, k = rc.k(), B = batch.B;
-  Steps s;
-  std::vector<std::vector<double>> a(B, std::vector<double>(n, 0.0));
-  for (int t = 0; t < batch.T; ++t) {
-    s.a.emplace_back();
-    s.ahat.emplace_back();
-    s.dphi.emplace_back();
-    s.c.emplace_back();
-    for (int b = 0; b < B; ++b) {
-      std::vector<double> ahat(k), dphi(n), c(n, 0.0);
-      for (int i = 0; i < n; ++i) ahat[i] = a[b][i];
-      for (int i = 0; i < m; ++i) ahat[n + i] = batch.input(t, b, i);
-      ahat[n + m] = 1.0;
-      for (int i = 0; i < n; ++i) {
-        double h = 0;
-        for (int j = 0; j < k; ++j) h += W[i * k + j] * ahat[j];
-        dphi[i] = 1 - std::tanh(h) * std::tanh(h);
-        a[b][i] = (1 - rc.alpha) * a[b][i] + rc.alpha * std::tanh(h);
-      }
-      for (int p = 0; p < o; ++p) {
-        double y = W_outb[p * (n + 1) + n];
-        for (int i = 0; i < n; ++i) y += W_outb[p * (n + 1) + i] * a[b][i];
-        const double e = batch.mask(t, b) / B * (y - batch.target(t, b, p));
-        for (int i = 0; i < n; ++i) c[i] += W_outb[p * (n + 1) + i] * e;
-      }
-      s.a.back().push_back(a[b]);
-      s.ahat.back().push_back(ahat);
-      s.dphi.back().push_back(dphi);
-      s.c.back().push_back(c);
-    }
-  }
-  return s;
-}
 
 // (v J_t)_j = (1 - alpha) v_j + alpha sum_i v_i phi'_i W_rec[i, j]
 std::vector<double> times_jacobian(const RateRnnConfig& rc, const std::vector<double>& W, const std::vector<double>& v,
@@ -74,16 +36,18 @@ std::vector<double> times_jacobian(const RateRnnConfig& rc, const std::vector<do
 }
 
 struct DniResult {
-  std::vector<double> gW, A;
+  std::vector<double> gW, A, J;
 };
 
+// J0: the local version's Jacobian at the start (learned with J_lr); null: the exact Jacobian.
 DniResult direct_dni(const RateRnnConfig& rc, const std::vector<double>& W, const std::vector<double>& W_outb,
-                     const Batch& batch, std::vector<double> A, double lr, int refresh) {
+                     const Batch& batch, std::vector<double> A, double lr, int refresh,
+                     const std::vector<double>* J0 = nullptr, double J_lr = 0.0) {
   const int n = rc.n, o = rc.o, k = rc.k(), B = batch.B, cols = n + o + 1;
-  const Steps s = forward(rc, W, W_outb, batch);
-  std::vector<double> A_bar = A, gW(static_cast<size_t>(n) * k, 0.0);
+  const RateForward s = direct_rate_forward(rc, W, W_outb, batch);
+  std::vector<double> A_bar = A, gW(static_cast<size_t>(n) * k, 0.0), J = J0 ? *J0 : std::vector<double>{};
   auto atil = [&](int t, int b) {
-    std::vector<double> v(s.a[t][b]);
+    std::vector<double> v = row_of(s.a[t], b, n);
     for (int p = 0; p < o; ++p) v.push_back(batch.target(t, b, p));
     v.push_back(1.0);
     return v;
@@ -97,11 +61,29 @@ DniResult direct_dni(const RateRnnConfig& rc, const std::vector<double>& W, cons
   int since_refresh = 0;
   for (int t = 0; t < batch.T; ++t) {
     if (t > 0) {
+      if (J0) {  // J -= J_lr / B sum_b (J a_{t-1} - a_t) a_{t-1}^T
+        std::vector<double> grad(J.size(), 0.0);
+        for (int b = 0; b < B; ++b) {
+          const std::vector<double> prev = row_of(s.a[t - 1], b, n), now = row_of(s.a[t], b, n);
+          for (int i = 0; i < n; ++i) {
+            double err = -now[i];
+            for (int j = 0; j < n; ++j) err += J[i * n + j] * prev[j];
+            for (int j = 0; j < n; ++j) grad[i * n + j] += err * prev[j];
+          }
+        }
+        for (size_t i = 0; i < J.size(); ++i) J[i] -= J_lr / B * grad[i];
+      }
       std::vector<double> grad(A.size(), 0.0);
       for (int b = 0; b < B; ++b) {
         const std::vector<double> v = predict(A_bar, atil(t, b));
-        std::vector<double> target = times_jacobian(rc, W, v, s.dphi[t][b]);
-        for (int i = 0; i < n; ++i) target[i] += s.c[t - 1][b][i];
+        std::vector<double> target(n, 0.0);
+        if (J0) {
+          for (int j = 0; j < n; ++j)
+            for (int i = 0; i < n; ++i) target[j] += v[i] * J[i * n + j];
+        } else {
+          target = times_jacobian(rc, W, v, row_of(s.dphi[t], b, n));
+        }
+        for (int i = 0; i < n; ++i) target[i] += s.c[t - 1][b * n + i];
         const std::vector<double> x = atil(t - 1, b), p = predict(A, x);
         for (int i = 0; i < n; ++i)
           for (int j = 0; j < cols; ++j) grad[i * cols + j] += (p[i] - target[i]) * x[j];
@@ -115,10 +97,11 @@ DniResult direct_dni(const RateRnnConfig& rc, const std::vector<double>& W, cons
     for (int b = 0; b < B; ++b) {
       const std::vector<double> sg = predict(A, atil(t, b));
       for (int i = 0; i < n; ++i)
-        for (int j = 0; j < k; ++j) gW[i * k + j] += rc.alpha * s.dphi[t][b][i] * sg[i] * s.ahat[t][b][j];
+        for (int j = 0; j < k; ++j)
+          gW[i * k + j] += rc.alpha * s.dphi[t][b * n + i] * sg[i] * s.ahat[t][b * k + j];
     }
   }
-  return {gW, A};
+  return {gW, A, J};
 }
 
 std::vector<double> window_gradient(Rule& rule, const RateRnnConfig& rc, const RateRnnParams& params,
@@ -146,6 +129,53 @@ TEST(Dni, MatchesItsEquationsWrittenAsLoops) {
   }
 }
 
+// The local version: the target goes back one step through a Jacobian learned from W_rec.
+TEST(Dni, LocalVersionMatchesItsEquationsWrittenAsLoops) {
+  for (const double alpha : {1.0, 0.6}) {
+    const RateRnnConfig rc = tiny_rate_config(alpha);
+    const RateRnnParams params = tiny_rate_params(rc, 3);
+    const Batch batch = test::random_batch(12, 2, rc.m, rc.o, rc.loss, 4);
+    auto rule = make_algorithm("dni", rc, DType::f64, Device::cpu,
+                               {{"lr", "0.3"}, {"refresh", "3"}, {"jacobian", "learned"}, {"jacobian_lr", "0.7"}});
+    const std::vector<double> A0 = as_dni(*rule).module(), W = params.W.to_host();
+    EXPECT_TRUE(as_dni(*rule).learned_jacobian().empty());  // J is W_rec as the rule first sees it
+    std::vector<double> W_rec;
+    for (int i = 0; i < rc.n; ++i)
+      for (int j = 0; j < rc.n; ++j) W_rec.push_back(W[i * rc.k() + j]);
+    const std::vector<double> got = window_gradient(*rule, rc, params, batch);
+    const DniResult want = direct_dni(rc, W, params.W_outb.to_host(), batch, A0, 0.3, 3, &W_rec, 0.7);
+    ASSERT_GT(test::norm(want.gW), 0.0);
+    EXPECT_LT(test::relative_error(got, want.gW), 1e-12) << alpha;
+    EXPECT_LT(test::relative_error(as_dni(*rule).module(), want.A), 1e-12) << alpha;
+    EXPECT_LT(test::relative_error(as_dni(*rule).learned_jacobian(), want.J), 1e-12) << alpha;
+    EXPECT_GT(test::relative_error(want.J, W_rec), 1e-3) << alpha;  // the window taught J
+    // And the exact version's module differs: the learned Jacobian is really used.
+    const DniResult exact = direct_dni(rc, W, params.W_outb.to_host(), batch, A0, 0.3, 3);
+    EXPECT_GT(test::relative_error(want.A, exact.A), 1e-6) << alpha;
+  }
+}
+
+TEST(Dni, LocalVersionIsExactWhereWrecIsTheJacobian) {
+  // alpha = 1 and W_rec = 0: the exact Jacobian J_t = alpha D_t W_rec + (1 - alpha) I is 0 =
+  // W_rec, so the local version with J frozen at W_rec (jacobian_lr = 0) is the exact one.
+  const RateRnnConfig rc = tiny_rate_config(1.0);
+  RateRnnParams params = tiny_rate_params(rc, 7);
+  std::vector<double> W = params.W.to_host();
+  for (int i = 0; i < rc.n; ++i)
+    for (int j = 0; j < rc.n; ++j) W[i * rc.k() + j] = 0.0;
+  params.W = Tensor::from_host(W, params.W.shape(), DType::f64);
+  auto exact = make_algorithm("dni", rc, DType::f64, Device::cpu, {{"lr", "0.3"}});
+  auto local = make_algorithm("dni", rc, DType::f64, Device::cpu,
+                              {{"lr", "0.3"}, {"jacobian", "learned"}, {"jacobian_lr", "0"}});
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    const Batch batch = test::random_batch(10, 3, rc.m, rc.o, rc.loss, seed);
+    EXPECT_LT(test::relative_error(window_gradient(*local, rc, params, batch),
+                                   window_gradient(*exact, rc, params, batch)), 1e-14);
+  }
+  EXPECT_LT(test::relative_error(as_dni(*local).module(), as_dni(*exact).module()), 1e-14);
+  EXPECT_EQ(test::norm(as_dni(*local).learned_jacobian()), 0.0);
+}
+
 // DNI with the exact credit of the state in place of its module.
 class OracleDni final : public Dni {
  public:
@@ -166,14 +196,14 @@ TEST(Dni, WithTheExactCreditItIsBptt) {
   const RateRnnParams params = tiny_rate_params(rc, 5);
   const Batch batch = test::random_batch(10, 3, rc.m, rc.o, rc.loss, 6);
   const std::vector<double> W = params.W.to_host();
-  const Steps s = forward(rc, W, params.W_outb.to_host(), batch);
+  const RateForward s = direct_rate_forward(rc, W, params.W_outb.to_host(), batch);
   // delta_t = c_t + delta_{t+1} J_{t+1}, backwards from the window's end.
   std::vector<std::vector<double>> credit(batch.T, std::vector<double>(static_cast<size_t>(batch.B) * rc.n));
   for (int b = 0; b < batch.B; ++b) {
     std::vector<double> next(rc.n, 0.0);
     for (int t = batch.T - 1; t >= 0; --t) {
-      std::vector<double> delta = t + 1 < batch.T ? times_jacobian(rc, W, next, s.dphi[t + 1][b]) : std::vector<double>(rc.n, 0.0);
-      for (int i = 0; i < rc.n; ++i) delta[i] += s.c[t][b][i];
+      std::vector<double> delta = t + 1 < batch.T ? times_jacobian(rc, W, next, row_of(s.dphi[t + 1], b, rc.n)) : std::vector<double>(rc.n, 0.0);
+      for (int i = 0; i < rc.n; ++i) delta[i] += s.c[t][b * rc.n + i];
       for (int i = 0; i < rc.n; ++i) credit[t][static_cast<size_t>(b) * rc.n + i] = delta[i];
       next = delta;
     }
@@ -242,7 +272,18 @@ TEST(Dni, ModulePersistsFreezesAndRunsOnline) {
   learner.end();
   EXPECT_GT(test::norm(learner.gradient().W.to_host()), 0.0);
   EXPECT_THROW(as_dni(*rule).set_module({1.0}), std::invalid_argument);
-  for (const auto& [name, value] : std::map<std::string, std::string>{{"lr", "0"}, {"refresh", "0"}, {"init_scale", "-1"}})
+  // The learned Jacobian persists across windows and freezes with the module.
+  auto local = make_algorithm("dni", rc, DType::f64, Device::cpu, {{"jacobian", "learned"}, {"jacobian_lr", "0.5"}});
+  window_gradient(*local, rc, params, batch);
+  const std::vector<double> J1 = as_dni(*local).learned_jacobian();
+  window_gradient(*local, rc, params, batch);
+  const std::vector<double> J2 = as_dni(*local).learned_jacobian();
+  EXPECT_NE(J2, J1);
+  local->set_adapting(false);
+  window_gradient(*local, rc, params, batch);
+  EXPECT_EQ(as_dni(*local).learned_jacobian(), J2);
+  for (const auto& [name, value] : std::map<std::string, std::string>{
+           {"lr", "0"}, {"refresh", "0"}, {"init_scale", "-1"}, {"jacobian", "approximate"}, {"jacobian_lr", "-1"}})
     EXPECT_THROW(make_algorithm("dni", rc, DType::f64, Device::cpu, {{name, value}}), std::invalid_argument) << name;
 }
 

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/rate_reference.h"
 #include "tests/rule_helpers.h"
 #include "algorithms/rate_rule.h"
 #include "algorithms/kf_rtrl.h"
@@ -56,57 +57,6 @@ std::vector<double> bptt_gradient(const RateRnnConfig& rc, const RateRnnParams& 
 
 // ---- 1. direct implementations of the published equations --------------------------------
 
-// The forward pass in plain loops (MSE): per step t, ahat[t] (B x k), dphi[t] (B x n), c[t]
-// (B x n), the exact readout gradient and each sequence's share of the loss. xi, when given,
-// is added to the pre-activations (value (t B + b) n + i), as node perturbation does.
-struct Forward {
-  std::vector<std::vector<double>> ahat, dphi, c;
-  std::vector<double> g_out;  // o x (n + 1)
-  std::vector<double> loss;   // [B]
-};
-
-Forward direct_forward(const RateRnnConfig& rc, const std::vector<double>& W,
-                       const std::vector<double>& W_outb, const Batch& batch,
-                       const std::vector<double>* xi = nullptr) {
-  const int n = rc.n, m = rc.m, o = rc.o, k = rc.k(), B = batch.B;
-  Forward f;
-  f.g_out.assign(static_cast<size_t>(o) * (n + 1), 0.0);
-  f.loss.assign(B, 0.0);
-  std::vector<double> a(static_cast<size_t>(B) * n, 0.0);
-  for (int t = 0; t < batch.T; ++t) {
-    std::vector<double> ahat(static_cast<size_t>(B) * k), dphi(static_cast<size_t>(B) * n),
-        c(static_cast<size_t>(B) * n, 0.0);
-    for (int b = 0; b < B; ++b) {
-      double* ah = &ahat[static_cast<size_t>(b) * k];
-      for (int i = 0; i < n; ++i) ah[i] = a[b * n + i];
-      for (int i = 0; i < m; ++i) ah[n + i] = batch.input(t, b, i);
-      ah[n + m] = 1.0;
-      for (int i = 0; i < n; ++i) {
-        double h = xi ? (*xi)[(static_cast<size_t>(t) * B + b) * n + i] : 0.0;
-        for (int j = 0; j < k; ++j) h += W[i * k + j] * ah[j];
-        const double phi = std::tanh(h);
-        dphi[b * n + i] = 1 - phi * phi;
-        a[b * n + i] = (1 - rc.alpha) * a[b * n + i] + rc.alpha * phi;
-      }
-      for (int p = 0; p < o; ++p) {
-        double y = W_outb[p * (n + 1) + n];
-        for (int i = 0; i < n; ++i) y += W_outb[p * (n + 1) + i] * a[b * n + i];
-        const double e = batch.mask(t, b) / B * (y - batch.target(t, b, p));  // MSE
-        f.loss[b] += batch.mask(t, b) / B * 0.5 * (y - batch.target(t, b, p)) * (y - batch.target(t, b, p));
-        for (int i = 0; i < n; ++i) {
-          c[b * n + i] += W_outb[p * (n + 1) + i] * e;
-          f.g_out[p * (n + 1) + i] += e * a[b * n + i];
-        }
-        f.g_out[p * (n + 1) + n] += e;
-      }
-    }
-    f.ahat.push_back(ahat);
-    f.dphi.push_back(dphi);
-    f.c.push_back(c);
-  }
-  return f;
-}
-
 // The random signs of step t as documented: `count` values, value i from bit 0 of Philox word i
 // of (noise_seed, algorithm stream, t).
 std::vector<double> direct_signs(uint64_t noise_seed, int t, int count) {
@@ -131,7 +81,7 @@ std::vector<double> direct_jacobian(const RateRnnConfig& rc, const std::vector<d
 
 // UORO (Tallec & Ollivier 2018): atil (n), ttil (n x k) per sequence.
 std::vector<double> direct_uoro(const RateRnnConfig& rc, const std::vector<double>& W,
-                                const Forward& f, int B, uint64_t noise_seed, double eps) {
+                                const RateForward& f, int B, uint64_t noise_seed, double eps) {
   const int n = rc.n, k = rc.k();
   std::vector<double> g(static_cast<size_t>(n) * k, 0.0);
   std::vector<std::vector<double>> atil(B, std::vector<double>(n, 0.0)),
@@ -164,7 +114,7 @@ std::vector<double> direct_uoro(const RateRnnConfig& rc, const std::vector<doubl
 
 // KF-RTRL (Mujika et al. 2018): u (k), A (n x n) per sequence; M[l,(i,j)] ~ A[l,i] u[j].
 std::vector<double> direct_kf_rtrl(const RateRnnConfig& rc, const std::vector<double>& W,
-                                   const Forward& f, int B, uint64_t noise_seed) {
+                                   const RateForward& f, int B, uint64_t noise_seed) {
   const int n = rc.n, k = rc.k();
   std::vector<double> g(static_cast<size_t>(n) * k, 0.0);
   std::vector<std::vector<double>> u(B, std::vector<double>(k, 0.0)),
@@ -203,7 +153,7 @@ std::vector<double> direct_kf_rtrl(const RateRnnConfig& rc, const std::vector<do
 
 // R-KF-RTRL (Marschall et al. 2020): A (n), B (n x k) per sequence; M[l,(i,j)] ~ A[i] B[l,j].
 std::vector<double> direct_rkf_rtrl(const RateRnnConfig& rc, const std::vector<double>& W,
-                                    const Forward& f, int batch, uint64_t noise_seed) {
+                                    const RateForward& f, int batch, uint64_t noise_seed) {
   const int n = rc.n, k = rc.k();
   std::vector<double> g(static_cast<size_t>(n) * k, 0.0);
   std::vector<std::vector<double>> A(batch, std::vector<double>(n, 0.0)),
@@ -254,7 +204,7 @@ TEST_P(DirectImplementation, EveryRuleMatchesItsEquationsWrittenAsLoops) {
   const Batch batch = test::random_batch(T, B, rc.m, rc.o, rc.loss, 42);
   const DeviceBatch device_batch = to_device(batch, DType::f64, Device::cpu);
   const std::vector<double> W = params.W.to_host(), W_outb = params.W_outb.to_host();
-  const Forward f = direct_forward(rc, W, W_outb, batch);
+  const RateForward f = direct_rate_forward(rc, W, W_outb, batch);
   const double eps = 1e-7;
 
   for (const uint64_t seed : {uint64_t{3}, uint64_t{0xdeadbeefcafe}}) {
@@ -566,7 +516,7 @@ TEST(PerturbationRules, MatchTheirEquationsWrittenAsLoops) {
   const uint64_t seed = 77;
   // node perturbation: sum_b (L_b(xi) - L_b(0)) / sigma^2 sum_t xi_{t,b} ahat_{t,b}^T
   const std::vector<double> xi = normal_draws(seed, static_cast<size_t>(T) * B * n, sigma);
-  const Forward clean = direct_forward(rc, W, W_outb, host), noisy = direct_forward(rc, W, W_outb, host, &xi);
+  const RateForward clean = direct_rate_forward(rc, W, W_outb, host), noisy = direct_rate_forward(rc, W, W_outb, host, &xi);
   std::vector<double> want(static_cast<size_t>(n) * k, 0.0);
   for (int b = 0; b < B; ++b) {
     const double w = (noisy.loss[b] - clean.loss[b]) / (sigma * sigma);
@@ -585,9 +535,9 @@ TEST(PerturbationRules, MatchTheirEquationsWrittenAsLoops) {
     plus[i] += xiW[i];
     minus[i] -= xiW[i];
   }
-  auto total = [](const Forward& r) { return r.loss[0] + r.loss[1]; };
-  const double L0 = total(clean), Lp = total(direct_forward(rc, plus, W_outb, host)),
-               Lm = total(direct_forward(rc, minus, W_outb, host));
+  auto total = [](const RateForward& r) { return r.loss[0] + r.loss[1]; };
+  const double L0 = total(clean), Lp = total(direct_rate_forward(rc, plus, W_outb, host)),
+               Lm = total(direct_rate_forward(rc, minus, W_outb, host));
   for (const bool central : {false, true}) {
     std::vector<double> wantW(xiW.size());
     for (size_t i = 0; i < xiW.size(); ++i)

@@ -25,7 +25,7 @@ const ParamTable<PerturbationConfig>& node_perturbation_params();
 class NodePerturbation final : public PerturbationRule {
  public:
   NodePerturbation(const RateRnnConfig& config, DType dtype, Device device, const PerturbationConfig& perturbation)
-      : PerturbationRule(config, dtype, device, perturbation) {}
+      : PerturbationRule(config, dtype, device), perturbation_(perturbation) {}
   std::string id() const override { return "node_perturbation"; }
   std::map<std::string, std::string> config() const override;
   void finish() override;
@@ -33,6 +33,7 @@ class NodePerturbation final : public PerturbationRule {
   double flops_per_step() const override;
 
  private:
+  PerturbationConfig perturbation_;
   std::vector<std::vector<double>> xi_host_;  // per step, [B, n] draws times sigma
   std::vector<Tensor> xi_, ahat_;              // per step, [B, n] and [B, k], reused across windows
   Tensor weighted_;                            // [B, n] diag(w) xi_t

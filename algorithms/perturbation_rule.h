@@ -1,18 +1,20 @@
 // The base of the perturbation rules on the rate network (node_perturbation,
-// weight_perturbation): gradient estimates from the change of the loss under random
+// weight_perturbation, miconi): gradient estimates from the change of the loss under random
 // perturbations, the high-variance end of the bias-variance picture (Werfel, Xie & Seung 2005;
 // Richards et al. 2019, Fig. 2). They need no derivative of the network: each window they run
-// the rule's own copy of the network over the window's batch, once unperturbed and once (or
-// twice) perturbed, and correlate the loss difference with the noise. The window the caller
-// runs gives only the readout's exact gradient (algorithms/rate_rule.h).
+// the rule's own copy of the network over the window's batch, perturbed (and unperturbed, or
+// perturbed the other way, or against a running baseline), and correlate the loss difference
+// with the noise. The window the caller runs gives only the readout's exact gradient
+// (algorithms/rate_rule.h).
 //
-// Unbiased in the small-noise limit: the loss difference is linear in the noise up to O(sigma^2)
-// terms, and the Gaussian noise's odd moments vanish, so the bias is O(sigma^2) relative. In
-// float, sigma must stay well above the loss's rounding (about 1e-7 relative): the default
-// 1e-3 does (tests/test_unbiased_rules.cpp measures the bias at decreasing sigma in double).
+// node_perturbation and weight_perturbation are unbiased in the small-noise limit: the loss
+// difference is linear in the noise up to O(sigma^2) terms, and the Gaussian noise's odd moments
+// vanish, so the bias is O(sigma^2) relative. In float, sigma must stay well above the loss's
+// rounding (about 1e-7 relative): the default 1e-3 does (tests/test_unbiased_rules.cpp measures
+// the bias at decreasing sigma in double). miconi is biased by design (algorithms/miconi.h).
 //
-// Noise: standard normal draws times sigma, from Philox(noise seed, stream "algorithm", 0), in
-// the order each rule's header states, drawn on the host.
+// Noise: drawn on the host from Philox(noise seed, stream "algorithm", 0), in the order each
+// rule's header states.
 #pragma once
 
 #include <cstdint>
@@ -38,8 +40,8 @@ class PerturbationRule : public RateRule {
   void attach_batch(const DeviceBatch& batch) override { batch_ = &batch; }
 
  protected:
-  PerturbationRule(const RateRnnConfig& config, DType dtype, Device device, const PerturbationConfig& perturbation)
-      : RateRule(config, dtype, device), perturbation_(perturbation), network_(config, dtype, device) {}
+  PerturbationRule(const RateRnnConfig& config, DType dtype, Device device)
+      : RateRule(config, dtype, device), network_(config, dtype, device) {}
   void reset_state(int batch_size, uint64_t noise_seed) override;
   void accumulate(const StepState& /*s: the estimate comes from the rule's own passes*/) override {}
   // The attached batch; throws std::logic_error when reset() was not followed by attach_batch().
@@ -65,7 +67,6 @@ class PerturbationRule : public RateRule {
     return run_pass(params, [](int) -> const Tensor* { return nullptr; }, [](int, const StepState&) {});
   }
 
-  PerturbationConfig perturbation_;
   RateRnn network_;
   uint64_t noise_seed_ = 0;
 

@@ -22,7 +22,7 @@ const ParamTable<PerturbationConfig>& weight_perturbation_params();
 class WeightPerturbation final : public PerturbationRule {
  public:
   WeightPerturbation(const RateRnnConfig& config, DType dtype, Device device, const PerturbationConfig& perturbation)
-      : PerturbationRule(config, dtype, device, perturbation) {}
+      : PerturbationRule(config, dtype, device), perturbation_(perturbation) {}
   std::string id() const override { return "weight_perturbation"; }
   std::map<std::string, std::string> config() const override;
   void finish() override;
@@ -30,6 +30,7 @@ class WeightPerturbation final : public PerturbationRule {
   double flops_per_step() const override;
 
  private:
+  PerturbationConfig perturbation_;
   Tensor xi_;             // [n, k]
   NetworkParams moved_;   // W +- xi, the readout shared with the window's parameters
 };

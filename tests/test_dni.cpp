@@ -104,13 +104,6 @@ DniResult direct_dni(const RateRnnConfig& rc, const std::vector<double>& W, cons
   return {gW, A, J};
 }
 
-std::vector<double> window_gradient(Rule& rule, const RateRnnConfig& rc, const RateRnnParams& params,
-                                    const Batch& batch) {
-  RateRnn model(rc, DType::f64, Device::cpu);
-  run_window(model, params, to_device(batch, DType::f64, Device::cpu), rule, 1);
-  return rule.gradient().W.to_host();
-}
-
 Dni& as_dni(Rule& rule) { return dynamic_cast<Dni&>(rule); }
 
 TEST(Dni, MatchesItsEquationsWrittenAsLoops) {
@@ -120,7 +113,7 @@ TEST(Dni, MatchesItsEquationsWrittenAsLoops) {
     const Batch batch = test::random_batch(12, 2, rc.m, rc.o, rc.loss, 4);
     auto rule = make_algorithm("dni", rc, DType::f64, Device::cpu, {{"lr", "0.3"}, {"refresh", "3"}});
     const std::vector<double> A0 = as_dni(*rule).module();
-    const std::vector<double> got = window_gradient(*rule, rc, params, batch);
+    const std::vector<double> got = window_w_gradient(*rule, rc, params, batch);
     const DniResult want = direct_dni(rc, params.W.to_host(), params.W_outb.to_host(), batch, A0, 0.3, 3);
     ASSERT_GT(test::norm(want.gW), 0.0);
     EXPECT_LT(test::relative_error(got, want.gW), 1e-12) << alpha;
@@ -142,7 +135,7 @@ TEST(Dni, LocalVersionMatchesItsEquationsWrittenAsLoops) {
     std::vector<double> W_rec;
     for (int i = 0; i < rc.n; ++i)
       for (int j = 0; j < rc.n; ++j) W_rec.push_back(W[i * rc.k() + j]);
-    const std::vector<double> got = window_gradient(*rule, rc, params, batch);
+    const std::vector<double> got = window_w_gradient(*rule, rc, params, batch);
     const DniResult want = direct_dni(rc, W, params.W_outb.to_host(), batch, A0, 0.3, 3, &W_rec, 0.7);
     ASSERT_GT(test::norm(want.gW), 0.0);
     EXPECT_LT(test::relative_error(got, want.gW), 1e-12) << alpha;
@@ -159,18 +152,14 @@ TEST(Dni, LocalVersionIsExactWhereWrecIsTheJacobian) {
   // alpha = 1 and W_rec = 0: the exact Jacobian J_t = alpha D_t W_rec + (1 - alpha) I is 0 =
   // W_rec, so the local version with J frozen at W_rec (jacobian_lr = 0) is the exact one.
   const RateRnnConfig rc = tiny_rate_config(1.0);
-  RateRnnParams params = tiny_rate_params(rc, 7);
-  std::vector<double> W = params.W.to_host();
-  for (int i = 0; i < rc.n; ++i)
-    for (int j = 0; j < rc.n; ++j) W[i * rc.k() + j] = 0.0;
-  params.W = Tensor::from_host(W, params.W.shape(), DType::f64);
+  const RateRnnParams params = tiny_rate_params_without_recurrence(rc, 7);
   auto exact = make_algorithm("dni", rc, DType::f64, Device::cpu, {{"lr", "0.3"}});
   auto local = make_algorithm("dni", rc, DType::f64, Device::cpu,
                               {{"lr", "0.3"}, {"jacobian", "learned"}, {"jacobian_lr", "0"}});
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     const Batch batch = test::random_batch(10, 3, rc.m, rc.o, rc.loss, seed);
-    EXPECT_LT(test::relative_error(window_gradient(*local, rc, params, batch),
-                                   window_gradient(*exact, rc, params, batch)), 1e-14);
+    EXPECT_LT(test::relative_error(window_w_gradient(*local, rc, params, batch),
+                                   window_w_gradient(*exact, rc, params, batch)), 1e-14);
   }
   EXPECT_LT(test::relative_error(as_dni(*local).module(), as_dni(*exact).module()), 1e-14);
   EXPECT_EQ(test::norm(as_dni(*local).learned_jacobian()), 0.0);
@@ -211,8 +200,8 @@ TEST(Dni, WithTheExactCreditItIsBptt) {
   OracleDni oracle(rc, credit);
   oracle.set_adapting(false);
   auto bptt = make_algorithm("bptt", rc, DType::f64, Device::cpu);
-  const std::vector<double> exact = window_gradient(*bptt, rc, params, batch);
-  EXPECT_LT(test::relative_error(window_gradient(oracle, rc, params, batch), exact), 1e-12);
+  const std::vector<double> exact = window_w_gradient(*bptt, rc, params, batch);
+  EXPECT_LT(test::relative_error(window_w_gradient(oracle, rc, params, batch), exact), 1e-12);
   EXPECT_EQ(oracle.gradient().W_outb.to_host(), bptt->gradient().W_outb.to_host());  // the readout is exact
 }
 
@@ -220,11 +209,7 @@ TEST(Dni, LearnsTheCreditOfANetworkWithoutRecurrence) {
   // alpha = 1 and W_rec = 0: a_t does not reach later steps, so dL/da_t = c_t = W_out^T e_t, which
   // for MSE with the loss on every step is linear in [a_t; y*_t; 1]. The module learns it.
   const RateRnnConfig rc = tiny_rate_config(1.0);
-  RateRnnParams params = tiny_rate_params(rc, 7);
-  std::vector<double> W = params.W.to_host();
-  for (int i = 0; i < rc.n; ++i)
-    for (int j = 0; j < rc.n; ++j) W[i * rc.k() + j] = 0.0;
-  params.W = Tensor::from_host(W, params.W.shape(), DType::f64);
+  const RateRnnParams params = tiny_rate_params_without_recurrence(rc, 7);
   auto batch_of = [&](uint64_t seed) {
     Batch b = test::random_batch(10, 8, rc.m, rc.o, rc.loss, seed);
     std::fill(b.loss_mask.begin(), b.loss_mask.end(), 1.0);
@@ -233,13 +218,13 @@ TEST(Dni, LearnsTheCreditOfANetworkWithoutRecurrence) {
   auto rule = make_algorithm("dni", rc, DType::f64, Device::cpu, {{"lr", "0.5"}});
   auto bptt = make_algorithm("bptt", rc, DType::f64, Device::cpu);
   const Batch probe = batch_of(1);
-  const std::vector<double> exact = window_gradient(*bptt, rc, params, probe);
+  const std::vector<double> exact = window_w_gradient(*bptt, rc, params, probe);
   rule->set_adapting(false);
-  const double before = test::relative_error(window_gradient(*rule, rc, params, probe), exact);
+  const double before = test::relative_error(window_w_gradient(*rule, rc, params, probe), exact);
   rule->set_adapting(true);
-  for (int w = 0; w < 300; ++w) window_gradient(*rule, rc, params, batch_of(100 + w));
+  for (int w = 0; w < 300; ++w) window_w_gradient(*rule, rc, params, batch_of(100 + w));
   rule->set_adapting(false);
-  const double after = test::relative_error(window_gradient(*rule, rc, params, probe), exact);
+  const double after = test::relative_error(window_w_gradient(*rule, rc, params, probe), exact);
   std::printf("dni without recurrence: relative error %.3g before learning, %.3g after\n", before, after);
   EXPECT_GT(before, 0.5);
   EXPECT_LT(after, 0.05);
@@ -254,13 +239,13 @@ TEST(Dni, ModulePersistsFreezesAndRunsOnline) {
   EXPECT_FALSE(rule->stochastic());
   EXPECT_TRUE(rule->supports_online_updates());
   const std::vector<double> A0 = as_dni(*rule).module();
-  window_gradient(*rule, rc, params, batch);
+  window_w_gradient(*rule, rc, params, batch);
   const std::vector<double> A1 = as_dni(*rule).module();
   EXPECT_NE(A1, A0);
   rule->set_adapting(false);
-  const std::vector<double> frozen = window_gradient(*rule, rc, params, batch);
+  const std::vector<double> frozen = window_w_gradient(*rule, rc, params, batch);
   EXPECT_EQ(as_dni(*rule).module(), A1);
-  EXPECT_EQ(window_gradient(*rule, rc, params, batch), frozen);
+  EXPECT_EQ(window_w_gradient(*rule, rc, params, batch), frozen);
   // The online path (Learner::begin and step) hands the batch to the rule as run_window does.
   Learner learner(std::make_unique<RateRnn>(rc, DType::f64, Device::cpu), "dni", {});
   std::vector<double> flat = params.W.to_host();
@@ -274,13 +259,13 @@ TEST(Dni, ModulePersistsFreezesAndRunsOnline) {
   EXPECT_THROW(as_dni(*rule).set_module({1.0}), std::invalid_argument);
   // The learned Jacobian persists across windows and freezes with the module.
   auto local = make_algorithm("dni", rc, DType::f64, Device::cpu, {{"jacobian", "learned"}, {"jacobian_lr", "0.5"}});
-  window_gradient(*local, rc, params, batch);
+  window_w_gradient(*local, rc, params, batch);
   const std::vector<double> J1 = as_dni(*local).learned_jacobian();
-  window_gradient(*local, rc, params, batch);
+  window_w_gradient(*local, rc, params, batch);
   const std::vector<double> J2 = as_dni(*local).learned_jacobian();
   EXPECT_NE(J2, J1);
   local->set_adapting(false);
-  window_gradient(*local, rc, params, batch);
+  window_w_gradient(*local, rc, params, batch);
   EXPECT_EQ(as_dni(*local).learned_jacobian(), J2);
   for (const auto& [name, value] : std::map<std::string, std::string>{
            {"lr", "0"}, {"refresh", "0"}, {"init_scale", "-1"}, {"jacobian", "approximate"}, {"jacobian_lr", "-1"}})

@@ -104,13 +104,6 @@ Learned direct_kernl(const RateRnnConfig& rc, const std::vector<double>& W, cons
   return {gW, A, alpha};
 }
 
-std::vector<double> window_gradient(Rule& rule, const RateRnnConfig& rc, const RateRnnParams& params,
-                                    const Batch& batch, uint64_t noise_seed) {
-  RateRnn model(rc, DType::f64, Device::cpu);
-  run_window(model, params, to_device(batch, DType::f64, Device::cpu), rule, noise_seed);
-  return rule.gradient().W.to_host();
-}
-
 Kernl& as_kernl(Rule& rule) { return dynamic_cast<Kernl&>(rule); }
 
 TEST(Kernl, MatchesItsEquationsWrittenAsLoops) {
@@ -122,7 +115,7 @@ TEST(Kernl, MatchesItsEquationsWrittenAsLoops) {
   const std::vector<double> A0 = {1.0, 0.2, -0.1, 0.05, 0.9, 0.3, -0.2, 0.1, 1.1}, alpha0 = {0.8, 0.5, 0.3};
   auto rule = make_algorithm("kernl", rc, DType::f64, Device::cpu, {{"sigma", "0.01"}, {"lr", "0.02"}});
   as_kernl(*rule).set_sensitivity(A0, alpha0);
-  const std::vector<double> got = window_gradient(*rule, rc, params, batch, 9);
+  const std::vector<double> got = window_w_gradient(*rule, rc, params, batch, 9);
   const Learned want = direct_kernl(rc, W, W_outb, batch, A0, alpha0, 0.01, 0.02, 9);
   ASSERT_GT(test::norm(want.gW), 0.0);
   EXPECT_LT(test::relative_error(got, want.gW), 1e-12);
@@ -131,44 +124,35 @@ TEST(Kernl, MatchesItsEquationsWrittenAsLoops) {
   EXPECT_GT(test::relative_error(want.A, A0), 1e-4);  // the window did teach A something
   // The readout is exact.
   auto bptt = make_algorithm("bptt", rc, DType::f64, Device::cpu);
-  window_gradient(*bptt, rc, params, batch, 0);
+  window_w_gradient(*bptt, rc, params, batch, 0);
   EXPECT_EQ(rule->gradient().W_outb.to_host(), bptt->gradient().W_outb.to_host());
-}
-
-RateRnnParams without_recurrence(const RateRnnConfig& rc, uint64_t seed) {
-  RateRnnParams params = tiny_rate_params(rc, seed);
-  std::vector<double> W = params.W.to_host();
-  for (int i = 0; i < rc.n; ++i)
-    for (int j = 0; j < rc.n; ++j) W[i * rc.k() + j] = 0.0;
-  params.W = Tensor::from_host(W, params.W.shape(), DType::f64);
-  return params;
 }
 
 TEST(Kernl, ExactWithoutRecurrenceAtTheRightSensitivityAndTimescales) {
   const RateRnnConfig rc = tiny_rate_config(0.6);
-  const RateRnnParams params = without_recurrence(rc, 5);
+  const RateRnnParams params = tiny_rate_params_without_recurrence(rc, 5);
   const Batch batch = test::random_batch(10, 3, rc.m, rc.o, rc.loss, 6);
   auto rule = make_algorithm("kernl", rc, DType::f64, Device::cpu);
   as_kernl(*rule).set_sensitivity({1, 0, 0, 0, 1, 0, 0, 0, 1}, std::vector<double>(3, rc.alpha));
   rule->set_adapting(false);
   auto bptt = make_algorithm("bptt", rc, DType::f64, Device::cpu);
-  const std::vector<double> exact = window_gradient(*bptt, rc, params, batch, 0);
+  const std::vector<double> exact = window_w_gradient(*bptt, rc, params, batch, 0);
   ASSERT_GT(test::norm(exact), 0.0);
-  EXPECT_LT(test::relative_error(window_gradient(*rule, rc, params, batch, 1), exact), 1e-12);
+  EXPECT_LT(test::relative_error(window_w_gradient(*rule, rc, params, batch, 1), exact), 1e-12);
   // At its initial timescales (0.8) it is not.
   auto fresh = make_algorithm("kernl", rc, DType::f64, Device::cpu);
   fresh->set_adapting(false);
-  EXPECT_GT(test::relative_error(window_gradient(*fresh, rc, params, batch, 1), exact), 1e-2);
+  EXPECT_GT(test::relative_error(window_w_gradient(*fresh, rc, params, batch, 1), exact), 1e-2);
 }
 
 TEST(Kernl, LearnsTheSensitivityAndTimescalesOfANetworkWithoutRecurrence) {
   // Without W_rec the perturbation decays by exactly 1 - alpha = 0.4 and does not spread: the
   // best sensitivity is I and the best timescale the network's 0.6, from A = I, alpha 0.8.
   const RateRnnConfig rc = tiny_rate_config(0.6);
-  const RateRnnParams params = without_recurrence(rc, 7);
+  const RateRnnParams params = tiny_rate_params_without_recurrence(rc, 7);
   auto rule = make_algorithm("kernl", rc, DType::f64, Device::cpu, {{"lr", "0.01"}});
   for (int w = 0; w < 400; ++w)
-    window_gradient(*rule, rc, params, test::random_batch(20, 8, rc.m, rc.o, rc.loss, 100 + w), 1000 + w);
+    window_w_gradient(*rule, rc, params, test::random_batch(20, 8, rc.m, rc.o, rc.loss, 100 + w), 1000 + w);
   const std::vector<double> A = as_kernl(*rule).sensitivity(), alpha = as_kernl(*rule).timescales();
   for (int i = 0; i < rc.n; ++i) {
     EXPECT_NEAR(alpha[i], 0.6, 0.03) << i;
@@ -183,15 +167,15 @@ TEST(Kernl, LearnedStatePersistsAndFreezes) {
   auto rule = make_algorithm("kernl", rc, DType::f64, Device::cpu, {{"sigma", "0.01"}, {"lr", "0.05"}});
   EXPECT_TRUE(rule->adapts());
   EXPECT_FALSE(rule->stochastic());
-  window_gradient(*rule, rc, params, batch, 1);
+  window_w_gradient(*rule, rc, params, batch, 1);
   const std::vector<double> A1 = as_kernl(*rule).sensitivity();
   EXPECT_NE(A1, (std::vector<double>{1, 0, 0, 0, 1, 0, 0, 0, 1}));  // it learned, and keeps it across reset
   rule->set_adapting(false);
-  const std::vector<double> frozen = window_gradient(*rule, rc, params, batch, 2);
+  const std::vector<double> frozen = window_w_gradient(*rule, rc, params, batch, 2);
   EXPECT_EQ(as_kernl(*rule).sensitivity(), A1);
-  EXPECT_EQ(window_gradient(*rule, rc, params, batch, 3), frozen);  // another noise seed, the same estimate
+  EXPECT_EQ(window_w_gradient(*rule, rc, params, batch, 3), frozen);  // another noise seed, the same estimate
   rule->set_adapting(true);
-  window_gradient(*rule, rc, params, batch, 4);
+  window_w_gradient(*rule, rc, params, batch, 4);
   EXPECT_NE(as_kernl(*rule).sensitivity(), A1);
   EXPECT_THROW(as_kernl(*rule).set_sensitivity({1, 0}, {0.5}), std::invalid_argument);
   for (const auto& [name, value] : std::map<std::string, std::string>{{"sigma", "0"}, {"lr", "-1"}, {"alpha_init", "1.5"}})

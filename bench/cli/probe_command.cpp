@@ -55,7 +55,7 @@ ProbeCommand::ProbeCommand(CLI::App& app)
   command_.option("--data-batches", probe_.data_batches,
                        "Batches for the data-variance floor of the exact gradient (0: skip)");
   command_.option("--adapt-windows", probe_.adapt_windows,
-                  "Windows of fresh batches on which a rule that learns parameters of its own (kernl, dni) adapts at each "
+                  "Windows of fresh batches on which a rule that learns parameters of its own (kernl, dni, miconi) adapts at each "
                   "checkpoint before it is measured, frozen");
   command_.choice("--device", device_, {"cpu", "cuda", "auto"}, "cpu, cuda, or auto (the GPU when one is present)");
   add_output_options();

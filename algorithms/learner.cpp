@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "algorithms/registry.h"
+#include "kernels/host_memory.h"
 #include "models/registry.h"
 
 namespace tca {
@@ -122,7 +123,20 @@ void require_state_fits(const std::string& what, size_t need, Device device, con
   char text[160];
   std::snprintf(text, sizeof(text), " needs %.2f GiB of state, more than the %.2f GiB available on the ",
                 need / 1073741824.0, available / 1073741824.0);
-  throw std::invalid_argument(what + text + to_string(device) + "; " + advice);
+  const std::string limit = device == Device::cpu ? " (set by " + host_memory().limited_by() + ")" : "";
+  throw std::invalid_argument(what + text + to_string(device) + limit + "; " + advice);
+}
+
+void require_batch_fits(int batch_size, int T, int m, int o, DType dtype, Device device) {
+  const size_t values = static_cast<size_t>(batch_size) * static_cast<size_t>(T) * static_cast<size_t>(m + o + 1);
+  const std::string what = "a task batch of " + std::to_string(batch_size) + " sequences x " + std::to_string(T) + " steps";
+  const std::string advice = "lower --batch or the task's length";
+  if (device == Device::cpu) {
+    require_state_fits(what, values * (sizeof(double) + dtype_size(dtype)), device, advice);
+  } else {
+    require_state_fits(what, values * sizeof(double), Device::cpu, advice);
+    require_state_fits(what, values * dtype_size(dtype), device, advice);
+  }
 }
 
 }  // namespace tca

@@ -82,5 +82,8 @@ class Learner {
 // Refuses state of `need` bytes that cannot fit on `device`: throws std::invalid_argument
 // "<what> needs X GiB of state, more than the Y GiB available on the <device>; <advice>".
 void require_state_fits(const std::string& what, size_t need, Device device, const std::string& advice);
+// Refuses a task batch that cannot fit before it is drawn: B sequences of T steps with m inputs
+// and o targets (and a mask), held in doubles on the host and copied to `device` in `dtype`.
+void require_batch_fits(int batch_size, int T, int m, int o, DType dtype, Device device);
 
 }  // namespace tca

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "kernels/cuda_backend.h"
+#include "kernels/host_memory.h"
 
 namespace tca {
 
@@ -51,14 +52,7 @@ size_t available_memory(Device device) {
     return 0;
 #endif
   }
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  size_t kib = 0;
-  while (meminfo >> key >> kib) {
-    if (key == "MemAvailable:") return kib * 1024;
-    meminfo.ignore(256, '\n');
-  }
-  return SIZE_MAX;  // unknown: do not refuse
+  return host_memory().available();
 }
 
 // ---- Storage ----------------------------------------------------------------------------

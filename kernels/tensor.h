@@ -95,8 +95,9 @@ class Tensor {
 // only where a GPU may be present, and asks once per process.
 bool cuda_available();
 std::string cuda_device_name();  // the current CUDA device's name (loads the CUDA backend)
-// Bytes that can still be allocated on the device: MemAvailable of /proc/meminfo for the CPU,
-// free device memory for CUDA.
+// Bytes that can still be allocated on the device: for the CPU the smallest of MemAvailable,
+// the memory control groups' headroom and RLIMIT_AS's (kernels/host_memory.h); free device
+// memory for CUDA.
 size_t available_memory(Device device);
 
 }  // namespace tca

@@ -211,7 +211,7 @@ TEST(SuiteConfig, LoadingNamesTheFileAndItsJsonErrors) {
     load_suite_config(path);
     ADD_FAILURE() << "no error";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find(path + ": not valid JSON"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path + ": not JSON"), std::string::npos) << e.what();
   }
   EXPECT_THROW(load_suite_config(dir + "/missing.json"), std::invalid_argument);
 }
@@ -381,10 +381,21 @@ TEST(Suite, MergeRefusesConflictingCellsAndCopiesNothingThen) {
   const std::string name = "add-v0.bptt.n3.json";  // cell 0: in shard 0/4
   ASSERT_TRUE(fs::exists(o.out_dir + "/cells/" + name));
 
-  // The same cell computed again: same config hash, different content (its timings).
+  // The same cell computed again elsewhere: its timings, memory and machine differ, its results
+  // do not. That is the same cell: the first copy is kept.
   fs::create_directories(base + "/b/cells");
   json again = json::parse(read_file(o.out_dir + "/cells/" + name));
   again["wall_seconds"] = again["wall_seconds"].get<double>() + 1;
+  again["train"]["runs"][0]["steps_per_second"] = 1.0;
+  again["machine"]["hostname"] = "elsewhere";
+  std::ofstream(base + "/b/cells/" + name) << again.dump(2) << "\n";
+  MergeSummary same = merge_cells({base + "/a", base + "/b"}, base + "/same");
+  EXPECT_EQ(same.copied, static_cast<int>(files_in(o.out_dir + "/cells").size()));
+  EXPECT_EQ(same.identical_duplicates, 1);
+  EXPECT_EQ(read_file(base + "/same/cells/" + name), read_file(o.out_dir + "/cells/" + name));
+
+  // A result that differs: the cell was computed twice, differently.
+  again["train"]["runs"][0]["test_loss"] = again["train"]["runs"][0]["test_loss"].get<double>() + 1e-9;
   std::ofstream(base + "/b/cells/" + name) << again.dump(2) << "\n";
   try {
     merge_cells({base + "/a", base + "/b"}, base + "/out");
@@ -605,7 +616,7 @@ TEST(SuiteCli, RunsListsMergesAndBuildsTheLeaderboard) {
            {"suite --config " + dir + "/suite.json --device tpu", "--device"},
            {"merge " + dir + "/nowhere --out-dir " + dir + "/m", "nowhere"},
            {"leaderboard --cells " + dir + "/empty-folder --out " + dir + "/b.json", "empty-folder"},
-           {"leaderboard --cells " + dir + "/merged --out " + dir + "/no/board.json", "does not exist"}}) {
+           {"leaderboard --cells " + dir + "/merged --out " + dir + "/no/board.json", "cannot write into"}}) {
     const test::CommandResult bad = test::run_tcabench(args);
     EXPECT_EQ(bad.status, 2) << args << "\n" << bad.output;
     EXPECT_NE(bad.output.find(mention), std::string::npos) << args << "\n" << bad.output;

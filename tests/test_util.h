@@ -95,8 +95,8 @@ struct CommandResult {
   int status;          // exit status, -1 if it did not exit normally
   std::string output;  // stdout and stderr together
 };
-inline CommandResult run_tcabench(const std::string& args, const std::string& environment = "") {
-  const std::string cmd = environment + std::string(TCABENCH_BINARY) + " " + args + " 2>&1";
+// Runs `cmd` with sh and returns its exit status and standard output.
+inline CommandResult run_command(const std::string& cmd) {
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return {-1, "popen failed"};
   std::string out;
@@ -105,6 +105,9 @@ inline CommandResult run_tcabench(const std::string& args, const std::string& en
   while ((got = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, got);
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+inline CommandResult run_tcabench(const std::string& args, const std::string& environment = "") {
+  return run_command(environment + std::string(TCABENCH_BINARY) + " " + args + " 2>&1");
 }
 
 // Base of the CPU op tests, parameterised by precision: random inputs, NaN-poisoned outputs

@@ -2,7 +2,54 @@
 
 #include <CLI/CLI.hpp>
 
+#include <sstream>
+
+#include "bench/cli/options.h"
+
 namespace tca::cli {
+
+namespace {
+
+// A list's text, split at commas; an empty entry is a CLI11 validation error naming the option.
+std::vector<std::string> entries(const std::string& option, const std::string& text) {
+  try {
+    return split_list(text, option);
+  } catch (const std::invalid_argument& e) {
+    throw CLI::ValidationError(e.what());
+  }
+}
+
+template <class T>
+T entry_value(const std::string& option, const std::string& text) {
+  T value{};
+  if (!CLI::detail::lexical_cast(text, value)) throw CLI::ValidationError(option, "'" + text + "' is not a valid entry");
+  return value;
+}
+
+template <class T>
+std::string joined(const std::vector<T>& values) {
+  std::ostringstream s;
+  for (size_t i = 0; i < values.size(); ++i) s << (i ? "," : "") << values[i];
+  return s.str();
+}
+
+// A comma-separated list option: its text is split and converted here, strictly.
+template <class T>
+void add_list(CLI::App* command, const std::string& flags, std::vector<T>& values, const std::string& help) {
+  const std::string name = flags.substr(flags.rfind(',') == std::string::npos ? 0 : flags.rfind(',') + 1);
+  command
+      ->add_option_function<std::string>(
+          flags,
+          [&values, name](const std::string& text) {
+            std::vector<T> parsed;
+            for (const std::string& piece : entries(name, text)) parsed.push_back(entry_value<T>(name, piece));
+            values = std::move(parsed);
+          },
+          help)
+      ->default_str(joined(values));
+}
+
+}  // namespace
 
 CommandLine::CommandLine(CLI::App& app, const std::string& name, const std::string& description)
     : command_(app.add_subcommand(name, description)) {}
@@ -29,15 +76,15 @@ void CommandLine::repeatable(const std::string& flags, std::vector<std::string>&
 }
 
 void CommandLine::list(const std::string& flags, std::vector<std::string>& values, const std::string& help) {
-  command_->add_option(flags, values, help)->delimiter(',')->capture_default_str();
+  add_list(command_, flags, values, help);
 }
 
 void CommandLine::list(const std::string& flags, std::vector<int>& values, const std::string& help) {
-  command_->add_option(flags, values, help)->delimiter(',')->capture_default_str();
+  add_list(command_, flags, values, help);
 }
 
 void CommandLine::list(const std::string& flags, std::vector<double>& values, const std::string& help) {
-  command_->add_option(flags, values, help)->delimiter(',')->capture_default_str();
+  add_list(command_, flags, values, help);
 }
 
 void CommandLine::required(const std::string& flags, std::string& value, const std::string& help) {

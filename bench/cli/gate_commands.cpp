@@ -9,6 +9,7 @@
 #include "bench/cli/options.h"
 #include "bench/gates/bench_compare.h"
 #include "bench/gates/quality.h"
+#include "bench/report/json_io.h"
 #include "bench/report/report.h"
 
 namespace tca::cli {
@@ -32,16 +33,17 @@ class BenchCompareCommand final : public Command {
                        "Compare runs of different devices (context tca_device): new times are then divided "
                        "by the machines' speed factor, the median of the median ratios, so only benchmarks "
                        "that moved relative to the others can be flagged");
-    command_.text("--json", json_, "Also write the comparison as JSON to this file");
+    command_.text("--json", json_, "Also write the comparison as JSON to this file (-: the standard output, the table then goes to the standard error)");
   }
   std::vector<std::string> names() const override { return {"bench-compare"}; }
   bool parsed() const override { return command_.parsed(); }
   int run() override {
+    check_output_file(command_, "--json", json_);
     const BenchmarkRun base = read_benchmark_run(base_);
     const BenchmarkRun now = read_benchmark_run(new_);
     const Comparison comparison = compare_benchmark_runs(base, now, options_);
-    if (!json_.empty()) write_file_atomically(json_, comparison_json(comparison).dump(2) + "\n");
-    std::cout << comparison_table(comparison) << std::flush;
+    if (!json_.empty()) write_output(json_, comparison_json(comparison).dump(2) + "\n");
+    (json_ == "-" ? std::cerr : std::cout) << comparison_table(comparison) << std::flush;
     return comparison.count(Verdict::regression) > 0 ? 1 : 0;
   }
 
@@ -52,8 +54,13 @@ class BenchCompareCommand final : public Command {
 };
 
 // tcabench quality: 0 when every metric holds, 1 on a violation.
-int run_quality(const std::string& baseline_path, bool write) {
-  if (write) check_writable_folder(std::filesystem::path(baseline_path).parent_path());
+int run_quality(const CommandLine& command, const std::string& baseline_path, bool write) {
+  // Check the baseline before minutes of computing: readable JSON to check against, or a place
+  // to write one.
+  if (baseline_path.empty()) throw std::invalid_argument("--baseline: an empty path");
+  nlohmann::json baseline;
+  if (write) check_output_file(command, "--baseline", baseline_path);
+  else baseline = read_json_file(baseline_path);
   const nlohmann::json current = quality_metrics();
   if (write) {
     const std::vector<std::string> bad = quality_bound_violations(current);
@@ -65,14 +72,6 @@ int run_quality(const std::string& baseline_path, bool write) {
     write_file_atomically(baseline_path, current.dump(2) + "\n");
     std::cout << "quality: wrote " << current["metrics"].size() << " metrics to " << baseline_path << '\n';
     return 0;
-  }
-  std::ifstream in(baseline_path);
-  if (!in) throw std::invalid_argument("cannot read the quality baseline '" + baseline_path + "'");
-  nlohmann::json baseline;
-  try {
-    baseline = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::invalid_argument(baseline_path + ": not JSON (" + e.what() + ")");
   }
   const QualityReport report = check_quality(current, baseline);
   std::cout << "quality baseline: " << baseline_path << '\n' << quality_table(report) << std::flush;
@@ -93,7 +92,7 @@ class QualityCommand final : public Command {
   }
   std::vector<std::string> names() const override { return {"quality"}; }
   bool parsed() const override { return command_.parsed(); }
-  int run() override { return run_quality(baseline_, write_); }
+  int run() override { return run_quality(command_, baseline_, write_); }
 
  private:
   CommandLine command_;

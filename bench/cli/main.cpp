@@ -8,12 +8,16 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
 #include <vector>
 
 #include "bench/cli/command.h"
+#include "bench/report/interrupt.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"tcabench: temporal credit assignment benchmark for recurrent networks"};
@@ -46,12 +50,23 @@ int main(int argc, char** argv) {
     std::cerr << "tcabench: error: " << e.what() << " (see tcabench --help)\n";
     return 2;
   }
+  tca::install_interrupt_handlers();
+  int status = 0;
   try {
     for (const auto& command : commands)
-      if (command->parsed()) return command->run();
+      if (command->parsed()) {
+        status = command->run();
+        break;
+      }
   } catch (const std::exception& e) {
     std::cerr << "tcabench: error: " << e.what() << '\n';
     return 2;
   }
-  return 0;
+  // A full disk or a closed pipe on the standard output is an error, not a success.
+  std::cout.flush();
+  if (!std::cout || std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::cerr << "tcabench: error: cannot write the standard output: " << std::strerror(errno) << '\n';
+    return 2;
+  }
+  return status;
 }

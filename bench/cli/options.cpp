@@ -5,6 +5,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "bench/report/report.h"
+
 namespace tca::cli {
 
 // "name=value" pairs into a map; throws on text without '='.
@@ -80,13 +82,14 @@ std::map<std::string, std::string> model_knobs(const CommandLine& command, const
   return parse_pairs(pairs, "--model-param");
 }
 
-std::vector<std::string> split(const std::string& text, char separator) {
+std::vector<std::string> split_list(const std::string& text, const std::string& option) {
   std::vector<std::string> pieces(1);
   for (const char c : text) {
-    if (c == separator) pieces.emplace_back();
+    if (c == ',') pieces.emplace_back();
     else pieces.back() += c;
   }
-  if (pieces.size() > 1 && pieces.back().empty()) pieces.pop_back();  // "a,b," is a and b
+  for (const std::string& piece : pieces)
+    if (piece.empty()) throw std::invalid_argument(option + ": an empty entry in '" + text + "'");
   return pieces;
 }
 
@@ -94,6 +97,21 @@ void check_writable_folder(const std::filesystem::path& folder) {
   const std::filesystem::path dir = folder.empty() ? "." : folder;
   if (!std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0)
     throw std::invalid_argument("cannot write into '" + dir.string() + "'");
+}
+
+void check_output_file(const CommandLine& command, const std::string& option, const std::string& path) {
+  if (path.empty()) {
+    if (command.given(option))
+      throw std::invalid_argument(option + ": an empty path (give a file name, or - for the standard output)");
+    return;
+  }
+  if (path == "-") return;
+  try {
+    check_replaceable(path);
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(option + ": " + e.what());
+  }
+  check_writable_folder(std::filesystem::path(path).parent_path());
 }
 
 }  // namespace tca::cli

@@ -28,10 +28,14 @@ void add_network_options(CommandLine& command, std::string& model, std::vector<s
 // --hidden, --alpha and --gain.
 std::map<std::string, std::string> model_knobs(const CommandLine& command, const std::string& model,
                                                const std::vector<std::string>& pairs);
-// Splits text at every `separator`; empty pieces are kept but for a trailing one ("a,,b," is
-// a, "", b).
-std::vector<std::string> split(const std::string& text, char separator);
+// The comma-separated entries of an option's text; an empty entry ("a,,b", "a,", "") is an
+// error naming the option.
+std::vector<std::string> split_list(const std::string& text, const std::string& option);
 // Throws unless `folder` (or the working directory when empty) is a writable directory.
 void check_writable_folder(const std::filesystem::path& folder);
+// Checks an output file option before any work: given empty is an error; "-" (the standard
+// output) passes; otherwise what is at the path must be a regular file or nothing
+// (check_replaceable: a symbolic link, device, FIFO or folder is refused) in a writable folder.
+void check_output_file(const CommandLine& command, const std::string& option, const std::string& path);
 
 }  // namespace tca::cli

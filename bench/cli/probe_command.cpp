@@ -27,6 +27,8 @@ class ProbeCommand final : public Command {
   std::vector<std::string> task_ids() const;
   std::vector<std::string> rule_ids() const;
   void write_reports(const ProbeResult& result, const std::string& task) const;
+  // Where tables go: the standard output, or the standard error when a report goes there.
+  std::ostream& tables() const { return out_path_ == "-" || dump_path_ == "-" ? std::cerr : std::cout; }
 
   CommandLine command_;
   ProbeConfig probe_;
@@ -62,21 +64,22 @@ ProbeCommand::ProbeCommand(CLI::App& app)
 }
 
 void ProbeCommand::add_output_options() {
-  command_.text("--out", out_path_, "Write the JSON report to this file (one task)");
+  command_.text("--out", out_path_, "Write the JSON report to this file (one task; - for the standard output)");
   command_.text("--out-dir", out_dir_, "Write one JSON report per (task, rule) cell into this folder");
-  command_.text("--dump", dump_path_, "Write parameters, inputs, targets and every gradient to this JSON file");
+  command_.text("--dump", dump_path_,
+                "Write parameters, inputs, targets and every gradient to this JSON file (- for the standard output)");
   command_.flag("--quiet", quiet_, "No tables or progress lines on the terminal");
 }
 
 std::vector<std::string> ProbeCommand::task_ids() const {
-  if (task_list_ != "all") return split(task_list_, ',');
+  if (task_list_ != "all") return split_list(task_list_, "--task");
   std::vector<std::string> tasks;
   for (const TaskInfo& t : task_registry()) tasks.push_back(t.id);
   return tasks;
 }
 
 std::vector<std::string> ProbeCommand::rule_ids() const {
-  if (algo_list_ != "all") return split(algo_list_, ',');
+  if (algo_list_ != "all") return split_list(algo_list_, "--algo");
   std::vector<std::string> rules;
   for (const RuleInfo& r : rules_of(probe_.model)) rules.push_back(r.id);
   return rules;
@@ -84,9 +87,9 @@ std::vector<std::string> ProbeCommand::rule_ids() const {
 
 void ProbeCommand::write_reports(const ProbeResult& result, const std::string& task) const {
   const nlohmann::json report = probe_report(result);
-  if (!quiet_) std::cout << probe_table(result) << std::flush;
-  if (!out_path_.empty()) write_file_atomically(out_path_, report.dump(2) + "\n");
-  if (!dump_path_.empty()) write_file_atomically(dump_path_, probe_dump(result).dump() + "\n");
+  if (!quiet_) tables() << probe_table(result) << std::flush;
+  if (!out_path_.empty()) write_output(out_path_, report.dump(2) + "\n");
+  if (!dump_path_.empty()) write_output(dump_path_, probe_dump(result).dump() + "\n");
   if (!out_dir_.empty()) {
     for (const std::string& algo : probe_.algorithms) {
       const std::string path = out_dir_ + "/probe-" + task + "-" + algo + ".json";
@@ -108,8 +111,11 @@ int ProbeCommand::run() {
   probe_.device = parse_device(device_);
   probe_.dtype = parse_dtype(precision_);
   // Fail now, not after an hour of probing, if the reports cannot be written.
-  for (const std::string& path : {out_path_, dump_path_})
-    if (!path.empty()) check_writable_folder(std::filesystem::path(path).parent_path());
+  check_output_file(command_, "--out", out_path_);
+  check_output_file(command_, "--dump", dump_path_);
+  if (out_path_ == "-" && dump_path_ == "-")
+    throw std::invalid_argument("--out - and --dump -: only one of them can go to the standard output");
+  if (command_.given("--out-dir") && out_dir_.empty()) throw std::invalid_argument("--out-dir: an empty path");
   probe_.task_params = parse_pairs(task_params_, "--task-param");
   probe_.algo_params = parse_rule_pairs(algo_params_);
   if (!out_dir_.empty()) {
@@ -124,7 +130,7 @@ int ProbeCommand::run() {
     results.push_back(std::move(result));
   }
   if (!quiet_ && results.size() * probe_.algorithms.size() > 1)
-    std::cout << "\nsummary (last checkpoint; intervals 95%)\n" << probe_summary(results);
+    tables() << "\nsummary (last checkpoint; intervals 95%)\n" << probe_summary(results);
   return 0;
 }
 

@@ -27,14 +27,15 @@ SuiteCommands::SuiteCommands(CLI::App& app)
   merge_.required("--out-dir", merge_out_, "Folder to merge into (cells go to DIR/cells/)");
 
   leaderboard_.option("--cells", cells_, "A suite folder or its cells/ folder");
-  leaderboard_.option("--out", board_out_, "The leaderboard JSON (results/schema/leaderboard.schema.json)");
-  leaderboard_.text("--markdown", markdown_, "Write the Markdown tables to this file (default: stdout)");
+  leaderboard_.option("--out", board_out_, "The leaderboard JSON (results/schema/leaderboard.schema.json; - for the standard output)");
+  leaderboard_.text("--markdown", markdown_, "Write the Markdown tables to this file (default, or -: the standard output)");
 }
 
 bool SuiteCommands::parsed() const { return suite_.parsed() || merge_.parsed() || leaderboard_.parsed(); }
 
 int SuiteCommands::run() {
   if (suite_.parsed()) {
+    if (options_.out_dir.empty()) throw std::invalid_argument("--out-dir: an empty path");
     options_.shard = parse_shard(shard_);
     options_.device = parse_device(device_);
     const SuiteConfig config = load_suite_config(config_path_);
@@ -46,20 +47,22 @@ int SuiteCommands::run() {
     return 0;
   }
   if (merge_.parsed()) {
+    if (merge_out_.empty()) throw std::invalid_argument("--out-dir: an empty path");
     const MergeSummary s = merge_cells(merge_dirs_, merge_out_);
     std::cerr << "merge: " << s.copied << " cells copied, " << s.identical_duplicates
               << " identical duplicates; cells in " << merge_out_ << "/cells\n";
     return 0;
   }
   if (leaderboard_.parsed()) {
-    const std::filesystem::path out(board_out_);
-    if (!out.parent_path().empty() && !std::filesystem::is_directory(out.parent_path()))
-      throw std::invalid_argument("--out: the folder '" + out.parent_path().string() + "' does not exist");
+    if (board_out_.empty()) throw std::invalid_argument("--out: an empty path (give a file name, or - for the standard output)");
+    check_output_file(leaderboard_, "--out", board_out_);
+    check_output_file(leaderboard_, "--markdown", markdown_);
+    if (board_out_ == "-" && (markdown_.empty() || markdown_ == "-"))
+      throw std::invalid_argument("--out -: give --markdown FILE too, or the tables would share the standard output");
     const nlohmann::json board = build_leaderboard(read_cells(cells_folder(cells_)));
     const std::string markdown = leaderboard_markdown(board);
-    write_file_atomically(board_out_, board.dump(2) + "\n");
-    if (!markdown_.empty()) write_file_atomically(markdown_, markdown);
-    else std::cout << markdown;
+    write_output(board_out_, board.dump(2) + "\n");
+    write_output(markdown_.empty() ? "-" : markdown_, markdown);
     return 0;
   }
   return 0;

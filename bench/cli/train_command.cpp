@@ -43,7 +43,7 @@ TrainCommand::TrainCommand(CLI::App& app)
   add_schedule_options();
   command_.choice("--precision", precision_, {"float", "double"}, "float or double");
   command_.choice("--device", device_, {"cpu", "cuda", "auto"}, "cpu, cuda, or auto (the GPU when one is present)");
-  command_.text("--out", out_, "Write the JSON report to this file");
+  command_.text("--out", out_, "Write the JSON report to this file (- for the standard output)");
   command_.flag("--quiet", quiet_, "No table or progress lines on the terminal");
 }
 
@@ -95,11 +95,11 @@ int TrainCommand::run() {
   train_.criterion = parse_criterion(criterion_);
   train_.dtype = parse_dtype(precision_);
   train_.device = parse_device(device_);
-  if (!out_.empty()) check_writable_folder(std::filesystem::path(out_).parent_path());
+  check_output_file(command_, "--out", out_);
   const TrainResult result = run_training(train_, quiet_ ? nullptr : &std::cerr);
   const nlohmann::json report = train_report(result);
-  if (!quiet_) std::cout << train_table(result) << std::flush;
-  if (!out_.empty()) write_file_atomically(out_, report.dump(2) + "\n");
+  if (!quiet_) (out_ == "-" ? std::cerr : std::cout) << train_table(result) << std::flush;
+  if (!out_.empty()) write_output(out_, report.dump(2) + "\n");
   else if (quiet_) std::cout << report.dump(2) << '\n';
   return 0;
 }

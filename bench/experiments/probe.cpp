@@ -212,6 +212,8 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
   result.o = exact.network().o();
   result.network = exact.network().description();
   for (const auto& [key, value] : task->config()) result.task_config[key] = value;
+  require_batch_fits(config.batch, task->steps(), task->input_size(), task->output_size(), config.dtype,
+                     config.device);
   result.batch = task->sample(config.batch, config.seed);
   for (Learner& learner : learners) learner.require_state_fits(config.batch, result.batch.T);
 

@@ -451,6 +451,8 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
   for (const auto& [key, value] : task->config()) result.task_config[key] = value;
   result.algorithm_config = learner.rule().config();
   learner.require_state_fits(config.batch, result.T);
+  for (const int batch : {config.batch, config.eval_batch, config.curvature_batch})
+    if (batch > 0) require_batch_fits(batch, result.T, result.m, result.o, config.dtype, config.device);
 
   // The validation batch (learning-rate choice, learning curves, the criterion) and the test
   // batch (the reported scores) come from seeds of their own, shared by every run.

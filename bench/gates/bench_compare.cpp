@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "bench/report/json_io.h"
 #include "core/statistics.h"
 
 namespace tca {
@@ -53,7 +54,7 @@ double unit_in_ns(const std::string& unit, const std::string& path, const std::s
 std::string context_text(const nlohmann::json& context, const char* key) {
   if (!context.contains(key)) return "?";
   const nlohmann::json& v = context[key];
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  return v.is_string() ? v.get<std::string>() : json_excerpt(v);
 }
 
 }  // namespace
@@ -105,7 +106,8 @@ std::string benchmark_device(const nlohmann::json& context) {
          " CPUs at " + context_text(context, "mhz_per_cpu") + " MHz";
 }
 
-BenchmarkRun parse_benchmark_run(const nlohmann::json& data, const std::string& path) {
+// parse_benchmark_run without the translation of JSON type errors.
+static BenchmarkRun parse_benchmark_entries(const nlohmann::json& data, const std::string& path) {
   if (!data.is_object() || !data.contains("benchmarks") || !data["benchmarks"].is_array())
     throw std::invalid_argument(path + ": not Google Benchmark JSON (no \"benchmarks\" array)");
   BenchmarkRun run;
@@ -131,8 +133,9 @@ BenchmarkRun parse_benchmark_run(const nlohmann::json& data, const std::string& 
     if (!b.contains("real_time") || !b["real_time"].is_number())
       throw std::invalid_argument(path + ": benchmark '" + name + "' has no numeric real_time");
     const double t = b["real_time"].get<double>() * unit_in_ns(b.value("time_unit", "ns"), path, name);
-    if (!std::isfinite(t) || t < 0)
-      throw std::invalid_argument(path + ": benchmark '" + name + "' has a bad real_time");
+    if (!std::isfinite(t) || t <= 0)  // a zero time makes every ratio meaningless
+      throw std::invalid_argument(path + ": benchmark '" + name + "' has real_time " + json_excerpt(b["real_time"]) +
+                                  " (a positive time is needed)");
     run.times_ns[name].push_back(t);
   }
   if (run.names.empty())
@@ -142,17 +145,15 @@ BenchmarkRun parse_benchmark_run(const nlohmann::json& data, const std::string& 
   return run;
 }
 
-BenchmarkRun read_benchmark_run(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::invalid_argument("cannot read '" + path + "'");
-  nlohmann::json data;
+BenchmarkRun parse_benchmark_run(const nlohmann::json& data, const std::string& path) {
   try {
-    data = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::invalid_argument(path + ": not JSON (" + e.what() + ")");
+    return parse_benchmark_entries(data, path);
+  } catch (const nlohmann::json::exception& e) {  // a field of the wrong type
+    throw std::invalid_argument(path + ": malformed Google Benchmark JSON (" + std::string(e.what()) + ")");
   }
-  return parse_benchmark_run(data, path);
 }
+
+BenchmarkRun read_benchmark_run(const std::string& path) { return parse_benchmark_run(read_json_file(path), path); }
 
 const char* to_string(Verdict v) {
   switch (v) {

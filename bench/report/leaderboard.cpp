@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "bench/report/cell_check.h"
+#include "bench/report/json_io.h"
 #include "bench/report/probe_report.h"
 #include "bench/report/report.h"
 #include "core/statistics.h"
@@ -584,10 +586,8 @@ std::vector<json> read_cells(const std::string& folder) {
   std::sort(files.begin(), files.end());
   std::vector<json> cells;
   for (const fs::path& path : files) {
-    std::ifstream in(path);
-    json doc = json::parse(in, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object() || doc.value("kind", "") != "suite_cell")
-      throw std::invalid_argument(path.string() + " is not a suite cell file");
+    json doc = read_json_file(path.string());
+    check_cell(doc, path.string());
     doc["cell"]["file"] = path.filename().string();
     cells.push_back(std::move(doc));
   }

@@ -25,8 +25,19 @@ std::string cpu_model();
 std::string cpu_device(int threads);
 // FNV-1a 64 of the config's canonical dump (sorted keys), as 16 hex digits.
 std::string config_hash(const nlohmann::json& config);
-// Writes text to path through a temporary file and rename(): readers see the old file or the
-// whole new one. Throws std::runtime_error naming the path on failure.
+// Writes text to path through a temporary file (path.tmp.<pid>), fsync() and rename(): readers
+// see the old file or the whole new one. Refuses a path that exists and is not a regular file
+// (check_replaceable). On failure removes the temporary file and throws std::runtime_error
+// naming the path and the system's reason (no space left, permission denied).
 void write_file_atomically(const std::string& path, const std::string& text);
+// Throws std::runtime_error when something other than a regular file is at `path`: a symbolic
+// link (refused, not followed: the rename would replace the link itself), a folder, a device, a
+// FIFO or a socket. Nothing there is fine.
+void check_replaceable(const std::string& path);
+// write_file_atomically, or the standard output for "-" (checked: a failed write throws).
+void write_output(const std::string& path, const std::string& text);
+// Removes the temporary files (NAME.tmp.<pid>) in `folder` whose writer no longer runs, as a
+// kill -9 during a write leaves them; returns how many.
+int remove_stale_temporaries(const std::string& folder);
 
 }  // namespace tca

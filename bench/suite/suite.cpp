@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -17,6 +18,8 @@
 #include "algorithms/learner.h"
 #include "algorithms/registry.h"
 #include "bench/report/probe_report.h"
+#include "bench/report/interrupt.h"
+#include "bench/report/json_io.h"
 #include "bench/report/report.h"
 #include "bench/report/train_report.h"
 #include "models/registry.h"
@@ -71,7 +74,7 @@ class ObjectReader {
 
   std::string text(const std::string& key) const {
     const json& v = at(key);
-    if (!v.is_string()) fail(path(key) + " must be a string, got " + v.dump());
+    if (!v.is_string()) fail(path(key) + " must be a string, got " + json_excerpt(v));
     return v.get<std::string>();
   }
   std::string text(const std::string& key, const std::string& fallback) const { return has(key) ? text(key) : fallback; }
@@ -93,7 +96,7 @@ class ObjectReader {
 
   const json& array(const std::string& key) const {
     const json& v = at(key);
-    if (!v.is_array() || v.empty()) fail(path(key) + " must be a non-empty array, got " + v.dump());
+    if (!v.is_array() || v.empty()) fail(path(key) + " must be a non-empty array, got " + json_excerpt(v));
     return v;
   }
 
@@ -102,31 +105,31 @@ class ObjectReader {
     std::map<std::string, std::string> out;
     if (!has(key)) return out;
     const json& v = at(key);
-    if (!v.is_object()) fail(path(key) + " must be an object of name: value, got " + v.dump());
+    if (!v.is_object()) fail(path(key) + " must be an object of name: value, got " + json_excerpt(v));
     for (const auto& item : v.items()) {
       if (item.value().is_string()) out[item.key()] = item.value().get<std::string>();
       else if (item.value().is_number()) out[item.key()] = item.value().dump();
-      else fail(path(key) + "." + item.key() + " must be a string or a number, got " + item.value().dump());
+      else fail(path(key) + "." + item.key() + " must be a string or a number, got " + json_excerpt(item.value()));
     }
     return out;
   }
 
   static long long integer_value(const json& v, const std::string& where, long long lo, long long hi) {
-    if (!v.is_number_integer()) fail(where + " must be an integer, got " + v.dump());
+    if (!v.is_number_integer()) fail(where + " must be an integer, got " + json_excerpt(v));
     if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi))
-      fail(where + " must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + v.dump());
+      fail(where + " must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + json_excerpt(v));
     const long long x = v.get<long long>();
     if (x < lo || x > hi)
-      fail(where + " must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + v.dump());
+      fail(where + " must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + json_excerpt(v));
     return x;
   }
 
   static double real_value(const json& v, const std::string& where, double lo, double hi, bool exclusive_lo) {
-    if (!v.is_number()) fail(where + " must be a number, got " + v.dump());
+    if (!v.is_number()) fail(where + " must be a number, got " + json_excerpt(v));
     const double x = v.get<double>();
     if (!(x >= lo && x <= hi) || (exclusive_lo && x == lo))
       fail(where + " must lie in " + (exclusive_lo ? "(" : "[") + number_text(lo) + ", " + number_text(hi) +
-           "], got " + v.dump());
+           "], got " + json_excerpt(v));
     return x;
   }
 
@@ -143,7 +146,7 @@ const std::vector<std::string> kTrainingKeys = {"iterations", "batch",      "opt
                                                 "curvature_batch"};
 
 std::vector<double> learning_rates(const json& v, const std::string& where) {
-  if (!v.is_array() || v.empty()) fail(where + " must be a non-empty array of numbers, got " + v.dump());
+  if (!v.is_array() || v.empty()) fail(where + " must be a non-empty array of numbers, got " + json_excerpt(v));
   std::vector<double> out;
   for (size_t i = 0; i < v.size(); ++i)
     out.push_back(ObjectReader::real_value(v[i], where + "[" + std::to_string(i) + "]", 0, 1e3, true));
@@ -180,7 +183,7 @@ TrainConfig read_training(const json& object, const std::string& path, TrainConf
   t.curvature_batch = static_cast<int>(r.integer("curvature_batch", 0, 65536, t.curvature_batch));
   if (r.has("stop_at_criterion")) {
     if (!r.at("stop_at_criterion").is_boolean())
-      fail(r.path("stop_at_criterion") + " must be true or false, got " + r.at("stop_at_criterion").dump());
+      fail(r.path("stop_at_criterion") + " must be true or false, got " + json_excerpt(r.at("stop_at_criterion")));
     t.stop_at_criterion = r.at("stop_at_criterion").get<bool>();
   }
   if (t.regime == Regime::online && t.update != UpdateSchedule::step)
@@ -205,19 +208,19 @@ std::vector<std::string> metric_names(const Task& task) {
   return names;
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("cannot read " + path.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string read_text(const fs::path& path) { return read_text_file(path.string()); }
 
 // A cell file's document; a file that is not one is an error naming it.
 json read_cell(const fs::path& path, const std::string& text) {
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || doc.value("kind", "") != "suite_cell" || !doc.contains("config_hash"))
-    fail(path.string() + " is not a suite cell file");
+  json doc;
+  try {
+    doc = parse_json_text(text, path.string());
+  } catch (const std::invalid_argument& e) {
+    fail(std::string(e.what()) + ": not a suite cell file");
+  }
+  if (!doc.is_object() || !doc.contains("kind") || doc["kind"] != "suite_cell" || !doc.contains("config_hash") ||
+      !doc["config_hash"].is_string())
+    fail(path.string() + " is not a suite cell file (it needs \"kind\": \"suite_cell\" and a string \"config_hash\")");
   return doc;
 }
 
@@ -258,7 +261,7 @@ std::vector<uint64_t> read_seeds(const ObjectReader& top) {
   for (size_t i = 0; i < seeds.size(); ++i) {
     const json& v = seeds[i];
     if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<long long>() >= 0))
-      fail(top.path("seeds") + "[" + std::to_string(i) + "] must be an integer in [0, 2^64 - 1], got " + v.dump());
+      fail(top.path("seeds") + "[" + std::to_string(i) + "] must be an integer in [0, 2^64 - 1], got " + json_excerpt(v));
     out.push_back(v.get<uint64_t>());
   }
   if (std::set<uint64_t>(out.begin(), out.end()).size() != out.size())
@@ -507,17 +510,7 @@ SuiteConfig parse_suite_config(const json& config, const std::string& where) {
   return s;
 }
 
-SuiteConfig load_suite_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail("cannot read the suite config '" + path + "'");
-  json config;
-  try {
-    config = json::parse(in, nullptr, true, /*ignore_comments=*/false);
-  } catch (const json::parse_error& e) {
-    fail(path + ": not valid JSON: " + e.what());
-  }
-  return parse_suite_config(config, path);
-}
+SuiteConfig load_suite_config(const std::string& path) { return parse_suite_config(read_json_file(path), path); }
 
 std::string SuiteCell::file_name() const {
   return task->name + "." + algorithm->name + ".n" + std::to_string(hidden) + ".json";
@@ -660,6 +653,12 @@ std::string cells_folder(const std::string& dir) {
 SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, std::ostream* progress) {
   const std::vector<SuiteCell> cells = suite_cells(config);
   const fs::path folder = output_cells_folder(options);
+  if (!options.list_only) {  // what a kill -9 during a write left
+    const int removed = remove_stale_temporaries(folder.string());
+    if (removed > 0 && progress)
+      *progress << "suite: removed " << removed << " temporary file(s) of interrupted writes in " << folder.string()
+                << '\n';
+  }
 
   // Classify this shard's cells before running any: a written cell of another config, or a
   // rule that cannot fit, stops the suite now rather than hours into it.
@@ -687,13 +686,41 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
       continue;
     }
     if (progress) *progress << head << cell_label(cell) << ": running\n" << std::flush;
+    set_interrupt_message("cell " + cell_label(cell) + " (" + cell.file_name() + ") is abandoned; the " +
+                          std::to_string(summary.ran + summary.skipped) + " cells written before it are kept in " +
+                          folder.string() + "; the same command continues from there");
     const json doc = run_cell(cell, config, options.device, options.quiet ? nullptr : progress);
     write_file_atomically((folder / cell.file_name()).string(), doc.dump(2) + "\n");
     ++summary.ran;
     if (progress) *progress << head << cell_label(cell) << ": " << cell_done_line(cell, doc) << '\n' << std::flush;
   }
+  set_interrupt_message("");
   return summary;
 }
+
+namespace {
+
+// A cell without what differs between two computations of the same config on the same inputs:
+// timings, memory and the machine and commit that ran it. Two cells equal here hold the same
+// results.
+json results_of(const std::string& text, const fs::path& path) {
+  static const std::set<std::string> kVarying = {"wall_seconds",      "steps_per_second", "seconds_per_window",
+                                                 "peak_rss_bytes",    "peak_rss_per_cell", "machine",
+                                                 "git_commit",        "device_name"};
+  std::function<void(json&)> strip = [&](json& v) {
+    if (v.is_object()) {
+      for (auto it = v.begin(); it != v.end();) it = kVarying.count(it.key()) ? v.erase(it) : std::next(it);
+      for (auto& item : v.items()) strip(item.value());
+    } else if (v.is_array()) {
+      for (json& item : v) strip(item);
+    }
+  };
+  json doc = read_cell(path, text);
+  strip(doc);
+  return doc;
+}
+
+}  // namespace
 
 MergeSummary merge_cells(const std::vector<std::string>& dirs, const std::string& out_dir) {
   if (dirs.empty()) fail("merge: name at least one suite folder to merge");
@@ -707,7 +734,8 @@ MergeSummary merge_cells(const std::vector<std::string>& dirs, const std::string
   auto conflict = [](const std::string& name, const Source& a, const Source& b) {
     fail("merge: cell " + name + " differs between " + a.path.string() + " and " + b.path.string() +
          (a.hash != b.hash ? " (config hash " + a.hash + " vs " + b.hash + ": different configs)"
-                           : " (same config hash, different results: the cell was computed twice)") +
+                           : " (same config hash, different results beyond timings and memory: the cell was "
+                             "computed twice, differently)") +
          "; nothing was copied");
   };
   for (const std::string& dir : dirs) {
@@ -724,8 +752,9 @@ MergeSummary merge_cells(const std::vector<std::string>& dirs, const std::string
       const auto found = chosen.find(name);
       if (found == chosen.end()) {
         chosen.emplace(name, std::move(src));
-      } else if (found->second.text == src.text) {
-        ++summary.identical_duplicates;
+      } else if (found->second.text == src.text ||
+                 results_of(found->second.text, found->second.path) == results_of(src.text, src.path)) {
+        ++summary.identical_duplicates;  // the same results (timings may differ): the first is kept
       } else {
         conflict(name, found->second, src);
       }
@@ -741,7 +770,9 @@ MergeSummary merge_cells(const std::vector<std::string>& dirs, const std::string
     }
     Source existing{target, read_text(target), ""};
     existing.hash = read_cell(target, existing.text)["config_hash"].get<std::string>();
-    if (existing.text != entry.second.text) conflict(entry.first, existing, entry.second);
+    if (existing.text != entry.second.text &&
+        results_of(existing.text, existing.path) != results_of(entry.second.text, entry.second.path))
+      conflict(entry.first, existing, entry.second);
     ++summary.identical_duplicates;
   }
   std::error_code ec;

@@ -1,0 +1,28 @@
+// The host memory this process may still allocate, as the operating system will enforce it: the
+// smallest of
+//   - MemAvailable of /proc/meminfo (the machine's free and reclaimable memory);
+//   - for each memory control group the process is in, and each of its ancestors, the limit
+//     minus the usage: cgroup v2 memory.max - memory.current, cgroup v1 memory.limit_in_bytes -
+//     memory.usage_in_bytes (Slurm's --mem, docker --memory, systemd's MemoryMax);
+//   - RLIMIT_AS (ulimit -v) minus the address space in use (VmSize of /proc/self/status).
+// A source that is absent or unlimited does not count; with none, SIZE_MAX (do not refuse).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace tca {
+
+struct HostMemory {
+  size_t mem_available = SIZE_MAX;  // MemAvailable
+  size_t cgroup = SIZE_MAX;         // the tightest control-group limit minus usage
+  size_t address_space = SIZE_MAX;  // RLIMIT_AS minus VmSize
+  size_t available() const;         // the smallest of the three
+  std::string limited_by() const;   // which source sets available(): "MemAvailable", "cgroup", "RLIMIT_AS"
+};
+
+// root prefixes /proc and /sys (tests point it at a folder of fake files; "" is the real
+// system). address_space_limit: the soft RLIMIT_AS, or SIZE_MAX for the process's own.
+HostMemory host_memory(const std::string& root = "", size_t address_space_limit = SIZE_MAX);
+
+}  // namespace tca

@@ -35,9 +35,32 @@ void rule_window(benchmark::State& state, const std::string& network, const std:
   if (flops > 0) state.counters["rule_FLOP/step"] = flops;
 }
 
+// BM_RuleStep/<rule>/hidden:n/B:b: the same window at batch b, for the rules whose cost per step
+// is a few O(n k) or O(n^2) passes (and kf_rtrl's O(n^3)), where scalar code rather than BLAS can
+// set the time. The time per step of the batch is 1 / items_per_second.
+void rule_step(benchmark::State& state, const std::string& rule) {
+  const std::unique_ptr<Task> task = make_task("dnms-v0");
+  const int n = static_cast<int>(state.range(0)), B = static_cast<int>(state.range(1));
+  Learner learner(make_network("rate", sized_knobs("rate", n), {task->input_size(), task->output_size(), task->loss()},
+                               DType::f32, Device::cpu),
+                  rule);
+  learner.initialise(1);
+  const Batch batch = task->sample(B, 1);
+  const DeviceBatch device_batch = to_device(batch, DType::f32, Device::cpu);
+  uint64_t noise = 0;
+  for (auto _ : state) learner.window(device_batch, ++noise);
+  state.SetItemsProcessed(state.iterations() * batch.T);
+}
+
 }  // namespace
 
 void register_rule_benchmarks() {
+  for (const char* rule : {"uoro", "kf_rtrl", "rkf_rtrl", "rflo", "eprop", "snap1"})
+    benchmark::RegisterBenchmark((std::string("BM_RuleStep/") + rule).c_str(), rule_step, std::string(rule))
+        ->ArgNames({"hidden", "B"})
+        ->ArgsProduct({{32, 64, 128, 256}, {1, 16}})
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
   for (const RegisteredRuleInfo& info : rule_registry()) {
     benchmark::RegisterBenchmark(("BM_RuleWindow/" + rule_label(info.network, info.id)).c_str(), rule_window, info.network, info.id)
         ->ArgName("n")

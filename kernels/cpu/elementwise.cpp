@@ -16,17 +16,17 @@ void fill(T* x, int64_t n, T value) {
 }
 
 template <typename T>
-void axpy(int64_t n, T alpha, const T* x, T* y) {
+TCA_VECTOR_CLONES void axpy(int64_t n, T alpha, const T* x, T* y) {
   for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
 }
 
 template <typename T>
-void scale(int64_t n, T alpha, T* x) {
+TCA_VECTOR_CLONES void scale(int64_t n, T alpha, T* x) {
   for (int64_t i = 0; i < n; ++i) x[i] *= alpha;
 }
 
 template <typename T>
-void mul(int64_t n, T alpha, const T* x, const T* y, T* out) {
+TCA_VECTOR_CLONES void mul(int64_t n, T alpha, const T* x, const T* y, T* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = alpha * x[i] * y[i];
 }
 
@@ -36,12 +36,25 @@ void random_signs(T* x, int64_t n, uint64_t seed, uint64_t step) {
   for (int64_t i = 0; i < n; ++i) x[i] = (rng.next_u32() & 1u) ? T(1) : T(-1);
 }
 
-// Reductions accumulate in double whatever T is, so float results do not depend on order.
+// Reductions accumulate in double whatever T is. The sum runs in eight interleaved partial sums, combined in a fixed order at the end: eight
+// independent chains, which the compiler turns into vector adds without reassociating anything
+// (no -ffast-math), and the result is the same whatever the vector width. One serial chain
+// would wait on the adder's latency at every element.
+template <typename T>
+TCA_VECTOR_CLONES double sum_of_products(int64_t n, const T* x, const T* y) {
+  constexpr int kLanes = 8;
+  double lane[kLanes] = {};
+  const int64_t body = n - n % kLanes;
+  for (int64_t i = 0; i < body; i += kLanes)
+    for (int j = 0; j < kLanes; ++j) lane[j] += static_cast<double>(x[i + j]) * static_cast<double>(y[i + j]);
+  double tail = 0.0;
+  for (int64_t i = body; i < n; ++i) tail += static_cast<double>(x[i]) * static_cast<double>(y[i]);
+  return (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) + tail;
+}
+
 template <typename T>
 double dot(int64_t n, const T* x, const T* y) {
-  double s = 0.0;
-  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * static_cast<double>(y[i]);
-  return s;
+  return sum_of_products(n, x, y);
 }
 
 template <typename T>
@@ -49,8 +62,7 @@ double nrm2(int64_t n, const T* x) {
   // One pass summing squares in double: exact enough, and it cannot overflow or underflow for
   // float inputs. Only for doubles beyond ~1e154 or below ~1e-145 (the sum is then inf or
   // tiny), or an all-zero x, does a second, scaled pass run. NaN propagates through the sum.
-  double s = 0.0;
-  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+  const double s = sum_of_products(n, x, x);
   if (std::isfinite(s) && s > 1e-290) return std::sqrt(s);
   if (std::isnan(s)) return s;
   double largest = 0.0;

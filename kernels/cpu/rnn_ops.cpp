@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/cpu/ops_cpu.h"
+#include "kernels/cpu/tanh_float.h"
 #include "kernels/op_instantiations.h"
 
 namespace tca::cpu {
@@ -21,16 +23,20 @@ void build_presynaptic(int64_t B, int64_t n, int64_t m, const T* a_prev, const T
 }
 
 template <typename T>
-void leaky_tanh(int64_t count, T alpha, const T* h, T* a, T* dphi) {
+TCA_VECTOR_CLONES void leaky_tanh(int64_t count, T alpha, const T* h, T* a, T* dphi) {
   for (int64_t i = 0; i < count; ++i) {
-    const T phi = std::tanh(h[i]);
+    // Floats through the vectorisable tanh_float (kernels/cpu/tanh_float.h), doubles through
+    // std::tanh.
+    T phi;
+    if constexpr (std::is_same_v<T, float>) phi = tanh_float(h[i]);
+    else phi = std::tanh(h[i]);
     a[i] = (T(1) - alpha) * a[i] + alpha * phi;
     dphi[i] = T(1) - phi * phi;
   }
 }
 
 template <typename T>
-void recurrent_jacobian(int64_t B, int64_t n, int64_t k, int64_t rows, T alpha, const T* W, const T* dphi,
+TCA_VECTOR_CLONES void recurrent_jacobian(int64_t B, int64_t n, int64_t k, int64_t rows, T alpha, const T* W, const T* dphi,
                         T* J) {
   for (int64_t b = 0; b < B; ++b) {
     T* Jb = J + b * rows * n;
@@ -43,7 +49,7 @@ void recurrent_jacobian(int64_t B, int64_t n, int64_t k, int64_t rows, T alpha, 
 }
 
 template <typename T>
-void add_immediate_influence(int64_t B, int64_t n, int64_t k, int64_t rows, T scale, const T* dphi,
+TCA_VECTOR_CLONES void add_immediate_influence(int64_t B, int64_t n, int64_t k, int64_t rows, T scale, const T* dphi,
                              const T* ahat, T* M) {
   const int64_t nk = n * k;
   for (int64_t b = 0; b < B; ++b) {

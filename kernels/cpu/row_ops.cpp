@@ -22,7 +22,7 @@ void row_dots(int64_t rows, int64_t cols, const T* X, const T* Y, double* out) {
 }
 
 template <typename T>
-void scale_add_rows(int64_t rows, int64_t cols, const double* sy, const double* sx, const T* X, T* Y) {
+TCA_VECTOR_CLONES void scale_add_rows(int64_t rows, int64_t cols, const double* sy, const double* sx, const T* X, T* Y) {
   for (int64_t r = 0; r < rows; ++r) {
     const T a = static_cast<T>(sy[r]), b = static_cast<T>(sx[r]);
     const T* x = X + r * cols;
@@ -32,7 +32,7 @@ void scale_add_rows(int64_t rows, int64_t cols, const double* sy, const double* 
 }
 
 template <typename T>
-void scale_add_outer_rows(int64_t B, int64_t M, int64_t N, const double* sa, const double* sxy, const T* x,
+TCA_VECTOR_CLONES void scale_add_outer_rows(int64_t B, int64_t M, int64_t N, const double* sa, const double* sxy, const T* x,
                           const T* y, T* A) {
   for (int64_t b = 0; b < B; ++b) {
     const T a = static_cast<T>(sa[b]), s = static_cast<T>(sxy[b]);
@@ -46,7 +46,7 @@ void scale_add_outer_rows(int64_t B, int64_t M, int64_t N, const double* sa, con
 }
 
 template <typename T>
-void scale_add_diagonal_rows(int64_t B, int64_t n, const double* sa, const double* sd, const T* d, T* A) {
+TCA_VECTOR_CLONES void scale_add_diagonal_rows(int64_t B, int64_t n, const double* sa, const double* sd, const T* d, T* A) {
   for (int64_t b = 0; b < B; ++b) {
     const T a = static_cast<T>(sa[b]), s = static_cast<T>(sd[b]);
     T* Ab = A + b * n * n;

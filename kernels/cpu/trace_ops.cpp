@@ -17,7 +17,7 @@ void jacobian_diagonal(int64_t B, int64_t n, int64_t k, T alpha, const T* W, con
 }
 
 template <typename T>
-void eligibility_trace_step(int64_t B, int64_t n, int64_t k, T scale, const T* decay,
+TCA_VECTOR_CLONES void eligibility_trace_step(int64_t B, int64_t n, int64_t k, T scale, const T* decay,
                             const T* dphi, const T* ahat, T* E) {
   for (int64_t b = 0; b < B; ++b) {
     const T* ah = ahat + b * k;
@@ -31,7 +31,7 @@ void eligibility_trace_step(int64_t B, int64_t n, int64_t k, T scale, const T* d
 }
 
 template <typename T>
-void add_signal_times_trace(int64_t B, int64_t n, int64_t k, const T* L, const T* E, T* G) {
+TCA_VECTOR_CLONES void add_signal_times_trace(int64_t B, int64_t n, int64_t k, const T* L, const T* E, T* G) {
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t i = 0; i < n; ++i) {
       const T l = L[b * n + i];

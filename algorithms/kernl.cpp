@@ -89,9 +89,9 @@ void Kernl::accumulate(const StepState& s) {
   const int B = B_, n = config_.n;
   if (adapting_) adapt(s);
   ++step_;
-  ops::eligibility_trace_step(beta_, decay_, s.dphi, s.ahat, config_.alpha);  // Beta = k Beta + alpha D ahat^T
-  ops::gemm(false, false, B, n, n, 1.0, s.c, n, A_, n, 0.0, signal_, n);    // rows c A = (A^T c)^T
-  ops::add_signal_times_trace(grad_.W, signal_, beta_);
+  ops::gemm(false, false, B, n, n, 1.0, s.c, n, A_, n, 0.0, signal_, n);  // rows c A = (A^T c)^T
+  // Beta = k Beta + alpha D ahat^T, then gW += sum_b diag(signal_b) Beta_b
+  ops::trace_step_and_gradient(beta_, grad_.W, decay_, s.dphi, s.ahat, signal_, config_.alpha);
 }
 
 size_t Kernl::state_bytes(int /*T*/) const {

@@ -72,13 +72,13 @@ void LocalTraceRule::accumulate(const StepState& s) {
   const double alpha = config_.alpha;
   if (decay_kind_ == TraceDecay::jacobian_diagonal)
     ops::jacobian_diagonal(decay_, params_->W, s.dphi, alpha);  // d_t = diag(J_t)
-  ops::eligibility_trace_step(E_, decay_, s.dphi, s.ahat, alpha);  // E = diag(d) E + D ahat^T
+  // E = diag(d) E + D ahat^T, then gW += sum_b diag(L_b) E_b, in one pass over E.
   if (random_signal()) {
     const int n = config_.n, o = config_.o;
     ops::gemm(false, true, B_, n, o, 1.0, s.e, o, B_fb_, o, 0.0, signal_, n);  // L = e B_fb^T
-    ops::add_signal_times_trace(grad_.W, signal_, E_);
+    ops::trace_step_and_gradient(E_, grad_.W, decay_, s.dphi, s.ahat, signal_, alpha);
   } else {
-    ops::add_signal_times_trace(grad_.W, s.c, E_);  // L = c = e W_out
+    ops::trace_step_and_gradient(E_, grad_.W, decay_, s.dphi, s.ahat, s.c, alpha);  // L = c = e W_out
   }
 }
 

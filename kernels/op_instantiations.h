@@ -59,6 +59,8 @@
   template void jacobian_diagonal<T>(int64_t, int64_t, int64_t, T, const T*, const T*, T*);                \
   template void eligibility_trace_step<T>(int64_t, int64_t, int64_t, T, const T*, const T*, const T*, T*); \
   template void add_signal_times_trace<T>(int64_t, int64_t, int64_t, const T*, const T*, T*);              \
+  template void trace_step_and_gradient<T>(int64_t, int64_t, int64_t, T, const T*, const T*, const T*,     \
+                                           const T*, T*, T*);                                               \
   template void add_diagonal<T>(int64_t, T, const T*, T*);
 
 // kernels/cpu/optimizer.cpp, kernels/cuda/optimizer.cu

@@ -368,6 +368,24 @@ void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E) {
     TCA_CALL(add_signal_times_trace)(B, n, k, L.data_as<T>(), E.data_as<T>(), G.data_as<T>());
   });
 }
+void trace_step_and_gradient(Tensor& E, Tensor& G, const Tensor& decay, const Tensor& dphi, const Tensor& ahat,
+                             const Tensor& L, double scale) {
+  for (const Tensor* t : {static_cast<const Tensor*>(&G), &decay, &dphi, &ahat, &L})
+    same_backend("trace_step_and_gradient", E, *t);
+  if (dphi.rank() != 2 || ahat.rank() != 2) fail("trace_step_and_gradient", "dphi, ahat: [B, .]");
+  const int64_t B = dphi.dim(0), n = dphi.dim(1), k = ahat.dim(1);
+  expect_shape("trace_step_and_gradient", "ahat", ahat, {B, k});
+  expect_shape("trace_step_and_gradient", "decay", decay, {B, n});
+  expect_shape("trace_step_and_gradient", "L", L, {B, n});
+  expect_shape("trace_step_and_gradient", "E", E, {B, n, k});
+  expect_shape("trace_step_and_gradient", "G", G, {n, k});
+  const Device device = E.device();
+  on_dtype(E.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    TCA_CALL(trace_step_and_gradient)(B, n, k, static_cast<T>(scale), decay.data_as<T>(), dphi.data_as<T>(),
+                                      ahat.data_as<T>(), L.data_as<T>(), E.data_as<T>(), G.data_as<T>());
+  });
+}
 // ---- diagonal add (uoro, kf_rtrl, rkf_rtrl) ------------------------------------------------------
 void add_diagonal(Tensor& A, const Tensor& d, double scale) {
   same_backend("add_diagonal", A, d);

@@ -91,6 +91,12 @@ void eligibility_trace_step(Tensor& E, const Tensor& decay, const Tensor& dphi, 
 //   G[i, j] += sum_b L[b, i] E[b, i, j]   (G += sum_b diag(L_b) E_b).
 // G: [n, k]; L: [B, n]; E: [B, n, k].
 void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E);
+// The two above in sequence, the signal applied to the updated trace:
+//   eligibility_trace_step(E, decay, dphi, ahat, scale); add_signal_times_trace(G, L, E);
+// the same numbers, in one pass over E on the CPU (which reads the trace once, not twice);
+// the GPU runs the two kernels.
+void trace_step_and_gradient(Tensor& E, Tensor& G, const Tensor& decay, const Tensor& dphi, const Tensor& ahat,
+                             const Tensor& L, double scale);
 // ---- diagonal add (uoro, kf_rtrl, rkf_rtrl) ------------------------------------------------------
 // A[i, i] += scale d[i] for a square n x n matrix A and a vector d of n elements: adds
 // scale diag(d) (KF-RTRL's immediate factor alpha diag(phi'(h))) without forming it.

@@ -52,6 +52,13 @@ class Philox {
     const double u2 = uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
   }
+  // Block `index` of the stream (the four words next_u32 returns as calls 4 index .. 4 index + 3
+  // of a fresh generator), without state: loops can compute blocks independently.
+  Engine::ctr_type block(uint32_t index) const {
+    Engine::ctr_type counter = counter_;
+    counter[0] = index;
+    return engine_(counter, key_);
+  }
   // +1 or -1 with probability 1/2 each.
   double rademacher() { return (next_u32() & 1u) ? 1.0 : -1.0; }
   // Uniform integer in [0, n), n > 0 (rejection sampling: no modulo bias).

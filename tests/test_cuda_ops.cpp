@@ -210,6 +210,8 @@ TEST_P(CudaOpsTest, TraceOps) {
   compare({rnd({B, n}, 42), rnd({B, n, k}, 43)}, {rnd({n, k}, 44)}, true,
           [](auto& in, auto& out) { ops::add_signal_times_trace(out[0], in[0], in[1]); });
   compare({rnd({n}, 45)}, {rnd({n, n}, 46)}, true, [](auto& in, auto& out) { ops::add_diagonal(out[0], in[0], -0.7); });
+  compare({rnd({B, n}, 47), rnd({B, n}, 48), rnd({B, k}, 49), rnd({B, n}, 50)}, {rnd({B, n, k}, 51), rnd({n, k}, 52)}, true,
+          [](auto& in, auto& out) { ops::trace_step_and_gradient(out[0], out[1], in[0], in[1], in[2], in[3], 0.6); });
 }
 
 TEST_P(CudaOpsTest, SpikingNetworkOps) {

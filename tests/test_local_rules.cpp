@@ -81,6 +81,20 @@ TEST_P(LocalTraceOps, AddSignalTimesTrace) {
   expect_close(G.to_host(), want);
 }
 
+TEST_P(LocalTraceOps, TraceStepAndGradientIsTheTwoOpsInOnePass) {
+  Tensor E1 = rnd({B, n, k}, 11), G1 = rnd({n, k}, 12);
+  Tensor E2 = E1.clone(), G2 = G1.clone();
+  const Tensor decay = rnd({B, n}, 13), dphi = rnd({B, n}, 14), ahat = rnd({B, k}, 15), L = rnd({B, n}, 16);
+  ops::eligibility_trace_step(E1, decay, dphi, ahat, 0.7);
+  ops::add_signal_times_trace(G1, L, E1);
+  ops::trace_step_and_gradient(E2, G2, decay, dphi, ahat, L, 0.7);
+  EXPECT_EQ(E2.to_host(), E1.to_host());  // the same numbers, not merely close
+  EXPECT_EQ(G2.to_host(), G1.to_host());
+  const Tensor wrong_B = rnd({B + 1, n}, 17);
+  EXPECT_THROW(ops::trace_step_and_gradient(E2, G2, decay, dphi, ahat, wrong_B, 0.7), std::invalid_argument);
+  EXPECT_THROW(ops::trace_step_and_gradient(E2, E2, decay, dphi, ahat, L, 0.7), std::invalid_argument);
+}
+
 TEST_P(LocalTraceOps, ShapesAreChecked) {
   Tensor E = rnd({B, n, k}, 1), G = rnd({n, k}, 2), jdiag = rnd({B, n}, 3);
   const Tensor decay = rnd({B, n}, 4), dphi = rnd({B, n}, 5), ahat = rnd({B, k}, 6);

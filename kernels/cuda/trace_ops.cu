@@ -67,6 +67,15 @@ void add_signal_times_trace(int64_t B, int64_t n, int64_t k, const T* L, const T
   TCA_CUDA_CHECK_LAUNCH();
 }
 
+// The two kernels above in sequence: each is one pass, and the second needs the whole of the
+// first's result (its sum over b).
+template <typename T>
+void trace_step_and_gradient(int64_t B, int64_t n, int64_t k, T scale, const T* decay, const T* dphi, const T* ahat,
+                             const T* L, T* E, T* G) {
+  eligibility_trace_step(B, n, k, scale, decay, dphi, ahat, E);
+  add_signal_times_trace(B, n, k, L, E, G);
+}
+
 template <typename T>
 void add_diagonal(int64_t n, T scale, const T* d, T* A) {
   if (n == 0) return;

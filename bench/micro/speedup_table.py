@@ -36,7 +36,17 @@ def main():
     args = parser.parse_args()
     before, commits_before = times(args.before)
     after, commits_after = times(args.after)
-    names = [n for n in before if n in after and re.search(args.filter, n)]
+    # In registration order of the families, then by their numeric arguments.
+    family_order = {}
+    for n in before:
+        family_order.setdefault(n.split("/")[1] if "/" in n else n, len(family_order))
+
+    def key(name):
+        parts = name.split("/")
+        numbers = [int(x) for x in re.findall(r":(\d+)", name)]
+        return (parts[0], family_order.get(parts[1] if len(parts) > 1 else name, 0), numbers)
+
+    names = sorted((n for n in before if n in after and re.search(args.filter, n)), key=key)
     if not names:
         sys.exit("speedup_table: no benchmark in both builds matches the filter")
     print(f"Before: commit {', '.join(sorted(commits_before))}; after: commit {', '.join(sorted(commits_after))}; "

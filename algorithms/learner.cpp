@@ -29,7 +29,9 @@ Learner::Learner(std::unique_ptr<Network> network, const std::string& rule_id,
 
 void Learner::initialise(uint64_t seed) {
   params_ = network_->initial_params(seed, network_->dtype(), network_->device());
-  if (rule_->follows_training()) rule_ = make_rule(*network_, rule_id_, rule_params_);
+  // A rule with state of its own beyond a window (learned parameters, feedback that follows
+  // training) starts afresh, so that every run is independent of the runs before it.
+  if (rule_->follows_training() || rule_->adapts()) rule_ = make_rule(*network_, rule_id_, rule_params_);
 }
 
 size_t Learner::W_size() const { return static_cast<size_t>(network_->n()) * network_->k(); }

@@ -33,7 +33,8 @@ class Learner {
   NetworkParams& params() { return params_; }
 
   // The network's initialisation for `seed` in the run's precision, and a rule in its initial
-  // state (a rule whose state follows training starts over).
+  // state (a rule whose state follows training or that learns parameters of its own starts
+  // over: each training run is independent of the runs before it).
   void initialise(uint64_t seed);
   // Parameters from host doubles [W | W_outb], rounded to the run's precision.
   void set_params(const std::vector<double>& flat);

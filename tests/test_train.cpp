@@ -141,6 +141,24 @@ TEST(Training, IsReproducibleAndSeedsDiffer) {
   EXPECT_NE(a.runs[0].test_loss, a.runs[1].test_loss);
 }
 
+TEST(Training, EachRunStartsFromTheRulesOwnInitialState) {
+  // Rules that learn parameters of their own (kernl's sensitivity and timescales, dni's module,
+  // miconi's baseline) start every run afresh: a run is the same alone or after another (the
+  // held-out batches come from the first seed, the same in both).
+  for (const char* rule : {"kernl", "dni", "miconi"}) {
+    TrainConfig c = small_config();
+    c.algorithm = rule;
+    c.iterations = 10;
+    c.learning_rates = {1e-2};
+    const TrainResult alone = run_training(c);
+    c.learning_rates = {3e-3, 1e-2};
+    const TrainResult after = run_training(c);
+    ASSERT_EQ(after.runs.size(), 2u);
+    EXPECT_EQ(after.runs[1].learning_rate, 1e-2);
+    EXPECT_EQ(after.runs[1].test_loss, alone.runs[0].test_loss) << rule;
+  }
+}
+
 TEST(Training, OnlineUpdatesDifferFromWindowUpdatesAndNeedAForwardRule) {
   TrainConfig c = small_config();
   c.algorithm = "rflo";

@@ -43,7 +43,7 @@ class BenchCompareCommand final : public Command {
     const BenchmarkRun now = read_benchmark_run(new_);
     const Comparison comparison = compare_benchmark_runs(base, now, options_);
     if (!json_.empty()) write_output(json_, comparison_json(comparison).dump(2) + "\n");
-    (json_ == "-" ? std::cerr : std::cout) << comparison_table(comparison) << std::flush;
+    table_stream({json_}) << comparison_table(comparison) << std::flush;
     return comparison.count(Verdict::regression) > 0 ? 1 : 0;
   }
 

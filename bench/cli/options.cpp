@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <iostream>
 #include <stdexcept>
 
 #include "bench/report/report.h"
@@ -97,6 +98,12 @@ void check_writable_folder(const std::filesystem::path& folder) {
   const std::filesystem::path dir = folder.empty() ? "." : folder;
   if (!std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0)
     throw std::invalid_argument("cannot write into '" + dir.string() + "'");
+}
+
+std::ostream& table_stream(std::initializer_list<std::string> outputs) {
+  for (const std::string& path : outputs)
+    if (path == "-") return std::cerr;
+  return std::cout;
 }
 
 void check_output_file(const CommandLine& command, const std::string& option, const std::string& path) {

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
+#include <ostream>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,6 +35,9 @@ std::map<std::string, std::string> model_knobs(const CommandLine& command, const
 std::vector<std::string> split_list(const std::string& text, const std::string& option);
 // Throws unless `folder` (or the working directory when empty) is a writable directory.
 void check_writable_folder(const std::filesystem::path& folder);
+// Where a command's tables go: the standard output, or the standard error when one of its
+// reports goes to the standard output ("-").
+std::ostream& table_stream(std::initializer_list<std::string> outputs);
 // Checks an output file option before any work: given empty is an error; "-" (the standard
 // output) passes; otherwise what is at the path must be a regular file or nothing
 // (check_replaceable: a symbolic link, device, FIFO or folder is refused) in a writable folder.

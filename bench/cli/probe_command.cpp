@@ -28,7 +28,7 @@ class ProbeCommand final : public Command {
   std::vector<std::string> rule_ids() const;
   void write_reports(const ProbeResult& result, const std::string& task) const;
   // Where tables go: the standard output, or the standard error when a report goes there.
-  std::ostream& tables() const { return out_path_ == "-" || dump_path_ == "-" ? std::cerr : std::cout; }
+  std::ostream& tables() const { return table_stream({out_path_, dump_path_}); }
 
   CommandLine command_;
   ProbeConfig probe_;

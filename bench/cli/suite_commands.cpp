@@ -54,7 +54,6 @@ int SuiteCommands::run() {
     return 0;
   }
   if (leaderboard_.parsed()) {
-    if (board_out_.empty()) throw std::invalid_argument("--out: an empty path (give a file name, or - for the standard output)");
     check_output_file(leaderboard_, "--out", board_out_);
     check_output_file(leaderboard_, "--markdown", markdown_);
     if (board_out_ == "-" && (markdown_.empty() || markdown_ == "-"))

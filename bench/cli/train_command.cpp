@@ -98,7 +98,7 @@ int TrainCommand::run() {
   check_output_file(command_, "--out", out_);
   const TrainResult result = run_training(train_, quiet_ ? nullptr : &std::cerr);
   const nlohmann::json report = train_report(result);
-  if (!quiet_) (out_ == "-" ? std::cerr : std::cout) << train_table(result) << std::flush;
+  if (!quiet_) table_stream({out_}) << train_table(result) << std::flush;
   if (!out_.empty()) write_output(out_, report.dump(2) + "\n");
   else if (quiet_) std::cout << report.dump(2) << '\n';
   return 0;

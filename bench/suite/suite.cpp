@@ -208,8 +208,6 @@ std::vector<std::string> metric_names(const Task& task) {
   return names;
 }
 
-std::string read_text(const fs::path& path) { return read_text_file(path.string()); }
-
 // A cell file's document; a file that is not one is an error naming it.
 json read_cell(const fs::path& path, const std::string& text) {
   json doc;
@@ -430,7 +428,7 @@ std::vector<CellState> cell_states(const std::vector<SuiteCell>& cells, const Su
     const std::string want = config_hash(cell_config_json(cell, config, options.device));
     json doc;
     try {
-      doc = read_cell(path, read_text(path));
+      doc = read_cell(path, read_text_file(path.string()));
     } catch (const std::invalid_argument& e) {
       if (!options.force && !options.list_only)
         fail(std::string(e.what()) + "; delete it, or pass --force to overwrite it");
@@ -746,7 +744,7 @@ MergeSummary merge_cells(const std::vector<std::string>& dirs, const std::string
       if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
     std::sort(files.begin(), files.end());
     for (const fs::path& path : files) {
-      Source src{path, read_text(path), ""};
+      Source src{path, read_text_file(path.string()), ""};
       src.hash = read_cell(path, src.text)["config_hash"].get<std::string>();
       const std::string name = path.filename().string();
       const auto found = chosen.find(name);
@@ -768,7 +766,7 @@ MergeSummary merge_cells(const std::vector<std::string>& dirs, const std::string
       to_copy.push_back(&entry);
       continue;
     }
-    Source existing{target, read_text(target), ""};
+    Source existing{target, read_text_file(target.string()), ""};
     existing.hash = read_cell(target, existing.text)["config_hash"].get<std::string>();
     if (existing.text != entry.second.text &&
         results_of(existing.text, existing.path) != results_of(entry.second.text, entry.second.path))

@@ -59,6 +59,16 @@ std::vector<std::string> group_and_ancestors(const std::string& mount, std::stri
 
 size_t cgroup_headroom(const std::string& root) {
   size_t tightest = SIZE_MAX;
+  for (const ControlGroupFolder& group : control_group_folders(root, "memory"))
+    tightest = std::min(tightest, group.v2 ? headroom(group.folder, "memory.max", "memory.current")
+                                           : headroom(group.folder, "memory.limit_in_bytes", "memory.usage_in_bytes"));
+  return tightest;
+}
+
+}  // namespace
+
+std::vector<ControlGroupFolder> control_group_folders(const std::string& root, const std::string& v1_controller) {
+  std::vector<ControlGroupFolder> folders;
   std::ifstream in(root + "/proc/self/cgroup");
   std::string line;
   while (std::getline(in, line)) {  // "hierarchy-id:controllers:path"
@@ -66,19 +76,15 @@ size_t cgroup_headroom(const std::string& root) {
     if (first == std::string::npos || second == std::string::npos) continue;
     const std::string controllers = line.substr(first + 1, second - first - 1), path = line.substr(second + 1);
     const bool v2 = line.compare(0, first, "0") == 0 && controllers.empty();
-    bool v1_memory = false;
+    bool v1_match = false;
     std::istringstream list(controllers);
-    for (std::string controller; std::getline(list, controller, ',');) v1_memory |= controller == "memory";
-    if (!v2 && !v1_memory) continue;
-    const std::string mount = root + (v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory");
-    for (const std::string& folder : group_and_ancestors(mount, path))
-      tightest = std::min(tightest, v2 ? headroom(folder, "memory.max", "memory.current")
-                                       : headroom(folder, "memory.limit_in_bytes", "memory.usage_in_bytes"));
+    for (std::string controller; std::getline(list, controller, ',');) v1_match |= controller == v1_controller;
+    if (!v2 && !v1_match) continue;
+    const std::string mount = root + (v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/" + v1_controller);
+    for (const std::string& folder : group_and_ancestors(mount, path)) folders.push_back({folder, v2});
   }
-  return tightest;
+  return folders;
 }
-
-}  // namespace
 
 size_t HostMemory::available() const { return std::min({mem_available, cgroup, address_space}); }
 

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace tca {
 
@@ -24,5 +25,14 @@ struct HostMemory {
 // root prefixes /proc and /sys (tests point it at a folder of fake files; "" is the real
 // system). address_space_limit: the soft RLIMIT_AS, or SIZE_MAX for the process's own.
 HostMemory host_memory(const std::string& root = "", size_t address_space_limit = SIZE_MAX);
+
+// The folders of the control groups this process is in, each group's own first, then its
+// ancestors: for cgroup v2 (v2 = true) under root/sys/fs/cgroup, for cgroup v1 those of the
+// hierarchy of v1_controller ("memory", "cpu") under root/sys/fs/cgroup/<v1_controller>.
+struct ControlGroupFolder {
+  std::string folder;
+  bool v2 = true;
+};
+std::vector<ControlGroupFolder> control_group_folders(const std::string& root, const std::string& v1_controller);
 
 }  // namespace tca

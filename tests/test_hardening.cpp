@@ -300,6 +300,8 @@ TEST(Hardening, LenientInputIsAnError) {
   expect_refused("probe --algo bptt,,rtrl --quiet", {"--algo", "an empty entry"});
   expect_refused(std::string(kProbe) + " --checkpoints ''", {"--checkpoints", "an empty entry"});
   expect_refused("train --hidden 4 --lr 0.1, --iterations 2", {"--lr"});
+  expect_refused("train --hidden 4 --iterations 2 --jobs -1", {"--jobs", "0 (one per usable CPU) or more"});
+  expect_refused("suite --config suites/quick.json --out-dir " + dir + "/s --jobs -2", {"--jobs", "got -2"});
   expect_refused("suite --config suites/quick.json --out-dir ''", {"--out-dir", "empty path"});
   expect_refused("merge " + dir + " --out-dir ''", {"--out-dir", "empty path"});
   // bench-compare with zero times: ratios would be NaN and every benchmark "unchanged".

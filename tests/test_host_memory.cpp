@@ -2,13 +2,17 @@
 // trees in a temporary folder: MemAvailable, cgroup v1 and v2 limits minus usage (the group's own
 // folder, an ancestor's, and the mount's root inside a container), RLIMIT_AS minus VmSize; the
 // smallest wins and is named. The real RLIMIT_AS path is tested end to end in test_hardening.cpp.
+// And the CPUs it may use (kernels/host_cpus.h): the affinity mask against cgroup v1 and v2 CPU
+// quotas.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "kernels/host_cpus.h"
 #include "kernels/host_memory.h"
 
 namespace tca {
@@ -18,7 +22,9 @@ namespace fs = std::filesystem;
 
 class FakeSystem {
  public:
-  FakeSystem() : root_(testing::TempDir() + "tca_fake_system_" + std::to_string(counter_++)) {
+  // The process id in the name: ctest runs each test in a process of its own, side by side.
+  FakeSystem()
+      : root_(testing::TempDir() + "tca_fake_system_" + std::to_string(getpid()) + "_" + std::to_string(counter_++)) {
     fs::remove_all(root_);
     write("proc/meminfo", "MemTotal:       16000000 kB\nMemFree:         100 kB\nMemAvailable:    8000000 kB\n");
     write("proc/self/status", "Name:\ttcabench\nVmSize:\t  200000 kB\nVmRSS:\t 1000 kB\n");
@@ -90,6 +96,36 @@ TEST(HostMemory, NothingReadableMeansNoLimit) {
   const HostMemory m = host_memory(testing::TempDir() + "tca_no_such_root");
   EXPECT_EQ(m.available(), SIZE_MAX);
   EXPECT_EQ(m.limited_by(), "no limit");
+}
+
+TEST(HostCpus, AffinityAloneWithoutQuota) {
+  FakeSystem sys;
+  sys.write("proc/self/cgroup", "0::/job\n");
+  sys.write("sys/fs/cgroup/job/cpu.max", "max 100000\n");
+  EXPECT_EQ(usable_cpus(sys.root(), 6), 6);
+  EXPECT_GE(usable_cpus(), 1);  // the real system
+}
+
+TEST(HostCpus, CgroupV2QuotaRoundedUp) {
+  FakeSystem sys;
+  sys.write("proc/self/cgroup", "0::/docker/abc\n");
+  sys.write("sys/fs/cgroup/docker/abc/cpu.max", "150000 100000\n");  // docker --cpus 1.5
+  EXPECT_EQ(usable_cpus(sys.root(), 8), 2);
+  sys.write("sys/fs/cgroup/docker/cpu.max", "100000 100000\n");  // an ancestor's is tighter
+  EXPECT_EQ(usable_cpus(sys.root(), 8), 1);
+  EXPECT_EQ(usable_cpus(sys.root(), 1), 1);
+}
+
+TEST(HostCpus, CgroupV1QuotaAndUnlimited) {
+  FakeSystem sys;
+  sys.write("proc/self/cgroup", "5:cpu,cpuacct:/job\n4:memory:/job\n");
+  sys.write("sys/fs/cgroup/cpu/job/cpu.cfs_quota_us", "300000\n");
+  sys.write("sys/fs/cgroup/cpu/job/cpu.cfs_period_us", "100000\n");
+  EXPECT_EQ(usable_cpus(sys.root(), 16), 3);
+  sys.write("sys/fs/cgroup/cpu/job/cpu.cfs_quota_us", "-1\n");  // unlimited
+  EXPECT_EQ(usable_cpus(sys.root(), 16), 16);
+  sys.write("sys/fs/cgroup/cpu/job/cpu.cfs_quota_us", "garbage\n");
+  EXPECT_EQ(usable_cpus(sys.root(), 16), 16);
 }
 
 }  // namespace

@@ -141,6 +141,41 @@ TEST(Training, IsReproducibleAndSeedsDiffer) {
   EXPECT_NE(a.runs[0].test_loss, a.runs[1].test_loss);
 }
 
+TEST(Training, RunsSideBySideGiveTheSameResultsInTheSameOrder) {
+  // --jobs: each thread trains with a learner of its own; the runs land in their own slots. A
+  // stochastic rule, one that learns parameters of its own, and the exact learner's alignment
+  // and curvature per run.
+  for (const char* rule : {"uoro", "kernl"}) {
+    TrainConfig c = small_config();
+    c.algorithm = rule;
+    c.iterations = 8;
+    c.seeds = {1, 2, 3};
+    c.learning_rates = {3e-3, 1e-2};
+    c.align_every = 4;
+    c.curvature_batch = 4;
+    const TrainResult one = run_training(c, nullptr, 1), three = run_training(c, nullptr, 3);
+    EXPECT_EQ(one.parallel_runs, 1);
+    EXPECT_EQ(three.parallel_runs, 3);
+    ASSERT_EQ(one.runs.size(), three.runs.size());
+    for (size_t i = 0; i < one.runs.size(); ++i) {
+      const TrainRun &a = one.runs[i], &b = three.runs[i];
+      EXPECT_EQ(a.learning_rate, b.learning_rate);
+      EXPECT_EQ(a.seed, b.seed);
+      EXPECT_EQ(a.test_loss, b.test_loss) << rule << " run " << i;
+      EXPECT_EQ(a.top_hessian_eigenvalue, b.top_hessian_eigenvalue) << rule << " run " << i;
+      ASSERT_EQ(a.curve.size(), b.curve.size());
+      for (size_t j = 0; j < a.curve.size(); ++j) EXPECT_EQ(a.curve[j].validation_loss, b.curve[j].validation_loss);
+      ASSERT_EQ(a.alignment.size(), b.alignment.size());
+      for (size_t j = 0; j < a.alignment.size(); ++j) EXPECT_EQ(a.alignment[j].cosine, b.alignment[j].cosine);
+    }
+    EXPECT_EQ(one.best_learning_rate, three.best_learning_rate);
+  }
+  TrainConfig c = small_config();
+  c.seeds = {1};
+  EXPECT_EQ(run_training(c, nullptr, 4).parallel_runs, 1);  // no more threads than runs
+  EXPECT_THROW(run_training(c, nullptr, 0), std::invalid_argument);
+}
+
 TEST(Training, EachRunStartsFromTheRulesOwnInitialState) {
   // Rules that learn parameters of their own (kernl's sensitivity and timescales, dni's module,
   // miconi's baseline) start every run afresh: a run is the same alone or after another (the

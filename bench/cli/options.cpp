@@ -6,6 +6,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "bench/experiments/parallel_runs.h"
 #include "bench/report/report.h"
 
 namespace tca::cli {
@@ -56,6 +57,11 @@ Device parse_device(const std::string& name) {
     return Device::cuda;
   }
   return cuda_available() ? Device::cuda : Device::cpu;  // auto
+}
+
+int parse_jobs(int given) {
+  if (given < 0) throw std::invalid_argument("--jobs: must be 0 (one per usable CPU) or more, got " + std::to_string(given));
+  return given == 0 ? default_jobs() : given;
 }
 
 // --model-param pairs of a command: the network's knobs (`tcabench models`). The rate model takes

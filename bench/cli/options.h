@@ -22,6 +22,9 @@ std::map<std::string, std::map<std::string, std::string>> parse_rule_pairs(const
 uint64_t parse_seed(const std::string& text, const std::string& option = "--seed");
 // cpu, cuda, or auto (the GPU when one is present); throws when cuda is not available.
 Device parse_device(const std::string& name);
+// --jobs: the runs to compute at a time; 0 is one per CPU this process may use
+// (bench/experiments/parallel_runs.h). Throws std::invalid_argument on a negative number.
+int parse_jobs(int given);
 // The network options of probe and train: --model, its --model-param knobs (into model_params,
 // parsed by model_knobs), and the rate model's --hidden, --alpha and --gain.
 void add_network_options(CommandLine& command, std::string& model, std::vector<std::string>& model_params,

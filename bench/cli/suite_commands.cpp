@@ -22,6 +22,7 @@ SuiteCommands::SuiteCommands(CLI::App& app)
   suite_.flag("--force", options_.force, "Recompute cells written by another config instead of stopping");
   suite_.flag("--list", options_.list_only, "List this shard's cells and whether each is written; run nothing");
   suite_.flag("--quiet", options_.quiet, "Only one line per cell (no training or probe progress)");
+  suite_.option("--jobs", jobs_, "Training runs of a cell computed at a time on the CPU; 0: one per usable CPU");
 
   merge_.required("dirs", merge_dirs_, "Suite folders (or their cells/ folders) to merge");
   merge_.required("--out-dir", merge_out_, "Folder to merge into (cells go to DIR/cells/)");
@@ -38,6 +39,7 @@ int SuiteCommands::run() {
     if (options_.out_dir.empty()) throw std::invalid_argument("--out-dir: an empty path");
     options_.shard = parse_shard(shard_);
     options_.device = parse_device(device_);
+    options_.jobs = parse_jobs(jobs_);
     const SuiteConfig config = load_suite_config(config_path_);
     std::ostream& progress = options_.list_only ? std::cout : std::cerr;
     const SuiteSummary s = run_suite(config, options_, &progress);

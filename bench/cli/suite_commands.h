@@ -23,6 +23,7 @@ class SuiteCommands final : public Command {
   CommandLine merge_;
   CommandLine leaderboard_;
   std::string config_path_, shard_ = "0/1", device_ = "auto";
+  int jobs_ = 0;
   SuiteOptions options_;
   std::vector<std::string> merge_dirs_;
   std::string merge_out_;

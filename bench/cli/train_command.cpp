@@ -28,6 +28,7 @@ class TrainCommand final : public Command {
   std::string optimizer_ = "adam", update_ = "window", regime_ = "batched", criterion_, out_;
   std::vector<std::string> task_params_, algo_params_, model_params_, seeds_ = {"1", "2", "3"};
   bool quiet_ = false;
+  int jobs_ = 0;
 };
 
 TrainCommand::TrainCommand(CLI::App& app)
@@ -45,6 +46,7 @@ TrainCommand::TrainCommand(CLI::App& app)
   command_.choice("--device", device_, {"cpu", "cuda", "auto"}, "cpu, cuda, or auto (the GPU when one is present)");
   command_.text("--out", out_, "Write the JSON report to this file (- for the standard output)");
   command_.flag("--quiet", quiet_, "No table or progress lines on the terminal");
+  command_.option("--jobs", jobs_, "Runs (seeds x learning rates) computed at a time on the CPU; 0: one per usable CPU");
 }
 
 void TrainCommand::add_schedule_options() {
@@ -96,7 +98,7 @@ int TrainCommand::run() {
   train_.dtype = parse_dtype(precision_);
   train_.device = parse_device(device_);
   check_output_file(command_, "--out", out_);
-  const TrainResult result = run_training(train_, quiet_ ? nullptr : &std::cerr);
+  const TrainResult result = run_training(train_, quiet_ ? nullptr : &std::cerr, parse_jobs(jobs_));
   const nlohmann::json report = train_report(result);
   if (!quiet_) table_stream({out_}) << train_table(result) << std::flush;
   if (!out_.empty()) write_output(out_, report.dump(2) + "\n");

@@ -10,13 +10,16 @@
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "algorithms/learner.h"
 #include "bench/experiments/curvature.h"
 #include "bench/experiments/gradient_stats.h"
+#include "bench/experiments/parallel_runs.h"
 #include "core/seeds.h"
 #include "core/statistics.h"
 #include "models/registry.h"
@@ -175,20 +178,41 @@ HeldOut held_out(const Task& task, const TrainConfig& config, int batch_size, ui
   return h;
 }
 
-// What every run of a training call shares: the task, the learner, the evaluation batches.
+// Progress lines of runs that may compute side by side: one line at a time.
+struct ProgressLines {
+  std::ostream* stream = nullptr;  // null: none
+  bool overwrite = false;          // lines overwrite each other (a terminal)
+  std::mutex mutex;
+  void write(const std::string& text, bool final_line) {
+    if (!stream) return;
+    const std::lock_guard<std::mutex> lock(mutex);
+    *stream << (overwrite ? "\r\033[K" : "") << text << (final_line || !overwrite ? "\n" : "") << std::flush;
+  }
+};
+
+// What one thread of runs owns (parallel_runs.h): the learner it trains, and the networks of its
+// evaluations.
+struct RunWorkspace {
+  std::unique_ptr<Learner> learner;
+  std::unique_ptr<Network> evaluator;  // the validation and test passes run on their own network,
+                                       // so that a stream's state in the learner's survives them
+  // Alignment along the trajectory (align_every > 0) and curvature: the exact learner (BPTT in
+  // double on the CPU) and, for alignment in the online regime, a second learner with the run's
+  // rule for the estimate, so that the training learner's traces are not reset.
+  std::unique_ptr<Learner> exact, estimator;
+};
+
+// What a run sees: what every run of a training call shares (the task, the evaluation batches,
+// the progress lines) and the workspace of the thread that computes it.
 struct TrainingContext {
   const TrainConfig& config;
   const Task& task;
   Learner& learner;
-  Network& evaluator;  // the validation and test passes run on their own network, so that a
-                       // stream's state in the learner's survives them
-  HeldOut validation, test;
-  std::ostream* progress;
-  bool overwrite;  // progress lines overwrite each other (a terminal)
+  Network& evaluator;
+  const HeldOut& validation;
+  const HeldOut& test;
+  ProgressLines& progress;
   size_t total_runs;
-  // Alignment along the trajectory (align_every > 0): the exact learner (BPTT in double on the
-  // CPU) and, in the online regime, a second learner with the run's rule for the estimate, so
-  // that the training learner's traces are not reset.
   Learner* exact = nullptr;
   Learner* estimator = nullptr;
 };
@@ -297,15 +321,16 @@ void record_point(const TrainingContext& c, TrainRun& run, int iteration, double
     run.diverged = true;
     run.diverged_at = iteration;
   }
-  if (c.progress) {
+  if (c.progress.stream) {
     char head[200];
     std::snprintf(head, sizeof(head), "train %s %s: lr %g seed %llu (run %zu/%zu) iter %d/%d", c.config.task.c_str(),
                   c.learner.rule().id().c_str(), run.learning_rate, static_cast<unsigned long long>(run.seed),
                   run_index + 1, c.total_runs, iteration, c.config.iterations);
-    *c.progress << (c.overwrite ? "\r\033[K" : "") << head << "  train loss " << p.train_loss << "  val loss "
-                << p.validation_loss << format_metrics(p.validation_metrics);
-    if (run.wall_seconds > 0) *c.progress << "  " << static_cast<long long>(run.steps_per_second) << " steps/s";
-    *c.progress << (c.overwrite ? "" : "\n") << std::flush;
+    std::ostringstream line;
+    line << head << "  train loss " << p.train_loss << "  val loss " << p.validation_loss
+         << format_metrics(p.validation_metrics);
+    if (run.wall_seconds > 0) line << "  " << static_cast<long long>(run.steps_per_second) << " steps/s";
+    c.progress.write(line.str(), false);
   }
   run.curve.push_back(std::move(p));
 }
@@ -390,12 +415,12 @@ TrainRun train_one_run(const TrainingContext& c, double lr, uint64_t seed, size_
   if (!run.diverged) where_it_ends(c, run, iteration);
   run.state_bytes = c.learner.rule().state_bytes(c.task.steps());
   run.peak_rss_bytes = peak_rss_bytes();
-  if (c.progress) {
-    *c.progress << (c.overwrite ? "\r\033[K" : "") << "train " << config.task << ' ' << c.learner.rule().id()
-                << ": lr " << lr << " seed " << seed
-                << (run.diverged ? " diverged at iteration " + std::to_string(run.diverged_at) : " done")
-                << ", test loss " << run.test_loss << format_metrics(run.test_metrics) << '\n'
-                << std::flush;
+  if (c.progress.stream) {
+    std::ostringstream line;
+    line << "train " << config.task << ' ' << c.learner.rule().id() << ": lr " << lr << " seed " << seed
+         << (run.diverged ? " diverged at iteration " + std::to_string(run.diverged_at) : " done") << ", test loss "
+         << run.test_loss << format_metrics(run.test_metrics);
+    c.progress.write(line.str(), true);
   }
   return run;
 }
@@ -419,28 +444,33 @@ double best_learning_rate(const TrainConfig& config, const std::vector<TrainRun>
 
 }  // namespace
 
-TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
+TrainResult run_training(const TrainConfig& config, std::ostream* progress, int jobs) {
   config.validate();
+  if (jobs < 1) throw std::invalid_argument("--jobs: must be at least 1, got " + std::to_string(jobs));
   const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
   const auto network = [&](DType dtype, Device device) {
     return make_network(config.model,
                         rate_or_model_knobs(config.model, config.hidden, config.alpha, config.gain, config.model_params),
                         {task->input_size(), task->output_size(), task->loss()}, dtype, device);
   };
-  Learner learner(network(config.dtype, config.device), config.algorithm, config.algo_params);
+  const auto workspace = [&] {
+    RunWorkspace w;
+    w.learner = std::make_unique<Learner>(network(config.dtype, config.device), config.algorithm, config.algo_params);
+    w.evaluator = network(config.dtype, config.device);
+    if (config.align_every > 0 || config.curvature_batch > 0)
+      w.exact = std::make_unique<Learner>(network(DType::f64, Device::cpu), "bptt");
+    if (config.align_every > 0 && config.regime == Regime::online)
+      w.estimator = std::make_unique<Learner>(network(config.dtype, config.device), config.algorithm, config.algo_params);
+    return w;
+  };
+  std::vector<RunWorkspace> workspaces;
+  workspaces.push_back(workspace());
+  Learner& learner = *workspaces.front().learner;
   if (config.update == UpdateSchedule::step && !learner.rule().supports_online_updates())
     throw std::invalid_argument(std::string(config.regime == Regime::online ? "--regime online" : "--update step") +
                                 ": " + learner.rule().id() + " " + learner.rule().window_only_reason() +
                                 (config.regime == Regime::online ? "; it trains in the batched regime only"
                                                                  : "; use --update window"));
-  const std::unique_ptr<Network> evaluator = network(config.dtype, config.device);
-  std::unique_ptr<Learner> exact, estimator;
-  if (config.align_every > 0 || config.curvature_batch > 0)
-    exact = std::make_unique<Learner>(network(DType::f64, Device::cpu), "bptt");
-  if (config.align_every > 0) {
-    if (config.regime == Regime::online)
-      estimator = std::make_unique<Learner>(network(config.dtype, config.device), config.algorithm, config.algo_params);
-  }
 
   TrainResult result;
   result.config = config;
@@ -454,23 +484,35 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress) {
   for (const int batch : {config.batch, config.eval_batch, config.curvature_batch})
     if (batch > 0) require_batch_fits(batch, result.T, result.m, result.o, config.dtype, config.device);
 
+  // Runs side by side on the CPU only (a GPU runs one at a time), no more than there are runs, and
+  // no more than the memory holds the states of.
+  const size_t total_runs = config.learning_rates.size() * config.seeds.size();
+  size_t parallel = config.device == Device::cpu ? std::min<size_t>(static_cast<size_t>(jobs), total_runs) : 1;
+  const size_t state = std::max<size_t>(1, learner.rule().state_bytes_for(config.batch, result.T));
+  parallel = std::min(parallel, 1 + available_memory(Device::cpu) / state);
+  result.parallel_runs = static_cast<int>(parallel);
+  while (workspaces.size() < parallel) workspaces.push_back(workspace());
+
   // The validation batch (learning-rate choice, learning curves, the criterion) and the test
   // batch (the reported scores) come from seeds of their own, shared by every run.
   const uint64_t data_seed = config.seeds.front();
-  TrainingContext c{config,
-                    *task,
-                    learner,
-                    *evaluator,
-                    held_out(*task, config, config.eval_batch, derived_seed(data_seed, SeedPurpose::validation, 0)),
-                    held_out(*task, config, config.eval_batch, derived_seed(data_seed, SeedPurpose::test, 0)),
-                    progress,
-                    progress == &std::cerr && isatty(STDERR_FILENO),
-                    config.learning_rates.size() * config.seeds.size(),
-                    exact.get(),
-                    estimator.get()};
+  const HeldOut validation =
+      held_out(*task, config, config.eval_batch, derived_seed(data_seed, SeedPurpose::validation, 0));
+  const HeldOut test = held_out(*task, config, config.eval_batch, derived_seed(data_seed, SeedPurpose::test, 0));
+  ProgressLines lines;
+  lines.stream = progress;
+  lines.overwrite = progress == &std::cerr && isatty(STDERR_FILENO);
 
+  std::vector<std::pair<double, uint64_t>> order;  // learning rate major, then seed
   for (const double lr : config.learning_rates)
-    for (const uint64_t seed : config.seeds) result.runs.push_back(train_one_run(c, lr, seed, result.runs.size()));
+    for (const uint64_t seed : config.seeds) order.emplace_back(lr, seed);
+  result.runs.resize(order.size());
+  for_each_in_parallel(order.size(), static_cast<int>(parallel), [&](size_t index, int worker) {
+    RunWorkspace& w = workspaces[static_cast<size_t>(worker)];
+    const TrainingContext c{config, *task, *w.learner, *w.evaluator, validation, test, lines, total_runs,
+                            w.exact.get(), w.estimator.get()};
+    result.runs[index] = train_one_run(c, order[index].first, order[index].second, index);
+  });
   result.best_learning_rate = best_learning_rate(config, result.runs);
   return result;
 }

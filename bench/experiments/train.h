@@ -131,7 +131,8 @@ struct TrainRun {
   double wall_seconds = 0;        // training windows only (not the evaluations)
   double steps_per_second = 0;    // sequence steps (T x B per window) per second of training
   size_t state_bytes = 0;         // the rule's state
-  size_t peak_rss_bytes = 0;      // the process's peak resident memory at the run's end
+  size_t peak_rss_bytes = 0;      // the process's peak resident memory at the run's end (with
+                                  // runs side by side, theirs included)
   // curvature_batch > 0, runs that did not diverge (else NaN):
   double top_hessian_eigenvalue = std::numeric_limits<double>::quiet_NaN();
   int curvature_iterations = 0;
@@ -148,16 +149,19 @@ struct TrainResult {
   std::map<std::string, std::string> algorithm_config;
   std::vector<TrainRun> runs;  // learning rate major, then seed
   double best_learning_rate = 0;  // lowest median final validation loss over seeds (diverged: +inf)
+  int parallel_runs = 1;          // runs computed at a time (they do not change the results)
 };
 
 // Sets the online regime with the literature's settings: an update after every step, plain SGD,
 // no clipping, one stream. The command line and suites then lay over it what the user gave.
 void set_online_regime(TrainConfig& config);
 
-// Trains every (learning rate, seed) pair. Throws std::invalid_argument on a bad configuration
+// Trains every (learning rate, seed) pair, up to `jobs` of them at a time on the CPU
+// (parallel_runs.h; fewer when the memory holds fewer rule states; one at a time on a GPU): the
+// results are the same for every jobs. Throws std::invalid_argument on a bad configuration
 // (unknown task or rule, bad sizes, an online schedule for a rule that cannot update online,
 // state that does not fit in memory). progress (may be null) receives a progress line.
-TrainResult run_training(const TrainConfig& config, std::ostream* progress = nullptr);
+TrainResult run_training(const TrainConfig& config, std::ostream* progress = nullptr, int jobs = 1);
 
 // " name value" for each metric, for progress lines and tables.
 std::string format_metrics(const std::map<std::string, double>& metrics);

@@ -161,6 +161,7 @@ void check_cell(const json& document, const std::string& file) {
   const Field backend = doc.at("backend").object();
   backend.at("device").text();
   backend.at("precision").text();
+  if (backend.has("parallel_runs")) backend.at("parallel_runs").integer(1, 1e6);  // absent in older cells
 
   const Field cell = doc.at("cell").object();
   for (const char* key : {"metric", "rule", "algorithm", "task", "task_id"}) cell.at(key).text();

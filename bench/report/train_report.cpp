@@ -140,7 +140,7 @@ nlohmann::json train_report(const TrainResult& r) {
   report["config"] = config;
   report["config_hash"] = config_hash(config);
   report["git_commit"] = git_commit();
-  report["backend"] = {{"device", to_string(r.config.device)}, {"precision", to_string(r.config.dtype)}};
+  report["backend"] = {{"device", to_string(r.config.device)}, {"precision", to_string(r.config.dtype)}, {"parallel_runs", r.parallel_runs}};
   report["machine"] = machine_info();
   report["network"] = {{"n", r.n}, {"m", r.m}, {"o", r.o}, {"T", r.T}, {"B", r.config.batch}};
   report["algorithm"] = {{"id", r.config.algorithm}, {"config", r.algorithm_config}};

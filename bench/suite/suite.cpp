@@ -611,10 +611,10 @@ json cell_config_json(const SuiteCell& cell, const SuiteConfig& config, Device d
           {"probe", cell_probe_config(cell, config, device).to_json()}};
 }
 
-json run_cell(const SuiteCell& cell, const SuiteConfig& config, Device device, std::ostream* progress) {
+json run_cell(const SuiteCell& cell, const SuiteConfig& config, Device device, int jobs, std::ostream* progress) {
   const bool peak_reset = reset_peak_memory();
   const auto start = std::chrono::steady_clock::now();
-  const TrainResult trained = run_training(cell_train_config(cell, config, device), progress);
+  const TrainResult trained = run_training(cell_train_config(cell, config, device), progress, jobs);
   const ProbeResult probed = run_probe(cell_probe_config(cell, config, device), progress);
   const TrainConfig& t = trained.config;
 
@@ -633,7 +633,7 @@ json run_cell(const SuiteCell& cell, const SuiteConfig& config, Device device, s
   doc["config"] = cell_config_json(cell, config, device);
   doc["config_hash"] = config_hash(doc["config"]);
   doc["git_commit"] = git_commit();
-  doc["backend"] = {{"device", to_string(t.device)}, {"precision", to_string(t.dtype)}};
+  doc["backend"] = {{"device", to_string(t.device)}, {"precision", to_string(t.dtype)}, {"parallel_runs", trained.parallel_runs}};
   doc["device_name"] = device_name(t.device);
   doc["machine"] = machine_info();
   doc["peak_rss_per_cell"] = peak_reset;
@@ -687,7 +687,7 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
     set_interrupt_message("cell " + cell_label(cell) + " (" + cell.file_name() + ") is abandoned; the " +
                           std::to_string(summary.ran + summary.skipped) + " cells written before it are kept in " +
                           folder.string() + "; the same command continues from there");
-    const json doc = run_cell(cell, config, options.device, options.quiet ? nullptr : progress);
+    const json doc = run_cell(cell, config, options.device, options.jobs, options.quiet ? nullptr : progress);
     write_file_atomically((folder / cell.file_name()).string(), doc.dump(2) + "\n");
     ++summary.ran;
     if (progress) *progress << head << cell_label(cell) << ": " << cell_done_line(cell, doc) << '\n' << std::flush;
@@ -704,7 +704,7 @@ namespace {
 json results_of(const std::string& text, const fs::path& path) {
   static const std::set<std::string> kVarying = {"wall_seconds",      "steps_per_second", "seconds_per_window",
                                                  "peak_rss_bytes",    "peak_rss_per_cell", "machine",
-                                                 "git_commit",        "device_name"};
+                                                 "git_commit",        "device_name",      "parallel_runs"};
   std::function<void(json&)> strip = [&](json& v) {
     if (v.is_object()) {
       for (auto it = v.begin(); it != v.end();) it = kVarying.count(it.key()) ? v.erase(it) : std::next(it);

@@ -104,6 +104,7 @@ struct SuiteOptions {
   bool force = false;        // recompute a written cell whose config hash differs (else: error)
   bool list_only = false;    // print the cells of this shard and their state; run nothing
   bool quiet = false;        // no training or probe progress inside a cell
+  int jobs = 1;              // training runs of a cell computed at a time (CPU; same results)
 };
 struct SuiteSummary {
   int ran = 0, skipped = 0, other_shards = 0;

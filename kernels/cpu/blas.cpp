@@ -1,11 +1,12 @@
 // CPU implementations of the dense products (gemm, gemm_strided_batched, gemv, ger) on CBLAS,
-// row-major. GPU twin: kernels/cuda/blas.cu.
+// row-major. GPU twin: kernels/cuda/blas.cu. And the number of threads OpenBLAS uses per call.
 #include <cblas.h>
 
 #include <cstdint>
 
 #include "kernels/cpu/ops_cpu.h"
 #include "kernels/op_instantiations.h"
+#include "kernels/tensor.h"
 
 namespace tca::cpu {
 
@@ -73,3 +74,10 @@ TCA_INSTANTIATE_BLAS_OPS(float)
 TCA_INSTANTIATE_BLAS_OPS(double)
 
 }  // namespace tca::cpu
+
+namespace tca {
+
+int cpu_blas_threads() { return openblas_get_num_threads(); }
+void set_cpu_blas_threads(int threads) { openblas_set_num_threads(threads); }
+
+}  // namespace tca

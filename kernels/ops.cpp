@@ -1,6 +1,7 @@
 // Launchers: validate, then dispatch to the CPU or CUDA implementation.
 #include "kernels/ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <initializer_list>
 #include <stdexcept>
@@ -38,12 +39,18 @@ void fits(const char* op, const char* name, const Tensor& t, int64_t rows, int64
                  " (ld " + std::to_string(ld) + ") exceeds " + t.describe());
 }
 
-void expect_shape(const char* op, const char* name, const Tensor& t, std::vector<int64_t> shape) {
-  if (t.shape() != shape) {
+// Shape is a braced list or a vector; compared in place, since a rule's step calls this a few
+// dozen times and a temporary vector each time would cost more than the check.
+template <typename Shape>
+void expect_shape(const char* op, const char* name, const Tensor& t, const Shape& shape) {
+  if (!std::equal(t.shape().begin(), t.shape().end(), shape.begin(), shape.end())) {
     std::string want = "[";
-    for (size_t i = 0; i < shape.size(); ++i) want += (i ? ", " : "") + std::to_string(shape[i]);
+    for (auto it = shape.begin(); it != shape.end(); ++it) want += (it != shape.begin() ? ", " : "") + std::to_string(*it);
     fail(op, std::string(name) + " is " + t.describe() + ", expected shape " + want + "]");
   }
+}
+void expect_shape(const char* op, const char* name, const Tensor& t, std::initializer_list<int64_t> shape) {
+  expect_shape<std::initializer_list<int64_t>>(op, name, t, shape);
 }
 
 // Calls f(T{}) with T the C++ type of dtype.
@@ -412,7 +419,7 @@ std::pair<int64_t, int64_t> row_shape(const char* op, const Tensor& X) {
 // Per-sequence scalars: a double [rows] tensor on the device of the data.
 void expect_row_scalars(const char* op, const char* name, const Tensor& s, int64_t rows, const Tensor& data) {
   if (!s.defined() || s.dtype() != DType::f64 || s.device() != data.device() ||
-      s.shape() != std::vector<int64_t>{rows})
+      s.shape() != Shape{rows})
     fail(op, std::string(name) + " is " + s.describe() + ", expected double [" + std::to_string(rows) +
                  "] on " + to_string(data.device()));
 }
@@ -591,10 +598,10 @@ T* optional_data(const Tensor& t) {
 
 // Shape and backend of an optional operand, when present.
 void optional_operand(const char* op, const char* name, const Tensor& t, const Tensor& like,
-                      std::vector<int64_t> shape) {
+                      std::initializer_list<int64_t> shape) {
   if (!t.defined()) return;
   same_backend(op, t, like);
-  expect_shape(op, name, t, std::move(shape));
+  expect_shape(op, name, t, shape);
 }
 
 // beta [n] and the [B, n] operands of a spiking op; returns {B, n}.

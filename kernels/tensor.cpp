@@ -1,5 +1,6 @@
 #include "kernels/tensor.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,7 +22,6 @@ DType parse_dtype(const std::string& s) {
   throw std::invalid_argument("unknown precision '" + s + "' (valid: float, double)");
 }
 
-size_t dtype_size(DType t) { return t == DType::f32 ? sizeof(float) : sizeof(double); }
 
 bool cuda_available() {
 #ifdef TCA_HAVE_CUDA
@@ -81,7 +81,7 @@ Storage::~Storage() {
 
 namespace {
 
-int64_t count(const std::vector<int64_t>& shape) {
+int64_t count(const Shape& shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0) throw std::invalid_argument("negative tensor dimension");
@@ -90,7 +90,7 @@ int64_t count(const std::vector<int64_t>& shape) {
   return n;
 }
 
-std::string shape_text(const std::vector<int64_t>& shape) {
+std::string shape_text(const Shape& shape) {
   std::ostringstream s;
   s << '[';
   for (size_t i = 0; i < shape.size(); ++i) s << (i ? ", " : "") << shape[i];
@@ -113,19 +113,39 @@ void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size
 
 }  // namespace
 
-Tensor::Tensor(std::vector<int64_t> shape, DType dtype, Device device)
+void Shape::assign(const int64_t* first, const int64_t* last) {
+  const size_t rank = static_cast<size_t>(last - first);
+  if (rank > kMaxRank)
+    throw std::invalid_argument("a tensor of rank " + std::to_string(rank) + ": at most " + std::to_string(kMaxRank) +
+                                " dimensions");
+  std::copy(first, last, dims_.begin());
+  rank_ = rank;
+}
+
+void Shape::erase_front() {
+  std::copy(dims_.begin() + 1, dims_.begin() + rank_, dims_.begin());
+  --rank_;
+}
+
+bool operator==(const Shape& a, const Shape& b) {
+  if (a.rank_ != b.rank_) return false;
+  for (size_t i = 0; i < a.rank_; ++i)  // a loop: std::equal calls memcmp, slower for 4 numbers
+    if (a.dims_[i] != b.dims_[i]) return false;
+  return true;
+}
+
+Tensor::Tensor(Shape shape, DType dtype, Device device)
     : storage_(std::make_shared<Storage>(static_cast<size_t>(count(shape)) * dtype_size(dtype), device)),
-      shape_(std::move(shape)),
+      shape_(shape),
       dtype_(dtype),
       device_(device) {}
 
-Tensor Tensor::zeros(std::vector<int64_t> shape, DType dtype, Device device) {
+Tensor Tensor::zeros(Shape shape, DType dtype, Device device) {
   const int64_t n = count(shape);
-  return from_host(std::vector<double>(static_cast<size_t>(n), 0.0), std::move(shape), dtype, device);
+  return from_host(std::vector<double>(static_cast<size_t>(n), 0.0), shape, dtype, device);
 }
 
-Tensor Tensor::from_host(const std::vector<double>& values, std::vector<int64_t> shape,
-                         DType dtype, Device device) {
+Tensor Tensor::from_host(const std::vector<double>& values, Shape shape, DType dtype, Device device) {
   if (static_cast<int64_t>(values.size()) != count(shape))
     throw std::invalid_argument("from_host: " + std::to_string(values.size()) +
                                 " values for shape " + shape_text(shape));
@@ -141,33 +161,26 @@ Tensor Tensor::from_host(const std::vector<double>& values, std::vector<int64_t>
   return device == Device::cpu ? host : host.to(device);
 }
 
-int64_t Tensor::dim(int i) const {
-  if (i < 0 || i >= rank())
-    throw std::out_of_range("dimension " + std::to_string(i) + " of " + describe());
-  return shape_[static_cast<size_t>(i)];
+void Tensor::bad_dimension(int i) const {
+  throw std::out_of_range("dimension " + std::to_string(i) + " of " + describe());
 }
-
-int64_t Tensor::numel() const { return defined() ? count(shape_) : 0; }
 
 std::string Tensor::describe() const {
   if (!defined()) return "undefined tensor";
   return to_string(dtype_) + " " + to_string(device_) + " " + shape_text(shape_);
 }
 
-void* Tensor::data() const {
-  if (!defined()) throw std::logic_error("data() of an undefined tensor");
-  return static_cast<char*>(storage_->data()) + offset_ * dtype_size(dtype_);
-}
+void Tensor::undefined_data() { throw std::logic_error("data() of an undefined tensor"); }
 
-void Tensor::expect_dtype(DType dtype) const {
-  if (dtype != dtype_) throw std::logic_error("tensor " + describe() + " accessed as " + to_string(dtype));
+void Tensor::wrong_dtype(DType dtype) const {
+  throw std::logic_error("tensor " + describe() + " accessed as " + to_string(dtype));
 }
 
 Tensor Tensor::slice(int64_t i) const {
   if (rank() < 1 || i < 0 || i >= shape_[0])
     throw std::out_of_range("slice " + std::to_string(i) + " of " + describe());
   Tensor view = *this;
-  view.shape_.erase(view.shape_.begin());
+  view.shape_.erase_front();
   view.offset_ = offset_ + static_cast<size_t>(i * count(view.shape_));
   return view;
 }
@@ -182,11 +195,11 @@ Tensor Tensor::narrow(int64_t start, int64_t length) const {
   return view;
 }
 
-Tensor Tensor::reshape(std::vector<int64_t> shape) const {
+Tensor Tensor::reshape(Shape shape) const {
   if (count(shape) != numel())
     throw std::invalid_argument("cannot reshape " + describe() + " to " + shape_text(shape));
   Tensor view = *this;
-  view.shape_ = std::move(shape);
+  view.shape_ = shape;
   return view;
 }
 

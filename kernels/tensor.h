@@ -4,8 +4,10 @@
 // dispatch on device and dtype; algorithm code is written once against them.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -19,7 +21,7 @@ enum class DType { f32, f64 };
 std::string to_string(Device d);
 std::string to_string(DType t);
 DType parse_dtype(const std::string& s);  // "float"/"f32" or "double"/"f64"; throws otherwise
-size_t dtype_size(DType t);
+inline size_t dtype_size(DType t) { return t == DType::f32 ? sizeof(float) : sizeof(double); }
 
 // Owns one allocation on one device.
 class Storage {
@@ -38,28 +40,63 @@ class Storage {
   Device device_;
 };
 
+// A tensor's dimensions, held inline: rules make views every step, and a shape on the heap made
+// each view cost an allocation. At most kMaxRank dimensions (std::invalid_argument beyond).
+class Shape {
+ public:
+  static constexpr size_t kMaxRank = 4;
+  Shape() = default;
+  Shape(std::initializer_list<int64_t> dims) { assign(dims.begin(), dims.end()); }
+  Shape(const std::vector<int64_t>& dims) { assign(dims.data(), dims.data() + dims.size()); }  // NOLINT: implicit
+  operator std::vector<int64_t>() const { return {begin(), end()}; }  // NOLINT: implicit
+  const int64_t* begin() const { return dims_.data(); }
+  const int64_t* end() const { return dims_.data() + rank_; }
+  size_t size() const { return rank_; }
+  bool empty() const { return rank_ == 0; }
+  int64_t operator[](size_t i) const { return dims_[i]; }
+  int64_t& operator[](size_t i) { return dims_[i]; }
+  void erase_front();  // drops the first dimension
+  friend bool operator==(const Shape& a, const Shape& b);
+  friend bool operator!=(const Shape& a, const Shape& b) { return !(a == b); }
+
+ private:
+  void assign(const int64_t* first, const int64_t* last);
+  std::array<int64_t, kMaxRank> dims_{};
+  size_t rank_ = 0;
+};
+
 class Tensor {
  public:
   Tensor() = default;
   // Allocates; contents are unspecified (use ops::fill or a factory below).
-  Tensor(std::vector<int64_t> shape, DType dtype, Device device = Device::cpu);
+  Tensor(Shape shape, DType dtype, Device device = Device::cpu);
 
-  static Tensor zeros(std::vector<int64_t> shape, DType dtype, Device device = Device::cpu);
+  static Tensor zeros(Shape shape, DType dtype, Device device = Device::cpu);
   // Copies host doubles into a new tensor of the given dtype and device.
-  static Tensor from_host(const std::vector<double>& values, std::vector<int64_t> shape,
-                          DType dtype, Device device = Device::cpu);
+  static Tensor from_host(const std::vector<double>& values, Shape shape, DType dtype, Device device = Device::cpu);
 
   bool defined() const { return storage_ != nullptr; }
-  const std::vector<int64_t>& shape() const { return shape_; }
-  int64_t dim(int i) const;
+  const Shape& shape() const { return shape_; }
+  int64_t dim(int i) const {
+    if (i < 0 || i >= rank()) bad_dimension(i);
+    return shape_[static_cast<size_t>(i)];
+  }
   int rank() const { return static_cast<int>(shape_.size()); }
-  int64_t numel() const;
+  int64_t numel() const {
+    if (!defined()) return 0;
+    int64_t n = 1;
+    for (const int64_t d : shape_) n *= d;
+    return n;
+  }
   DType dtype() const { return dtype_; }
   Device device() const { return device_; }
   size_t bytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype_); }
   std::string describe() const;  // e.g. "f32 cpu [16, 32]"
 
-  void* data() const;
+  void* data() const {
+    if (!defined()) undefined_data();
+    return static_cast<char*>(storage_->data()) + offset_ * dtype_size(dtype_);
+  }
   template <typename T>
   T* data_as() const {  // checks that T matches dtype()
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float or double");
@@ -72,7 +109,7 @@ class Tensor {
   // View of elements [start, start + length) along the first dimension (rank unchanged).
   Tensor narrow(int64_t start, int64_t length) const;
   // View with another shape of the same element count.
-  Tensor reshape(std::vector<int64_t> shape) const;
+  Tensor reshape(Shape shape) const;
   // Deep copies.
   Tensor clone() const;
   Tensor to(Device device) const;
@@ -82,11 +119,16 @@ class Tensor {
   void copy_from(const Tensor& src);
 
  private:
-  void expect_dtype(DType dtype) const;  // throws std::logic_error on a mismatch
+  void expect_dtype(DType dtype) const {  // throws std::logic_error on a mismatch
+    if (dtype != dtype_) wrong_dtype(dtype);
+  }
+  [[noreturn]] void wrong_dtype(DType dtype) const;
+  [[noreturn]] static void undefined_data();
+  [[noreturn]] void bad_dimension(int i) const;
 
   std::shared_ptr<Storage> storage_;
   size_t offset_ = 0;  // in elements
-  std::vector<int64_t> shape_;
+  Shape shape_;
   DType dtype_ = DType::f32;
   Device device_ = Device::cpu;
 };

@@ -111,7 +111,7 @@ double RateRnn::window_loss() const {
 void RateRnn::step(const RateRnnParams& params, const DeviceBatch& batch, int t) { advance(params, batch, t, nullptr); }
 
 void RateRnn::step_perturbed(const RateRnnParams& params, const DeviceBatch& batch, int t, const Tensor& xi) {
-  if (xi.shape() != std::vector<int64_t>{B_, config_.n})
+  if (xi.shape() != Shape{B_, config_.n})
     throw std::invalid_argument("RateRnn::step_perturbed: the noise must be [B, n]");
   advance(params, batch, t, &xi);
 }

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <tuple>
 
 #include "kernels/cpu/tanh_float.h"
 #include "kernels/ops.h"
@@ -14,7 +15,9 @@ namespace {
 using OpsTest = test::CpuOpsTest;
 
 TEST_P(OpsTest, GemmAllTransposesWithLeadingDimensions) {
-  const int M = 7, N = 5, K = 6, pad = 3;
+  // One row or one column of C: the CPU runs those as matrix-vector products (strided vectors).
+  for (const auto& [M, N, K] : {std::tuple{7, 5, 6}, std::tuple{1, 5, 6}, std::tuple{7, 1, 6}, std::tuple{1, 1, 6}}) {
+  const int pad = 3;
   for (bool ta : {false, true}) {
     for (bool tb : {false, true}) {
       const int a_rows = ta ? K : M, a_cols = ta ? M : K;
@@ -37,6 +40,7 @@ TEST_P(OpsTest, GemmAllTransposesWithLeadingDimensions) {
       expect_close(C.to_host(), want);  // padding columns untouched, checked too
     }
   }
+  }
 }
 
 TEST_P(OpsTest, BetaZeroIgnoresWhateverTheOutputHeld) {
@@ -47,6 +51,14 @@ TEST_P(OpsTest, BetaZeroIgnoresWhateverTheOutputHeld) {
   ops::gemv(false, 4, 3, 1.0, A, 3, x, 0.0, y);
   for (double v : C.to_host()) EXPECT_FALSE(std::isnan(v));
   for (double v : y.to_host()) EXPECT_FALSE(std::isnan(v));
+  for (bool ta : {false, true})  // one row, one column: the matrix-vector path
+    for (bool tb : {false, true}) {
+      Tensor row = poisoned({1, 5}), column = poisoned({4, 1});
+      ops::gemm(ta, tb, 1, 5, 3, 1.0, A, ta ? 1 : 3, B, tb ? 3 : 5, 0.0, row, 5);
+      ops::gemm(ta, tb, 4, 1, 3, 1.0, A, ta ? 4 : 3, B, tb ? 3 : 5, 0.0, column, 1);
+      for (double v : row.to_host()) EXPECT_FALSE(std::isnan(v)) << ta << tb;
+      for (double v : column.to_host()) EXPECT_FALSE(std::isnan(v)) << ta << tb;
+    }
 }
 
 TEST_P(OpsTest, StridedBatchedGemmIsOneGemmPerMatrix) {
@@ -445,6 +457,10 @@ TEST(Tensor, ViewsShareStorageAndCopiesDoNot) {
   EXPECT_EQ(rows.to_host()[4], t.to_host()[8]);      // row 2 follows
   EXPECT_THROW(t.narrow(2, 2), std::out_of_range);
   EXPECT_THROW(t.reshape({5}), std::invalid_argument);
+  EXPECT_THROW(t.reshape({1, 1, 1, 3, 4}), std::invalid_argument);  // at most Shape::kMaxRank dimensions
+  EXPECT_EQ(t.reshape({1, 3, 1, 4}).shape(), (std::vector<int64_t>{1, 3, 1, 4}));
+  EXPECT_NE(t.shape(), (std::vector<int64_t>{3}));
+  EXPECT_EQ(std::vector<int64_t>(t.shape()), (std::vector<int64_t>{3, 4}));
   const Tensor f = t.to(DType::f32);
   EXPECT_EQ(f.dtype(), DType::f32);
   EXPECT_NEAR(f.to_host()[0], t.to_host()[0], 1e-7);

@@ -5,6 +5,9 @@
 // its O(n^4) part (n x n times n x nk) in the same run, so their ratio is RTRL's overhead over
 // the floor a dense product sets. BM_BpttWindow times a whole dnms-v0 window (T = 29 steps,
 // forward + backward; items/s = steps/s). Counters: FLOP/s from the counted operations.
+// BM_RtrlBatchStep/n/B and BM_SgemmInfluenceBatch/n/B are the same pair at batch B: the floor is
+// then one SGEMM of n x n times n x (B nk), every sequence's influence matrix side by side (the
+// recurrent weights are shared by the batch).
 //
 //   tcabench_micro --benchmark_format=json --benchmark_repetitions=9
 #include <benchmark/benchmark.h>
@@ -68,6 +71,25 @@ void BM_SgemmInfluenceShape(benchmark::State& state) {
   state.counters["FLOP/s"] = benchmark::Counter(2.0 * n * n * nk, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+void BM_RtrlBatchStep(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0)), B = static_cast<int>(state.range(1));
+  Fixture f(n, B);
+  auto rtrl = make_rule(f.model, "rtrl");
+  rtrl->reset(f.params, B, 0);
+  for (auto _ : state) rtrl->step(f.model);
+  state.counters["FLOP/s"] = benchmark::Counter(rtrl->flops_per_step() * B, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_SgemmInfluenceBatch(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0)), B = static_cast<int>(state.range(1));
+  const int64_t columns = int64_t{B} * n * config_for(n).k();
+  Tensor J({n, n}, DType::f32), M({n, columns}, DType::f32), out({n, columns}, DType::f32);
+  ops::fill(J, 0.01);
+  ops::fill(M, 0.5);
+  for (auto _ : state) ops::gemm(false, false, n, columns, n, 1.0, J, n, M, columns, 0.0, out, columns);
+  state.counters["FLOP/s"] = benchmark::Counter(2.0 * n * n * columns, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void BM_BpttWindow(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   Fixture f(n, 1);
@@ -79,6 +101,8 @@ void BM_BpttWindow(benchmark::State& state) {
 // Real (wall) time: OpenBLAS may run on several threads, and CPU time would count one.
 BENCHMARK(BM_RtrlStep)->ArgName("n")->Arg(32)->Arg(64)->Arg(128)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SgemmInfluenceShape)->ArgName("n")->Arg(32)->Arg(64)->Arg(128)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RtrlBatchStep)->ArgNames({"n", "B"})->ArgsProduct({{32, 64, 128}, {16}})->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SgemmInfluenceBatch)->ArgNames({"n", "B"})->ArgsProduct({{32, 64, 128}, {16}})->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BpttWindow)->ArgName("n")->Arg(32)->Arg(64)->Arg(128)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -24,12 +24,12 @@ inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int 
   cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 inline void blas_gemv(CBLAS_TRANSPOSE t, int M, int N, float alpha, const float* A, int lda,
-                      const float* x, float beta, float* y) {
-  cblas_sgemv(CblasRowMajor, t, M, N, alpha, A, lda, x, 1, beta, y, 1);
+                      const float* x, int incx, float beta, float* y, int incy) {
+  cblas_sgemv(CblasRowMajor, t, M, N, alpha, A, lda, x, incx, beta, y, incy);
 }
 inline void blas_gemv(CBLAS_TRANSPOSE t, int M, int N, double alpha, const double* A, int lda,
-                      const double* x, double beta, double* y) {
-  cblas_dgemv(CblasRowMajor, t, M, N, alpha, A, lda, x, 1, beta, y, 1);
+                      const double* x, int incx, double beta, double* y, int incy) {
+  cblas_dgemv(CblasRowMajor, t, M, N, alpha, A, lda, x, incx, beta, y, incy);
 }
 inline void blas_ger(int M, int N, float alpha, const float* x, const float* y, float* A, int lda) {
   cblas_sger(CblasRowMajor, M, N, alpha, x, 1, y, 1, A, lda);
@@ -42,9 +42,38 @@ inline CBLAS_TRANSPOSE trans(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
 }  // namespace
 
+// y = alpha op(A) x + beta y with strided x and y. With beta = 0, y is zeroed first, so that
+// what it held before (NaN included) does not leak through 0 * y.
+template <typename T>
+void strided_gemv(bool trans_a, int64_t M, int64_t N, T alpha, const T* A, int64_t lda, const T* x, int64_t incx,
+                  T beta, T* y, int64_t incy) {
+  if (beta == T(0)) {
+    const int64_t rows = trans_a ? N : M;
+    for (int64_t i = 0; i < rows; ++i) y[i * incy] = T(0);
+    beta = T(1);
+  }
+  blas_gemv(trans(trans_a), static_cast<int>(M), static_cast<int>(N), alpha, A, static_cast<int>(lda), x,
+            static_cast<int>(incx), beta, y, static_cast<int>(incy));
+}
+
+// A product with one row or one column of C is a matrix-vector product: OpenBLAS's GEMM would
+// copy (pack) the whole matrix operand first, which costs as much as the product itself at one
+// sequence (B = 1: the forward pass h = ahat W^T reads W once either way).
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
           int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  if (M == 1 && N > 1 && K > 0) {  // c^T = a^T op(B): op(B)^T a, a row of A (or a column of A^T)
+    const int64_t inc_a = trans_a ? lda : 1;
+    if (trans_b) strided_gemv(false, N, K, alpha, B, ldb, A, inc_a, beta, C, 1);  // B is N x K
+    else strided_gemv(true, K, N, alpha, B, ldb, A, inc_a, beta, C, 1);           // B is K x N
+    return;
+  }
+  if (N == 1 && M > 1 && K > 0) {  // c = op(A) b, b a column of op(B)
+    const int64_t inc_b = trans_b ? 1 : ldb;
+    if (trans_a) strided_gemv(true, K, M, alpha, A, lda, B, inc_b, beta, C, ldc);  // A is K x M
+    else strided_gemv(false, M, K, alpha, A, lda, B, inc_b, beta, C, ldc);         // A is M x K
+    return;
+  }
   blas_gemm(trans(trans_a), trans(trans_b), static_cast<int>(M), static_cast<int>(N),
             static_cast<int>(K), alpha, A, static_cast<int>(lda), B, static_cast<int>(ldb), beta,
             C, static_cast<int>(ldc));
@@ -62,7 +91,7 @@ template <typename T>
 void gemv(bool trans_a, int64_t M, int64_t N, T alpha, const T* A, int64_t lda, const T* x,
           T beta, T* y) {
   blas_gemv(trans(trans_a), static_cast<int>(M), static_cast<int>(N), alpha, A,
-            static_cast<int>(lda), x, beta, y);
+            static_cast<int>(lda), x, 1, beta, y, 1);
 }
 
 template <typename T>

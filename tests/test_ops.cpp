@@ -15,8 +15,11 @@ namespace {
 using OpsTest = test::CpuOpsTest;
 
 TEST_P(OpsTest, GemmAllTransposesWithLeadingDimensions) {
-  // One row or one column of C: the CPU runs those as matrix-vector products (strided vectors).
-  for (const auto& [M, N, K] : {std::tuple{7, 5, 6}, std::tuple{1, 5, 6}, std::tuple{7, 1, 6}, std::tuple{1, 1, 6}}) {
+  // One row or one column of C: the CPU runs those as matrix-vector products (strided vectors);
+  // an inner dimension of 1 with beta = 1 as an outer product.
+  for (const auto& [M, N, K] : {std::tuple{7, 5, 6}, std::tuple{1, 5, 6}, std::tuple{7, 1, 6}, std::tuple{1, 1, 6},
+                                std::tuple{7, 5, 1}})
+  for (const double beta : {-0.5, 1.0}) {
   const int pad = 3;
   for (bool ta : {false, true}) {
     for (bool tb : {false, true}) {
@@ -25,7 +28,7 @@ TEST_P(OpsTest, GemmAllTransposesWithLeadingDimensions) {
       const Tensor A = rnd({a_rows, a_cols + pad}, 1), B = rnd({b_rows, b_cols + pad}, 2);
       Tensor C = rnd({M, N + pad}, 3);
       const std::vector<double> a = A.to_host(), b = B.to_host(), c0 = C.to_host();
-      ops::gemm(ta, tb, M, N, K, 0.75, A, a_cols + pad, B, b_cols + pad, -0.5, C, N + pad);
+      ops::gemm(ta, tb, M, N, K, 0.75, A, a_cols + pad, B, b_cols + pad, beta, C, N + pad);
       std::vector<double> want = c0;
       for (int i = 0; i < M; ++i)
         for (int j = 0; j < N; ++j) {
@@ -35,7 +38,7 @@ TEST_P(OpsTest, GemmAllTransposesWithLeadingDimensions) {
             const double bv = tb ? b[j * (b_cols + pad) + l] : b[l * (b_cols + pad) + j];
             s += av * bv;
           }
-          want[i * (N + pad) + j] = 0.75 * s - 0.5 * c0[i * (N + pad) + j];
+          want[i * (N + pad) + j] = 0.75 * s + beta * c0[i * (N + pad) + j];
         }
       expect_close(C.to_host(), want);  // padding columns untouched, checked too
     }

@@ -31,12 +31,13 @@ inline void blas_gemv(CBLAS_TRANSPOSE t, int M, int N, double alpha, const doubl
                       const double* x, int incx, double beta, double* y, int incy) {
   cblas_dgemv(CblasRowMajor, t, M, N, alpha, A, lda, x, incx, beta, y, incy);
 }
-inline void blas_ger(int M, int N, float alpha, const float* x, const float* y, float* A, int lda) {
-  cblas_sger(CblasRowMajor, M, N, alpha, x, 1, y, 1, A, lda);
-}
-inline void blas_ger(int M, int N, double alpha, const double* x, const double* y, double* A,
+inline void blas_ger(int M, int N, float alpha, const float* x, int incx, const float* y, int incy, float* A,
                      int lda) {
-  cblas_dger(CblasRowMajor, M, N, alpha, x, 1, y, 1, A, lda);
+  cblas_sger(CblasRowMajor, M, N, alpha, x, incx, y, incy, A, lda);
+}
+inline void blas_ger(int M, int N, double alpha, const double* x, int incx, const double* y, int incy, double* A,
+                     int lda) {
+  cblas_dger(CblasRowMajor, M, N, alpha, x, incx, y, incy, A, lda);
 }
 inline CBLAS_TRANSPOSE trans(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
@@ -56,9 +57,10 @@ void strided_gemv(bool trans_a, int64_t M, int64_t N, T alpha, const T* A, int64
             static_cast<int>(incx), beta, y, static_cast<int>(incy));
 }
 
-// A product with one row or one column of C is a matrix-vector product: OpenBLAS's GEMM would
-// copy (pack) the whole matrix operand first, which costs as much as the product itself at one
-// sequence (B = 1: the forward pass h = ahat W^T reads W once either way).
+// A product with one row or one column of C is a matrix-vector product, and one with an inner
+// dimension of 1 added to C an outer product: OpenBLAS's GEMM would copy (pack) the operands
+// first, which costs as much as the product itself at one sequence (B = 1: the forward pass
+// h = ahat W^T reads W once either way).
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
           int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
@@ -72,6 +74,12 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, 
     const int64_t inc_b = trans_b ? 1 : ldb;
     if (trans_a) strided_gemv(true, K, M, alpha, A, lda, B, inc_b, beta, C, ldc);  // A is K x M
     else strided_gemv(false, M, K, alpha, A, lda, B, inc_b, beta, C, ldc);         // A is M x K
+    return;
+  }
+  if (K == 1 && beta == T(1) && M > 1 && N > 1) {  // C += alpha a b^T: an outer product (B = 1 gradients)
+    const int64_t inc_a = trans_a ? 1 : lda, inc_b = trans_b ? ldb : 1;
+    blas_ger(static_cast<int>(M), static_cast<int>(N), alpha, A, static_cast<int>(inc_a), B, static_cast<int>(inc_b),
+             C, static_cast<int>(ldc));
     return;
   }
   blas_gemm(trans(trans_a), trans(trans_b), static_cast<int>(M), static_cast<int>(N),
@@ -96,7 +104,7 @@ void gemv(bool trans_a, int64_t M, int64_t N, T alpha, const T* A, int64_t lda, 
 
 template <typename T>
 void ger(int64_t M, int64_t N, T alpha, const T* x, const T* y, T* A, int64_t lda) {
-  blas_ger(static_cast<int>(M), static_cast<int>(N), alpha, x, y, A, static_cast<int>(lda));
+  blas_ger(static_cast<int>(M), static_cast<int>(N), alpha, x, 1, y, 1, A, static_cast<int>(lda));
 }
 
 TCA_INSTANTIATE_BLAS_OPS(float)

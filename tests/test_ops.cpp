@@ -289,6 +289,35 @@ TEST_P(OpsTest, OutputErrorIsTheDerivativeOfTheLoss) {
   }
 }
 
+TEST_P(OpsTest, RowNormsAndDotsAreEachRowsNrm2AndDotExactly) {
+  // The CPU sums two rows in one loop; every row's number must still be the one nrm2 and dot
+  // give for it alone (bit for bit), whatever the row count, including rows that take nrm2's
+  // scaled path (huge, tiny, zero) and a NaN row.
+  const int cols = 37;  // eight-lane body and a tail
+  for (int rows = 1; rows <= 6; ++rows) {
+    std::vector<double> values = rnd({rows, cols}, 300 + rows).to_host();
+    const bool f32 = dtype() == DType::f32;
+    if (rows >= 3) for (int c = 0; c < cols; ++c) values[2 * cols + c] *= f32 ? 1e-30 : 1e-160;  // tiny
+    if (rows >= 4) for (int c = 0; c < cols; ++c) values[3 * cols + c] = 0;
+    if (rows >= 5) values[4 * cols + 7] = std::nan("");
+    if (rows >= 6 && !f32) for (int c = 0; c < cols; ++c) values[5 * cols + c] *= 1e160;  // huge
+    const Tensor X = Tensor::from_host(values, {rows, cols}, dtype()), Y = rnd({rows, cols}, 400 + rows);
+    Tensor norms({rows}, DType::f64), dots({rows}, DType::f64);
+    ops::row_norms(norms, X);
+    ops::row_dots(dots, X, Y);
+    for (int r = 0; r < rows; ++r) {
+      const double want_norm = ops::nrm2(X.slice(r)), want_dot = ops::dot(X.slice(r), Y.slice(r));
+      const double got_norm = norms.to_host()[r], got_dot = dots.to_host()[r];
+      if (std::isnan(want_norm)) {
+        EXPECT_TRUE(std::isnan(got_norm) && std::isnan(got_dot)) << rows << " rows, row " << r;
+        continue;
+      }
+      EXPECT_EQ(got_norm, want_norm) << rows << " rows, row " << r;
+      EXPECT_EQ(got_dot, want_dot) << rows << " rows, row " << r;
+    }
+  }
+}
+
 TEST_P(OpsTest, PerSequenceOpsActRowByRow) {
   const int B = 3, M = 4, N = 5;
   const Tensor X = rnd({B, M}, 71), Y = rnd({B, M}, 72), y = rnd({B, N}, 73), d = rnd({B, M}, 74);

@@ -47,10 +47,40 @@ template <typename T>
 TCA_VECTOR_CLONES void trace_step_and_gradient(int64_t B, int64_t n, int64_t k, T scale, const T* decay,
                                                const T* dphi, const T* ahat, const T* L, T* E, T* G) {
   // Each row of E is updated and at once added into its row of G: one pass over E. The
-  // arithmetic and the order of the sum over b are those of the two ops.
+  // arithmetic and the order of the sum over b are those of the two ops. Four sequences at a
+  // time: G's element stays in a register while their four contributions are added in order,
+  // instead of a load and a store per sequence.
+  constexpr int64_t kSequences = 4;
   for (int64_t i = 0; i < n; ++i) {
     T* g = G + i * k;
-    for (int64_t b = 0; b < B; ++b) {
+    int64_t b = 0;
+    for (; b + kSequences <= B; b += kSequences) {
+      const int64_t r = b * n + i;  // sequence b's row i; b + 1's is n rows further
+      const T d0 = decay[r], d1 = decay[r + n], d2 = decay[r + 2 * n], d3 = decay[r + 3 * n];
+      const T s0 = scale * dphi[r], s1 = scale * dphi[r + n], s2 = scale * dphi[r + 2 * n],
+              s3 = scale * dphi[r + 3 * n];
+      const T l0 = L[r], l1 = L[r + n], l2 = L[r + 2 * n], l3 = L[r + 3 * n];
+      const T* a0 = ahat + b * k;
+      const T* a1 = a0 + k;
+      const T* a2 = a1 + k;
+      const T* a3 = a2 + k;
+      T* e0 = E + r * k;
+      T* e1 = e0 + n * k;
+      T* e2 = e1 + n * k;
+      T* e3 = e2 + n * k;
+      // The rows of E, of ahat and of G do not overlap (the op is called so; see ops.cpp).
+#pragma GCC ivdep
+      for (int64_t j = 0; j < k; ++j) {
+        const T v0 = d0 * e0[j] + s0 * a0[j], v1 = d1 * e1[j] + s1 * a1[j];
+        const T v2 = d2 * e2[j] + s2 * a2[j], v3 = d3 * e3[j] + s3 * a3[j];
+        e0[j] = v0;
+        e1[j] = v1;
+        e2[j] = v2;
+        e3[j] = v3;
+        g[j] = (((g[j] + l0 * v0) + l1 * v1) + l2 * v2) + l3 * v3;
+      }
+    }
+    for (; b < B; ++b) {
       const T d = decay[b * n + i], s = scale * dphi[b * n + i], l = L[b * n + i];
       const T* ah = ahat + b * k;
       T* row = E + (b * n + i) * k;

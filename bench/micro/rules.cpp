@@ -15,6 +15,16 @@ namespace tca {
 
 namespace {
 
+// The rule's state (state_KiB) and its counted FLOPs per step and sequence (rule_FLOP/step).
+// Only nonzero counters: a constant 0 (readout_only keeps no state and counts no work) makes the
+// repetitions' coefficient of variation 0/0, which Google Benchmark writes as NaN, not JSON.
+void add_rule_counters(benchmark::State& state, const Learner& learner, int T) {
+  const size_t state_bytes = learner.rule().state_bytes(T);
+  const double flops = learner.rule().flops_per_step();
+  if (state_bytes > 0) state.counters["state_KiB"] = static_cast<double>(state_bytes) / 1024;
+  if (flops > 0) state.counters["rule_FLOP/step"] = flops;
+}
+
 void rule_window(benchmark::State& state, const std::string& network, const std::string& rule) {
   const std::unique_ptr<Task> task = make_task("dnms-v0");
   const int n = static_cast<int>(state.range(0));
@@ -27,12 +37,7 @@ void rule_window(benchmark::State& state, const std::string& network, const std:
   uint64_t noise = 0;
   for (auto _ : state) learner.window(device_batch, ++noise);
   state.SetItemsProcessed(state.iterations() * batch.T);
-  // Only nonzero counters: a constant 0 (readout_only keeps no state and counts no work) makes
-  // the repetitions' coefficient of variation 0/0, which Google Benchmark writes as NaN, not JSON.
-  const size_t state_bytes = learner.rule().state_bytes(batch.T);
-  const double flops = learner.rule().flops_per_step();
-  if (state_bytes > 0) state.counters["state_KiB"] = static_cast<double>(state_bytes) / 1024;
-  if (flops > 0) state.counters["rule_FLOP/step"] = flops;
+  add_rule_counters(state, learner, batch.T);
 }
 
 // BM_RuleStep/<rule>/hidden:n/B:b: the same window at batch b, for the rules whose cost per step
@@ -50,6 +55,7 @@ void rule_step(benchmark::State& state, const std::string& rule) {
   uint64_t noise = 0;
   for (auto _ : state) learner.window(device_batch, ++noise);
   state.SetItemsProcessed(state.iterations() * batch.T);
+  add_rule_counters(state, learner, batch.T);
 }
 
 }  // namespace

@@ -3,16 +3,48 @@
 alternate between the two (A B A B ...), so that the machine's drift hits both alike.
 
   python3 bench/micro/speedup_table.py --before A1.json A2.json --after B1.json B2.json [--filter REGEX]
+      [--floor FLOOR.json]
 
 For each benchmark: the median over every repetition of every run of each build (the per-
 repetition rows of Google Benchmark's JSON; aggregates are ignored), their ratio (before /
 after: above 1 is faster), and the commits the runs' contexts name.
+
+With --floor, two more columns bound what any implementation could reach: the FLOP floor of a
+window (the rule's counted FLOPs per step and sequence, the rule_FLOP/step counter of the
+benchmark in FLOOR.json, times B and the window's steps, over the highest median FLOP/s of the
+BM_Sgemm* benchmarks in FLOOR.json: every operation at the rate of a dense SGEMM on this
+machine), and the speed-up over the before build that the floor would give.
 """
 import argparse
 import json
 import re
 import statistics
 import sys
+
+
+def gemm_rate(path):
+    """The highest median FLOP/s of the BM_Sgemm* benchmarks of one tcabench_micro JSON."""
+    with open(path) as f:
+        data = json.load(f)
+    rates = [b["FLOP/s"] for b in data["benchmarks"]
+             if b["name"].startswith("BM_Sgemm") and b.get("aggregate_name") == "median"]
+    if not rates:
+        sys.exit(f"speedup_table: {path} has no median of a BM_Sgemm* benchmark (run with --benchmark_repetitions)")
+    return max(rates)
+
+
+def window_flops(paths):
+    """{name: the rule's FLOPs per window}: rule_FLOP/step x B x the window's steps (items per iteration)."""
+    out = {}
+    for path in paths:
+        with open(path) as f:
+            for b in json.load(f)["benchmarks"]:
+                if b.get("run_type") != "iteration" or "rule_FLOP/step" not in b:
+                    continue
+                batch = re.search(r"/B:(\d+)", b["name"])
+                steps = b["items_per_second"] * b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+                out[b.get("run_name", b["name"])] = b["rule_FLOP/step"] * (int(batch.group(1)) if batch else 1) * round(steps)
+    return out
 
 
 def times(paths):
@@ -33,6 +65,7 @@ def main():
     parser.add_argument("--before", nargs="+", required=True)
     parser.add_argument("--after", nargs="+", required=True)
     parser.add_argument("--filter", default=".")
+    parser.add_argument("--floor", help="a tcabench_micro JSON with BM_Sgemm* medians and the rules' FLOP counters")
     args = parser.parse_args()
     before, commits_before = times(args.before)
     after, commits_after = times(args.after)
@@ -51,11 +84,22 @@ def main():
         sys.exit("speedup_table: no benchmark in both builds matches the filter")
     print(f"Before: commit {', '.join(sorted(commits_before))}; after: commit {', '.join(sorted(commits_after))}; "
           f"medians of {len(before[names[0]])} and {len(after[names[0]])} repetitions (µs per window of 29 steps).\n")
-    print("| benchmark | before (µs) | after (µs) | speed-up |")
-    print("|---|---|---|---|")
+    rate = gemm_rate(args.floor) if args.floor else None
+    flops = window_flops([args.floor]) if rate else {}
+    if rate:
+        print(f"FLOP floor at {rate / 1e9:.1f} GFLOP/s, the highest SGEMM rate in {args.floor}.\n")
+        print("| benchmark | before (µs) | after (µs) | speed-up | FLOP floor (µs) | speed-up at the floor |")
+        print("|---|---|---|---|---|---|")
+    else:
+        print("| benchmark | before (µs) | after (µs) | speed-up |")
+        print("|---|---|---|---|")
     for name in names:
         b, a = statistics.median(before[name]), statistics.median(after[name])
-        print(f"| `{name.replace('/real_time', '')}` | {b:.1f} | {a:.1f} | {b / a:.2f}× |")
+        row = f"| `{name.replace('/real_time', '')}` | {b:.1f} | {a:.1f} | {b / a:.2f}× |"
+        if rate:
+            floor = flops[name] / rate * 1e6 if name in flops else None
+            row += f" {floor:.1f} | {b / floor:.1f}× |" if floor else " – | – |"
+        print(row)
 
 
 if __name__ == "__main__":

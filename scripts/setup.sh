@@ -13,6 +13,7 @@ packages=(
   libbenchmark-dev            # microbenchmarks
   python3-numpy               # the numpy baseline benchmark (bench/micro/baselines/numpy_rtrl.py)
   python3-jsonschema          # the leaderboard's schema check (tests/leaderboard_checks.py)
+  python3-pandas              # the tidy CSV's loader (bench/report/tidy.py) and its check
 )
 
 missing=()

@@ -9,6 +9,11 @@
         runs bench/report/leaderboard_report.py on such a leaderboard: every SVG is well-formed XML with
         one point (or curve) per rule, index.html shows them all; and the committed
         results/report/ is what the committed leaderboard gives.
+    leaderboard_checks.py csv TCABENCH SOURCE_DIR
+        `tcabench leaderboard --csv` on such a suite: every run's and every probe's numbers are in
+        the tidy CSV exactly as in the cells, bench/report/tidy.py loads it into pandas with its
+        column types; the leaderboard goes into the suite folder when --out is not given, and at
+        most one output may be the standard output.
 Exits non-zero with a message on the first failed check.
 """
 import copy
@@ -169,13 +174,91 @@ def check_report(tcabench, source, work):
     print("leaderboard report: %d well-formed SVG figures with one point or curve per rule" % figures)
 
 
+def check_csv(tcabench, source, work):
+    import csv
+
+    make_leaderboard(tcabench, work)
+    run = os.path.join(work, "run")
+    table = os.path.join(work, "cells.csv")
+    # No --out: the leaderboard goes beside cells/, whichever folder --cells names.
+    for cells_arg in (run, os.path.join(run, "cells") + "/"):
+        target = os.path.join(run, "leaderboard.json")
+        if os.path.exists(target):
+            os.remove(target)
+        r = subprocess.run([tcabench, "leaderboard", "--cells", cells_arg, "--markdown", os.path.join(work, "b.md"),
+                            "--csv", table], capture_output=True, text=True, cwd=work)
+        if r.returncode != 0 or not os.path.isfile(target):
+            fail("leaderboard --cells %s without --out: exit %d, %s not written:\n%s" % (cells_arg, r.returncode, target,
+                                                                                         r.stderr))
+    r = subprocess.run([tcabench, "leaderboard", "--cells", run, "--csv", "-"], capture_output=True, text=True, cwd=work)
+    if r.returncode == 0 or "only one of them may be the standard output" not in r.stderr:
+        fail("--csv - with the Markdown on the standard output too was not refused: %d %s" % (r.returncode, r.stderr))
+
+    with open(table, newline="") as f:
+        rows = list(csv.DictReader(f))
+    cells = []
+    for name in sorted(os.listdir(os.path.join(run, "cells"))):
+        with open(os.path.join(run, "cells", name)) as f:
+            cells.append(json.load(f))
+    found = {}
+    for row in rows:
+        rate = float(row["learning_rate"]) if row["learning_rate"] else ""
+        key = (row["cell"], row["source"], row["seed"], rate, row["step"], row["group"], row["metric"])
+        if key in found:
+            fail("two rows for %s" % (key,))
+        found[key] = row["value"]
+    expected = 0
+    for cell in cells:
+        name, train = cell["cell"]["file"], cell["train"]
+        best = train["selection"]["best_learning_rate"]
+        for r in train["runs"]:
+            metrics = {"test_loss": r["test_loss"], "final_validation_loss": r["final_validation_loss"],
+                       "state_bytes": r["state_bytes"]}
+            metrics.update({"test_" + k: v for k, v in r["test_metrics"].items()})
+            expected += len(r["test_metrics"]) + 10
+            for metric, want in metrics.items():
+                key = (name, "train", str(r["seed"]), r["learning_rate"], "", "", metric)
+                got = found.get(key)
+                if got is None or float(got) != float(want):
+                    fail("%s: %s is %r in the CSV, %r in the cell" % (name, key, got, want))
+            best_rows = [row for row in rows if row["cell"] == name and row["source"] == "train" and
+                         row["seed"] == str(r["seed"]) and float(row["learning_rate"]) == r["learning_rate"]]
+            if any(row["best_rate"] != ("1" if r["learning_rate"] == best else "0") for row in best_rows):
+                fail("%s: best_rate wrong for the run at rate %r" % (name, r["learning_rate"]))
+        seed = str(cell["probe"]["config"]["seed"])
+        for checkpoint in cell["probe"]["checkpoints"]:
+            algorithm = checkpoint["algorithms"][0]
+            groups = dict(algorithm["groups"], recurrent=algorithm["recurrent"], total=algorithm["total"])
+            expected += 3 + 6 * len(groups)
+            for group, stats in groups.items():
+                key = (name, "probe", seed, "", str(checkpoint["step"]), group, "cosine_of_mean")
+                want = stats["cosine_of_mean"]
+                got = found.get(key)
+                if got is None or (want is None and got != "") or (want is not None and float(got) != want):
+                    fail("%s: %s is %r in the CSV, %r in the cell" % (name, key, got, want))
+    if len(rows) != expected:
+        fail("the CSV has %d rows, the cells give %d" % (len(rows), expected))
+
+    sys.path.insert(0, os.path.join(source, "bench", "report"))
+    import tidy
+
+    df = tidy.load(table)
+    if len(df) != len(rows) or str(df["hidden"].dtype) != "Int64" or str(df["value"].dtype) != "float64":
+        fail("tidy.load: %d rows, hidden %s, value %s" % (len(df), df["hidden"].dtype, df["value"].dtype))
+    runs = df[(df.source == "train") & (df.best_rate == 1) & (df.metric == "test_loss")]
+    medians = runs.pivot_table(index="rule", columns="task", values="value", aggfunc="median")
+    if sorted(medians.index) != ["bptt", "rflo", "uoro"]:
+        fail("tidy: the example's table has rows %s" % list(medians.index))
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("schema", "report"):
+    checks = {"schema": check_schema, "report": check_report, "csv": check_csv}
+    if len(sys.argv) != 4 or sys.argv[1] not in checks:
         print(__doc__, file=sys.stderr)
         return 2
     mode, tcabench, source = sys.argv[1], sys.argv[2], sys.argv[3]
     with tempfile.TemporaryDirectory() as work:
-        (check_schema if mode == "schema" else check_report)(tcabench, source, work)
+        checks[mode](tcabench, source, work)
     return 0
 
 

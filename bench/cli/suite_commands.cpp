@@ -7,6 +7,7 @@
 #include "bench/cli/options.h"
 #include "bench/report/leaderboard.h"
 #include "bench/report/report.h"
+#include "bench/report/tidy_csv.h"
 
 namespace tca::cli {
 
@@ -28,8 +29,11 @@ SuiteCommands::SuiteCommands(CLI::App& app)
   merge_.required("--out-dir", merge_out_, "Folder to merge into (cells go to DIR/cells/)");
 
   leaderboard_.option("--cells", cells_, "A suite folder or its cells/ folder");
-  leaderboard_.option("--out", board_out_, "The leaderboard JSON (results/schema/leaderboard.schema.json; - for the standard output)");
+  leaderboard_.text("--out", board_out_,
+                     "The leaderboard JSON (results/schema/leaderboard.schema.json; default: leaderboard.json in the "
+                     "suite folder, beside cells/; - for the standard output)");
   leaderboard_.text("--markdown", markdown_, "Write the Markdown tables to this file (default, or -: the standard output)");
+  leaderboard_.text("--csv", csv_, "Also write every cell, run and metric as one tidy CSV table (- for the standard output)");
 }
 
 bool SuiteCommands::parsed() const { return suite_.parsed() || merge_.parsed() || leaderboard_.parsed(); }
@@ -56,14 +60,23 @@ int SuiteCommands::run() {
     return 0;
   }
   if (leaderboard_.parsed()) {
-    check_output_file(leaderboard_, "--out", board_out_);
+    // Into the suite folder unless told otherwise, never into the checkout: beside cells/.
+    const std::string board_out =
+        leaderboard_.given("--out") ? board_out_ : (suite_folder(cells_) / "leaderboard.json").string();
+    const std::string markdown_out = markdown_.empty() ? "-" : markdown_;
+    check_output_file(leaderboard_, "--out", board_out);
     check_output_file(leaderboard_, "--markdown", markdown_);
-    if (board_out_ == "-" && (markdown_.empty() || markdown_ == "-"))
-      throw std::invalid_argument("--out -: give --markdown FILE too, or the tables would share the standard output");
-    const nlohmann::json board = build_leaderboard(read_cells(cells_folder(cells_)));
-    const std::string markdown = leaderboard_markdown(board);
-    write_output(board_out_, board.dump(2) + "\n");
-    write_output(markdown_.empty() ? "-" : markdown_, markdown);
+    if (leaderboard_.given("--csv")) check_output_file(leaderboard_, "--csv", csv_);
+    const int to_stdout = (board_out == "-") + (markdown_out == "-") + (leaderboard_.given("--csv") && csv_ == "-");
+    if (to_stdout > 1)
+      throw std::invalid_argument("--out, --markdown and --csv: only one of them may be the standard output (-); "
+                                  "--markdown is when not given a file");
+    const std::vector<nlohmann::json> cells = read_cells(cells_folder(cells_));
+    const nlohmann::json board = build_leaderboard(cells);
+    write_output(board_out, board.dump(2) + "\n");
+    write_output(markdown_out, leaderboard_markdown(board));
+    if (leaderboard_.given("--csv")) write_output(csv_, tidy_csv(cells));
+    if (board_out != "-") std::cerr << "leaderboard: " << board_out << '\n';
     return 0;
   }
   return 0;

@@ -27,7 +27,7 @@ class SuiteCommands final : public Command {
   SuiteOptions options_;
   std::vector<std::string> merge_dirs_;
   std::string merge_out_;
-  std::string cells_ = "out/suite", board_out_ = "results/leaderboard.json", markdown_;
+  std::string cells_ = "out/suite", board_out_, markdown_, csv_;
 };
 
 }  // namespace tca::cli

@@ -643,6 +643,14 @@ json run_cell(const SuiteCell& cell, const SuiteConfig& config, Device device, i
   return doc;
 }
 
+fs::path suite_folder(const std::string& dir) {
+  fs::path folder = fs::path(dir).lexically_normal();
+  if (!folder.has_filename()) folder = folder.parent_path();  // "out/suite/cells/"
+  if (fs::is_directory(folder / "cells")) return folder;
+  const fs::path parent = folder.parent_path();
+  return parent.empty() ? fs::path(".") : parent;
+}
+
 std::string cells_folder(const std::string& dir) {
   const fs::path nested = fs::path(dir) / "cells";
   return fs::is_directory(nested) ? nested.string() : dir;

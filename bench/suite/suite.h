@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <ostream>
 #include <string>
@@ -115,6 +116,9 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
 
 // The cell files (*.json) of a suite folder: dir/cells/ when it exists, else dir itself.
 std::string cells_folder(const std::string& dir);
+// The suite folder of such a folder: dir when it holds a cells/ folder, else the folder that
+// holds dir (dir is then the cells/ folder itself). Where a leaderboard goes by default.
+std::filesystem::path suite_folder(const std::string& dir);
 
 // Copies the cell files of several suite folders into out_dir/cells/. A cell present in
 // several folders (or already in out_dir) must be byte-identical everywhere; any conflict is

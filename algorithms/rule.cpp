@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "algorithms/window_progress.h"
 #include "kernels/ops.h"
 
 namespace tca {
@@ -50,9 +51,13 @@ double run_window(Network& network, const NetworkParams& params, const DeviceBat
   if (rule) rule->attach_batch(batch);
   const int o = network.o();
   if (outputs) outputs->assign(static_cast<size_t>(batch.T) * batch.B * o, 0.0);
+  WindowClock clock(batch.T);
+  if (clock.enabled())
+    clock.describe((rule ? rule->id() : std::string("forward pass")) + ", " + std::to_string(batch.B) + " sequences");
   for (int t = 0; t < batch.T; ++t) {
     network.step(params, batch, t);
     if (rule) rule->step(network);
+    clock.tick(t + 1);
     if (outputs) {
       const std::vector<double> y = network.outputs().to_host();
       std::copy(y.begin(), y.end(), outputs->begin() + static_cast<ptrdiff_t>(t) * batch.B * o);

@@ -4,8 +4,10 @@
 
 #include <charconv>
 #include <iostream>
+#include <mutex>
 #include <stdexcept>
 
+#include "algorithms/window_progress.h"
 #include "bench/experiments/parallel_runs.h"
 #include "bench/report/report.h"
 
@@ -62,6 +64,17 @@ Device parse_device(const std::string& name) {
 int parse_jobs(int given) {
   if (given < 0) throw std::invalid_argument("--jobs: must be 0 (one per usable CPU) or more, got " + std::to_string(given));
   return given == 0 ? default_jobs() : given;
+}
+
+void report_long_windows(bool quiet) {
+  if (quiet) return set_window_progress({});
+  static std::mutex lines;  // runs side by side share stderr
+  WindowProgress progress;
+  progress.sink = [](const std::string& line) {
+    const std::lock_guard<std::mutex> lock(lines);
+    std::cerr << line << '\n' << std::flush;
+  };
+  set_window_progress(progress);
 }
 
 // --model-param pairs of a command: the network's knobs (`tcabench models`). The rate model takes

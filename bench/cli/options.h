@@ -25,6 +25,9 @@ Device parse_device(const std::string& name);
 // --jobs: the runs to compute at a time; 0 is one per CPU this process may use
 // (bench/experiments/parallel_runs.h). Throws std::invalid_argument on a negative number.
 int parse_jobs(int given);
+// Windows that run longer than 5 s print their step on stderr every 5 s
+// (algorithms/window_progress.h); nothing when quiet.
+void report_long_windows(bool quiet);
 // The network options of probe and train: --model, its --model-param knobs (into model_params,
 // parsed by model_knobs), and the rate model's --hidden, --alpha and --gain.
 void add_network_options(CommandLine& command, std::string& model, std::vector<std::string>& model_params,

@@ -122,6 +122,7 @@ int ProbeCommand::run() {
     std::filesystem::create_directories(out_dir_);
     check_writable_folder(out_dir_);
   }
+  report_long_windows(quiet_);
   std::vector<ProbeResult> results;
   for (const std::string& task : tasks) {
     probe_.task = task;

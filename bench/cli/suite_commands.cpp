@@ -46,6 +46,7 @@ int SuiteCommands::run() {
     options_.jobs = parse_jobs(jobs_);
     const SuiteConfig config = load_suite_config(config_path_);
     std::ostream& progress = options_.list_only ? std::cout : std::cerr;
+    report_long_windows(options_.quiet || options_.list_only);
     const SuiteSummary s = run_suite(config, options_, &progress);
     if (!options_.list_only)
       std::cerr << "suite: " << s.ran << " cells run, " << s.skipped << " already written, " << s.other_shards

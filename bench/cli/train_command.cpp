@@ -98,6 +98,7 @@ int TrainCommand::run() {
   train_.dtype = parse_dtype(precision_);
   train_.device = parse_device(device_);
   check_output_file(command_, "--out", out_);
+  report_long_windows(quiet_);
   const TrainResult result = run_training(train_, quiet_ ? nullptr : &std::cerr, parse_jobs(jobs_));
   const nlohmann::json report = train_report(result);
   if (!quiet_) table_stream({out_}) << train_table(result) << std::flush;

@@ -2,11 +2,12 @@
 // step every `every_seconds` (and once more when it ends) through `sink`, so that a rule whose
 // window takes minutes (RTRL at n = 256) does not run silently. Off (no sink) unless a command
 // line sets it; run_window (algorithms/rule.h) asks the clock at every step, which costs one
-// clock read when nothing is printed.
+// clock read when progress is on and nothing when it is off.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -27,14 +28,14 @@ void set_window_progress(WindowProgress progress);
 class WindowClock {
  public:
   explicit WindowClock(int T);
-  bool enabled() const { return enabled_; }
+  bool enabled() const { return settings_ != nullptr; }
   void describe(std::string what) { what_ = std::move(what); }
   void tick(int t);
 
  private:
+  std::shared_ptr<const WindowProgress> settings_;  // null: no progress
   std::string what_;
   int T_;
-  bool enabled_;
   bool reported_ = false;
   std::chrono::steady_clock::time_point start_, next_;
 };

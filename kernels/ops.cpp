@@ -1,7 +1,7 @@
 // Launchers: validate, then dispatch to the CPU or CUDA implementation.
 #include "kernels/ops.h"
 
-#include <algorithm>
+#include <array>
 #include <cmath>
 #include <initializer_list>
 #include <stdexcept>
@@ -39,20 +39,14 @@ void fits(const char* op, const char* name, const Tensor& t, int64_t rows, int64
                  " (ld " + std::to_string(ld) + ") exceeds " + t.describe());
 }
 
-// Shape is a braced list or a vector; compared in place, since a rule's step calls this a few
-// dozen times and a temporary vector each time would cost more than the check.
-template <typename Shape>
+// A braced list becomes a Shape in place (no allocation: a rule's step calls this a few dozen
+// times).
 void expect_shape(const char* op, const char* name, const Tensor& t, const Shape& shape) {
-  bool equal = t.shape().size() == static_cast<size_t>(shape.end() - shape.begin());
-  for (size_t i = 0; equal && i < t.shape().size(); ++i) equal = t.shape()[i] == shape.begin()[i];
-  if (!equal) {  // a loop: std::equal calls memcmp, slower for four numbers
+  if (t.shape() != shape) {
     std::string want = "[";
-    for (auto it = shape.begin(); it != shape.end(); ++it) want += (it != shape.begin() ? ", " : "") + std::to_string(*it);
+    for (size_t i = 0; i < shape.size(); ++i) want += (i ? ", " : "") + std::to_string(shape[i]);
     fail(op, std::string(name) + " is " + t.describe() + ", expected shape " + want + "]");
   }
-}
-void expect_shape(const char* op, const char* name, const Tensor& t, std::initializer_list<int64_t> shape) {
-  expect_shape<std::initializer_list<int64_t>>(op, name, t, shape);
 }
 
 // Calls f(T{}) with T the C++ type of dtype.
@@ -346,16 +340,24 @@ void jacobian_diagonal(Tensor& jdiag, const Tensor& W, const Tensor& dphi, doubl
   });
 }
 
+// The operands of a trace step on E's backend: dphi, decay [B, n], ahat [B, k], E [B, n, k].
+// Returns {B, n, k}.
+std::array<int64_t, 3> trace_step_sizes(const char* op, const Tensor& E, const Tensor& decay, const Tensor& dphi,
+                                        const Tensor& ahat) {
+  same_backend(op, E, decay);
+  same_backend(op, E, dphi);
+  same_backend(op, E, ahat);
+  if (dphi.rank() != 2 || ahat.rank() != 2) fail(op, "dphi, ahat: [B, .]");
+  const int64_t B = dphi.dim(0), n = dphi.dim(1), k = ahat.dim(1);
+  expect_shape(op, "ahat", ahat, {B, k});
+  expect_shape(op, "decay", decay, {B, n});
+  expect_shape(op, "E", E, {B, n, k});
+  return {B, n, k};
+}
+
 void eligibility_trace_step(Tensor& E, const Tensor& decay, const Tensor& dphi, const Tensor& ahat,
                             double scale) {
-  same_backend("eligibility_trace_step", E, decay);
-  same_backend("eligibility_trace_step", E, dphi);
-  same_backend("eligibility_trace_step", E, ahat);
-  if (dphi.rank() != 2 || ahat.rank() != 2) fail("eligibility_trace_step", "dphi, ahat: [B, .]");
-  const int64_t B = dphi.dim(0), n = dphi.dim(1), k = ahat.dim(1);
-  expect_shape("eligibility_trace_step", "ahat", ahat, {B, k});
-  expect_shape("eligibility_trace_step", "decay", decay, {B, n});
-  expect_shape("eligibility_trace_step", "E", E, {B, n, k});
+  const auto [B, n, k] = trace_step_sizes("eligibility_trace_step", E, decay, dphi, ahat);
   const Device device = E.device();
   on_dtype(E.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -379,14 +381,10 @@ void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E) {
 }
 void trace_step_and_gradient(Tensor& E, Tensor& G, const Tensor& decay, const Tensor& dphi, const Tensor& ahat,
                              const Tensor& L, double scale) {
-  for (const Tensor* t : {static_cast<const Tensor*>(&G), &decay, &dphi, &ahat, &L})
-    same_backend("trace_step_and_gradient", E, *t);
-  if (dphi.rank() != 2 || ahat.rank() != 2) fail("trace_step_and_gradient", "dphi, ahat: [B, .]");
-  const int64_t B = dphi.dim(0), n = dphi.dim(1), k = ahat.dim(1);
-  expect_shape("trace_step_and_gradient", "ahat", ahat, {B, k});
-  expect_shape("trace_step_and_gradient", "decay", decay, {B, n});
+  const auto [B, n, k] = trace_step_sizes("trace_step_and_gradient", E, decay, dphi, ahat);
+  same_backend("trace_step_and_gradient", E, G);
+  same_backend("trace_step_and_gradient", E, L);
   expect_shape("trace_step_and_gradient", "L", L, {B, n});
-  expect_shape("trace_step_and_gradient", "E", E, {B, n, k});
   expect_shape("trace_step_and_gradient", "G", G, {n, k});
   const Device device = E.device();
   on_dtype(E.dtype(), [&](auto tag) {
@@ -599,8 +597,7 @@ T* optional_data(const Tensor& t) {
 }
 
 // Shape and backend of an optional operand, when present.
-void optional_operand(const char* op, const char* name, const Tensor& t, const Tensor& like,
-                      std::initializer_list<int64_t> shape) {
+void optional_operand(const char* op, const char* name, const Tensor& t, const Tensor& like, const Shape& shape) {
   if (!t.defined()) return;
   same_backend(op, t, like);
   expect_shape(op, name, t, shape);

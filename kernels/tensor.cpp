@@ -22,7 +22,6 @@ DType parse_dtype(const std::string& s) {
   throw std::invalid_argument("unknown precision '" + s + "' (valid: float, double)");
 }
 
-
 bool cuda_available() {
 #ifdef TCA_HAVE_CUDA
   // --device auto asks on every run: load the CUDA backend only where a GPU may be present.

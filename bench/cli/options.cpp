@@ -77,6 +77,24 @@ void report_long_windows(bool quiet) {
   set_window_progress(progress);
 }
 
+void add_cost_options(CommandLine& command, double& max_hours, bool& go_on) {
+  command.option("--max-hours", max_hours,
+                 "Refuse to start when the estimated time exceeds this many hours (default 1; see --go-on)");
+  command.flag("--go-on", go_on, "Start whatever the estimated time");
+}
+
+void check_cost(const std::string& what, const CostEstimate& cost, double calibration_seconds, double max_hours,
+                bool go_on, bool quiet) {
+  if (!(max_hours > 0)) throw std::invalid_argument("--max-hours: must be positive, got " + std::to_string(max_hours));
+  if (!quiet)
+    std::cerr << what << ": estimated " << describe(cost) << " (calibrated on this machine in "
+              << describe_seconds(calibration_seconds) << ")\n" << std::flush;
+  if (!go_on && cost.seconds > max_hours * 3600)
+    throw std::invalid_argument(what + ": estimated " + describe_seconds(cost.seconds) + " (" + describe(cost) +
+                                "), more than --max-hours " + describe_seconds(max_hours * 3600) +
+                                "; raise --max-hours or pass --go-on to run it anyway");
+}
+
 // --model-param pairs of a command: the network's knobs (`tcabench models`). The rate model takes
 // hidden, alpha and gain from --hidden, --alpha and --gain, which --model lif refuses.
 void add_network_options(CommandLine& command, std::string& model, std::vector<std::string>& model_params,

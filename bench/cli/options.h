@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bench/cli/command_line.h"
+#include "bench/experiments/cost.h"
 #include "kernels/tensor.h"
 
 namespace tca::cli {
@@ -48,5 +49,13 @@ std::ostream& table_stream(std::initializer_list<std::string> outputs);
 // output) passes; otherwise what is at the path must be a regular file or nothing
 // (check_replaceable: a symbolic link, device, FIFO or folder is refused) in a writable folder.
 void check_output_file(const CommandLine& command, const std::string& option, const std::string& path);
+
+// The cost check of probe and train: --max-hours (default kDefaultMaxHours) and --go-on.
+constexpr double kDefaultMaxHours = 1.0;
+void add_cost_options(CommandLine& command, double& max_hours, bool& go_on);
+// Prints "<what>: estimated <cost> (calibrated in <s>)" on stderr unless quiet, and refuses
+// (std::invalid_argument, always) an estimate above max_hours unless go_on.
+void check_cost(const std::string& what, const CostEstimate& cost, double calibration_seconds, double max_hours,
+                bool go_on, bool quiet);
 
 }  // namespace tca::cli

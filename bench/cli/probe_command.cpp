@@ -36,7 +36,8 @@ class ProbeCommand final : public Command {
   std::string task_list_ = probe_.task;
   std::vector<std::string> task_params_, algo_params_, model_params_;
   std::string out_path_, out_dir_, dump_path_;
-  bool quiet_ = false;
+  bool quiet_ = false, go_on_ = false;
+  double max_hours_ = kDefaultMaxHours;
 };
 
 ProbeCommand::ProbeCommand(CLI::App& app)
@@ -60,6 +61,7 @@ ProbeCommand::ProbeCommand(CLI::App& app)
                   "Windows of fresh batches on which a rule that learns parameters of its own (kernl, dni, miconi) adapts at each "
                   "checkpoint before it is measured, frozen");
   command_.choice("--device", device_, {"cpu", "cuda", "auto"}, "cpu, cuda, or auto (the GPU when one is present)");
+  add_cost_options(command_, max_hours_, go_on_);
   add_output_options();
 }
 
@@ -122,6 +124,14 @@ int ProbeCommand::run() {
     std::filesystem::create_directories(out_dir_);
     check_writable_folder(out_dir_);
   }
+  CostCalibration calibration;
+  CostEstimate cost;
+  for (const std::string& task : tasks) {
+    ProbeConfig config = probe_;
+    config.task = task;
+    cost += estimate_probe(config, calibration);
+  }
+  check_cost("probe", cost, calibration.seconds_spent(), max_hours_, go_on_, quiet_);
   report_long_windows(quiet_);
   std::vector<ProbeResult> results;
   for (const std::string& task : tasks) {

@@ -23,6 +23,9 @@ SuiteCommands::SuiteCommands(CLI::App& app)
   suite_.flag("--force", options_.force, "Recompute cells written by another config instead of stopping");
   suite_.flag("--list", options_.list_only, "List this shard's cells and whether each is written; run nothing");
   suite_.flag("--quiet", options_.quiet, "Only one line per cell (no training or probe progress)");
+  suite_.option("--max-hours", options_.max_hours,
+                "Refuse to start when the cells to run are estimated to take longer than this (default: no limit)");
+  suite_.flag("--go-on", options_.go_on, "Start whatever the estimated time (with --max-hours)");
   suite_.option("--jobs", jobs_, "Training runs of a cell computed at a time on the CPU; 0: one per usable CPU");
 
   merge_.required("dirs", merge_dirs_, "Suite folders (or their cells/ folders) to merge");

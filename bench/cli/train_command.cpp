@@ -27,8 +27,9 @@ class TrainCommand final : public Command {
   std::string algo_ = train_.algorithm, precision_ = "float", device_ = "auto";
   std::string optimizer_ = "adam", update_ = "window", regime_ = "batched", criterion_, out_;
   std::vector<std::string> task_params_, algo_params_, model_params_, seeds_ = {"1", "2", "3"};
-  bool quiet_ = false;
+  bool quiet_ = false, go_on_ = false;
   int jobs_ = 0;
+  double max_hours_ = kDefaultMaxHours;
 };
 
 TrainCommand::TrainCommand(CLI::App& app)
@@ -46,6 +47,7 @@ TrainCommand::TrainCommand(CLI::App& app)
   command_.choice("--device", device_, {"cpu", "cuda", "auto"}, "cpu, cuda, or auto (the GPU when one is present)");
   command_.text("--out", out_, "Write the JSON report to this file (- for the standard output)");
   command_.flag("--quiet", quiet_, "No table or progress lines on the terminal");
+  add_cost_options(command_, max_hours_, go_on_);
   command_.option("--jobs", jobs_, "Runs (seeds x learning rates) computed at a time on the CPU; 0: one per usable CPU");
 }
 
@@ -98,8 +100,12 @@ int TrainCommand::run() {
   train_.dtype = parse_dtype(precision_);
   train_.device = parse_device(device_);
   check_output_file(command_, "--out", out_);
+  const int jobs = parse_jobs(jobs_);
+  CostCalibration calibration;
+  const CostEstimate cost = estimate_training(train_, jobs, calibration);
+  check_cost("train", cost, calibration.seconds_spent(), max_hours_, go_on_, quiet_);
   report_long_windows(quiet_);
-  const TrainResult result = run_training(train_, quiet_ ? nullptr : &std::cerr, parse_jobs(jobs_));
+  const TrainResult result = run_training(train_, quiet_ ? nullptr : &std::cerr, jobs);
   const nlohmann::json report = train_report(result);
   if (!quiet_) table_stream({out_}) << train_table(result) << std::flush;
   if (!out_.empty()) write_output(out_, report.dump(2) + "\n");

@@ -196,10 +196,21 @@ nlohmann::json ProbeConfig::to_json() const {
   return j;
 }
 
-ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
+void check_probe(const ProbeConfig& config) {
   check_probe_config(config);
   const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
-  // Build every rule first: an unknown id or hyperparameter fails before any work is done.
+  std::vector<Learner> learners;
+  for (const std::string& id : config.algorithms)
+    learners.push_back(probe_learner(config, *task, id, config.dtype, config.device));
+  probe_learner(config, *task, "bptt", DType::f64, Device::cpu);
+  require_batch_fits(config.batch, task->steps(), task->input_size(), task->output_size(), config.dtype,
+                     config.device);
+  for (Learner& learner : learners) learner.require_state_fits(config.batch, task->steps());
+}
+
+ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
+  check_probe(config);
+  const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
   std::vector<Learner> learners;
   for (const std::string& id : config.algorithms)
     learners.push_back(probe_learner(config, *task, id, config.dtype, config.device));
@@ -212,10 +223,7 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
   result.o = exact.network().o();
   result.network = exact.network().description();
   for (const auto& [key, value] : task->config()) result.task_config[key] = value;
-  require_batch_fits(config.batch, task->steps(), task->input_size(), task->output_size(), config.dtype,
-                     config.device);
   result.batch = task->sample(config.batch, config.seed);
-  for (Learner& learner : learners) learner.require_state_fits(config.batch, result.batch.T);
 
   // The training run (Adam on the exact gradient, fresh batch per step) moves the exact
   // learner's parameters, in double; each checkpoint rounds them to the run's dtype.

@@ -99,6 +99,10 @@ struct ProbeResult {
   std::vector<ProbePoint> points;
 };
 
+// Refuses (std::invalid_argument) what run_probe refuses before any work: bad settings, unknown
+// tasks, rules or hyperparameters, a batch or a rule state that does not fit in memory.
+void check_probe(const ProbeConfig& config);
+
 // Runs the probe. Throws std::invalid_argument on bad configuration (unknown task or rule,
 // sizes out of range). progress (may be null) receives one line per finished measurement.
 ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress = nullptr);

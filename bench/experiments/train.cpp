@@ -444,6 +444,25 @@ double best_learning_rate(const TrainConfig& config, const std::vector<TrainRun>
 
 }  // namespace
 
+void check_training(const TrainConfig& config) {
+  config.validate();
+  const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
+  Learner learner(make_network(config.model,
+                               rate_or_model_knobs(config.model, config.hidden, config.alpha, config.gain,
+                                                   config.model_params),
+                               {task->input_size(), task->output_size(), task->loss()}, config.dtype, config.device),
+                  config.algorithm, config.algo_params);
+  if (config.update == UpdateSchedule::step && !learner.rule().supports_online_updates())
+    throw std::invalid_argument(std::string(config.regime == Regime::online ? "--regime online" : "--update step") +
+                                ": " + learner.rule().id() + " " + learner.rule().window_only_reason() +
+                                (config.regime == Regime::online ? "; it trains in the batched regime only"
+                                                                 : "; use --update window"));
+  learner.require_state_fits(config.batch, task->steps());
+  for (const int batch : {config.batch, config.eval_batch, config.curvature_batch})
+    if (batch > 0)
+      require_batch_fits(batch, task->steps(), task->input_size(), task->output_size(), config.dtype, config.device);
+}
+
 TrainResult run_training(const TrainConfig& config, std::ostream* progress, int jobs) {
   config.validate();
   if (jobs < 1) throw std::invalid_argument("--jobs: must be at least 1, got " + std::to_string(jobs));
@@ -463,14 +482,10 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress, int 
       w.estimator = std::make_unique<Learner>(network(config.dtype, config.device), config.algorithm, config.algo_params);
     return w;
   };
+  check_training(config);
   std::vector<RunWorkspace> workspaces;
   workspaces.push_back(workspace());
   Learner& learner = *workspaces.front().learner;
-  if (config.update == UpdateSchedule::step && !learner.rule().supports_online_updates())
-    throw std::invalid_argument(std::string(config.regime == Regime::online ? "--regime online" : "--update step") +
-                                ": " + learner.rule().id() + " " + learner.rule().window_only_reason() +
-                                (config.regime == Regime::online ? "; it trains in the batched regime only"
-                                                                 : "; use --update window"));
 
   TrainResult result;
   result.config = config;
@@ -480,9 +495,6 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress, int 
   result.T = task->steps();
   for (const auto& [key, value] : task->config()) result.task_config[key] = value;
   result.algorithm_config = learner.rule().config();
-  learner.require_state_fits(config.batch, result.T);
-  for (const int batch : {config.batch, config.eval_batch, config.curvature_batch})
-    if (batch > 0) require_batch_fits(batch, result.T, result.m, result.o, config.dtype, config.device);
 
   // Runs side by side on the CPU only (a GPU runs one at a time), no more than there are runs, and
   // no more than the memory holds the states of.

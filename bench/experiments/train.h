@@ -156,6 +156,11 @@ struct TrainResult {
 // no clipping, one stream. The command line and suites then lay over it what the user gave.
 void set_online_regime(TrainConfig& config);
 
+// Refuses (std::invalid_argument) what run_training refuses before any work: bad settings, an
+// unknown task or rule, an online schedule for a rule that cannot update online, a rule state
+// or a batch that does not fit in memory.
+void check_training(const TrainConfig& config);
+
 // Trains every (learning rate, seed) pair, up to `jobs` of them at a time on the CPU
 // (parallel_runs.h; fewer when the memory holds fewer rule states; one at a time on a GPU): the
 // results are the same for every jobs. Throws std::invalid_argument on a bad configuration

@@ -403,6 +403,13 @@ SuiteProbe read_probe(const json& object, const std::string& path) {
 // A cell's state in the output folder: not written yet, written by this config, or by another one.
 enum class CellState { pending, done, stale };
 
+// What a written cell took to compute.
+double written_seconds(const fs::path& path) {
+  const json doc = read_cell(path, read_text_file(path.string()));
+  const json& seconds = doc.value("wall_seconds", json());
+  return seconds.is_number() ? seconds.get<double>() : std::nan("");
+}
+
 // The folder the cells go to, created and checked writable unless the suite only lists its cells.
 fs::path output_cells_folder(const SuiteOptions& options) {
   const fs::path folder = fs::path(options.out_dir) / "cells";
@@ -656,6 +663,13 @@ std::string cells_folder(const std::string& dir) {
   return fs::is_directory(nested) ? nested.string() : dir;
 }
 
+CostEstimate estimate_cell(const SuiteCell& cell, const SuiteConfig& config, const SuiteOptions& options,
+                           CostCalibration& calibration) {
+  CostEstimate cost = estimate_training(cell_train_config(cell, config, options.device), options.jobs, calibration);
+  cost += estimate_probe(cell_probe_config(cell, config, options.device), calibration);
+  return cost;
+}
+
 SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, std::ostream* progress) {
   const std::vector<SuiteCell> cells = suite_cells(config);
   const fs::path folder = output_cells_folder(options);
@@ -671,6 +685,28 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
   const std::vector<CellState> state = cell_states(cells, config, options, folder);
   require_cells_fit(cells, config, options, state);
 
+  // The cost of this shard's cells (all of them when listing, to set beside what the written ones
+  // took), before any runs; a suite runs its cells one after another.
+  CostCalibration calibration;
+  std::map<int, CostEstimate> estimates;
+  CostEstimate to_run;
+  int pending = 0;
+  for (const SuiteCell& cell : cells) {
+    if (!options.shard.contains(cell.index) || (state[cell.index] == CellState::done && !options.list_only)) continue;
+    estimates[cell.index] = estimate_cell(cell, config, options, calibration);
+    if (state[cell.index] == CellState::done) continue;
+    to_run += estimates[cell.index];
+    ++pending;
+  }
+  if (progress)
+    *progress << "suite: " << pending << " cells to run, estimated " << describe(to_run) << " with --jobs "
+              << options.jobs << " (calibrated on this machine in " << describe_seconds(calibration.seconds_spent())
+              << ")\n" << std::flush;
+  if (options.max_hours > 0 && !options.go_on && !options.list_only && to_run.seconds > options.max_hours * 3600)
+    fail("suite: the " + std::to_string(pending) + " cells to run are estimated at " + describe_seconds(to_run.seconds) +
+         ", more than --max-hours " + describe_seconds(options.max_hours * 3600) +
+         "; raise --max-hours, run a --shard, or pass --go-on");
+
   SuiteSummary summary;
   const int total = static_cast<int>(cells.size());
   for (const SuiteCell& cell : cells) {
@@ -682,8 +718,11 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
     }
     if (options.list_only) {
       static const char* names[] = {"pending", "done", "stale"};
-      if (progress)
-        *progress << head << cell.file_name() << ": " << names[static_cast<int>(state[cell.index])] << '\n';
+      if (!progress) continue;
+      *progress << head << cell.file_name() << ": " << names[static_cast<int>(state[cell.index])] << ", estimated "
+                << describe_seconds(estimates[cell.index].seconds);
+      if (state[cell.index] == CellState::done) *progress << ", took " << describe_seconds(written_seconds(folder / cell.file_name()));
+      *progress << '\n';
       continue;
     }
     if (state[cell.index] == CellState::done) {
@@ -691,7 +730,9 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
       if (progress) *progress << head << cell_label(cell) << ": already written, skipped\n" << std::flush;
       continue;
     }
-    if (progress) *progress << head << cell_label(cell) << ": running\n" << std::flush;
+    if (progress)
+      *progress << head << cell_label(cell) << ": running (estimated " << describe_seconds(estimates[cell.index].seconds)
+                << ")\n" << std::flush;
     set_interrupt_message("cell " + cell_label(cell) + " (" + cell.file_name() + ") is abandoned; the " +
                           std::to_string(summary.ran + summary.skipped) + " cells written before it are kept in " +
                           folder.string() + "; the same command continues from there");

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/experiments/cost.h"
 #include "bench/experiments/probe.h"
 #include "bench/experiments/train.h"
 #include "kernels/tensor.h"
@@ -106,10 +107,16 @@ struct SuiteOptions {
   bool list_only = false;    // print the cells of this shard and their state; run nothing
   bool quiet = false;        // no training or probe progress inside a cell
   int jobs = 1;              // training runs of a cell computed at a time (CPU; same results)
+  double max_hours = 0;      // > 0: refuse when the cells to run are estimated to take longer
+  bool go_on = false;        // run whatever the estimate
 };
 struct SuiteSummary {
   int ran = 0, skipped = 0, other_shards = 0;
 };
+// The estimated cost of one cell: its training runs (options.jobs side by side) and its probe.
+CostEstimate estimate_cell(const SuiteCell& cell, const SuiteConfig& config, const SuiteOptions& options,
+                           CostCalibration& calibration);
+
 // Runs the cells of the shard that are not written yet. progress (may be null) gets a line per
 // cell. Throws std::invalid_argument on a written cell of another config unless force.
 SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, std::ostream* progress);

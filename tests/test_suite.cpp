@@ -239,6 +239,30 @@ TEST(SuiteCells, FollowTheDocumentedOrderAndShardsPartitionThem) {
     EXPECT_THROW(parse_shard(bad), std::invalid_argument) << bad;
 }
 
+TEST(SuiteCells, ATaskRunsOnlyTheRulesItNames) {
+  json config = tiny_config();
+  config["tasks"][1]["rules"] = json::array({"uoro"});
+  const SuiteConfig c = parse_suite_config(config);
+  std::vector<std::string> names;
+  for (const SuiteCell& cell : suite_cells(c)) names.push_back(cell.file_name());
+  EXPECT_EQ(names, (std::vector<std::string>{"add-v0.bptt.n3.json", "add-v0.bptt.n4.json", "add-v0.uoro.n3.json",
+                                             "add-v0.uoro.n4.json", "dnms-short.uoro.n3.json",
+                                             "dnms-short.uoro.n4.json"}));
+  // An online task may keep out the rules that cannot update online; naming one is an error.
+  config["tasks"][1]["training"]["regime"] = "online";
+  EXPECT_EQ(suite_cells(parse_suite_config(config)).size(), 6u);
+  config["tasks"][1]["rules"] = json::array({"uoro", "bptt"});
+  expect_config_error(config, "bptt cannot update after every step");
+  config["tasks"][1]["rules"] = json::array({"uoro", "rflo"});
+  expect_config_error(config, "tasks[1].rules: no rule named 'rflo'");
+  config["tasks"][1]["rules"] = json::array({"uoro", "uoro"});
+  expect_config_error(config, "tasks[1].rules[1]: 'uoro' named twice");
+  config["tasks"][1]["rules"] = json::array();
+  expect_config_error(config, "tasks[1].rules must be a non-empty array");
+  config["tasks"][1]["rules"] = json::array({3});
+  expect_config_error(config, "tasks[1].rules[0] must be a rule's name");
+}
+
 TEST(Leaderboard, MarksTheRulesThatBeatTheReadoutOnlyBaseline) {
   json config = tiny_config();
   config["tasks"] = json::array({config["tasks"][0]});

@@ -269,7 +269,7 @@ std::vector<uint64_t> read_seeds(const ObjectReader& top) {
 
 // One entry of "tasks": the task is built, and its metric and criterion checked against its metrics.
 SuiteTask read_task(const json& entry, const std::string& path, const TrainConfig& training) {
-  const ObjectReader r(entry, path, {"id", "name", "params", "metric", "better", "criterion", "training"});
+  const ObjectReader r(entry, path, {"id", "name", "params", "metric", "better", "criterion", "training", "rules"});
   SuiteTask t;
   t.id = r.text("id");
   t.name = r.text("name", t.id);
@@ -288,6 +288,16 @@ SuiteTask read_task(const json& entry, const std::string& path, const TrainConfi
   r.at("better");  // required: the leaderboard ranks by it
   t.higher_is_better = r.word("better", {"higher", "lower"}, "") == "higher";
   t.training = r.has("training") ? read_training(r.at("training"), r.path("training"), training) : training;
+  if (r.has("rules")) {  // names checked against the rules once they are read
+    const json& rules = r.array("rules");
+    for (size_t i = 0; i < rules.size(); ++i) {
+      const std::string where = r.path("rules") + "[" + std::to_string(i) + "]";
+      if (!rules[i].is_string()) fail(where + " must be a rule's name (a string)");
+      const std::string name = rules[i].get<std::string>();
+      if (std::find(t.rules.begin(), t.rules.end(), name) != t.rules.end()) fail(where + ": '" + name + "' named twice");
+      t.rules.push_back(name);
+    }
+  }
   try {
     t.training.criterion = parse_criterion(r.text("criterion", ""));
   } catch (const std::invalid_argument& e) {
@@ -364,7 +374,7 @@ SuiteAlgorithm read_algorithm(const json& entry, const std::string& path, const 
     fail(r.path("model_params") + ": n_lif and n_alif come from the suite's hidden sizes (n / 2 and n - n / 2)");
   const bool online = rule_updates_online(a, path, hidden);
   for (const SuiteTask& t : tasks)
-    if (t.training.update == UpdateSchedule::step && !online)
+    if (t.runs(a.name) && t.training.update == UpdateSchedule::step && !online)
       fail(path + ": " + a.id + " cannot update after every step (training.update \"step\" for task " + t.name +
            "); use \"window\"");
   return a;
@@ -508,6 +518,11 @@ SuiteConfig parse_suite_config(const json& config, const std::string& where) {
   s.seeds = read_seeds(top);
   s.tasks = read_tasks(top, training);
   s.algorithms = read_algorithms(top, s.tasks, s.hidden);
+  for (size_t i = 0; i < s.tasks.size(); ++i)
+    for (const std::string& name : s.tasks[i].rules)
+      if (std::none_of(s.algorithms.begin(), s.algorithms.end(), [&](const SuiteAlgorithm& a) { return a.name == name; }))
+        fail(top.path("tasks") + "[" + std::to_string(i) + "].rules: no rule named '" + name +
+             "' in \"algorithms\" (a rule's name is its \"name\", or its id when it has none)");
   if (top.has("probe")) s.probe = read_probe(top.at("probe"), top.path("probe"));
 
   // The remaining cross-field checks of a training run (none should fire after the above).
@@ -521,10 +536,15 @@ std::string SuiteCell::file_name() const {
   return task->name + "." + algorithm->name + ".n" + std::to_string(hidden) + ".json";
 }
 
+bool SuiteTask::runs(const std::string& rule_name) const {
+  return rules.empty() || std::find(rules.begin(), rules.end(), rule_name) != rules.end();
+}
+
 std::vector<SuiteCell> suite_cells(const SuiteConfig& config) {
   std::vector<SuiteCell> cells;
   for (const SuiteTask& t : config.tasks)
-    for (const SuiteAlgorithm& a : config.algorithms)
+    for (const SuiteAlgorithm& a : config.algorithms) {
+      if (!t.runs(a.name)) continue;
       for (const int n : config.hidden) {
         SuiteCell c;
         c.index = static_cast<int>(cells.size());
@@ -533,6 +553,7 @@ std::vector<SuiteCell> suite_cells(const SuiteConfig& config) {
         c.hidden = n;
         cells.push_back(c);
       }
+    }
   return cells;
 }
 

@@ -32,6 +32,9 @@ struct SuiteTask {
   std::string metric;            // the task metric the leaderboard reports (one of its metrics)
   bool higher_is_better = true;  // "better": "higher" or "lower"
   TrainConfig training;          // the suite's training settings with this task's overrides and criterion
+  // The names of the suite's rules that run on this task (empty: all of them).
+  std::vector<std::string> rules;
+  bool runs(const std::string& rule_name) const;
 };
 
 // One learning rule of the grid. name (default: the id) as for tasks.

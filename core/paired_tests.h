@@ -7,7 +7,7 @@
 // ones. Under the null hypothesis (differences symmetric about zero) every assignment of signs
 // to the ranks is equally likely; the two-sided p-value is the share of the 2^m assignments whose
 // statistic is at least as extreme, min(W+, W-) <= the observed one, counted exactly (the ranks
-// as given, ties included). The smallest p it can give is 2 / 2^m: 0.0625 for five seeds.
+// as given, ties included) by the distribution of subset sums of the ranks. The smallest p it can give is 2 / 2^m: 0.0625 for five seeds.
 // Holm (1979): the k-th smallest of m p-values is multiplied by m - k + 1, and the adjusted
 // values are made non-decreasing in that order (capped at 1); rejecting where the adjusted value
 // is below alpha controls the family-wise error rate at alpha.
@@ -18,8 +18,7 @@
 namespace tca {
 
 // The two-sided exact p-value of the Wilcoxon signed-rank test of paired differences; 1 when no
-// difference is nonzero. Throws std::invalid_argument on a NaN difference or on more than 24
-// nonzero differences (2^24 sign assignments).
+// difference is nonzero. Throws std::invalid_argument on a NaN difference.
 double wilcoxon_signed_rank_p(const std::vector<double>& differences);
 
 // Holm's adjusted p-values, in the order given.

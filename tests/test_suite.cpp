@@ -602,13 +602,45 @@ TEST(Leaderboard, AggregatesKnownCellsOverSeedsAtTheBestRate) {
   EXPECT_EQ(board["devices"], json::array({"cpu (test CPU)"}));
 
   const std::string md = leaderboard_markdown(board);
-  EXPECT_NE(md.find("| 1 | `high` | 8 | 0.925 [0.9, 0.95] (1 of 3 diverged) |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| 3 | `low` | 8 | 0.7 [0.6, 0.8] | 2/3 reached, median 10 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 1 | `high` | 8 | 0.925 [0.9, 0.95] (1 of 3 diverged) | tie (1) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 3 | `low` | 8 | 0.7 [0.6, 0.8] | – | 2/3 reached, median 10 |"), std::string::npos) << md;
+  // The diverged seed of "high" counts as its worst: + 0.15, + 0.25 and - (worst) against "tied".
+  EXPECT_EQ(high["metric_by_seed"], json::array({0.9, 0.95, nullptr}));
+  EXPECT_EQ(high["lead_over_next"]["rule"], "tied");
+  EXPECT_EQ(high["lead_over_next"]["seeds"], 3);
+  EXPECT_DOUBLE_EQ(high["lead_over_next"]["p_value"].get<double>(), 1.0);
+  EXPECT_TRUE(low["lead_over_next"].is_null());  // last of its ranking
   EXPECT_NE(md.find("coverage 75%"), std::string::npos) << md;
 
   json broken = cells[0];
   broken["train"].erase("runs");
   EXPECT_THROW(build_leaderboard({broken}), std::invalid_argument);
+}
+
+TEST(Leaderboard, SaysWhetherALeadHoldsAcrossSeeds) {
+  std::vector<double> ahead, behind, mixed;
+  for (int s = 0; s < 10; ++s) {
+    ahead.push_back(0.9 + 0.001 * s);   // above "behind" on every seed: p = 2 / 2^10
+    behind.push_back(0.8 + 0.002 * s);
+    mixed.push_back(s % 2 ? 0.9 : 0.5);  // median 0.7, but above "behind" on half the seeds
+  }
+  const std::vector<bool> none(10, false);
+  const std::vector<json> steps(10, json(nullptr));
+  const json board = build_leaderboard({synthetic_cell("ahead", 8, 0, ahead, none, steps),
+                                        synthetic_cell("behind", 8, 1, behind, none, steps),
+                                        synthetic_cell("mixed", 8, 2, mixed, none, steps)});
+  const json& entries = board["tasks"][0]["entries"];
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0]["rule"], "ahead");
+  EXPECT_DOUBLE_EQ(entries[0]["lead_over_next"]["p_value"].get<double>(), 2.0 / 1024);
+  EXPECT_DOUBLE_EQ(entries[0]["lead_over_next"]["p_holm"].get<double>(), 4.0 / 1024);  // two pairs
+  EXPECT_TRUE(entries[0]["lead_over_next"]["holds"].get<bool>());
+  EXPECT_EQ(entries[1]["rule"], "behind");
+  EXPECT_EQ(entries[1]["lead_over_next"]["rule"], "mixed");
+  EXPECT_FALSE(entries[1]["lead_over_next"]["holds"].get<bool>());
+  EXPECT_TRUE(entries[2]["lead_over_next"].is_null());
+  const std::string md = leaderboard_markdown(board);
+  EXPECT_NE(md.find("| 1 | `ahead` | 8 | 0.905 [0.901, 0.908] | yes (0.0039) |"), std::string::npos) << md;
 }
 
 TEST(SuiteCli, RunsListsMergesAndBuildsTheLeaderboard) {

@@ -17,6 +17,7 @@
 #include "bench/report/json_io.h"
 #include "bench/report/probe_report.h"
 #include "bench/report/report.h"
+#include "core/paired_tests.h"
 #include "core/statistics.h"
 
 namespace tca {
@@ -27,6 +28,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kLeadAlpha = 0.05;  // family-wise error rate of the leads within one ranking
 
 const char* kIntervalMethod =
     "median over seeds (runs at the cell's best learning rate that did not diverge) with a distribution-free "
@@ -197,7 +199,12 @@ json entry_of(const json& cell) {
 
   const json& config = train.at("config");
   std::vector<uint64_t> seeds;
-  for (const json* run : runs) seeds.push_back((*run).at("seed"));
+  json by_seed = json::array();  // the metric of each seed's run, null when it diverged or is not finite
+  for (const json* run : runs) {
+    seeds.push_back((*run).at("seed"));
+    const double x = number_or((*run).at("test_metrics").at(metric), kInf);
+    by_seed.push_back((*run).at("diverged").get<bool>() ? json(nullptr) : finite_or_null(x));
+  }
   return {{"rule", c.at("rule")},
           {"algorithm", c.at("algorithm")},
           {"model", config.value("model", "rate")},
@@ -214,6 +221,8 @@ json entry_of(const json& cell) {
           {"runs", runs.size()},
           {"diverged_runs", r.diverged},
           {"metric", spread(r.metric_values)},
+          {"metric_by_seed", by_seed},
+          {"lead_over_next", nullptr},  // set once the task's entries are ranked
           {"test_loss", spread(r.loss_values)},
           {"test_metrics", metric_spreads},
           {"steps_to_criterion",
@@ -345,7 +354,10 @@ json landmarks_of(const TaskGroup& group) {
   return landmarks;
 }
 
-// Sorts a task's entries by hidden size and rank within each size, and numbers the ranks.
+// Entries ranked together: the same hidden size and network.
+bool same_ranking(const json& a, const json& b) { return a.at("hidden") == b.at("hidden") && a.at("model") == b.at("model"); }
+
+// Sorts a task's entries by hidden size, network and rank within each, and numbers the ranks.
 void rank_entries(std::vector<json>& entries, bool higher) {
   // Rank by the median; ties (frequent for accuracies) by the worst seed's end of the
   // interval, then by the median steps to the criterion, then by config order.
@@ -363,13 +375,52 @@ void rank_entries(std::vector<json>& entries, bool higher) {
   std::sort(entries.begin(), entries.end(), [&](const json& a, const json& b) {
     const int na = a.at("hidden"), nb = b.at("hidden");
     if (na != nb) return na < nb;
+    if (a.at("model") != b.at("model")) return a.at("model").get<std::string>() < b.at("model").get<std::string>();
     return key(a) < key(b);
   });
-  int rank = 0, last_hidden = -1;
-  for (json& e : entries) {
-    if (e.at("hidden").get<int>() != last_hidden) rank = 0;
-    last_hidden = e.at("hidden");
-    e["rank"] = ++rank;
+  for (size_t i = 0; i < entries.size(); ++i)
+    entries[i]["rank"] = i > 0 && same_ranking(entries[i], entries[i - 1]) ? entries[i - 1].at("rank").get<int>() + 1 : 1;
+}
+
+// Whether each entry's lead over the next in its ranking holds across seeds: the exact Wilcoxon
+// signed-rank test of their per-seed differences over the seeds both ran, with Holm's correction
+// over the adjacent pairs of the ranking (core/paired_tests.h). A diverged run (or one whose
+// metric is not finite) counts as worse than any finite value: against a finite one its
+// difference ranks above every finite difference, against another diverged run it is zero.
+void compare_adjacent(std::vector<json>& entries, bool higher) {
+  const auto oriented = [&](const json& v) {  // smaller is better; null is the worst
+    return v.is_number() ? (higher ? -v.get<double>() : v.get<double>()) : kInf;
+  };
+  size_t begin = 0;
+  while (begin < entries.size()) {
+    size_t end = begin + 1;
+    while (end < entries.size() && same_ranking(entries[end], entries[begin])) ++end;
+    std::vector<double> p;
+    for (size_t i = begin; i + 1 < end; ++i) {
+      const json& a = entries[i];
+      const json& b = entries[i + 1];
+      std::vector<double> differences;
+      for (size_t x = 0; x < a.at("seeds").size(); ++x)
+        for (size_t y = 0; y < b.at("seeds").size(); ++y)
+          if (a.at("seeds")[x] == b.at("seeds")[y]) {
+            const double da = oriented(a.at("metric_by_seed")[x]), db = oriented(b.at("metric_by_seed")[y]);
+            differences.push_back(da == db ? 0.0 : db - da);  // > 0: a is better on this seed
+          }
+      double largest = 0;
+      for (const double d : differences)
+        if (std::isfinite(d)) largest = std::max(largest, std::abs(d));
+      for (double& d : differences)
+        if (!std::isfinite(d)) d = std::copysign(2 * largest + 1, d);
+      p.push_back(wilcoxon_signed_rank_p(differences));
+      entries[i]["lead_over_next"] = {{"rule", b.at("rule")}, {"seeds", differences.size()}, {"p_value", p.back()}};
+    }
+    const std::vector<double> adjusted = holm_adjusted(p);
+    for (size_t i = begin; i + 1 < end; ++i) {
+      json& lead = entries[i]["lead_over_next"];
+      lead["p_holm"] = adjusted[i - begin];
+      lead["holds"] = adjusted[i - begin] < kLeadAlpha;
+    }
+    begin = end;
   }
 }
 
@@ -400,6 +451,7 @@ json task_json(TaskGroup& group) {
   const json landmarks = landmarks_of(group);
   mark_against_readout_only(group.entries, higher);
   rank_entries(group.entries, higher);
+  compare_adjacent(group.entries, higher);
   json t = group.header;
   t["landmarks"] = landmarks;
   t["entries"] = group.entries;
@@ -467,8 +519,11 @@ void entry_row(std::ostream& s, const json& e, bool against_baseline, bool where
   const std::string steps_text = steps_column(e);
   const std::string variance =
       g.at("stochastic").get<bool>() ? format_ci(r.at("rel_variance"), r.at("rel_variance_ci95")) : "0 (deterministic)";
+  const json& lead = e.at("lead_over_next");
+  const std::string lead_text =
+      lead.is_null() ? "–" : (lead.at("holds").get<bool>() ? "yes" : "tie") + (" (" + format_g(lead.at("p_holm"), 2) + ")");
   s << "| " << e.at("rank") << " | `" << e.at("rule").get<std::string>() << "` | " << e.at("hidden") << " | "
-    << metric_text << " | ";
+    << metric_text << " | " << lead_text << " | ";
   if (against_baseline) {
     const json& beats = e.at("beats_readout_only");
     s << (beats.is_boolean() ? (beats.get<bool>() ? "yes" : "no") : "–") << " | ";
@@ -491,12 +546,12 @@ std::set<std::string> task_table(std::ostream& s, const json& task) {
     against_baseline = against_baseline || e.at("beats_readout_only").is_boolean();
     where_it_ends = where_it_ends || e.at("top_hessian_eigenvalue").at("count").get<int>() > 0;
   }
-  s << "| rank | rule | n | " << task.at("metric").get<std::string>() << " (test) | "
+  s << "| rank | rule | n | " << task.at("metric").get<std::string>() << " (test) | ahead of next (p, Holm) | "
     << (against_baseline ? "beats readout_only | " : "") << "steps to criterion | "
     << (where_it_ends ? "λ_max(H) at the end | test − train loss | " : "")
     << "rel. bias, W [95% CI] | rel. variance, W [95% CI] "
     << "| cos(mean ĝ, g), W | cos, all | K | steps/s | state | peak RSS | lr | device |\n";
-  s << "|---|---|---|---|" << (against_baseline ? "---|" : "") << (where_it_ends ? "---|---|" : "")
+  s << "|---|---|---|---|---|" << (against_baseline ? "---|" : "") << (where_it_ends ? "---|---|" : "")
     << "---|---|---|---|---|---|---|---|---|---|---|\n";
   std::set<std::string> coverage_notes;
   for (const json& e : task.at("entries")) entry_row(s, e, against_baseline, where_it_ends, coverage_notes);
@@ -506,6 +561,10 @@ std::set<std::string> task_table(std::ostream& s, const json& task) {
 
 // The notes under a task's table: the intervals' coverage, the probe and the data-variance floors.
 void task_notes(std::ostream& s, const json& task, const std::set<std::string>& coverage_notes) {
+  s << "Ranks: per hidden size and network (rate, spiking). Ahead of next: whether the entry's lead over the "
+    << "next entry of its ranking holds across seeds (exact Wilcoxon signed-rank test of their per-seed "
+    << "differences over the seeds both ran, Holm-adjusted over the ranking's adjacent pairs; yes when below "
+    << kLeadAlpha << ", else a tie). ";
   if (!coverage_notes.empty()) {
     s << "Intervals over seeds: ";
     bool first = true;

@@ -27,7 +27,7 @@ rm -rf "$out/cells"  # a fresh measurement each time (the suite would otherwise 
 echo "run: every rule on add-v0 (suites/quick.json) on device $device; one line per rule"
 build/tcabench suite --config suites/quick.json --out-dir "$out" --device "$device" --quiet
 build/tcabench leaderboard --cells "$out" --out "$out/leaderboard.json" --markdown "$out/leaderboard.md" > /dev/null
-python3 bench/report/leaderboard_report.py --leaderboard "$out/leaderboard.json" --out-dir "$out/figures" > /dev/null
+/usr/bin/python3 bench/report/figures.py --leaderboard "$out/leaderboard.json" --cells "$out" --out-dir "$out/figures" > /dev/null
 echo
 cat "$out/leaderboard.md"
 echo

@@ -14,6 +14,7 @@ packages=(
   python3-numpy               # the numpy baseline benchmark (bench/micro/baselines/numpy_rtrl.py)
   python3-jsonschema          # the leaderboard's schema check (tests/leaderboard_checks.py)
   python3-pandas              # the tidy CSV's loader (bench/report/tidy.py) and its check
+  python3-matplotlib          # the figures (bench/report/figures.py)
 )
 
 missing=()

@@ -6,9 +6,9 @@
         results/schema/leaderboard.schema.json (and the committed results/leaderboard.json),
         checks that every field of the schema is documented, and that broken documents fail.
     leaderboard_checks.py report TCABENCH SOURCE_DIR
-        runs bench/report/leaderboard_report.py on such a leaderboard: every SVG is well-formed XML with
-        one point (or curve) per rule, index.html shows them all; and the committed
-        results/report/ is what the committed leaderboard gives.
+        runs bench/report/figures.py on such a leaderboard and its cells: every figure is a PNG
+        that index.html shows, drawing one mark (or curve) per rule as its figures.json records;
+        the committed results/report/ is consistent in the same way.
     leaderboard_checks.py csv TCABENCH SOURCE_DIR
         `tcabench leaderboard --csv` on such a suite: every run's and every probe's numbers are in
         the tidy CSV exactly as in the cells, bench/report/tidy.py loads it into pandas with its
@@ -17,13 +17,11 @@
 Exits non-zero with a message on the first failed check.
 """
 import copy
-import filecmp
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 
 TINY_SUITE = {
     "description": "leaderboard checks",
@@ -37,7 +35,6 @@ TINY_SUITE = {
     "training": {"iterations": 4, "batch": 4, "eval_every": 2, "eval_batch": 8, "learning_rates": [0.01, 0.1]},
     "probe": {"samples": 4, "batch": 4, "data_batches": 2},
 }
-SVG = "{http://www.w3.org/2000/svg}"
 
 
 def fail(message):
@@ -127,51 +124,54 @@ def check_schema(tcabench, source, work):
     print("leaderboard schema: the produced leaderboard validates; %d broken documents fail" % len(cases))
 
 
-def svg_groups(path, cls):
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as e:
-        fail("%s is not well-formed XML: %s" % (path, e))
-    if root.tag != SVG + "svg":
-        fail("%s: root element is %s, not svg" % (path, root.tag))
-    return [g.get("data-rule") for g in root.iter(SVG + "g") if g.get("class") == cls]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def check_figure_folder(folder, what):
+    """Every figure of figures.json is a PNG that index.html shows, and the folder holds no other."""
+    with open(os.path.join(folder, "figures.json")) as f:
+        figures = json.load(f)["figures"]
+    with open(os.path.join(folder, "index.html")) as f:
+        index = f.read()
+    names = [fig["file"] for fig in figures]
+    on_disk = sorted(n for n in os.listdir(folder) if n.endswith(".png"))
+    if sorted(names) != on_disk:
+        fail("%s: figures.json lists %s, the folder holds %s" % (what, sorted(names), on_disk))
+    for name in names:
+        with open(os.path.join(folder, name), "rb") as f:
+            if f.read(8) != PNG_SIGNATURE:
+                fail("%s/%s is not a PNG file" % (what, name))
+        if 'src="%s"' % name not in index:
+            fail("%s: index.html does not show %s" % (what, name))
+    return {fig["file"]: fig["rules"] for fig in figures}
 
 
 def check_report(tcabench, source, work):
     board = make_leaderboard(tcabench, work)
-    script = os.path.join(source, "bench", "report", "leaderboard_report.py")
+    script = os.path.join(source, "bench", "report", "figures.py")
     out = os.path.join(work, "report")
-    r = subprocess.run([sys.executable, script, "--leaderboard", os.path.join(work, "board.json"), "--out-dir", out],
-                       capture_output=True, text=True)
+    r = subprocess.run([sys.executable, script, "--leaderboard", os.path.join(work, "board.json"), "--cells",
+                        os.path.join(work, "run"), "--out-dir", out], capture_output=True, text=True)
     if r.returncode != 0:
-        fail("leaderboard_report.py exited %d:\n%s" % (r.returncode, r.stderr))
-    with open(os.path.join(out, "index.html")) as f:
-        index = f.read()
+        fail("figures.py exited %d:\n%s" % (r.returncode, r.stderr))
+    drawn = check_figure_folder(out, "the tiny suite's figures")
     figures = 0
     for task in board["tasks"]:
+        every = sorted({e["rule"] for e in task["entries"]})
+        expected = {"cost-%s-rate.png" % task["task"]: every}
         for n in sorted({e["hidden"] for e in task["entries"]}):
             rules = sorted(e["rule"] for e in task["entries"] if e["hidden"] == n)
-            for kind, cls in (("bias_variance", "point"), ("curves", "curve")):
-                name = "%s-%s-n%d.svg" % (kind, task["task"], n)
-                got = sorted(svg_groups(os.path.join(out, name), cls))
-                if got != rules:
-                    fail("%s: %s elements for %s, expected one per rule %s" % (name, cls, got, rules))
-                if 'src="%s"' % name not in index:
-                    fail("index.html does not show " + name)
-                figures += 1
-    # The committed report is what the committed leaderboard gives.
-    committed = os.path.join(source, "results", "leaderboard.json")
-    if os.path.exists(committed):
-        again = os.path.join(work, "committed-report")
-        r = subprocess.run([sys.executable, script, "--leaderboard", committed, "--out-dir", again],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            fail("leaderboard_report.py on results/leaderboard.json exited %d:\n%s" % (r.returncode, r.stderr))
-        for name in sorted(os.listdir(again)):
-            kept = os.path.join(source, "results", "report", name)
-            if not os.path.exists(kept) or not filecmp.cmp(kept, os.path.join(again, name), shallow=False):
-                fail("results/report/%s is missing or stale: rerun bench/report/leaderboard_report.py" % name)
-    print("leaderboard report: %d well-formed SVG figures with one point or curve per rule" % figures)
+            for kind in ("bias_variance", "curves"):
+                expected["%s-%s-n%d-rate.png" % (kind, task["task"], n)] = rules
+        for name, rules in expected.items():
+            if drawn.get(name) != rules:
+                fail("%s draws %s, expected one mark per rule %s" % (name, drawn.get(name), rules))
+            figures += 1
+    # The committed figures of the smoke suite: what figures.json says, each shown by index.html.
+    committed = os.path.join(source, "results", "report")
+    if os.path.isdir(committed):
+        check_figure_folder(committed, "results/report")
+    print("leaderboard figures: %d PNG figures with one mark or curve per rule" % figures)
 
 
 def check_csv(tcabench, source, work):

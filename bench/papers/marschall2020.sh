@@ -15,5 +15,5 @@ build=${1:-build}
 out=results/papers/marschall2020
 "$build/tcabench" suite --config suites/papers/marschall2020.json --device cpu --out-dir "$out" --quiet
 "$build/tcabench" leaderboard --cells "$out" --out "$out/leaderboard.json" --markdown "$out/leaderboard.md"
-python3 bench/report/leaderboard_report.py --leaderboard "$out/leaderboard.json" --out-dir "$out/report"
+/usr/bin/python3 bench/report/figures.py --leaderboard "$out/leaderboard.json" --cells "$out" --out-dir "$out/report"
 python3 bench/papers/marschall2020.py --folder "$out"

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""The headline table of a leaderboard: per network and hidden size, one row per rule and one
+column per task holding the rule's median test metric, its rank, and a mark when it is the best
+of the task or tied with the best (no lead in the chain from the first entry down to it holds
+across seeds: docs/metrics.md, "lead_over_next"). Rules are sorted by their mean normalised
+score, 0 for the readout_only baseline and 1 for the best rule of each task.
+
+    python3 bench/report/headline.py LEADERBOARD.json            print the Markdown
+    python3 bench/report/headline.py LEADERBOARD.json --write FILE
+    python3 bench/report/headline.py LEADERBOARD.json --check FILE
+
+--write replaces, in FILE, the text between the lines
+    <!-- headline: LEADERBOARD.json -->
+    <!-- end headline -->
+with the table; --check exits 1 when that text differs from the table (a stale headline).
+Standard library only.
+"""
+import argparse
+import json
+import math
+import sys
+
+NETWORKS = {"rate": "rate network", "lif": "spiking network"}
+
+
+def number(x):
+    return x if isinstance(x, (int, float)) and math.isfinite(x) else None
+
+
+def tied_with_best(ranking):
+    """The rules of a ranking (entries in rank order) that no holding lead separates from the first."""
+    tied = set()
+    for e in ranking:
+        tied.add(e["rule"])
+        lead = e.get("lead_over_next")
+        if not lead or lead["holds"]:
+            break
+    return tied
+
+
+def tables(board):
+    out = []
+    nets = sorted({(e.get("model", "rate"), e["hidden"]) for t in board["tasks"] for e in t["entries"]},
+                  key=lambda key: (key[0] != "rate", key[0], key[1]))  # the rate network first
+    for net, n in nets:
+        tasks = []
+        for t in board["tasks"]:
+            ranking = sorted((e for e in t["entries"] if e.get("model", "rate") == net and e["hidden"] == n),
+                             key=lambda e: e["rank"])
+            if ranking:
+                tasks.append((t, ranking))
+        if not tasks:
+            continue
+        rules, cell, score = [], {}, {}
+        for t, ranking in tasks:
+            name = t["task"]
+            higher = t["better"] == "higher"
+            best = tied_with_best(ranking)
+            values = [number(e["metric"]["median"]) for e in ranking]
+            finite = [v for v in values if v is not None]
+            base = [number(e["metric"]["median"]) for e in ranking if e["algorithm"] == "readout_only"]
+            top = (max(finite) if higher else min(finite)) if finite else None
+            for e in ranking:
+                if e["rule"] not in rules:
+                    rules.append(e["rule"])
+                v = number(e["metric"]["median"])
+                text = "–" if v is None else "%.3g (%d)" % (v, e["rank"])
+                cell[(e["rule"], name)] = ("**%s**" % text) if e["rule"] in best else text
+                if base and base[0] is not None and top is not None and top != base[0] and v is not None:
+                    score.setdefault(e["rule"], []).append((v - base[0]) / (top - base[0]))
+        mean = {r: sum(score[r]) / len(score[r]) if score.get(r) else -math.inf for r in rules}
+        rules.sort(key=lambda r: -mean[r])
+        names = [t["task"] for t, _ in tasks]
+        header = ["rule"] + ["%s: %s (%s)" % (t["task"], t["metric"], "↑" if t["better"] == "higher" else "↓")
+                             for t, _ in tasks]
+        lines = ["**%s, n = %d**" % (NETWORKS.get(net, net), n), "",
+                 "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for r in rules:
+            lines.append("| `%s` | " % r + " | ".join(cell.get((r, c), "") for c in names) + " |")
+        out.append("\n".join(lines))
+    note = ("Median test metric over seeds at each rule's best learning rate (its rank among the rules "
+            "of that network and size); **bold**: the best, or tied with it across seeds (Wilcoxon "
+            "signed-rank, Holm-adjusted); rows sorted by the mean score between readout_only (0) and the "
+            "best rule (1). Commit(s) %s." % ", ".join(board.get("git_commits", [])))
+    return "\n\n".join(out) + "\n\n" + note + "\n"
+
+
+def block(path_text, leaderboard):
+    start = "<!-- headline: %s -->" % leaderboard
+    end = "<!-- end headline -->"
+    i = path_text.find(start)
+    j = path_text.find(end, i + 1)
+    if i < 0 or j < 0:
+        raise SystemExit("headline: no block '%s' ... '%s'" % (start, end))
+    return i + len(start) + 1, j
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("leaderboard")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--write", metavar="FILE")
+    group.add_argument("--check", metavar="FILE")
+    args = parser.parse_args(argv)
+    with open(args.leaderboard) as f:
+        table = tables(json.load(f))
+    target = args.write or args.check
+    if not target:
+        sys.stdout.write(table)
+        return 0
+    with open(target) as f:
+        text = f.read()
+    i, j = block(text, args.leaderboard)
+    if args.check:
+        if text[i:j] != table:
+            print("headline: %s: the table from %s is stale; run bench/report/headline.py %s --write %s" %
+                  (target, args.leaderboard, args.leaderboard, target), file=sys.stderr)
+            return 1
+        print("headline: %s holds the table of %s" % (target, args.leaderboard))
+        return 0
+    with open(target, "w") as f:
+        f.write(text[:i] + table + text[j:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

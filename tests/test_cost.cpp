@@ -127,6 +127,17 @@ TEST(Cost, CalibrationTimesRealWindowsOnceEach) {
   EXPECT_GT(calibration.seconds_spent(), spent);
 }
 
+TEST(Cost, AWholeWindowPastTheLongWindowTimeIsTimedOnItsFirstSteps) {
+  // Every window counts as long here, so BPTT (whose windows run whole) is timed on windows of
+  // the batch's first 3 steps and scaled to T = 20.
+  CostCalibration calibration(1e-12);
+  TrainConfig c = small_training();
+  c.algorithm = "bptt";
+  const double window = calibration.training_window(c);
+  EXPECT_TRUE(std::isfinite(window));
+  EXPECT_GT(window, 0.0);
+}
+
 TEST(Cost, DescribesTimesInTheirUnit) {
   EXPECT_EQ(describe_seconds(45), "45 s");
   EXPECT_EQ(describe_seconds(180), "3 min");

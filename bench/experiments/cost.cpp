@@ -86,6 +86,33 @@ size_t batch_bytes(const Task& task, int B, DType dtype) {
   return values * (sizeof(double) + dtype_size(dtype));
 }
 
+// The batch cut to its first `steps` steps (time-major, so each array keeps its first part).
+Batch first_steps_of(Batch batch, int steps) {
+  if (steps >= batch.T) return batch;
+  const size_t cells = static_cast<size_t>(steps) * static_cast<size_t>(batch.B);
+  batch.T = steps;
+  batch.inputs.resize(cells * static_cast<size_t>(batch.m));
+  batch.targets.resize(cells * static_cast<size_t>(batch.o));
+  batch.loss_mask.resize(cells);
+  batch.trial_start.resize(cells);
+  return batch;
+}
+
+// Seconds per step of a window of `learner` on `batch`: of steps 1 to `steps` (the first, which
+// allocates the rule's state, is not counted; the window is not finished).
+double seconds_per_step(Learner& learner, const DeviceBatch& batch, uint64_t noise, int steps) {
+  learner.network().begin(batch.B);
+  learner.rule().reset(learner.params(), batch.B, noise);
+  learner.rule().attach_batch(batch);
+  auto start = Clock::now();
+  for (int t = 0; t <= std::min(steps, batch.T - 1); ++t) {
+    if (t == 1) start = Clock::now();
+    learner.network().step(learner.params(), batch, t);
+    learner.rule().step(learner.network());
+  }
+  return batch.T > 1 ? seconds_since(start) / std::min(steps, batch.T - 1) : seconds_since(start);
+}
+
 }  // namespace
 
 CostEstimate& CostEstimate::operator+=(const CostEstimate& other) {
@@ -122,14 +149,26 @@ double CostCalibration::training_window(const TrainConfig& config) {
   ParameterUpdate update(config.optimizer, config.learning_rates.front(), config.clip, learner.params(),
                          learner.network());
   const uint64_t seed = config.seeds.front();
+  const auto sample = [&](int steps, int i) {
+    Batch batch = task->sample(config.batch, derived_seed(seed, SeedPurpose::training, static_cast<uint64_t>(i)));
+    return to_device(first_steps_of(std::move(batch), steps), config.dtype, config.device);
+  };
+  // A rule that runs its windows whole (timed_window cannot cut them) on a window predicted
+  // longer than long_window_ (kLongWindowSeconds) from its first steps: timed on windows of the batch's first
+  // steps and scaled up in proportion, since every step of a window costs the same (BPTT's
+  // backward pass and the perturbation rules' extra passes too).
+  int steps = task->steps();
+  if (!learner.rule().supports_online_updates()) {
+    const double predicted = seconds_per_step(learner, sample(steps, 0), 0, 3) * steps;
+    if (predicted > long_window_) steps = std::max(std::min(3, steps), static_cast<int>(steps * long_window_ / predicted));
+  }
+  const double scale = static_cast<double>(task->steps()) / steps;
   const double seconds = time_windows([&](int i, Clock::time_point deadline) {
     const auto sampled = Clock::now();
-    const DeviceBatch batch = to_device(
-        task->sample(config.batch, derived_seed(seed, SeedPurpose::training, static_cast<uint64_t>(i))), config.dtype,
-        config.device);
-    const double sampling = seconds_since(sampled);
-    return sampling + timed_window(learner, batch, derived_seed(seed, SeedPurpose::noise, static_cast<uint64_t>(i)),
-                                   &update, config.update == UpdateSchedule::step, deadline);
+    const DeviceBatch batch = sample(steps, i);
+    const double sampling = seconds_since(sampled);  // of the whole batch: not scaled
+    return sampling + scale * timed_window(learner, batch, derived_seed(seed, SeedPurpose::noise, static_cast<uint64_t>(i)),
+                                           &update, config.update == UpdateSchedule::step, deadline);
   });
   spent_ += seconds_since(start);
   return cache_[key] = seconds;

@@ -11,7 +11,9 @@
 // A unit runs windows until kCalibrationSeconds have passed or kCalibrationWindows have run (three
 // at least; the first, which allocates the rule's state, is not counted). A window longer than
 // that is cut after a few steps and extrapolated from the time per step of the steps after the
-// first (which pays for allocating the rule's state). Units are cached, so the cells of a suite
+// first (which pays for allocating the rule's state). A rule whose windows must run whole (BPTT,
+// the perturbation and spiking rules), on a window predicted from its first steps to take longer
+// than kLongWindowSeconds, is timed on windows of the batch's first steps and scaled up to T. Units are cached, so the cells of a suite
 // that share a unit (the forward and exact windows of a task and size) time it once.
 //
 // The count of each unit follows the run's loops (bench/experiments/train.cpp, probe.cpp): an
@@ -28,6 +30,10 @@
 
 namespace tca {
 
+constexpr double kCalibrationSeconds = 0.1;
+constexpr int kCalibrationWindows = 10;
+constexpr double kLongWindowSeconds = 0.5;
+
 struct CostEstimate {
   double seconds = 0;      // wall time, with runs side by side where they will be
   double flops = 0;        // of the rules' gradient estimates (Rule::flops_per_step over all steps)
@@ -42,6 +48,8 @@ std::string describe_seconds(double seconds);
 
 class CostCalibration {
  public:
+  // long_window_seconds: from how long a whole window is timed on its first steps only.
+  explicit CostCalibration(double long_window_seconds = kLongWindowSeconds) : long_window_(long_window_seconds) {}
   virtual ~CostCalibration() = default;
   // Seconds of one training window of `config`'s rule (at its batch, dtype, device and update
   // schedule, in its regime) and of one forward-only window of `batch` sequences.
@@ -55,13 +63,12 @@ class CostCalibration {
  private:
   std::map<std::string, double> cache_;
   double spent_ = 0;
+  double long_window_;
 };
 
 // Power iterations a run's curvature takes on average: the mean over the smoke suite's 450 runs
 // (out/suite at the issue-14 change that added this file; the range is 3 to the cap, 50).
 constexpr int kExpectedCurvatureIterations = 11;
-constexpr double kCalibrationSeconds = 0.1;
-constexpr int kCalibrationWindows = 10;
 
 // Estimates of the whole call: train with `jobs` runs side by side (as run_training chooses
 // them), and the probe of every rule of the config. They first refuse what the runs would refuse

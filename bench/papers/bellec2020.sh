@@ -19,6 +19,8 @@ build=${1:-build}
 out=results/papers/bellec2020
 logs=out/papers/bellec2020
 mkdir -p "$out" "$logs"
+# --max-hours 3: the estimate (about 1.6 h on the 2-core machine) assumes all 2000 iterations;
+# the runs stop at the criterion, after a few hundred.
 for seed in 1 2 3 4 5; do
   for rule in eprop_random eprop bptt; do
     report="$out/$rule-seed$seed.json"
@@ -29,7 +31,7 @@ for seed in 1 2 3 4 5; do
     "$build/tcabench" train --model lif --task evidence_accumulation-v0 --algo "$rule" "${extra[@]}" \
       --batch 64 --iterations 2000 --seeds "$seed" --lr 0.005 --optimizer adam --clip 0 \
       --eval-every 10 --eval-batch 64 --criterion 'accuracy>=0.93' --confirm-batch 512 --stop-at-criterion \
-      --precision float --device cpu --out "$report" 2> "$logs/$rule-seed$seed.log" > /dev/null
+      --precision float --device cpu --max-hours 3 --out "$report" 2> "$logs/$rule-seed$seed.log" > /dev/null
   done
 done
 python3 bench/papers/bellec2020.py

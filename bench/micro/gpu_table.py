@@ -5,23 +5,18 @@ forward pass alone, the persistent kernel against the step-by-step versions.
 
   python3 bench/micro/gpu_table.py results/<device>/gpu.json
 """
-import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "report"))
+import gbench  # noqa: E402
 
 
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    with open(sys.argv[1]) as f:
-        data = json.load(f)
-    rows = {}
-    for b in data["benchmarks"]:
-        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
-            continue
-        if b.get("error_occurred"):
-            continue
-        name = b["run_name"] if "run_name" in b else b["name"]
-        rows[name] = b
+    data = gbench.load(sys.argv[1])
+    rows = gbench.summary(data)
     sgemm = next((b["FLOP/s"] for n, b in rows.items() if n.startswith("BM_CeilingSgemm")), None)
     copy = next((b["bytes/s"] for n, b in rows.items() if n.startswith("BM_CeilingCopy")), None)
     print(f"Device: {data['context'].get('device', '?')}, commit {data['context'].get('git_commit', '?')}")

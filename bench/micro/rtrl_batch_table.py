@@ -9,9 +9,12 @@ sequence's influence matrix side by side, n x n times n x (B nk) (BM_SgemmInflue
 ratio, the FLOP/s of the one-sequence SGEMM n x n times n x nk (BM_SgemmInfluenceShape, whose
 operands stay in cache), and RTRL's rate over it.
 """
-import json
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "report"))
+import gbench  # noqa: E402
 
 
 def main():
@@ -20,9 +23,7 @@ def main():
     print("| run | n | B | RTRL (GFLOP/s) | batch SGEMM (GFLOP/s) | RTRL / batch SGEMM | one-sequence SGEMM (GFLOP/s) | RTRL / one-sequence SGEMM |")
     print("|---|---|---|---|---|---|---|---|")
     for run, path in enumerate(sys.argv[1:], 1):
-        with open(path) as f:
-            medians = {b["run_name"]: b["FLOP/s"] / 1e9 for b in json.load(f)["benchmarks"]
-                       if b.get("aggregate_name") == "median" and "FLOP/s" in b}
+        medians = {name: b["FLOP/s"] / 1e9 for name, b in gbench.medians(gbench.load(path)).items() if "FLOP/s" in b}
         sizes = sorted((int(m.group(1)), int(m.group(2))) for m in
                        (re.fullmatch(r"BM_RtrlBatchStep/n:(\d+)/B:(\d+)/real_time", name) for name in medians) if m)
         for n, B in sizes:

@@ -16,18 +16,18 @@ BM_Sgemm* benchmarks in FLOOR.json: every operation at the rate of a dense SGEMM
 machine), and the speed-up over the before build that the floor would give.
 """
 import argparse
-import json
+import os
 import re
 import statistics
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "report"))
+import gbench  # noqa: E402
+
 
 def gemm_rate(path):
     """The highest median FLOP/s of the BM_Sgemm* benchmarks of one tcabench_micro JSON."""
-    with open(path) as f:
-        data = json.load(f)
-    rates = [b["FLOP/s"] for b in data["benchmarks"]
-             if b["name"].startswith("BM_Sgemm") and b.get("aggregate_name") == "median"]
+    rates = [b["FLOP/s"] for name, b in gbench.medians(gbench.load(path)).items() if name.startswith("BM_Sgemm")]
     if not rates:
         sys.exit(f"speedup_table: {path} has no median of a BM_Sgemm* benchmark (run with --benchmark_repetitions)")
     return max(rates)
@@ -37,26 +37,24 @@ def window_flops(paths):
     """{name: the rule's FLOPs per window}: rule_FLOP/step x B x the window's steps (items per iteration)."""
     out = {}
     for path in paths:
-        with open(path) as f:
-            for b in json.load(f)["benchmarks"]:
-                if b.get("run_type") != "iteration" or "rule_FLOP/step" not in b:
-                    continue
-                batch = re.search(r"/B:(\d+)", b["name"])
-                steps = b["items_per_second"] * b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
-                out[b.get("run_name", b["name"])] = b["rule_FLOP/step"] * (int(batch.group(1)) if batch else 1) * round(steps)
+        for name, runs in gbench.repetitions(gbench.load(path)).items():
+            b = runs[-1]
+            if "rule_FLOP/step" not in b:
+                continue
+            batch = re.search(r"/B:(\d+)", name)
+            steps = b["items_per_second"] * gbench.microseconds(b) * 1e-6
+            out[name] = b["rule_FLOP/step"] * (int(batch.group(1)) if batch else 1) * round(steps)
     return out
 
 
 def times(paths):
+    """{name: every repetition's time in µs, over all the files}, and the files' commits."""
     per_name, commits = {}, set()
     for path in paths:
-        with open(path) as f:
-            data = json.load(f)
+        data = gbench.load(path)
         commits.add(data["context"].get("git_commit", "?"))
-        for b in data["benchmarks"]:
-            if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
-                continue
-            per_name.setdefault(b.get("run_name", b["name"]), []).append(b["real_time"])
+        for name, runs in gbench.repetitions(data).items():
+            per_name.setdefault(name, []).extend(gbench.microseconds(b) for b in runs)
     return per_name, commits
 
 

@@ -10,18 +10,14 @@ Every number printed is read from, or is a ratio of numbers in, those files.
 import json
 import sys
 
+import gbench
+
 
 def medians(path):
-    """{benchmark name without aggregate suffix: (real_time in us, items_per_second)} of medians."""
-    with open(path) as f:
-        data = json.load(f)
-    out = {}
-    for b in data["benchmarks"]:
-        if b.get("aggregate_name") != "median":
-            continue
-        scale = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[b["time_unit"]]
-        out[b["run_name"]] = (b["real_time"] * scale, b.get("items_per_second"))
-    return data["context"], out
+    """{benchmark: (median real time in µs, items_per_second)}."""
+    data = gbench.load(path)
+    return data["context"], {name: (gbench.microseconds(b), b.get("items_per_second"))
+                             for name, b in gbench.medians(data).items()}
 
 
 def main():

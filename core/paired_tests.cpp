@@ -8,25 +8,47 @@
 
 namespace tca {
 
-double wilcoxon_signed_rank_p(const std::vector<double>& differences) {
-  std::vector<double> nonzero;
+namespace {
+
+// The nonzero differences and their ranks by magnitude, doubled so that shared (mean) ranks of
+// ties stay integers. Throws on a NaN.
+void doubled_ranks(const std::vector<double>& differences, std::vector<double>& nonzero,
+                   std::vector<int64_t>& twice_rank) {
+  nonzero.clear();
   for (const double d : differences) {
     if (std::isnan(d)) throw std::invalid_argument("wilcoxon_signed_rank_p: a NaN difference");
     if (d != 0) nonzero.push_back(d);
   }
   const size_t m = nonzero.size();
-  if (m == 0) return 1.0;
-  // Ranks of |d|, ties sharing their mean rank; doubled, so that they stay integers.
   std::vector<size_t> order(m);
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return std::abs(nonzero[a]) < std::abs(nonzero[b]); });
-  std::vector<int64_t> twice_rank(m);
+  twice_rank.assign(m, 0);
   for (size_t i = 0; i < m;) {
     size_t j = i;
     while (j + 1 < m && std::abs(nonzero[order[j + 1]]) == std::abs(nonzero[order[i]])) ++j;
     for (size_t k = i; k <= j; ++k) twice_rank[order[k]] = static_cast<int64_t>(i + j + 2);  // 2 x mean of i+1..j+1
     i = j + 1;
   }
+}
+
+}  // namespace
+
+double signed_rank_sum(const std::vector<double>& differences) {
+  std::vector<double> nonzero;
+  std::vector<int64_t> twice_rank;
+  doubled_ranks(differences, nonzero, twice_rank);
+  int64_t sum = 0;
+  for (size_t i = 0; i < nonzero.size(); ++i) sum += nonzero[i] > 0 ? twice_rank[i] : -twice_rank[i];
+  return static_cast<double>(sum) / 2;
+}
+
+double wilcoxon_signed_rank_p(const std::vector<double>& differences) {
+  std::vector<double> nonzero;
+  std::vector<int64_t> twice_rank;
+  doubled_ranks(differences, nonzero, twice_rank);
+  const size_t m = nonzero.size();
+  if (m == 0) return 1.0;
   const int64_t total = std::accumulate(twice_rank.begin(), twice_rank.end(), int64_t{0});
   int64_t positive = 0;
   for (size_t i = 0; i < m; ++i)

@@ -21,6 +21,10 @@ namespace tca {
 // difference is nonzero. Throws std::invalid_argument on a NaN difference.
 double wilcoxon_signed_rank_p(const std::vector<double>& differences);
 
+// W+ - W-: the rank sum of the positive differences minus that of the negative ones (ranks as
+// above); its sign says which way a significant difference goes.
+double signed_rank_sum(const std::vector<double>& differences);
+
 // Holm's adjusted p-values, in the order given.
 std::vector<double> holm_adjusted(const std::vector<double>& p_values);
 

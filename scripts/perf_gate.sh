@@ -13,8 +13,8 @@
 #    significant U test; re-runs on the shared development machine move by 10-30%);
 #  - runs the repetitions of all benchmarks in random order, so that a burst of load from
 #    another process spreads over many benchmarks instead of slowing every repetition of one;
-#  - measures a benchmark that regressed once more (15 repetitions, again interleaved) and
-#    fails only if it regresses again: a real regression repeats, a burst of load rarely does;
+#  - after a regression, measures the whole subset once more and fails only on the benchmarks
+#    that regressed both times: a real regression repeats, a burst of load rarely does;
 #  - passes --allow-device-mismatch: on another CPU the new times are divided by the machines'
 #    speed factor, so only a benchmark that slowed relative to the others fails.
 set -euo pipefail
@@ -50,15 +50,21 @@ status=0
 compare "$out" "$build/perf_gate_compare.json" || status=$?
 [ "$status" = 1 ] || exit "$status"
 
-# Confirm: the regressed benchmarks once more, as an anchored alternation of their names.
-regressed=$(/usr/bin/python3 - "$build/perf_gate_compare.json" <<'PY'
-import json, re, sys
-rows = json.load(open(sys.argv[1]))["benchmarks"]
-names = [r["name"] for r in rows if r["verdict"] == "REGRESSION"]
-print("^(" + "|".join(re.escape(n) for n in names) + ")$" if names else "")
+# Confirm: the whole subset once more (so that on another CPU the speed factor comes from the
+# same benchmarks); the gate fails on the benchmarks that regressed in both measurements.
+echo "perf_gate: load average $(cut -d' ' -f1-3 /proc/loadavg); measuring again to confirm"
+measure '/n:(32|64)/' 9 "$build/perf_gate_confirm.json"
+compare "$build/perf_gate_confirm.json" "$build/perf_gate_confirm_compare.json" > /dev/null || true
+/usr/bin/python3 - "$build/perf_gate_compare.json" "$build/perf_gate_confirm_compare.json" <<'PY'
+import json, sys
+def regressed(path):
+    return {r["name"] for r in json.load(open(path))["benchmarks"] if r["verdict"] == "REGRESSION"}
+first, second = regressed(sys.argv[1]), regressed(sys.argv[2])
+both = sorted(first & second)
+for name in sorted(first - second):
+    print("perf_gate: %s did not regress when measured again" % name)
+for name in both:
+    print("perf_gate: %s regressed in both measurements" % name)
+print("perf_gate: %d regression(s) confirmed" % len(both))
+sys.exit(1 if both else 0)
 PY
-)
-[ -n "$regressed" ] || exit 1
-echo "perf_gate: load average $(cut -d' ' -f1-3 /proc/loadavg); measuring the regressed benchmarks again"
-measure "$regressed" 15 "$build/perf_gate_confirm.json"
-compare "$build/perf_gate_confirm.json" "$build/perf_gate_confirm_compare.json"

@@ -170,7 +170,18 @@ def check_report(tcabench, source, work):
     # The committed figures of the smoke suite: what figures.json says, each shown by index.html.
     committed = os.path.join(source, "results", "report")
     if os.path.isdir(committed):
-        check_figure_folder(committed, "results/report")
+        kept = check_figure_folder(committed, "results/report")
+        with open(os.path.join(source, "results", "leaderboard.json")) as f:
+            smoke = json.load(f)
+        for task in smoke["tasks"]:
+            for net in sorted({e.get("model", "rate") for e in task["entries"]}):
+                ranked = [e for e in task["entries"] if e.get("model", "rate") == net]
+                for n in sorted({e["hidden"] for e in ranked}):
+                    name = "bias_variance-%s-n%d-%s.png" % (task["task"], n, net)
+                    rules = sorted(e["rule"] for e in ranked if e["hidden"] == n)
+                    if kept.get(name) != rules:
+                        fail("results/report/%s draws %s, but results/leaderboard.json has %s: rerun "
+                             "bench/report/figures.py" % (name, kept.get(name), rules))
     print("leaderboard figures: %d PNG figures with one mark or curve per rule" % figures)
 
 

@@ -45,6 +45,13 @@ TEST(PairedTests, WilcoxonTiesZerosAndLimits) {
   EXPECT_DOUBLE_EQ(wilcoxon_signed_rank_p(std::vector<double>(60, 1.0)), std::ldexp(2.0, -60));
 }
 
+TEST(PairedTests, SignedRankSumSaysWhichWayTheDifferenceGoes) {
+  EXPECT_DOUBLE_EQ(signed_rank_sum({1, 2, 3, 4, 5}), 15.0);
+  EXPECT_DOUBLE_EQ(signed_rank_sum({-1, -2, -3, -4, -5}), -15.0);
+  EXPECT_DOUBLE_EQ(signed_rank_sum({3.0, -1.0, 2.0, -4.0, 5.0, 6.0, 7.0}), 28 - 2 * 5.0);  // W+ 23, W- 5
+  EXPECT_DOUBLE_EQ(signed_rank_sum({1, -1, 0}), 0.0);  // tied ranks 1.5 each; the zero dropped
+}
+
 TEST(PairedTests, HolmStepDown) {
   // Sorted: 0.005 x 4 = 0.02, 0.01 x 3 = 0.03, 0.03 x 2 = 0.06, 0.04 x 1 = 0.04 -> 0.06 (monotone).
   const std::vector<double> adjusted = holm_adjusted({0.01, 0.04, 0.03, 0.005});

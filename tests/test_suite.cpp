@@ -641,6 +641,17 @@ TEST(Leaderboard, SaysWhetherALeadHoldsAcrossSeeds) {
   EXPECT_TRUE(entries[2]["lead_over_next"].is_null());
   const std::string md = leaderboard_markdown(board);
   EXPECT_NE(md.find("| 1 | `ahead` | 8 | 0.905 [0.901, 0.908] | yes (0.0039) |"), std::string::npos) << md;
+
+  // Ranked first by the median of its one finite run, but worse on the nine seeds where it
+  // diverged: significant (p = 4 / 1024), the other way, so no lead.
+  std::vector<bool> mostly(10, true);
+  mostly[0] = false;
+  const json fragile = build_leaderboard({synthetic_cell("fragile", 8, 0, std::vector<double>(10, 0.99), mostly, steps),
+                                          synthetic_cell("steady", 8, 1, std::vector<double>(10, 0.9), none, steps)});
+  const json& lead = fragile["tasks"][0]["entries"][0]["lead_over_next"];
+  EXPECT_EQ(fragile["tasks"][0]["entries"][0]["rule"], "fragile");
+  EXPECT_DOUBLE_EQ(lead["p_holm"].get<double>(), 4.0 / 1024);
+  EXPECT_FALSE(lead["holds"].get<bool>());
 }
 
 TEST(SuiteCli, RunsListsMergesAndBuildsTheLeaderboard) {

@@ -83,9 +83,13 @@ void add_cost_options(CommandLine& command, double& max_hours, bool& go_on) {
   command.flag("--go-on", go_on, "Start whatever the estimated time");
 }
 
+void check_max_hours(double max_hours) {
+  if (!(max_hours > 0)) throw std::invalid_argument("--max-hours: must be positive, got " + std::to_string(max_hours));
+}
+
 void check_cost(const std::string& what, const CostEstimate& cost, double calibration_seconds, double max_hours,
                 bool go_on, bool quiet) {
-  if (!(max_hours > 0)) throw std::invalid_argument("--max-hours: must be positive, got " + std::to_string(max_hours));
+  check_max_hours(max_hours);
   if (!quiet)
     std::cerr << what << ": estimated " << describe(cost) << " (calibrated on this machine in "
               << describe_seconds(calibration_seconds) << ")\n" << std::flush;

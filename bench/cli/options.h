@@ -53,6 +53,8 @@ void check_output_file(const CommandLine& command, const std::string& option, co
 // The cost check of probe and train: --max-hours (default kDefaultMaxHours) and --go-on.
 constexpr double kDefaultMaxHours = 1.0;
 void add_cost_options(CommandLine& command, double& max_hours, bool& go_on);
+// Throws unless --max-hours is positive; before any calibration.
+void check_max_hours(double max_hours);
 // Prints "<what>: estimated <cost> (calibrated in <s>)" on stderr unless quiet, and refuses
 // (std::invalid_argument, always) an estimate above max_hours unless go_on.
 void check_cost(const std::string& what, const CostEstimate& cost, double calibration_seconds, double max_hours,

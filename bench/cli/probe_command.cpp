@@ -124,6 +124,7 @@ int ProbeCommand::run() {
     std::filesystem::create_directories(out_dir_);
     check_writable_folder(out_dir_);
   }
+  check_max_hours(max_hours_);
   CostCalibration calibration;
   CostEstimate cost;
   for (const std::string& task : tasks) {

@@ -101,6 +101,7 @@ int TrainCommand::run() {
   train_.device = parse_device(device_);
   check_output_file(command_, "--out", out_);
   const int jobs = parse_jobs(jobs_);
+  check_max_hours(max_hours_);
   CostCalibration calibration;
   const CostEstimate cost = estimate_training(train_, jobs, calibration);
   check_cost("train", cost, calibration.seconds_spent(), max_hours_, go_on_, quiet_);

@@ -270,15 +270,13 @@ CostEstimate estimate_training(const TrainConfig& config, int jobs, CostCalibrat
   double flops_per_step = 0;
   const size_t state = rule_state_bytes(config, *task, config.batch, nullptr, &flops_per_step);
   const size_t runs = config.learning_rates.size() * config.seeds.size();
-  // As run_training chooses: CPU runs side by side up to jobs, the runs and what memory holds.
-  size_t parallel = config.device == Device::cpu ? std::min<size_t>(static_cast<size_t>(std::max(1, jobs)), runs) : 1;
-  parallel = std::min(parallel, 1 + available_memory(Device::cpu) / std::max<size_t>(1, state));
+  const size_t parallel = runs_side_by_side(config, jobs, state);
   const bool online = config.regime == Regime::online;
 
   // One run: its windows, its validation points (two forward windows each online: warm-up and
   // scored), the test, and where it ends.
   const int iterations = config.iterations;
-  const int points = (iterations + config.eval_every - 1) / config.eval_every + 1;
+  const double points = iterations > 0 ? (iterations - 1) / config.eval_every + 2 : 1;  // ceil(I / E) + 1
   const int forward_per_eval = online ? 2 : 1;
   double run = iterations * calibration.training_window(config) +
                (points + 1) * forward_per_eval * calibration.forward_window(config, config.eval_batch);
@@ -289,7 +287,7 @@ CostEstimate estimate_training(const TrainConfig& config, int jobs, CostCalibrat
     estimate.batch = align_batch;
     estimate.update = UpdateSchedule::window;
     estimate.regime = Regime::batched;
-    const int aligned = (iterations + config.align_every - 1) / config.align_every + 1;
+    const double aligned = iterations > 0 ? (iterations - 1) / config.align_every + 2 : 1;
     run += aligned * (calibration.exact_window(config, align_batch) + calibration.training_window(estimate));
     exact_state = std::max(exact_state, exact_state_bytes(config, *task, align_batch));
   }
@@ -316,7 +314,7 @@ CostEstimate estimate_probe(const ProbeConfig& config, CostCalibration& calibrat
   const int points = static_cast<int>(config.checkpoints.size());
   // The probe's own training run, then at each checkpoint the reference and the data floor.
   CostEstimate cost;
-  cost.seconds = exact * (last + points * (1 + (config.data_batches >= 2 ? config.data_batches : 0)));
+  cost.seconds = exact * (last + static_cast<double>(points) * (1 + (config.data_batches >= 2 ? config.data_batches : 0)));
   size_t states = exact_state_bytes(exact_view, *task, config.batch);
   for (const std::string& rule : config.algorithms) {
     const TrainConfig view = probe_view(config, rule);
@@ -325,9 +323,9 @@ CostEstimate estimate_probe(const ProbeConfig& config, CostCalibration& calibrat
     bool stochastic = false, adapts = false;
     states += rule_state_bytes(view, *task, config.batch, &params, &flops_per_step, &stochastic, &adapts);
     const int samples = stochastic ? config.samples : 1;
-    const int windows = points * (samples + (adapts ? config.adapt_windows : 0));
+    const double windows = static_cast<double>(points) * (samples + (adapts ? config.adapt_windows : 0));
     cost.seconds += windows * calibration.training_window(view);
-    cost.flops += flops_per_step * task->steps() * config.batch * static_cast<double>(windows);
+    cost.flops += flops_per_step * task->steps() * config.batch * windows;
     states += static_cast<size_t>(samples) * params * sizeof(double);  // the estimates it keeps
   }
   cost.memory_bytes = states + batch_bytes(*task, config.batch, config.dtype);

@@ -17,8 +17,10 @@
 // that share a unit (the forward and exact windows of a task and size) time it once.
 //
 // The count of each unit follows the run's loops (bench/experiments/train.cpp, probe.cpp): an
-// estimate assumes no run diverges or stops at its criterion, so it is an upper bound for runs
-// that do, and takes the Hessian's power iteration at kExpectedCurvatureIterations.
+// estimate assumes no run diverges or stops at its criterion (runs that do take less), and takes
+// the Hessian's power iteration at kExpectedCurvatureIterations. It leaves out the confirmation
+// batches of a criterion (confirm_batch: only when a validation point meets it), and counts the
+// FLOPs and state of the training rule only (not those of the alignment's second estimator).
 #pragma once
 
 #include <cstddef>

@@ -444,6 +444,13 @@ double best_learning_rate(const TrainConfig& config, const std::vector<TrainRun>
 
 }  // namespace
 
+size_t runs_side_by_side(const TrainConfig& config, int jobs, size_t state_bytes) {
+  if (config.device != Device::cpu) return 1;
+  const size_t runs = config.learning_rates.size() * config.seeds.size();
+  const size_t parallel = std::min<size_t>(static_cast<size_t>(std::max(1, jobs)), runs);
+  return std::min(parallel, 1 + available_memory(Device::cpu) / std::max<size_t>(1, state_bytes));
+}
+
 void check_training(const TrainConfig& config) {
   config.validate();
   const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
@@ -499,9 +506,7 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress, int 
   // Runs side by side on the CPU only (a GPU runs one at a time), no more than there are runs, and
   // no more than the memory holds the states of.
   const size_t total_runs = config.learning_rates.size() * config.seeds.size();
-  size_t parallel = config.device == Device::cpu ? std::min<size_t>(static_cast<size_t>(jobs), total_runs) : 1;
-  const size_t state = std::max<size_t>(1, learner.rule().state_bytes_for(config.batch, result.T));
-  parallel = std::min(parallel, 1 + available_memory(Device::cpu) / state);
+  const size_t parallel = runs_side_by_side(config, jobs, learner.rule().state_bytes_for(config.batch, result.T));
   result.parallel_runs = static_cast<int>(parallel);
   while (workspaces.size() < parallel) workspaces.push_back(workspace());
 

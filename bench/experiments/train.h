@@ -161,6 +161,10 @@ void set_online_regime(TrainConfig& config);
 // or a batch that does not fit in memory.
 void check_training(const TrainConfig& config);
 
+// How many of the config's runs run_training computes at a time: on the CPU up to jobs, the
+// number of runs, and what the memory holds of rule states of state_bytes each; one on a GPU.
+size_t runs_side_by_side(const TrainConfig& config, int jobs, size_t state_bytes);
+
 // Trains every (learning rate, seed) pair, up to `jobs` of them at a time on the CPU
 // (parallel_runs.h; fewer when the memory holds fewer rule states; one at a time on a GPU): the
 // results are the same for every jobs. Throws std::invalid_argument on a bad configuration

@@ -122,6 +122,9 @@ def bias_variance(task, entries, net, n, colour, out_dir, written):
             yerr = [[max(y - max(lo, floor), 0)], [max(max(hi, floor) - y, 0)]]
         ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt="s", color=colour[e["rule"]], capsize=2, label=e["rule"])
         drawn.append(e["rule"])
+    if not drawn:
+        plt.close(fig)
+        return
     floor_var = entries[0]["gradient"][0]["recurrent"].get("data_floor_rel_variance")
     if number(floor_var):
         ax.axvline(floor_var, color="0.6", linestyle=":", label="data-variance floor")
@@ -164,6 +167,9 @@ def cost(task, entries, cells, net, colour, out_dir, written):
             if col == 0:
                 ax.set_ylabel(qname)
             ax.grid(True, which="major", alpha=0.3)
+    if not drawn:
+        plt.close(fig)
+        return
     seen, handles, labels = set(), [], []
     for ax in axes.flat:
         for h, l in zip(*ax.get_legend_handles_labels()):
@@ -297,7 +303,10 @@ def summary(tasks, net, n, out_dir, written):
             scores[(rule, task["task"])] = None if v is None else (v - b) / (best - b)
     if not columns:
         return
-    mean = {r: sum(scores.get((r, c)) or 0 for c in columns) / len(columns) for r in rows}
+    mean = {}  # over the tasks the rule has a score on (a task's "rules" may leave it out), as headline.py
+    for r in rows:
+        mine = [scores[(r, c)] for c in columns if scores.get((r, c)) is not None]
+        mean[r] = sum(mine) / len(mine) if mine else -math.inf
     rows.sort(key=lambda r: -mean[r])
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(columns), 1.2 + 0.32 * len(rows)))
     grid = [[scores.get((r, c)) if scores.get((r, c)) is not None else float("nan") for c in columns] for r in rows]

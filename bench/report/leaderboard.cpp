@@ -384,7 +384,7 @@ void rank_entries(std::vector<json>& entries, bool higher) {
 
 // Whether each entry's lead over the next in its ranking holds across seeds: the exact Wilcoxon
 // signed-rank test of their per-seed differences over the seeds both ran, with Holm's correction
-// over the adjacent pairs of the ranking (core/paired_tests.h). A diverged run (or one whose
+// over the adjacent pairs of the ranking (core/paired_tests.h), in its favour (W+ > W-). A diverged run (or one whose
 // metric is not finite) counts as worse than any finite value: against a finite one its
 // difference ranks above every finite difference, against another diverged run it is zero.
 void compare_adjacent(std::vector<json>& entries, bool higher) {
@@ -412,13 +412,19 @@ void compare_adjacent(std::vector<json>& entries, bool higher) {
       for (double& d : differences)
         if (!std::isfinite(d)) d = std::copysign(2 * largest + 1, d);
       p.push_back(wilcoxon_signed_rank_p(differences));
-      entries[i]["lead_over_next"] = {{"rule", b.at("rule")}, {"seeds", differences.size()}, {"p_value", p.back()}};
+      entries[i]["lead_over_next"] = {{"rule", b.at("rule")},
+                                      {"seeds", differences.size()},
+                                      {"p_value", p.back()},
+                                      {"ahead_on_seeds", signed_rank_sum(differences) > 0}};
     }
     const std::vector<double> adjusted = holm_adjusted(p);
     for (size_t i = begin; i + 1 < end; ++i) {
       json& lead = entries[i]["lead_over_next"];
       lead["p_holm"] = adjusted[i - begin];
-      lead["holds"] = adjusted[i - begin] < kLeadAlpha;
+      // A lead holds when the paired difference is significant and goes this entry's way: the
+      // median ranks it first, but its diverged seeds could make it worse seed by seed.
+      lead["holds"] = adjusted[i - begin] < kLeadAlpha && lead.at("ahead_on_seeds").get<bool>();
+      lead.erase("ahead_on_seeds");
     }
     begin = end;
   }

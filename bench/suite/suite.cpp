@@ -710,11 +710,18 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
   // took), before any runs; a suite runs its cells one after another.
   CostCalibration calibration;
   std::map<int, CostEstimate> estimates;
+  std::map<int, std::string> no_estimate;  // listing: why a cell has none (it would not fit)
   CostEstimate to_run;
   int pending = 0;
   for (const SuiteCell& cell : cells) {
     if (!options.shard.contains(cell.index) || (state[cell.index] == CellState::done && !options.list_only)) continue;
-    estimates[cell.index] = estimate_cell(cell, config, options, calibration);
+    try {
+      estimates[cell.index] = estimate_cell(cell, config, options, calibration);
+    } catch (const std::invalid_argument& e) {
+      if (!options.list_only) throw;
+      no_estimate[cell.index] = e.what();
+      continue;
+    }
     if (state[cell.index] == CellState::done) continue;
     to_run += estimates[cell.index];
     ++pending;
@@ -723,6 +730,7 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
     *progress << "suite: " << pending << " cells to run, estimated " << describe(to_run) << " with --jobs "
               << options.jobs << " (calibrated on this machine in " << describe_seconds(calibration.seconds_spent())
               << ")\n" << std::flush;
+  if (options.max_hours < 0) fail("--max-hours: must be positive (or 0: no limit), got " + std::to_string(options.max_hours));
   if (options.max_hours > 0 && !options.go_on && !options.list_only && to_run.seconds > options.max_hours * 3600)
     fail("suite: the " + std::to_string(pending) + " cells to run are estimated at " + describe_seconds(to_run.seconds) +
          ", more than --max-hours " + describe_seconds(options.max_hours * 3600) +
@@ -740,8 +748,9 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
     if (options.list_only) {
       static const char* names[] = {"pending", "done", "stale"};
       if (!progress) continue;
-      *progress << head << cell.file_name() << ": " << names[static_cast<int>(state[cell.index])] << ", estimated "
-                << describe_seconds(estimates[cell.index].seconds);
+      *progress << head << cell.file_name() << ": " << names[static_cast<int>(state[cell.index])];
+      if (no_estimate.count(cell.index)) *progress << ", no estimate (" << no_estimate[cell.index] << ")";
+      else *progress << ", estimated " << describe_seconds(estimates[cell.index].seconds);
       if (state[cell.index] == CellState::done) *progress << ", took " << describe_seconds(written_seconds(folder / cell.file_name()));
       *progress << '\n';
       continue;

@@ -41,6 +41,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+import headline  # noqa: E402  (beside this file: the normalised scores and number())
+from headline import number  # noqa: E402
+
 NETWORKS = {"rate": "rate network", "lif": "spiking network (LIF/ALIF)"}
 DPI = 110
 
@@ -66,10 +69,6 @@ def read_cells(folder, entries):
 
 def best_runs(cell, entry):
     return [r for r in cell["train"]["runs"] if r["learning_rate"] == entry["learning_rate"]]
-
-
-def number(x):
-    return x if isinstance(x, (int, float)) and math.isfinite(x) else None
 
 
 def by_network(entries):
@@ -285,22 +284,15 @@ def summary(tasks, net, n, out_dir, written):
     """Score per (rule, task): (median − baseline) / (best − baseline), baseline = readout_only."""
     rows, columns, scores = [], [], {}
     for task in tasks:
-        higher = task["better"] == "higher"
         entries = [e for e in task["entries"] if e.get("model", "rate") == net and e["hidden"] == n]
-        base = [e for e in entries if e["algorithm"] == "readout_only"]
-        values = {e["rule"]: number(e["metric"]["median"]) for e in entries}
-        finite = [v for v in values.values() if v is not None]
-        if not base or not finite or values.get(base[0]["rule"]) is None:
-            continue
-        b = values[base[0]["rule"]]
-        best = max(finite) if higher else min(finite)
-        if best == b:
+        these = headline.task_scores(entries, task["better"] == "higher")
+        if these is None:
             continue
         columns.append(task["task"])
-        for rule, v in values.items():
+        for rule, score in these.items():
             if rule not in rows:
                 rows.append(rule)
-            scores[(rule, task["task"])] = None if v is None else (v - b) / (best - b)
+            scores[(rule, task["task"])] = score
     if not columns:
         return
     mean = {}  # over the tasks the rule has a score on (a task's "rules" may leave it out), as headline.py

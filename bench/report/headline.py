@@ -27,6 +27,21 @@ def number(x):
     return x if isinstance(x, (int, float)) and math.isfinite(x) else None
 
 
+def task_scores(entries, higher):
+    """{rule: (median - readout_only's) / (best median - readout_only's)} over one ranking's entries
+    (None for a rule without a finite median), or None when the task cannot be scored: no
+    readout_only entry with a finite median, or the best is the baseline."""
+    values = {e["rule"]: number(e["metric"]["median"]) for e in entries}
+    finite = [v for v in values.values() if v is not None]
+    base = [values[e["rule"]] for e in entries if e["algorithm"] == "readout_only"]
+    if not base or base[0] is None or not finite:
+        return None
+    top = max(finite) if higher else min(finite)
+    if top == base[0]:
+        return None
+    return {rule: None if v is None else (v - base[0]) / (top - base[0]) for rule, v in values.items()}
+
+
 def tied_with_best(ranking):
     """The rules of a ranking (entries in rank order) that no holding lead separates from the first."""
     tied = set()
@@ -56,18 +71,15 @@ def tables(board):
             name = t["task"]
             higher = t["better"] == "higher"
             best = tied_with_best(ranking)
-            values = [number(e["metric"]["median"]) for e in ranking]
-            finite = [v for v in values if v is not None]
-            base = [number(e["metric"]["median"]) for e in ranking if e["algorithm"] == "readout_only"]
-            top = (max(finite) if higher else min(finite)) if finite else None
+            scores = task_scores(ranking, higher) or {}
             for e in ranking:
                 if e["rule"] not in rules:
                     rules.append(e["rule"])
                 v = number(e["metric"]["median"])
                 text = "–" if v is None else "%.3g (%d)" % (v, e["rank"])
                 cell[(e["rule"], name)] = ("**%s**" % text) if e["rule"] in best else text
-                if base and base[0] is not None and top is not None and top != base[0] and v is not None:
-                    score.setdefault(e["rule"], []).append((v - base[0]) / (top - base[0]))
+                if scores.get(e["rule"]) is not None:
+                    score.setdefault(e["rule"], []).append(scores[e["rule"]])
         mean = {r: sum(score[r]) / len(score[r]) if score.get(r) else -math.inf for r in rules}
         rules.sort(key=lambda r: -mean[r])
         names = [t["task"] for t, _ in tasks]

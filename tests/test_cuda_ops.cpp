@@ -321,6 +321,47 @@ TEST_P(CudaOpsTest, StochasticRuleFactors) {
           [](auto& in, auto& out) { ops::rkf_rtrl_factors(out[0], in[0]); });
 }
 
+TEST_P(CudaOpsTest, EdgeSizes) {
+  // More rows than a grid's y or z dimension holds (65 535), a few columns each; and rows longer
+  // than a block covers many times over. A sum over 70 001 rows in float carries ~1e-5 rounding.
+  const int64_t rows = 70001, cols = 3, long_row = 1000003;
+  const double sum_tol = dtype() == DType::f32 ? 1e-4 : 1e-12;
+  const Tensor s1 = scalars({rows}, 134), s2 = scalars({rows}, 135);
+  compare({rnd({rows, cols}, 130)}, {scalars({rows}, 131)}, false,
+          [](auto& in, auto& out) { ops::row_norms(out[0], in[0]); });
+  compare({rnd({rows, cols}, 130), rnd({rows, cols}, 132)}, {scalars({rows}, 133)}, false,
+          [](auto& in, auto& out) { ops::row_dots(out[0], in[0], in[1]); });
+  compare({s1, s2, rnd({rows, cols}, 136)}, {rnd({rows, cols}, 137)}, true,
+          [](auto& in, auto& out) { ops::scale_add_rows(out[0], in[0], in[1], in[2]); });
+  compare({s1, rnd({rows, cols}, 138)}, {rnd({cols}, 139)}, true,
+          [](auto& in, auto& out) { ops::add_weighted_rows(out[0], in[0], in[1]); }, sum_tol);
+  compare({rnd({2, long_row}, 140)}, {scalars({2}, 141)}, false,
+          [](auto& in, auto& out) { ops::row_norms(out[0], in[0]); }, sum_tol);
+  compare({rnd({2, long_row}, 142), rnd({2, long_row}, 143)}, {scalars({2}, 144)}, false,
+          [](auto& in, auto& out) { ops::row_dots(out[0], in[0], in[1]); }, sum_tol);
+
+  // Strided-batched products with every transpose (RTRL's batched influence update uses trans_b).
+  const int64_t M = 19, N = 23, K = 17, batch = 4;
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      SCOPED_TRACE(std::string("strided batched, trans_a ") + (ta ? "yes" : "no") + ", trans_b " + (tb ? "yes" : "no"));
+      const int64_t lda = ta ? M : K, ldb = tb ? K : N;
+      compare({rnd({batch * M * K}, 145), rnd({batch * K * N}, 146)}, {rnd({batch * M * N}, 147)}, true,
+              [&](auto& in, auto& out) {
+                ops::gemm_strided_batched(ta, tb, M, N, K, 0.5, in[0], lda, M * K, in[1], ldb, K * N, -1.0, out[0], N,
+                                          M * N, batch);
+              });
+    }
+
+  // The one-launch forward pass with no inputs (m = 0: the presynaptic vector is [a; 1]).
+  const int64_t n = 33, B = 9, T = 6, k = n + 1;
+  Tensor W = rnd({n, k}, 148);
+  ops::scale(W, 1.0 / std::sqrt(static_cast<double>(k)));
+  compare({W, Tensor::zeros({T, B, 0}, dtype()), rnd({B, n}, 149)}, {rnd({T, B, n}, 150), rnd({T, B, n}, 151)}, false,
+          [](auto& in, auto& out) { ops::rnn_forward_sequence(out[0], out[1], in[0], in[1], in[2], 0.7); },
+          dtype() == DType::f32 ? 1e-4 : 1e-10);
+}
+
 TEST_P(CudaOpsTest, TensorRoundTripsThroughTheDevice) {
   const Tensor x = rnd({7, 9}, 47);
   EXPECT_EQ(x.to(Device::cuda).to(Device::cpu).to_host(), x.to_host());

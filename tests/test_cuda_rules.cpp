@@ -1,5 +1,8 @@
 // Every learning rule on the GPU against the same rule on the CPU: same parameters, batch and
-// Philox draws, so even the stochastic rules must agree. Labelled gpu; skips without a device.
+// Philox draws, so even the stochastic rules must agree, norm-wise and entry by entry (each
+// entry's error over the largest entry). Two sizes per network: a small one, and one that is no
+// multiple of 32 and needs several blocks (n = 37, B = 7; 17 LIF + 20 ALIF units, B = 5).
+// Labelled gpu; skips without a device.
 #include <gtest/gtest.h>
 
 
@@ -16,6 +19,21 @@ struct RuleCase {
   DType dtype;
 };
 
+struct Size {
+  int n;  // rate: hidden units; LIF: units of each kind are given by the test
+  int B;
+};
+
+// Largest entry error over the largest entry of `b`.
+double max_abs_error(const std::vector<double>& a, const std::vector<double>& b) {
+  double err = 0, scale = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    err = std::max(err, std::abs(a[i] - b[i]));
+    scale = std::max(scale, std::abs(b[i]));
+  }
+  return err / scale;
+}
+
 void PrintTo(const RuleCase& c, std::ostream* os) { *os << c.rule << " " << to_string(c.dtype); }
 
 class CudaRulesTest : public testing::TestWithParam<RuleCase> {
@@ -23,9 +41,9 @@ class CudaRulesTest : public testing::TestWithParam<RuleCase> {
   void SetUp() override { TCA_SKIP_WITHOUT_CUDA(); }
 };
 
-std::vector<double> gradient_on(Device device, const RuleCase& c, LossKind loss, double* window_loss) {
+std::vector<double> gradient_on(Device device, const RuleCase& c, Size size, LossKind loss, double* window_loss) {
   RateRnnConfig rc;
-  rc.n = 12;
+  rc.n = size.n;
   rc.m = 3;
   rc.o = 2;
   rc.alpha = 0.7;
@@ -35,7 +53,7 @@ std::vector<double> gradient_on(Device device, const RuleCase& c, LossKind loss,
   init.bias_scale = 0.2;
   const RateRnnParams host = init_params(rc, 3, c.dtype, Device::cpu, init);
   const RateRnnParams params{host.W.to(device), host.W_outb.to(device)};
-  const Batch batch = test::random_batch(15, 3, rc.m, rc.o, loss, 4);
+  const Batch batch = test::random_batch(15, size.B, rc.m, rc.o, loss, 4);
   RateRnn model(rc, c.dtype, device);
   auto rule = make_algorithm(c.rule, rc, c.dtype, device);
   *window_loss = run_window(model, params, to_device(batch, c.dtype, device), *rule, 99);
@@ -48,17 +66,21 @@ std::vector<double> gradient_on(Device device, const RuleCase& c, LossKind loss,
 TEST_P(CudaRulesTest, GradientMatchesTheCpuBackend) {
   const RuleCase c = GetParam();
   const double tol = c.dtype == DType::f32 ? 1e-5 : 1e-10;
-  for (LossKind loss : {LossKind::mse, LossKind::cross_entropy}) {
-    double loss_cpu = 0, loss_gpu = 0;
-    const std::vector<double> cpu = gradient_on(Device::cpu, c, loss, &loss_cpu);
-    const std::vector<double> gpu = gradient_on(Device::cuda, c, loss, &loss_gpu);
-    ASSERT_GT(test::norm(cpu), 0.0);
-    for (double v : gpu) ASSERT_TRUE(std::isfinite(v));
-    const double err = test::relative_error(gpu, cpu);
-    RecordProperty("relative_error", std::to_string(err));
-    EXPECT_LT(err, tol) << c.rule;
-    EXPECT_NEAR(loss_gpu, loss_cpu, tol * std::abs(loss_cpu));
-  }
+  for (Size size : {Size{12, 3}, Size{37, 7}})
+    for (LossKind loss : {LossKind::mse, LossKind::cross_entropy}) {
+      SCOPED_TRACE("n = " + std::to_string(size.n) + ", B = " + std::to_string(size.B) +
+                   (loss == LossKind::mse ? ", mse" : ", cross-entropy"));
+      double loss_cpu = 0, loss_gpu = 0;
+      const std::vector<double> cpu = gradient_on(Device::cpu, c, size, loss, &loss_cpu);
+      const std::vector<double> gpu = gradient_on(Device::cuda, c, size, loss, &loss_gpu);
+      ASSERT_GT(test::norm(cpu), 0.0);
+      for (double v : gpu) ASSERT_TRUE(std::isfinite(v));
+      const double err = test::relative_error(gpu, cpu);
+      RecordProperty("relative_error_n" + std::to_string(size.n), std::to_string(err));
+      EXPECT_LT(err, tol) << c.rule;
+      EXPECT_LT(max_abs_error(gpu, cpu), tol) << c.rule;
+      EXPECT_NEAR(loss_gpu, loss_cpu, tol * std::abs(loss_cpu));
+    }
 }
 
 // ---- the spiking network (models/lif_rnn.h, algorithms/lif_*) ----
@@ -69,10 +91,10 @@ class CudaLifRulesTest : public testing::TestWithParam<RuleCase> {
 
 // Short time constants, a strong adaptation and a readout filter, with the regulariser on, so
 // that spikes, refractory periods and every term of every rule occur within 15 steps.
-LifRnnConfig small_lif(LossKind loss) {
+LifRnnConfig small_lif(LossKind loss, int n_lif, int n_alif) {
   LifRnnConfig c;
-  c.n_lif = 5;
-  c.n_alif = 7;
+  c.n_lif = n_lif;
+  c.n_alif = n_alif;
   c.m = 3;
   c.o = 2;
   c.tau_v = 8;
@@ -89,12 +111,12 @@ LifRnnConfig small_lif(LossKind loss) {
   return c;
 }
 
-std::vector<double> lif_gradient_on(Device device, const RuleCase& c, LossKind loss, double* window_loss,
-                                    std::vector<double>* spikes) {
-  const LifRnnConfig lc = small_lif(loss);
+std::vector<double> lif_gradient_on(Device device, const RuleCase& c, Size size, LossKind loss,
+                                    double* window_loss, std::vector<double>* spikes) {
+  const LifRnnConfig lc = small_lif(loss, size.n * 5 / 12, size.n - size.n * 5 / 12);
   const LifRnnParams host = init_lif_params(lc, 3, c.dtype, Device::cpu);
   const LifRnnParams params{host.W.to(device), host.W_outb.to(device)};
-  const Batch batch = test::random_batch(15, 3, lc.m, lc.o, loss, 4);
+  const Batch batch = test::random_batch(15, size.B, lc.m, lc.o, loss, 4);
   LifRnn model(lc, c.dtype, device);
   auto rule = make_lif_algorithm(c.rule, lc, c.dtype, device);
   *window_loss = run_window(model, params, to_device(batch, c.dtype, device), *rule, 99);
@@ -108,22 +130,27 @@ std::vector<double> lif_gradient_on(Device device, const RuleCase& c, LossKind l
 TEST_P(CudaLifRulesTest, GradientMatchesTheCpuBackend) {
   const RuleCase c = GetParam();
   const double tol = c.dtype == DType::f32 ? 1e-5 : 1e-10;
-  for (LossKind loss : {LossKind::mse, LossKind::cross_entropy}) {
-    double loss_cpu = 0, loss_gpu = 0;
-    std::vector<double> spikes_cpu, spikes_gpu;
-    const std::vector<double> cpu = lif_gradient_on(Device::cpu, c, loss, &loss_cpu, &spikes_cpu);
-    const std::vector<double> gpu = lif_gradient_on(Device::cuda, c, loss, &loss_gpu, &spikes_gpu);
-    double total_spikes = 0;
-    for (double s : spikes_cpu) total_spikes += s;
-    ASSERT_GT(total_spikes, 0.0);
-    ASSERT_EQ(spikes_gpu, spikes_cpu) << "the backends produced different spike trains";
-    ASSERT_GT(test::norm(cpu), 0.0);
-    for (double v : gpu) ASSERT_TRUE(std::isfinite(v));
-    const double err = test::relative_error(gpu, cpu);
-    RecordProperty("relative_error", std::to_string(err));
-    EXPECT_LT(err, tol) << c.rule;
-    EXPECT_NEAR(loss_gpu, loss_cpu, tol * std::abs(loss_cpu));
-  }
+  // 12 = 5 LIF + 7 ALIF units; 37 = 15 LIF + 22 ALIF.
+  for (Size size : {Size{12, 3}, Size{37, 5}})
+    for (LossKind loss : {LossKind::mse, LossKind::cross_entropy}) {
+      SCOPED_TRACE("n = " + std::to_string(size.n) + ", B = " + std::to_string(size.B) +
+                   (loss == LossKind::mse ? ", mse" : ", cross-entropy"));
+      double loss_cpu = 0, loss_gpu = 0;
+      std::vector<double> spikes_cpu, spikes_gpu;
+      const std::vector<double> cpu = lif_gradient_on(Device::cpu, c, size, loss, &loss_cpu, &spikes_cpu);
+      const std::vector<double> gpu = lif_gradient_on(Device::cuda, c, size, loss, &loss_gpu, &spikes_gpu);
+      double total_spikes = 0;
+      for (double s : spikes_cpu) total_spikes += s;
+      ASSERT_GT(total_spikes, 0.0);
+      ASSERT_EQ(spikes_gpu, spikes_cpu) << "the backends produced different spike trains";
+      ASSERT_GT(test::norm(cpu), 0.0);
+      for (double v : gpu) ASSERT_TRUE(std::isfinite(v));
+      const double err = test::relative_error(gpu, cpu);
+      RecordProperty("relative_error_n" + std::to_string(size.n), std::to_string(err));
+      EXPECT_LT(err, tol) << c.rule;
+      EXPECT_LT(max_abs_error(gpu, cpu), tol) << c.rule;
+      EXPECT_NEAR(loss_gpu, loss_cpu, tol * std::abs(loss_cpu));
+    }
 }
 
 std::vector<RuleCase> all_lif_rules() {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "algorithms/registry.h"
+#include "core/cancellation.h"
 #include "kernels/host_memory.h"
 #include "models/registry.h"
 
@@ -68,6 +69,7 @@ void Learner::begin(const DeviceBatch& batch, uint64_t noise_seed) {
 }
 
 void Learner::step(const DeviceBatch& batch, int t) {
+  throw_if_cancelled();
   network_->step(params_, batch, t);
   rule_->attach_batch(batch);  // the window's batch (a resumed stream's next window brings a new one)
   rule_->step(*network_);

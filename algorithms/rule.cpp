@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "algorithms/window_progress.h"
+#include "core/cancellation.h"
 #include "kernels/ops.h"
 
 namespace tca {
@@ -55,6 +56,7 @@ double run_window(Network& network, const NetworkParams& params, const DeviceBat
   if (clock.enabled())
     clock.describe((rule ? rule->id() : std::string("forward pass")) + ", " + std::to_string(batch.B) + " sequences");
   for (int t = 0; t < batch.T; ++t) {
+    throw_if_cancelled();
     network.step(params, batch, t);
     if (rule) rule->step(network);
     clock.tick(t + 1);

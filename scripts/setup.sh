@@ -15,6 +15,8 @@ packages=(
   python3-jsonschema          # the leaderboard's schema check (tests/leaderboard_checks.py)
   python3-pandas              # the tidy CSV's loader (bench/report/tidy.py) and its check
   python3-matplotlib          # the figures (bench/report/figures.py)
+  pybind11-dev python3-dev    # the Python package's module (python/bindings.cpp)
+  python3-pytest              # the Python package's tests (python/tests/)
 )
 
 missing=()

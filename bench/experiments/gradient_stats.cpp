@@ -139,4 +139,27 @@ GradientStats compare_gradients(const std::vector<std::vector<double>>& estimate
   return s;
 }
 
+std::vector<double> pick_entries(const std::vector<double>& v, const std::vector<size_t>& idx) {
+  std::vector<double> out(idx.size());
+  for (size_t i = 0; i < idx.size(); ++i) out[i] = v.at(idx[i]);
+  return out;
+}
+
+std::vector<std::vector<double>> pick_entries(const std::vector<std::vector<double>>& vs, const std::vector<size_t>& idx) {
+  std::vector<std::vector<double>> out;
+  for (const std::vector<double>& v : vs) out.push_back(pick_entries(v, idx));
+  return out;
+}
+
+EstimateScores score_estimates(const std::vector<std::vector<double>>& estimates, const std::vector<double>& g,
+                               const std::vector<std::pair<std::string, std::vector<size_t>>>& groups,
+                               const std::vector<size_t>& recurrent, bool stochastic) {
+  EstimateScores scores;
+  scores.total = compare_gradients(estimates, g, stochastic);
+  scores.recurrent = compare_gradients(pick_entries(estimates, recurrent), pick_entries(g, recurrent), stochastic);
+  for (const auto& [name, idx] : groups)
+    scores.groups[name] = compare_gradients(pick_entries(estimates, idx), pick_entries(g, idx), stochastic);
+  return scores;
+}
+
 }  // namespace tca

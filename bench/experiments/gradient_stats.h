@@ -20,8 +20,11 @@
 // bias_interval_contains_zero() is empty (null) whenever there is no interval.
 #pragma once
 
+#include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tca {
@@ -66,5 +69,22 @@ struct GradientStats {
 // that draws noise (a deterministic rule gives K = 1 with variance 0).
 GradientStats compare_gradients(const std::vector<std::vector<double>>& estimates, const std::vector<double>& g,
                                 bool stochastic);
+
+// The entries idx of v, in order; of each of vs.
+std::vector<double> pick_entries(const std::vector<double>& v, const std::vector<size_t>& idx);
+std::vector<std::vector<double>> pick_entries(const std::vector<std::vector<double>>& vs, const std::vector<size_t>& idx);
+
+// The probe's comparison of a rule's estimates (flattened [W | W_outb]) with the exact gradient:
+// in total, for the recurrent parameters (the flat indices `recurrent`) and per parameter group
+// (Learner::group_indices, Learner::recurrent_indices). The probe and tcabench.score in Python
+// both call it, so their numbers are the same.
+struct EstimateScores {
+  GradientStats total;
+  GradientStats recurrent;
+  std::map<std::string, GradientStats> groups;
+};
+EstimateScores score_estimates(const std::vector<std::vector<double>>& estimates, const std::vector<double>& g,
+                               const std::vector<std::pair<std::string, std::vector<size_t>>>& groups,
+                               const std::vector<size_t>& recurrent, bool stochastic);
 
 }  // namespace tca

@@ -25,19 +25,6 @@ void check_range(const char* name, double value, double lo, double hi) {
   }
 }
 
-std::vector<double> pick(const std::vector<double>& v, const std::vector<size_t>& idx) {
-  std::vector<double> out(idx.size());
-  for (size_t i = 0; i < idx.size(); ++i) out[i] = v[idx[i]];
-  return out;
-}
-
-std::vector<std::vector<double>> pick_all(const std::vector<std::vector<double>>& vs,
-                                          const std::vector<size_t>& idx) {
-  std::vector<std::vector<double>> out;
-  for (const auto& v : vs) out.push_back(pick(v, idx));
-  return out;
-}
-
 // tr(Cov over batches) / |g|^2 of the given gradients.
 double relative_spread(const std::vector<std::vector<double>>& grads, const std::vector<double>& g) {
   return compare_gradients(grads, g, /*stochastic=*/true).rel_variance;
@@ -78,15 +65,6 @@ void check_probe_config(const ProbeConfig& config) {
   }
 }
 
-// The probe's network with `rule` attached, in the run's precision and on its device.
-Learner probe_learner(const ProbeConfig& config, const Task& task, const std::string& rule, DType dtype,
-                      Device device) {
-  const auto given = config.algo_params.find(rule);
-  return Learner(make_network(config.model, config.network_knobs(), {task.input_size(), task.output_size(), task.loss()},
-                              dtype, device),
-                 rule, given == config.algo_params.end() ? std::map<std::string, std::string>{} : given->second);
-}
-
 // The exact gradient (BPTT in double on the CPU) at the exact learner's parameters.
 struct Exact {
   double loss = 0;
@@ -113,22 +91,9 @@ DataFloor data_floor(const ProbeConfig& config, const Task& task, Learner& exact
   }
   floor.batches = config.data_batches;
   floor.total = relative_spread(grads, reference);
-  floor.recurrent = relative_spread(pick_all(grads, recurrent), pick(reference, recurrent));
-  for (const auto& [name, idx] : groups) floor.groups[name] = relative_spread(pick_all(grads, idx), pick(reference, idx));
+  floor.recurrent = relative_spread(pick_entries(grads, recurrent), pick_entries(reference, recurrent));
+  for (const auto& [name, idx] : groups) floor.groups[name] = relative_spread(pick_entries(grads, idx), pick_entries(reference, idx));
   return floor;
-}
-
-// A rule that learns parameters of its own adapts on config.adapt_windows fresh batches at the
-// learner's current point, then is frozen for its estimates (probe_rule unfreezes it after).
-void adapt_rule(const ProbeConfig& config, const Task& task, Learner& learner, int checkpoint) {
-  learner.rule().set_adapting(true);
-  for (int w = 0; w < config.adapt_windows; ++w) {
-    const uint64_t key = derived_seed(config.seed, SeedPurpose::adaptation,
-                                      (static_cast<uint64_t>(checkpoint) << 32) | static_cast<uint64_t>(w));
-    learner.window(to_device(task.sample(config.batch, key), config.dtype, config.device),
-                   derived_seed(key, SeedPurpose::noise, 0));
-  }
-  learner.rule().set_adapting(false);
 }
 
 // One rule's estimates at the learner's current point, against the reference.
@@ -144,25 +109,54 @@ AlgorithmProbe probe_rule(const ProbeConfig& config, const Task& task, int check
   probe.stochastic = rule.stochastic();
   probe.samples = probe.stochastic ? config.samples : 1;
   std::vector<double> seconds;
-  for (int s = 0; s < probe.samples; ++s) {
-    const auto start = std::chrono::steady_clock::now();
-    probe.loss = learner.window(batch, derived_seed(config.seed, SeedPurpose::noise, s));
-    probe.estimates.push_back(learner.flat_gradient());
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
+  probe.estimates = rule_estimates(config, learner, batch, &probe.loss, &seconds);
   std::sort(seconds.begin(), seconds.end());
   probe.seconds_per_window = seconds[seconds.size() / 2];
   probe.state_bytes = rule.state_bytes(T);
   probe.flops_per_step = rule.flops_per_step();
-  probe.total = compare_gradients(probe.estimates, reference, probe.stochastic);
-  probe.recurrent = compare_gradients(pick_all(probe.estimates, recurrent), pick(reference, recurrent), probe.stochastic);
-  for (const auto& [name, idx] : groups)
-    probe.groups[name] = compare_gradients(pick_all(probe.estimates, idx), pick(reference, idx), probe.stochastic);
+  EstimateScores scores = score_estimates(probe.estimates, reference, groups, recurrent, probe.stochastic);
+  probe.total = std::move(scores.total);
+  probe.recurrent = std::move(scores.recurrent);
+  probe.groups = std::move(scores.groups);
   learner.rule().set_adapting(true);
   return probe;
 }
 
 }  // namespace
+
+Learner probe_learner(const ProbeConfig& config, const Task& task, const std::string& rule, DType dtype,
+                      Device device) {
+  const auto given = config.algo_params.find(rule);
+  return Learner(make_network(config.model, config.network_knobs(), {task.input_size(), task.output_size(), task.loss()},
+                              dtype, device),
+                 rule, given == config.algo_params.end() ? std::map<std::string, std::string>{} : given->second);
+}
+
+void adapt_rule(const ProbeConfig& config, const Task& task, Learner& learner, int checkpoint) {
+  learner.rule().set_adapting(true);
+  for (int w = 0; w < config.adapt_windows; ++w) {
+    const uint64_t key = derived_seed(config.seed, SeedPurpose::adaptation,
+                                      (static_cast<uint64_t>(checkpoint) << 32) | static_cast<uint64_t>(w));
+    learner.window(to_device(task.sample(config.batch, key), config.dtype, config.device),
+                   derived_seed(key, SeedPurpose::noise, 0));
+  }
+  learner.rule().set_adapting(false);
+}
+
+std::vector<std::vector<double>> rule_estimates(const ProbeConfig& config, Learner& learner, const DeviceBatch& batch,
+                                                double* loss, std::vector<double>* seconds) {
+  const int samples = learner.rule().stochastic() ? config.samples : 1;
+  std::vector<std::vector<double>> estimates;
+  for (int s = 0; s < samples; ++s) {
+    const auto start = std::chrono::steady_clock::now();
+    const double window_loss = learner.window(batch, derived_seed(config.seed, SeedPurpose::noise, s));
+    if (loss) *loss = window_loss;
+    estimates.push_back(learner.flat_gradient());
+    if (seconds) seconds->push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return estimates;
+}
+
 
 std::map<std::string, std::string> ProbeConfig::network_knobs() const {
   return rate_or_model_knobs(model, hidden, alpha, gain, model_params);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/learner.h"
 #include "bench/experiments/gradient_stats.h"
 #include "kernels/tensor.h"
 #include "models/rate_rnn.h"
@@ -98,6 +99,23 @@ struct ProbeResult {
   Batch batch;  // the probe batch (the same at every checkpoint)
   std::vector<ProbePoint> points;
 };
+
+// The probe's steps, one at a time (run_probe calls them; so does the Python module, whose
+// numbers are then the probe's):
+// The probe's network with `rule` attached (config.algo_params[rule] its hyperparameters), in
+// precision `dtype` on `device`.
+Learner probe_learner(const ProbeConfig& config, const Task& task, const std::string& rule, DType dtype,
+                      Device device);
+// A rule that learns parameters of its own (Rule::adapts) adapts on config.adapt_windows fresh
+// batches of config.batch sequences at the learner's current point, then is frozen for its
+// estimates; `checkpoint` keys the batches' seeds.
+void adapt_rule(const ProbeConfig& config, const Task& task, Learner& learner, int checkpoint);
+// The rule's estimates at the learner's parameters on one batch, flattened [W | W_outb]:
+// config.samples windows for a stochastic rule (1 for a deterministic one), window s drawing its
+// noise from derived_seed(config.seed, SeedPurpose::noise, s). `loss` (may be null): the last
+// window's objective; `seconds` (may be null): each window's wall time, appended.
+std::vector<std::vector<double>> rule_estimates(const ProbeConfig& config, Learner& learner, const DeviceBatch& batch,
+                                                double* loss, std::vector<double>* seconds);
 
 // Refuses (std::invalid_argument) what run_probe refuses before any work: bad settings, unknown
 // tasks, rules or hyperparameters, a batch or a rule state that does not fit in memory.

@@ -14,7 +14,9 @@ namespace {
 // A number, or null where it is undefined (NaN; the stats' notes say why).
 nlohmann::json number_or_null(double value) { return std::isnan(value) ? nlohmann::json(nullptr) : nlohmann::json(value); }
 
-nlohmann::json stats_json(const GradientStats& s) {
+}  // namespace
+
+nlohmann::json gradient_stats_json(const GradientStats& s) {
   // Intervals are null where the stats have none (fewer than 3 samples, no spread, |g| = 0).
   auto interval_json = [&](const Interval& i) {
     return s.has_intervals ? nlohmann::json::array({i.lo, i.hi}) : nlohmann::json(nullptr);
@@ -36,7 +38,11 @@ nlohmann::json stats_json(const GradientStats& s) {
           {"notes", s.notes}};
 }
 
-}  // namespace
+nlohmann::json estimate_scores_json(const EstimateScores& scores) {
+  nlohmann::json groups = nlohmann::json::object();
+  for (const auto& [name, stats] : scores.groups) groups[name] = gradient_stats_json(stats);
+  return {{"recurrent", gradient_stats_json(scores.recurrent)}, {"total", gradient_stats_json(scores.total)}, {"groups", groups}};
+}
 
 const nlohmann::json& reported_bias(const nlohmann::json& stats) {
   const nlohmann::json& debiased = stats.at("rel_bias_debiased");
@@ -64,13 +70,13 @@ nlohmann::json probe_report(const ProbeResult& r, const std::string& only_algori
     for (const AlgorithmProbe& a : p.algorithms) {
       if (!only_algorithm.empty() && a.id != only_algorithm) continue;
       nlohmann::json groups;
-      for (const auto& [name, s] : a.groups) groups[name] = stats_json(s);
+      for (const auto& [name, s] : a.groups) groups[name] = gradient_stats_json(s);
       algos.push_back({{"id", a.id},
                        {"config", a.config},
                        {"stochastic", a.stochastic},
                        {"samples", a.samples},
-                       {"recurrent", stats_json(a.recurrent)},
-                       {"total", stats_json(a.total)},
+                       {"recurrent", gradient_stats_json(a.recurrent)},
+                       {"total", gradient_stats_json(a.total)},
                        {"groups", groups},
                        {"loss", a.loss},
                        {"seconds_per_window", a.seconds_per_window},

@@ -16,6 +16,11 @@ nlohmann::json probe_report(const ProbeResult& result, const std::string& only_a
 // Everything needed to verify the gradients with another tool: parameters, inputs, targets,
 // mask, and every gradient (reference and each estimate), as flat row-major arrays.
 nlohmann::json probe_dump(const ProbeResult& result);
+// One comparison as the reports write it: every statistic, null where it is undefined.
+nlohmann::json gradient_stats_json(const GradientStats& stats);
+// score_estimates' result as a rule's entry in a probe report holds it: "recurrent", "total"
+// and "groups" (tcabench.score in Python returns this).
+nlohmann::json estimate_scores_json(const EstimateScores& scores);
 // The bias to report from a report's statistics object: the debiased estimate, or the plug-in
 // value where there is none (GradientStats::reported_bias, read back from the JSON).
 const nlohmann::json& reported_bias(const nlohmann::json& stats);

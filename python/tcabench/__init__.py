@@ -126,13 +126,15 @@ class Network:
         """{"W": [n, k], "W_outb": [o, n + 1]} (copies)."""
         return self.unflatten(self.flat_params)
 
-    def set_params(self, W=None, W_outb=None, flat=None):
-        """Sets W and/or W_outb, or all of them flattened; rounded to the network's precision."""
+    def set_params(self, W=None, W_outb=None, flat=None, groups=None):
+        """Sets W and/or W_outb, all parameters flattened, or some parameter groups' entries
+        (groups={"W_rec": array, ...}, each as groups() gives it); rounded to the network's
+        precision."""
         import numpy as np
 
         if flat is not None:
-            if W is not None or W_outb is not None:
-                raise ValueError("give flat, or W and W_outb, not both")
+            if W is not None or W_outb is not None or groups is not None:
+                raise ValueError("give flat alone, or W, W_outb and groups")
             self._net.set_flat_params(np.asarray(flat, dtype=np.float64))
             return
         values = self.flat_params
@@ -145,6 +147,13 @@ class Network:
             if np.shape(W_outb) != (self.o, self.n + 1):
                 _shape_error("W_outb", np.shape(W_outb), (self.o, self.n + 1))
             values[size:] = np.asarray(W_outb, dtype=np.float64).reshape(-1)
+        for name, entries in (groups or {}).items():
+            indices = self.group_indices.get(name)
+            if indices is None:
+                raise ValueError(f"unknown parameter group '{name}' (groups: {', '.join(self.group_indices)})")
+            if np.shape(entries) != indices.shape:
+                _shape_error(f"group {name}", np.shape(entries), indices.shape)
+            values[indices] = np.asarray(entries, dtype=np.float64)
         self._net.set_flat_params(values)
 
     def unflatten(self, flat):

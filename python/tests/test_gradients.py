@@ -75,6 +75,11 @@ def test_set_params_rounds_to_the_precision():
     assert net.params["W"][0, 0] == np.float32(0.1)
     with pytest.raises(ValueError, match="W has shape"):
         net.set_params(W=np.zeros((2, 2)))
+    net.set_params(groups={"b": np.full(net.n, 0.25)})
+    assert np.array_equal(net.params["W"][:, -1], np.full(net.n, 0.25))
+    assert np.array_equal(net.groups()["b"], np.full(net.n, 0.25))
+    with pytest.raises(ValueError, match="unknown parameter group 'nope'"):
+        net.set_params(groups={"nope": np.zeros(3)})
     double = tb.Network("add-v0", hidden=4, precision="double")
     double.set_params(W=W)
     assert double.params["W"][0, 0] == 0.1

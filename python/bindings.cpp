@@ -13,6 +13,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <csignal>
 #include <exception>
 #include <map>
@@ -175,6 +176,22 @@ struct NetworkHandle {
   }
 };
 
+// The rate network's hidden, alpha and gain, which the probe holds as numbers (the range checks
+// come when the network is made, with the command line's messages).
+double number_knob(const std::string& name, const std::string& text, bool integer) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || (integer && (value != std::floor(value) || std::abs(value) > 1e9)))
+    throw std::invalid_argument("--model rate: parameter '" + name + "' must be " +
+                                (integer ? "an integer" : "a number") + ", got '" + text + "'");
+  return value;
+}
+
 NetworkHandle make_network_handle(const TaskHandle& task, const std::string& model, uint64_t seed,
                                   const std::string& precision, const std::string& device,
                                   const std::map<std::string, std::string>& knobs) {
@@ -191,9 +208,9 @@ NetworkHandle make_network_handle(const TaskHandle& task, const std::string& mod
     throw std::invalid_argument("device must be cpu, cuda or auto, got '" + device + "'");
   net.config.device = cli::parse_device(device);
   for (const auto& [name, value] : knobs) {
-    if (model == "rate" && name == "hidden") net.config.hidden = std::stoi(value);
-    else if (model == "rate" && name == "alpha") net.config.alpha = std::stod(value);
-    else if (model == "rate" && name == "gain") net.config.gain = std::stod(value);
+    if (model == "rate" && name == "hidden") net.config.hidden = static_cast<int>(number_knob(name, value, true));
+    else if (model == "rate" && name == "alpha") net.config.alpha = number_knob(name, value, false);
+    else if (model == "rate" && name == "gain") net.config.gain = number_knob(name, value, false);
     else net.config.model_params[name] = value;
   }
   Learner l = probe_learner(net.config, *net.task, "bptt", net.config.dtype, Device::cpu);

@@ -105,6 +105,10 @@ def test_errors_are_the_command_lines(cli_error):
     assert str(error.value) == cli_error("probe", "--algo", "uoro", "--algo-param", "uoro.epsilon=-1", "--hidden", 4)
     with pytest.raises(ValueError, match="the network takes"):
         tb.gradient("bptt", net, tb.make("add-v0").sample(2))
+    with pytest.raises(ValueError, match="parameter 'hidden' must be an integer, got '12abc'"):
+        tb.Network("dnms-v1", hidden="12abc")
+    with pytest.raises(ValueError, match=r"parameter 'hidden' must be an integer in \[1, 4096\], got '0'"):
+        tb.Network("dnms-v1", hidden=0)
     with pytest.raises(ValueError, match="precision must be"):
         tb.Network("dnms-v1", precision="half")
     with pytest.raises(ValueError, match="estimates has shape"):

@@ -1,21 +1,19 @@
 #include "core/cancellation.h"
 
-#include <atomic>
-
 namespace tca {
 namespace {
 
-std::atomic<bool> requested{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+thread_local CancellationToken* current = nullptr;
 
 }  // namespace
 
-void request_cancellation() noexcept { requested.store(true, std::memory_order_relaxed); }
-void clear_cancellation() noexcept { requested.store(false, std::memory_order_relaxed); }
-bool cancellation_requested() noexcept { return requested.load(std::memory_order_relaxed); }
+CancellationScope::CancellationScope(CancellationToken* token) : previous_(current) { current = token; }
+CancellationScope::~CancellationScope() { current = previous_; }
+
+CancellationToken* current_cancellation_token() noexcept { return current; }
 
 void throw_if_cancelled() {
-  if (cancellation_requested()) throw Cancelled();
+  if (current && current->requested.load(std::memory_order_relaxed)) throw Cancelled();
 }
 
 }  // namespace tca

@@ -13,12 +13,13 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
 #include <cmath>
 #include <csignal>
 #include <exception>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -42,34 +43,55 @@ namespace {
 
 // ---- interruptible calls ------------------------------------------------------------------
 
-extern "C" void on_sigint(int) { request_cancellation(); }
+// The token of the main thread's call in progress, which SIGINT sets.
+std::atomic<CancellationToken*> sigint_target{nullptr};
+
+extern "C" void on_sigint(int) {
+  if (CancellationToken* token = sigint_target.load()) token->requested.store(true);
+}
 
 bool in_main_thread() {
   const py::module_ threading = py::module_::import("threading");
   return threading.attr("current_thread")().is(threading.attr("main_thread")());
 }
 
-// Runs fn without the GIL. In the main thread, SIGINT meanwhile cancels the computation and the
-// call raises KeyboardInterrupt (also when fn finished before it noticed).
+// Runs fn without the GIL, as a computation of its own (core/cancellation.h). In the main
+// thread, unless SIGINT is ignored, SIGINT meanwhile cancels it and the call raises
+// KeyboardInterrupt (also when fn finished before it noticed). Calls in other threads run to
+// their end.
 template <typename F>
 auto interruptible(F&& fn) -> decltype(fn()) {
-  const bool handle_sigint = in_main_thread();
-  PyOS_sighandler_t previous = handle_sigint ? PyOS_setsig(SIGINT, on_sigint) : nullptr;
-  clear_cancellation();
+  CancellationToken token;
+  bool handle_sigint = in_main_thread();
+  PyOS_sighandler_t previous = nullptr;
+  CancellationToken* outer = nullptr;
+  if (handle_sigint) {
+    // A Ctrl-C that came before this call (while the GIL was held, e.g. during the checks before
+    // it) raises now, before the computation starts.
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    previous = PyOS_getsig(SIGINT);
+    handle_sigint = previous != SIG_IGN;
+  }
+  if (handle_sigint) {
+    outer = sigint_target.exchange(&token);
+    PyOS_setsig(SIGINT, on_sigint);
+  }
   std::optional<decltype(fn())> result;
   std::exception_ptr error;
   {
     py::gil_scoped_release release;
+    const CancellationScope scope(&token);
     try {
       result.emplace(fn());
     } catch (...) {
       error = std::current_exception();
     }
   }
-  if (handle_sigint) PyOS_setsig(SIGINT, previous);
-  const bool interrupted = cancellation_requested();
-  clear_cancellation();
-  if (interrupted) {
+  if (handle_sigint) {
+    PyOS_setsig(SIGINT, previous);
+    sigint_target.store(outer);
+  }
+  if (token.requested.load()) {
     PyErr_SetNone(PyExc_KeyboardInterrupt);
     throw py::error_already_set();
   }
@@ -91,8 +113,11 @@ py::array_t<int64_t> index_array(const std::vector<size_t>& indices) {
   return out;
 }
 
+// The array's values when it has the given shape and (unless allow_non_finite) only finite
+// values; else std::invalid_argument naming `what`.
 std::vector<double> values_of(const py::array_t<double, py::array::c_style | py::array::forcecast>& a,
-                              const std::vector<py::ssize_t>& shape, const std::string& what) {
+                              const std::vector<py::ssize_t>& shape, const std::string& what,
+                              bool allow_non_finite = false) {
   bool same = static_cast<size_t>(a.ndim()) == shape.size();
   for (size_t i = 0; same && i < shape.size(); ++i) same = a.shape(static_cast<py::ssize_t>(i)) == shape[i];
   if (!same) {
@@ -101,7 +126,13 @@ std::vector<double> values_of(const py::array_t<double, py::array::c_style | py:
     for (py::ssize_t i = 0; i < a.ndim(); ++i) got += (got.empty() ? "" : ", ") + std::to_string(a.shape(i));
     throw std::invalid_argument(what + " has shape (" + got + "), expected (" + want + ")");
   }
-  return std::vector<double>(a.data(), a.data() + a.size());
+  std::vector<double> values(a.data(), a.data() + a.size());
+  if (!allow_non_finite)
+    for (size_t i = 0; i < values.size(); ++i)
+      if (!std::isfinite(values[i]))
+        throw std::invalid_argument(what + ": entry " + std::to_string(i) + " is " + std::to_string(values[i]) +
+                                    "; values must be finite");
+  return values;
 }
 
 std::string loss_name(LossKind loss) { return loss == LossKind::mse ? "mse" : "cross_entropy"; }
@@ -137,6 +168,13 @@ PyBatch batch_from_arrays(const py::array_t<double, py::array::c_style | py::arr
   if (inputs.ndim() != 3 || targets.ndim() != 3)
     throw std::invalid_argument("inputs and targets must be [T, B, m] and [T, B, o] arrays");
   if (loss != "mse" && loss != "cross_entropy") throw std::invalid_argument("loss must be mse or cross_entropy, got " + loss);
+  for (py::ssize_t d = 0; d < 3; ++d)
+    if (inputs.shape(d) < 1 || targets.shape(d) < 1)
+      throw std::invalid_argument("inputs and targets need at least one step, sequence, input and output; got "
+                                  "inputs of shape (" + std::to_string(inputs.shape(0)) + ", " +
+                                  std::to_string(inputs.shape(1)) + ", " + std::to_string(inputs.shape(2)) +
+                                  ") and targets of shape (" + std::to_string(targets.shape(0)) + ", " +
+                                  std::to_string(targets.shape(1)) + ", " + std::to_string(targets.shape(2)) + ")");
   PyBatch b;
   b.batch.T = static_cast<int>(inputs.shape(0));
   b.batch.B = static_cast<int>(inputs.shape(1));
@@ -175,6 +213,15 @@ struct NetworkHandle {
     flat = l.flat_params();
   }
 };
+
+// A batch the network can run: its task's sizes and loss.
+void check_batch(const NetworkHandle& net, const PyBatch& b) {
+  if (b.batch.m != net.m || b.batch.o != net.o || b.batch.loss != net.task->loss())
+    throw std::invalid_argument("the batch has m = " + std::to_string(b.batch.m) + " inputs, o = " +
+                                std::to_string(b.batch.o) + " outputs and loss " + loss_name(b.batch.loss) +
+                                "; the network takes m = " + std::to_string(net.m) + ", o = " + std::to_string(net.o) +
+                                " and its task's loss, " + loss_name(net.task->loss()));
+}
 
 // The rate network's hidden, alpha and gain, which the probe holds as numbers (the range checks
 // come when the network is made, with the command line's messages).
@@ -290,7 +337,13 @@ PYBIND11_MODULE(_core, m) {
            py::arg("batch_size"), py::arg("seed"))
       .def("metrics",
            [](const TaskHandle& t, const PyBatch& b, const py::array_t<double, py::array::c_style | py::array::forcecast>& y) {
-             const std::vector<double> outputs = values_of(y, {b.batch.T, b.batch.B, t.task->output_size()}, "outputs");
+             if (b.batch.T != t.task->steps() || b.batch.m != t.task->input_size() || b.batch.o != t.task->output_size())
+               throw std::invalid_argument("the batch (T = " + std::to_string(b.batch.T) + ", m = " +
+                                           std::to_string(b.batch.m) + ", o = " + std::to_string(b.batch.o) +
+                                           ") is not one of " + t.task->id() + "'s");
+             // Outputs may be non-finite (a diverged network): the metrics say what they are.
+             const std::vector<double> outputs =
+                 values_of(y, {b.batch.T, b.batch.B, t.task->output_size()}, "outputs", /*allow_non_finite=*/true);
              return t.task->metrics(b.batch, outputs);
            },
            py::arg("batch"), py::arg("outputs"));
@@ -328,11 +381,7 @@ PYBIND11_MODULE(_core, m) {
       "gradient",
       [](const NetworkHandle& net, const std::string& rule, const PyBatch& b, int samples, uint64_t seed,
          const std::map<std::string, std::string>& params, int adapt_windows) {
-        if (b.batch.m != net.m || b.batch.o != net.o)
-          throw std::invalid_argument("the batch has m = " + std::to_string(b.batch.m) + " inputs and o = " +
-                                      std::to_string(b.batch.o) + " outputs; the network takes m = " +
-                                      std::to_string(net.m) + " and o = " + std::to_string(net.o));
-        if (samples < 1) throw std::invalid_argument("samples must be at least 1, got " + std::to_string(samples));
+        check_batch(net, b);
         ProbeConfig config = net.config;
         config.algorithms = {rule};
         if (!params.empty()) config.algo_params[rule] = params;
@@ -340,34 +389,49 @@ PYBIND11_MODULE(_core, m) {
         config.seed = seed;
         config.batch = b.batch.B;
         config.adapt_windows = adapt_windows;
+        config.data_batches = 0;
+        check_probe(config);  // the probe's checks and messages: the rule, its parameters, sizes, memory
+        const std::shared_ptr<const Task> task = net.task;
+        const std::vector<double> theta = net.flat;  // copies: another thread may change the network
+        const Batch batch = b.batch;
         const std::vector<std::vector<double>> estimates = interruptible([&] {
-          Learner learner = probe_learner(config, *net.task, rule, config.dtype, config.device);
-          learner.set_params(net.flat);
-          learner.require_state_fits(b.batch.B, b.batch.T);
-          if (learner.rule().adapts()) adapt_rule(config, *net.task, learner, 0);
-          return rule_estimates(config, learner, to_device(b.batch, config.dtype, config.device), nullptr, nullptr);
+          Learner learner = probe_learner(config, *task, rule, config.dtype, config.device);
+          learner.set_params(theta);
+          learner.require_state_fits(batch.B, batch.T);
+          if (learner.rule().adapts()) adapt_rule(config, *task, learner, 0);
+          return rule_estimates(config, learner, to_device(batch, config.dtype, config.device), nullptr, nullptr);
         });
         std::vector<double> flat;
         for (const std::vector<double>& e : estimates) flat.insert(flat.end(), e.begin(), e.end());
-        return array(flat, {static_cast<py::ssize_t>(estimates.size()), static_cast<py::ssize_t>(net.flat.size())});
+        return array(flat, {static_cast<py::ssize_t>(estimates.size()), static_cast<py::ssize_t>(theta.size())});
       },
       py::arg("network"), py::arg("rule"), py::arg("batch"), py::arg("samples"), py::arg("seed"), py::arg("params"),
       py::arg("adapt_windows"));
 
   m.def(
+      "rule_is_stochastic",
+      [](const NetworkHandle& net, const std::string& rule, const std::map<std::string, std::string>& params) {
+        ProbeConfig config = net.config;
+        if (!params.empty()) config.algo_params[rule] = params;
+        return probe_learner(config, *net.task, rule, config.dtype, Device::cpu).rule().stochastic();
+      },
+      py::arg("network"), py::arg("rule"), py::arg("params"));
+
+  m.def(
       "exact_gradient",
       [](const NetworkHandle& net, const PyBatch& b) {
-        if (b.batch.m != net.m || b.batch.o != net.o)
-          throw std::invalid_argument("the batch does not fit the network's inputs and outputs");
+        check_batch(net, b);
+        const NetworkHandle copy = net;  // another thread may change the network meanwhile
+        const Batch batch = b.batch;
         std::vector<double> outputs;
         double loss = 0;
         const std::vector<double> g = interruptible([&] {
-          Learner exact = net.learner("bptt", DType::f64, Device::cpu);
-          loss = exact.window(to_device(b.batch, DType::f64, Device::cpu), 0, &outputs);
+          Learner exact = copy.learner("bptt", DType::f64, Device::cpu);
+          loss = exact.window(to_device(batch, DType::f64, Device::cpu), 0, &outputs);
           return exact.flat_gradient();
         });
         return py::make_tuple(array(g, {static_cast<py::ssize_t>(g.size())}), loss,
-                              array(outputs, {b.batch.T, b.batch.B, net.o}));
+                              array(outputs, {batch.T, batch.B, copy.o}));
       },
       py::arg("network"), py::arg("batch"));
 
@@ -383,7 +447,10 @@ PYBIND11_MODULE(_core, m) {
         std::vector<std::vector<double>> rows;
         for (py::ssize_t i = 0; i < estimates.shape(0); ++i)
           rows.emplace_back(flat.begin() + i * P, flat.begin() + (i + 1) * P);
-        const EstimateScores scores = interruptible([&] { return score_estimates(rows, g, net.groups, net.recurrent, stochastic); });
+        const auto groups = net.groups;
+        const auto recurrent = net.recurrent;
+        const EstimateScores scores =
+            interruptible([&] { return score_estimates(rows, g, groups, recurrent, stochastic); });
         return json_to_python(estimate_scores_json(scores));
       },
       py::arg("network"), py::arg("estimates"), py::arg("reference"), py::arg("stochastic"));

@@ -12,8 +12,14 @@ if [ ! -f "$build/python/tcabench/__init__.py" ] || ! ls "$build"/python/tcabenc
   exit 1
 fi
 dir=$(cd "$build/python" && pwd)
+module=$(basename "$(ls "$build"/python/tcabench/_core*.so | head -1)")
 for python in /usr/bin/python3 "$(command -v python3 || true)"; do
   [ -x "$python" ] || continue
+  # Only an interpreter that can load the module (the same Python 3.x: its extension suffix).
+  if ! "$python" -c 'import importlib.machinery as m, sys; sys.exit(not any(sys.argv[1].endswith(s) for s in m.EXTENSION_SUFFIXES))' "$module"; then
+    echo "install_python: $python cannot load $module (another Python version); skipped"
+    continue
+  fi
   site=$("$python" -c 'import site; print(site.getusersitepackages())')
   mkdir -p "$site"
   echo "$dir" > "$site/tcabench.pth"

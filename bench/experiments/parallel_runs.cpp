@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/cancellation.h"
 #include "kernels/host_cpus.h"
 #include "kernels/tensor.h"
 
@@ -24,7 +25,10 @@ void for_each_in_parallel(size_t count, int jobs, const std::function<void(size_
   std::atomic<bool> failed{false};
   std::exception_ptr first_error;
   std::mutex error_mutex;
+  // The workers belong to the caller's computation: a cancellation of it stops them too.
+  CancellationToken* const token = current_cancellation_token();
   const auto worker_loop = [&](int worker) {
+    const CancellationScope scope(token);
     while (!failed.load()) {
       const size_t index = next.fetch_add(1);
       if (index >= count) return;

@@ -15,6 +15,7 @@ with the command line's messages.
 """
 import collections
 import json
+import operator
 import os
 import tempfile
 
@@ -47,6 +48,17 @@ def models():
     return _core.models()
 
 
+def _seed(seed):
+    """A seed as the command line takes it: an integer in 0 .. 2^64 - 1."""
+    try:
+        value = None if isinstance(seed, bool) else operator.index(seed)
+    except TypeError:
+        value = None
+    if value is None or not 0 <= value < 2**64:
+        raise ValueError(f"seed must be an integer in 0 .. 2^64 - 1, got {seed!r}")
+    return value
+
+
 def _text(value):
     """A parameter value as the command line would spell it."""
     if isinstance(value, bool):
@@ -71,7 +83,7 @@ class Task:
 
     def sample(self, batch_size, seed=1):
         """B sequences, deterministic given seed; sequence b does not depend on batch_size."""
-        return self._task.sample(batch_size, seed)
+        return self._task.sample(batch_size, _seed(seed))
 
     def metrics(self, batch, outputs):
         """The task's metrics (and their baselines) of network outputs [T, B, o] on batch."""
@@ -82,7 +94,7 @@ class Task:
 
 
 def make(task_id, **params):
-    """The task task_id (see tasks()) with parameters overridden, e.g. make("dnms-v1", delay=20)."""
+    """The task task_id (see tasks()) with parameters overridden, e.g. make("dnms-v1", D=20)."""
     return Task(task_id, **params)
 
 
@@ -100,7 +112,7 @@ class Network:
         if isinstance(task, str):
             task = make(task)
         self.task = task
-        self._net = _core.Network(task._task, model, seed, precision, device,
+        self._net = _core.Network(task._task, model, _seed(seed), precision, device,
                                   {name: _text(value) for name, value in knobs.items()})
 
     model = property(lambda self: self._net.model)
@@ -189,7 +201,7 @@ def gradient(rule, network, batch, samples=64, seed=None, params=None, adapt_win
     the network's by default). params: the rule's hyperparameters (tcabench.rules()). A rule
     that learns parameters of its own (kernl, dni, miconi) first adapts on adapt_windows fresh
     batches of the network's task, as the probe does, then is frozen."""
-    return _core.gradient(network._net, rule, batch, samples, network.seed if seed is None else seed,
+    return _core.gradient(network._net, rule, batch, samples, network.seed if seed is None else _seed(seed),
                           {name: _text(value) for name, value in (params or {}).items()}, adapt_windows)
 
 
@@ -207,18 +219,24 @@ def exact_gradient(network, batch):
     return exact(network, batch).gradient
 
 
-def score(estimates, reference, network, stochastic=None):
+def score(estimates, reference, network, stochastic=None, rule=None, params=None):
     """The probe's statistics of K estimates [K, P] (or a list of K flat vectors) against the exact
     gradient: {"recurrent": ..., "total": ..., "groups": {name: ...}}, each with samples, rel_bias,
     rel_bias_debiased, rel_bias_ci95, bias_interval_contains_zero, rel_variance,
     rel_variance_ci95, cosine_of_mean(_ci95), mean_cosine(_ci95), norm_ratio, reference_norm and
     notes (None where undefined; notes say why), exactly as a probe report holds them for a rule.
-    stochastic: whether the estimates come from a rule that draws noise (default: K > 1)."""
+    stochastic: whether the estimates come from a rule that draws noise. Unless given, a built-in
+    rule named by rule (with its params) says, as in the probe; else K > 1 counts as stochastic,
+    so a single estimate of a stochastic rule of your own needs stochastic=True."""
     import numpy as np
 
     estimates = np.atleast_2d(np.asarray(estimates, dtype=np.float64))
     if stochastic is None:
-        stochastic = estimates.shape[0] > 1
+        if rule is not None:
+            stochastic = _core.rule_is_stochastic(network._net, rule,
+                                                  {name: _text(value) for name, value in (params or {}).items()})
+        else:
+            stochastic = estimates.shape[0] > 1
     return _core.score(network._net, estimates, np.asarray(reference, dtype=np.float64), bool(stochastic))
 
 

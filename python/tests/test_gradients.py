@@ -7,23 +7,25 @@ import pytest
 import tcabench as tb
 
 SEED, B, K = 5, 4, 3
-CASES = {  # model: (task, network knobs, the probe's options for them)
+CASES = {  # name: (task, network knobs, the probe's options for them)
     "rate": ("dnms-v1", {"hidden": 9}, ["--hidden", 9]),
-    "lif": ("dnms-v1", {"n_lif": 5, "n_alif": 4}, ["--model", "lif", "--model-param", "n_lif=5", "--model-param",
-                                                   "n_alif=4"]),
+    "rate-double": ("add-v0", {"hidden": 7, "precision": "double", "alpha": 0.5},
+                    ["--hidden", 7, "--precision", "double", "--alpha", 0.5, "--task-param", "T=30"]),
+    "lif": ("dnms-v1", {"model": "lif", "n_lif": 5, "n_alif": 4},
+            ["--model", "lif", "--model-param", "n_lif=5", "--model-param", "n_alif=4"]),
 }
+TASK_PARAMS = {"rate-double": {"T": 30}}
 
 
 @pytest.fixture(scope="module", params=sorted(CASES))
 def probed(request, cli):
     """The probe's report and dump of every rule of one network, and the same network in Python."""
-    model = request.param
-    task_id, knobs, options = CASES[model]
+    task_id, knobs, options = CASES[request.param]
     common = ["probe", "--task", task_id, *options, "--algo", "all", "--batch", B, "--samples", K, "--seed", SEED,
               "--data-batches", 0, "--adapt-windows", 2, "--device", "cpu", "--max-hours", 100]
     report, dump = cli(*common), cli(*common, out_option="--dump")
-    task = tb.make(task_id)
-    net = tb.Network(task, model=model, seed=SEED, **knobs)
+    task = tb.make(task_id, **TASK_PARAMS.get(request.param, {}))
+    net = tb.Network(task, seed=SEED, **knobs)
     return report, dump, net, task.sample(B, seed=SEED)
 
 
@@ -55,6 +57,33 @@ def test_score_is_the_probes_statistics(probed):
         scores = tb.score(point["estimates"][entry["id"]], point["reference_gradient"], net,
                           stochastic=entry["stochastic"])
         assert scores == {key: entry[key] for key in ("recurrent", "total", "groups")}, entry["id"]
+
+
+def test_score_asks_the_rule_whether_it_is_stochastic(probed):
+    _, dump, net, batch = probed
+    point = dump["checkpoints"][0]
+    stochastic = [r["id"] for r in tb.rules(net.model) if _stochastic(net, r["id"])]
+    assert stochastic, "every network has stochastic rules"
+    one = tb.gradient(stochastic[0], net, batch, samples=1)
+    reference = point["reference_gradient"]
+    assert tb.score(one, reference, net, rule=stochastic[0]) == tb.score(one, reference, net, stochastic=True)
+    assert tb.score(one, reference, net, rule=stochastic[0]) != tb.score(one, reference, net, stochastic=False)
+    assert tb.score(one, reference, net) == tb.score(one, reference, net, stochastic=False)  # K = 1, no rule named
+
+
+def _stochastic(net, rule):
+    return tb._core.rule_is_stochastic(net._net, rule, {})
+
+
+def test_non_finite_values_are_refused(probed):
+    _, dump, net, _ = probed
+    reference = np.array(dump["checkpoints"][0]["reference_gradient"])
+    estimates = np.tile(reference, (3, 1))
+    estimates[1, 4] = np.nan
+    with pytest.raises(ValueError, match="estimates: entry .* is nan"):
+        tb.score(estimates, reference, net)
+    with pytest.raises(ValueError, match="flat parameters: entry 0 is inf"):
+        net.set_params(flat=np.full(len(net.flat_params), np.inf))
 
 
 def test_groups_and_layout(probed):

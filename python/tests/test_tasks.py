@@ -64,3 +64,31 @@ def test_a_batch_of_your_own():
         tb.Batch(np.zeros((T, B, m)), np.zeros((T, B, o)), np.ones((T, B + 1)), "mse")
     with pytest.raises(ValueError, match="loss must be"):
         tb.Batch(np.zeros((T, B, m)), np.zeros((T, B, o)), np.ones((T, B)), "hinge")
+    with pytest.raises(ValueError, match="at least one step"):
+        tb.Batch(np.zeros((0, B, m)), np.zeros((0, B, o)), np.ones((0, B)), "mse")
+    with pytest.raises(ValueError, match="inputs: entry 3 is nan"):
+        tb.Batch(np.where(np.arange(T * B * m).reshape(T, B, m) == 3, np.nan, 0.0), np.zeros((T, B, o)),
+                 np.ones((T, B)), "mse")
+
+
+def test_a_batch_of_your_own_runs_like_the_tasks():
+    task = tb.make("dnms-v1")
+    net = tb.Network(task, hidden=6, precision="double")
+    batch = task.sample(3, seed=4)
+    own = tb.Batch(batch.inputs, batch.targets, batch.mask, batch.loss)
+    assert np.array_equal(tb.exact_gradient(net, own), tb.exact_gradient(net, batch))
+    assert np.array_equal(tb.gradient("rflo", net, own), tb.gradient("rflo", net, batch))
+    with pytest.raises(ValueError, match="loss mse; the network takes m = 2, o = 2 and its task's loss, cross_entropy"):
+        tb.exact_gradient(net, tb.Batch(batch.inputs, batch.targets, batch.mask, "mse"))
+    with pytest.raises(ValueError, match="is not one of dnms-v1's"):
+        task.metrics(tb.make("add-v0").sample(3), np.zeros((100, 3, 2)))
+
+
+def test_seeds_are_the_command_lines():
+    task = tb.make("add-v0")
+    assert np.array_equal(task.sample(2, seed=np.uint64(2**64 - 1)).inputs, task.sample(2, seed=2**64 - 1).inputs)
+    for bad in (-1, 2**64, 1.5, "3", True):
+        with pytest.raises(ValueError, match=r"seed must be an integer in 0 \.\. 2\^64 - 1"):
+            task.sample(2, seed=bad)
+    with pytest.raises(ValueError, match="seed must be"):
+        tb.Network(task, seed=-3)

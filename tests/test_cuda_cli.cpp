@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cmath>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -15,20 +14,13 @@
 namespace tca {
 namespace {
 
-nlohmann::json run_to_json(const std::string& args, const std::string& path) {
-  const test::CommandResult result = test::run_tcabench(args + " --quiet --max-hours 10 --out " + path);
+// Runs `tcabench args` writing its JSON with `output_option` (--out or --dump) into `path`.
+nlohmann::json run_to_json(const std::string& args, const std::string& path, const std::string& output_option = "--out") {
+  const test::CommandResult result =
+      test::run_tcabench(args + " --quiet --max-hours 10 " + output_option + " " + path);
   EXPECT_EQ(result.status, 0) << result.output;
   std::ifstream in(path);
   return nlohmann::json::parse(in);
-}
-
-double relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  double diff = 0, norm = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    diff += (a[i] - b[i]) * (a[i] - b[i]);
-    norm += b[i] * b[i];
-  }
-  return std::sqrt(diff / norm);
 }
 
 class CudaCommandLineTest : public testing::Test {
@@ -44,22 +36,17 @@ TEST_F(CudaCommandLineTest, ProbeGivesTheCpusEstimates) {
     SCOPED_TRACE(network);
     nlohmann::json dumps[2];
     int i = 0;
-    for (const std::string device : {"cpu", "cuda"}) {
-      const std::string path = folder_ + "/probe_" + device + ".json";
-      const test::CommandResult result = test::run_tcabench(
-          "probe --task dnms-v1 --algo all " + network + " --batch 5 --samples 4 --data-batches 0 --device " + device +
-          " --quiet --max-hours 10 --dump " + path);
-      ASSERT_EQ(result.status, 0) << result.output;
-      std::ifstream in(path);
-      dumps[i++] = nlohmann::json::parse(in);
-    }
+    for (const std::string device : {"cpu", "cuda"})
+      dumps[i++] = run_to_json("probe --task dnms-v1 --algo all " + network +
+                                   " --batch 5 --samples 4 --data-batches 0 --device " + device,
+                               folder_ + "/probe_" + device + ".json", "--dump");
     const nlohmann::json& cpu = dumps[0]["checkpoints"][0]["estimates"];
     const nlohmann::json& gpu = dumps[1]["checkpoints"][0]["estimates"];
     ASSERT_EQ(cpu.size(), gpu.size());
     for (const auto& [rule, estimates] : cpu.items()) {
       ASSERT_EQ(estimates.size(), gpu[rule].size()) << rule;
       for (size_t k = 0; k < estimates.size(); ++k)
-        EXPECT_LT(relative_difference(gpu[rule][k].get<std::vector<double>>(), estimates[k].get<std::vector<double>>()),
+        EXPECT_LT(test::relative_error(gpu[rule][k].get<std::vector<double>>(), estimates[k].get<std::vector<double>>()),
                   1e-4)
             << rule << ", sample " << k;
     }

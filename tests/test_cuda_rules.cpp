@@ -24,17 +24,18 @@ struct Size {
   int B;
 };
 
-// Largest entry error over the largest entry of `b`.
-double max_abs_error(const std::vector<double>& a, const std::vector<double>& b) {
-  double err = 0, scale = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    err = std::max(err, std::abs(a[i] - b[i]));
-    scale = std::max(scale, std::abs(b[i]));
-  }
-  return err / scale;
+// The GPU's gradient and window loss against the CPU's, norm-wise and entry by entry; fatal
+// failures (the caller checks HasFatalFailure) when the reference is zero or the GPU's is not finite.
+void expect_backends_agree(const std::vector<double>& cpu, const std::vector<double>& gpu, double loss_cpu,
+                           double loss_gpu, double tol, const RuleCase& c, int n) {
+  ASSERT_GT(test::norm(cpu), 0.0);
+  for (double v : gpu) ASSERT_TRUE(std::isfinite(v));
+  const double err = test::relative_error(gpu, cpu);
+  testing::Test::RecordProperty("relative_error_n" + std::to_string(n), std::to_string(err));
+  EXPECT_LT(err, tol) << c.rule;
+  EXPECT_LT(test::max_abs_error(gpu, cpu), tol) << c.rule;
+  EXPECT_NEAR(loss_gpu, loss_cpu, tol * std::abs(loss_cpu));
 }
-
-void PrintTo(const RuleCase& c, std::ostream* os) { *os << c.rule << " " << to_string(c.dtype); }
 
 class CudaRulesTest : public testing::TestWithParam<RuleCase> {
  protected:
@@ -73,13 +74,8 @@ TEST_P(CudaRulesTest, GradientMatchesTheCpuBackend) {
       double loss_cpu = 0, loss_gpu = 0;
       const std::vector<double> cpu = gradient_on(Device::cpu, c, size, loss, &loss_cpu);
       const std::vector<double> gpu = gradient_on(Device::cuda, c, size, loss, &loss_gpu);
-      ASSERT_GT(test::norm(cpu), 0.0);
-      for (double v : gpu) ASSERT_TRUE(std::isfinite(v));
-      const double err = test::relative_error(gpu, cpu);
-      RecordProperty("relative_error_n" + std::to_string(size.n), std::to_string(err));
-      EXPECT_LT(err, tol) << c.rule;
-      EXPECT_LT(max_abs_error(gpu, cpu), tol) << c.rule;
-      EXPECT_NEAR(loss_gpu, loss_cpu, tol * std::abs(loss_cpu));
+      expect_backends_agree(cpu, gpu, loss_cpu, loss_gpu, tol, c, size.n);
+      if (HasFatalFailure()) return;
     }
 }
 
@@ -143,13 +139,8 @@ TEST_P(CudaLifRulesTest, GradientMatchesTheCpuBackend) {
       for (double s : spikes_cpu) total_spikes += s;
       ASSERT_GT(total_spikes, 0.0);
       ASSERT_EQ(spikes_gpu, spikes_cpu) << "the backends produced different spike trains";
-      ASSERT_GT(test::norm(cpu), 0.0);
-      for (double v : gpu) ASSERT_TRUE(std::isfinite(v));
-      const double err = test::relative_error(gpu, cpu);
-      RecordProperty("relative_error_n" + std::to_string(size.n), std::to_string(err));
-      EXPECT_LT(err, tol) << c.rule;
-      EXPECT_LT(max_abs_error(gpu, cpu), tol) << c.rule;
-      EXPECT_NEAR(loss_gpu, loss_cpu, tol * std::abs(loss_cpu));
+      expect_backends_agree(cpu, gpu, loss_cpu, loss_gpu, tol, c, size.n);
+      if (HasFatalFailure()) return;
     }
 }
 

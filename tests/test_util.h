@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -61,6 +62,16 @@ inline double relative_error(const std::vector<double>& a, const std::vector<dou
   std::vector<double> d(a.size());
   for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
   return norm(d) / norm(b);
+}
+
+// Entry by entry: the largest |a_i - b_i| over the largest |b_i|.
+inline double max_abs_error(const std::vector<double>& a, const std::vector<double>& b) {
+  double err = 0, scale = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    err = std::max(err, std::abs(a[i] - b[i]));
+    scale = std::max(scale, std::abs(b[i]));
+  }
+  return err / scale;
 }
 
 // A batch with random inputs, random targets (a random distribution per step for

@@ -272,13 +272,18 @@ def command_line(*args):
     return _core.run_command_line(["tcabench", *[str(a) for a in args]])
 
 
-def _run_with_report(command, options, out_option="--out"):
+# What the package's runs of the command line pass unless told otherwise.
+_RUN_DEFAULTS = {"device": "cpu", "quiet": True}
+
+
+def _run_with_report(command, options):
+    """Runs `tcabench command` with options and --out into a temporary file; returns the JSON.
+    A leaderboard's Markdown goes to a temporary file too unless markdown= names one."""
     with tempfile.TemporaryDirectory(prefix="tcabench-") as folder:
+        if command == "leaderboard":
+            options = {"markdown": os.path.join(folder, "leaderboard.md"), **options}
         path = os.path.join(folder, "report.json")
-        options = dict(options)
-        options.setdefault("device", "cpu")
-        options.setdefault("quiet", True)
-        command_line(command, *_arguments(options), out_option, path)
+        command_line(command, *_arguments(options), "--out", path)
         with open(path) as f:
             return json.load(f)
 
@@ -287,22 +292,19 @@ def probe(**options):
     """`tcabench probe` with these options (docs/cli.md), e.g. probe(task="dnms-v1",
     algo=["rtrl", "uoro"], hidden=32, samples=16); returns the report's dictionary, as --out
     writes it. device defaults to "cpu" and quiet to True."""
-    return _run_with_report("probe", options)
+    return _run_with_report("probe", {**_RUN_DEFAULTS, **options})
 
 
 def train(**options):
     """`tcabench train` with these options, e.g. train(task="add-v0", algo="rflo", seeds=[1, 2],
     lr=[0.01]); returns the report's dictionary. device defaults to "cpu" and quiet to True."""
-    return _run_with_report("train", options)
+    return _run_with_report("train", {**_RUN_DEFAULTS, **options})
 
 
 def suite(config, out_dir, **options):
     """`tcabench suite --config config --out-dir out_dir` (resumable: written cells are kept);
     returns the cells as dictionaries, in file order."""
-    options = dict(options)
-    options.setdefault("device", "cpu")
-    options.setdefault("quiet", True)
-    command_line("suite", "--config", config, "--out-dir", out_dir, *_arguments(options))
+    command_line("suite", "--config", config, "--out-dir", out_dir, *_arguments({**_RUN_DEFAULTS, **options}))
     cells = os.path.join(out_dir, "cells")
     result = []
     for name in sorted(os.listdir(cells)):
@@ -315,13 +317,7 @@ def suite(config, out_dir, **options):
 def leaderboard(cells, **options):
     """`tcabench leaderboard --cells cells`: the leaderboard's dictionary. markdown=FILE and
     csv=FILE also write those (the Markdown tables are not printed)."""
-    with tempfile.TemporaryDirectory(prefix="tcabench-") as folder:
-        options = dict(options, cells=cells)
-        options.setdefault("markdown", os.path.join(folder, "leaderboard.md"))
-        path = os.path.join(folder, "leaderboard.json")
-        command_line("leaderboard", *_arguments(options), "--out", path)
-        with open(path) as f:
-            return json.load(f)
+    return _run_with_report("leaderboard", dict(options, cells=cells))
 
 
 def load(path):
@@ -332,7 +328,6 @@ def load(path):
     if os.path.isdir(path):
         with tempfile.TemporaryDirectory(prefix="tcabench-") as folder:
             csv = os.path.join(folder, "cells.csv")
-            command_line("leaderboard", "--cells", path, "--out", os.path.join(folder, "leaderboard.json"),
-                         "--markdown", os.path.join(folder, "leaderboard.md"), "--csv", csv)
+            leaderboard(path, csv=csv)
             return tidy.load(csv)
     return tidy.load(path)

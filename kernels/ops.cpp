@@ -20,33 +20,52 @@ namespace {
   throw std::invalid_argument(std::string("ops::") + op + ": " + why);
 }
 
-void same_backend(const char* op, const Tensor& a, const Tensor& b) {
+// The checks below run a few dozen times per rule step, so each is a few inlined comparisons;
+// the messages are built out of line, only on failure.
+[[noreturn, gnu::noinline, gnu::cold]] void fail_backends(const char* op, const Tensor& a, const Tensor& b) {
   if (!a.defined() || !b.defined()) fail(op, "undefined tensor");
-  if (a.device() != b.device() || a.dtype() != b.dtype())
-    fail(op, "mixed backends: " + a.describe() + " and " + b.describe());
+  fail(op, "mixed backends: " + a.describe() + " and " + b.describe());
 }
 
-void same_numel(const char* op, const Tensor& a, const Tensor& b) {
-  if (a.numel() != b.numel())
-    fail(op, "sizes differ: " + a.describe() + " and " + b.describe());
+inline void same_backend(const char* op, const Tensor& a, const Tensor& b) {
+  if (__builtin_expect(!a.defined() || !b.defined() || a.device() != b.device() || a.dtype() != b.dtype(), 0))
+    fail_backends(op, a, b);
+}
+
+[[noreturn, gnu::noinline, gnu::cold]] void fail_sizes(const char* op, const Tensor& a, const Tensor& b) {
+  fail(op, "sizes differ: " + a.describe() + " and " + b.describe());
+}
+
+inline void same_numel(const char* op, const Tensor& a, const Tensor& b) {
+  if (__builtin_expect(a.numel() != b.numel(), 0)) fail_sizes(op, a, b);
+}
+
+[[noreturn, gnu::noinline, gnu::cold]] void fail_block(const char* op, const char* name, const Tensor& t, int64_t rows,
+                                                       int64_t cols, int64_t ld) {
+  if (rows < 0 || cols < 0 || ld < cols || ld < 1) fail(op, std::string("bad sizes for ") + name);
+  fail(op, std::string(name) + " block " + std::to_string(rows) + "x" + std::to_string(cols) + " (ld " +
+               std::to_string(ld) + ") exceeds " + t.describe());
 }
 
 // A rows x cols block with leading dimension ld must lie inside the tensor.
-void fits(const char* op, const char* name, const Tensor& t, int64_t rows, int64_t cols, int64_t ld) {
-  if (rows < 0 || cols < 0 || ld < cols || ld < 1) fail(op, std::string("bad sizes for ") + name);
-  if (rows > 0 && cols > 0 && (rows - 1) * ld + cols > t.numel())
-    fail(op, std::string(name) + " block " + std::to_string(rows) + "x" + std::to_string(cols) +
-                 " (ld " + std::to_string(ld) + ") exceeds " + t.describe());
+inline void fits(const char* op, const char* name, const Tensor& t, int64_t rows, int64_t cols, int64_t ld) {
+  if (__builtin_expect(rows < 0 || cols < 0 || ld < cols || ld < 1 ||
+                           (rows > 0 && cols > 0 && (rows - 1) * ld + cols > t.numel()),
+                       0))
+    fail_block(op, name, t, rows, cols, ld);
+}
+
+[[noreturn, gnu::noinline, gnu::cold]] void fail_shape(const char* op, const char* name, const Tensor& t,
+                                                       const Shape& shape) {
+  std::string want = "[";
+  for (size_t i = 0; i < shape.size(); ++i) want += (i ? ", " : "") + std::to_string(shape[i]);
+  fail(op, std::string(name) + " is " + t.describe() + ", expected shape " + want + "]");
 }
 
 // A braced list becomes a Shape in place (no allocation: a rule's step calls this a few dozen
 // times).
-void expect_shape(const char* op, const char* name, const Tensor& t, const Shape& shape) {
-  if (t.shape() != shape) {
-    std::string want = "[";
-    for (size_t i = 0; i < shape.size(); ++i) want += (i ? ", " : "") + std::to_string(shape[i]);
-    fail(op, std::string(name) + " is " + t.describe() + ", expected shape " + want + "]");
-  }
+inline void expect_shape(const char* op, const char* name, const Tensor& t, const Shape& shape) {
+  if (__builtin_expect(t.shape() != shape, 0)) fail_shape(op, name, t, shape);
 }
 
 // Calls f(T{}) with T the C++ type of dtype.

@@ -112,25 +112,14 @@ void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size
 
 }  // namespace
 
-void Shape::assign(const int64_t* first, const int64_t* last) {
-  const size_t rank = static_cast<size_t>(last - first);
-  if (rank > kMaxRank)
-    throw std::invalid_argument("a tensor of rank " + std::to_string(rank) + ": at most " + std::to_string(kMaxRank) +
-                                " dimensions");
-  std::copy(first, last, dims_.begin());
-  rank_ = rank;
+void Shape::too_many_dimensions(size_t rank) {
+  throw std::invalid_argument("a tensor of rank " + std::to_string(rank) + ": at most " + std::to_string(kMaxRank) +
+                              " dimensions");
 }
 
 void Shape::erase_front() {
   std::copy(dims_.begin() + 1, dims_.begin() + rank_, dims_.begin());
   --rank_;
-}
-
-bool operator==(const Shape& a, const Shape& b) {
-  if (a.rank_ != b.rank_) return false;
-  for (size_t i = 0; i < a.rank_; ++i)  // a loop: std::equal calls memcmp, slower for 4 numbers
-    if (a.dims_[i] != b.dims_[i]) return false;
-  return true;
 }
 
 Tensor::Tensor(Shape shape, DType dtype, Device device)

@@ -56,11 +56,23 @@ class Shape {
   int64_t operator[](size_t i) const { return dims_[i]; }
   int64_t& operator[](size_t i) { return dims_[i]; }
   void erase_front();  // drops the first dimension
-  friend bool operator==(const Shape& a, const Shape& b);
+  friend bool operator==(const Shape& a, const Shape& b) {
+    if (a.rank_ != b.rank_) return false;
+    for (size_t i = 0; i < a.rank_; ++i)  // a loop: std::equal calls memcmp, slower for 4 numbers
+      if (a.dims_[i] != b.dims_[i]) return false;
+    return true;
+  }
   friend bool operator!=(const Shape& a, const Shape& b) { return !(a == b); }
 
  private:
-  void assign(const int64_t* first, const int64_t* last);
+  // Inline: the ops build a Shape from a braced list for every check of a rule's step.
+  void assign(const int64_t* first, const int64_t* last) {
+    const size_t rank = static_cast<size_t>(last - first);
+    if (rank > kMaxRank) too_many_dimensions(rank);
+    for (size_t i = 0; i < rank; ++i) dims_[i] = first[i];
+    rank_ = rank;
+  }
+  [[noreturn]] static void too_many_dimensions(size_t rank);
   std::array<int64_t, kMaxRank> dims_{};
   size_t rank_ = 0;
 };

@@ -82,17 +82,25 @@ TEST_P(LocalTraceOps, AddSignalTimesTrace) {
 }
 
 TEST_P(LocalTraceOps, TraceStepAndGradientIsTheTwoOpsInOnePass) {
-  Tensor E1 = rnd({B, n, k}, 11), G1 = rnd({n, k}, 12);
-  Tensor E2 = E1.clone(), G2 = G1.clone();
+  // Batches of four sequences, the last B % 4 sequences two rows at a time, and an odd last row:
+  // every path of the CPU loop, each against the two ops.
+  for (const auto& [batch, rows] : std::vector<std::pair<int64_t, int64_t>>{{1, 4}, {1, 5}, {3, 5}, {4, 6}, {6, 5}, {9, 7}}) {
+    SCOPED_TRACE("B = " + std::to_string(batch) + ", n = " + std::to_string(rows));
+    Tensor E1 = rnd({batch, rows, k}, 11), G1 = rnd({rows, k}, 12);
+    Tensor E2 = E1.clone(), G2 = G1.clone();
+    const Tensor decay = rnd({batch, rows}, 13), dphi = rnd({batch, rows}, 14), ahat = rnd({batch, k}, 15),
+                 L = rnd({batch, rows}, 16);
+    ops::eligibility_trace_step(E1, decay, dphi, ahat, 0.7);
+    ops::add_signal_times_trace(G1, L, E1);
+    ops::trace_step_and_gradient(E2, G2, decay, dphi, ahat, L, 0.7);
+    EXPECT_EQ(E2.to_host(), E1.to_host());  // the same numbers, not merely close
+    EXPECT_EQ(G2.to_host(), G1.to_host());
+  }
+  Tensor E = rnd({B, n, k}, 11), G = rnd({n, k}, 12);
   const Tensor decay = rnd({B, n}, 13), dphi = rnd({B, n}, 14), ahat = rnd({B, k}, 15), L = rnd({B, n}, 16);
-  ops::eligibility_trace_step(E1, decay, dphi, ahat, 0.7);
-  ops::add_signal_times_trace(G1, L, E1);
-  ops::trace_step_and_gradient(E2, G2, decay, dphi, ahat, L, 0.7);
-  EXPECT_EQ(E2.to_host(), E1.to_host());  // the same numbers, not merely close
-  EXPECT_EQ(G2.to_host(), G1.to_host());
   const Tensor wrong_B = rnd({B + 1, n}, 17);
-  EXPECT_THROW(ops::trace_step_and_gradient(E2, G2, decay, dphi, ahat, wrong_B, 0.7), std::invalid_argument);
-  EXPECT_THROW(ops::trace_step_and_gradient(E2, E2, decay, dphi, ahat, L, 0.7), std::invalid_argument);
+  EXPECT_THROW(ops::trace_step_and_gradient(E, G, decay, dphi, ahat, wrong_B, 0.7), std::invalid_argument);
+  EXPECT_THROW(ops::trace_step_and_gradient(E, E, decay, dphi, ahat, L, 0.7), std::invalid_argument);
 }
 
 TEST_P(LocalTraceOps, ShapesAreChecked) {

@@ -9,11 +9,15 @@ For each benchmark: the median over every repetition of every run of each build 
 repetition rows of Google Benchmark's JSON; aggregates are ignored), their ratio (before /
 after: above 1 is faster), and the commits the runs' contexts name.
 
-With --floor, two more columns bound what any implementation could reach: the FLOP floor of a
+With --floor, more columns bound what any implementation could reach: the FLOP floor of a
 window (the rule's counted FLOPs per step and sequence, the rule_FLOP/step counter of the
 benchmark in FLOOR.json, times B and the window's steps, over the highest median FLOP/s of the
 BM_Sgemm* benchmarks in FLOOR.json: every operation at the rate of a dense SGEMM on this
-machine), and the speed-up over the before build that the floor would give.
+machine); when FLOOR.json has BM_StateStream medians, the byte floor (the rule's state, the
+state_KiB counter, read and written once per step, at the median rate of the largest
+BM_StateStream size not above it: a stream at least as fast as the cache level the state
+lives in, so still a lower bound); and the speed-up over
+the before build that the larger of the two floors would give.
 """
 import argparse
 import os
@@ -31,6 +35,33 @@ def gemm_rate(path):
     if not rates:
         sys.exit(f"speedup_table: {path} has no median of a BM_Sgemm* benchmark (run with --benchmark_repetitions)")
     return max(rates)
+
+
+def stream_rates(path):
+    """[(KiB, bytes/s)] of the BM_StateStream medians of one tcabench_micro JSON, by size."""
+    rates = []
+    for name, b in gbench.medians(gbench.load(path)).items():
+        size = re.match(r"BM_StateStream/KiB:(\d+)", name)
+        if size:
+            rates.append((int(size.group(1)), b["bytes_per_second"]))
+    return sorted(rates)
+
+
+def window_bytes(paths, rates):
+    """{name: the byte floor of a window in seconds}: 2 x state_KiB per step over the stream rate of
+    the largest benchmarked size not above the state (the smallest size's rate below them all)."""
+    out = {}
+    for path in paths:
+        for name, runs in gbench.repetitions(gbench.load(path)).items():
+            b = runs[-1]
+            if "state_KiB" not in b or not rates:
+                continue
+            kib = b["state_KiB"]
+            rate = next((r for size, r in reversed(rates) if size <= kib), rates[0][1])
+            steps = b["items_per_second"] * gbench.microseconds(b) * 1e-6 / (
+                int(re.search(r"/B:(\d+)", name).group(1)) if re.search(r"/B:(\d+)", name) else 1)
+            out[name] = 2 * kib * 1024 * round(steps) / rate
+    return out
 
 
 def window_flops(paths):
@@ -84,7 +115,15 @@ def main():
           f"medians of {len(before[names[0]])} and {len(after[names[0]])} repetitions (µs per window of 29 steps).\n")
     rate = gemm_rate(args.floor) if args.floor else None
     flops = window_flops([args.floor]) if rate else {}
-    if rate:
+    streams = stream_rates(args.floor) if rate else []
+    floor_bytes = window_bytes([args.floor], streams) if streams else {}
+    if rate and streams:
+        print(f"FLOP floor at {rate / 1e9:.1f} GFLOP/s, the highest SGEMM rate in {args.floor}; byte floor at "
+              f"the BM_StateStream rates there ({', '.join(f'{k} KiB: {r / 1e9:.0f} GB/s' for k, r in streams)}).\n")
+        print("| benchmark | before (µs) | after (µs) | speed-up | FLOP floor (µs) | byte floor (µs) "
+              "| speed-up at the higher floor |")
+        print("|---|---|---|---|---|---|---|")
+    elif rate:
         print(f"FLOP floor at {rate / 1e9:.1f} GFLOP/s, the highest SGEMM rate in {args.floor}.\n")
         print("| benchmark | before (µs) | after (µs) | speed-up | FLOP floor (µs) | speed-up at the floor |")
         print("|---|---|---|---|---|---|")
@@ -96,7 +135,13 @@ def main():
         row = f"| `{name.replace('/real_time', '')}` | {b:.1f} | {a:.1f} | {b / a:.2f}× |"
         if rate:
             floor = flops[name] / rate * 1e6 if name in flops else None
-            row += f" {floor:.1f} | {b / floor:.1f}× |" if floor else " – | – |"
+            if streams:
+                byte_floor = floor_bytes[name] * 1e6 if name in floor_bytes else None
+                higher = max(x for x in (floor, byte_floor, 0.0) if x is not None)
+                row += (f" {floor:.1f} |" if floor else " – |") + (f" {byte_floor:.1f} |" if byte_floor else " – |")
+                row += f" {b / higher:.1f}× |" if higher > 0 else " – |"
+            else:
+                row += f" {floor:.1f} | {b / floor:.1f}× |" if floor else " – | – |"
         print(row)
 
 

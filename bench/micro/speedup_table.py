@@ -58,8 +58,7 @@ def window_bytes(paths, rates):
                 continue
             kib = b["state_KiB"]
             rate = next((r for size, r in reversed(rates) if size <= kib), rates[0][1])
-            steps = b["items_per_second"] * gbench.microseconds(b) * 1e-6 / (
-                int(re.search(r"/B:(\d+)", name).group(1)) if re.search(r"/B:(\d+)", name) else 1)
+            steps = b["items_per_second"] * gbench.microseconds(b) * 1e-6  # items are the window's steps
             out[name] = 2 * kib * 1024 * round(steps) / rate
     return out
 

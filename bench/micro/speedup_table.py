@@ -14,10 +14,12 @@ window (the rule's counted FLOPs per step and sequence, the rule_FLOP/step count
 benchmark in FLOOR.json, times B and the window's steps, over the highest median FLOP/s of the
 BM_Sgemm* benchmarks in FLOOR.json: every operation at the rate of a dense SGEMM on this
 machine); when FLOOR.json has BM_StateStream medians, the byte floor (the rule's state, the
-state_KiB counter, read and written once per step, at the median rate of the largest
-BM_StateStream size not above it: a stream at least as fast as the cache level the state
-lives in, so still a lower bound); and the speed-up over
-the before build that the larger of the two floors would give.
+state_KiB counter, read and written once per step, at the highest median rate of the
+BM_StateStream sizes up to the first one that holds the state: as fast as an in-place stream
+over a buffer of that size ran; it counts a buffer that a rule only reads or only writes twice);
+and the speed-up over the before build that the larger of the two floors would give. Both floors
+are estimates at rates measured on the machine, not its peak rates: a rule's own products can run
+faster than the best SGEMM shape measured.
 """
 import argparse
 import os
@@ -48,8 +50,8 @@ def stream_rates(path):
 
 
 def window_bytes(paths, rates):
-    """{name: the byte floor of a window in seconds}: 2 x state_KiB per step over the stream rate of
-    the largest benchmarked size not above the state (the smallest size's rate below them all)."""
+    """{name: the byte floor of a window in seconds}: 2 x state_KiB per step over the highest stream
+    rate of the benchmarked sizes up to the first one that holds the state (all of them beyond)."""
     out = {}
     for path in paths:
         for name, runs in gbench.repetitions(gbench.load(path)).items():
@@ -57,7 +59,8 @@ def window_bytes(paths, rates):
             if "state_KiB" not in b or not rates:
                 continue
             kib = b["state_KiB"]
-            rate = next((r for size, r in reversed(rates) if size <= kib), rates[0][1])
+            holds = next((i for i, (size, _) in enumerate(rates) if size >= kib), len(rates) - 1)
+            rate = max(r for _, r in rates[:holds + 1])
             steps = b["items_per_second"] * gbench.microseconds(b) * 1e-6  # items are the window's steps
             out[name] = 2 * kib * 1024 * round(steps) / rate
     return out
@@ -93,7 +96,8 @@ def main():
     parser.add_argument("--before", nargs="+", required=True)
     parser.add_argument("--after", nargs="+", required=True)
     parser.add_argument("--filter", default=".")
-    parser.add_argument("--floor", help="a tcabench_micro JSON with BM_Sgemm* medians and the rules' FLOP counters")
+    parser.add_argument("--floor", help="a tcabench_micro JSON with BM_Sgemm* medians, the rules' FLOP and state "
+                        "counters and (for the byte floor) BM_StateStream medians")
     args = parser.parse_args()
     before, commits_before = times(args.before)
     after, commits_after = times(args.after)

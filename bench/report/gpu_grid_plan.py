@@ -62,8 +62,10 @@ for n in Ns: print("rtrl n=%d: %.4g FLOP, %.4g bytes, intensity %.1f" % (n, rtrl
 print("sequential steps (launch sequences) in training:", steps)
 
 # ---- launch counts per step (forward 7 + readout gradient 1 + the rule's ops per step, counted in the source) ----
+# The trace rules' fused op is two kernels on the GPU; eprop-random (and rflo, whose feedback is
+# random by default) add the feedback product L = e B_fb^T.
 L = {"readout_only": 8, "bptt": 16, "tbptt": 16, "random_gradient": 16, "rtrl": 15, "uoro": 22, "kf_rtrl": 19,
-     "rkf_rtrl": 21, "snap1": 10, "eprop": 10, "eprop-random": 10, "rflo": 10, "kernl": 26, "dni": 23,
+     "rkf_rtrl": 21, "snap1": 11, "eprop": 11, "eprop-random": 12, "rflo": 12, "kernl": 26, "dni": 23,
      "dni-local": 26, "node_perturbation": 19, "weight_perturbation": 22, "miconi": 27}
 SYNC = {"node_perturbation": 2, "miconi": 1, "kernl": 1}   # pageable host-to-device copies per step (Tensor::from_host)
 print("launches per step, sum over 18 rows:", sum(L.values()), "mean %.1f" % (sum(L.values())/18))
@@ -106,8 +108,6 @@ for name in L:
     pl += pw*L[name]*sum(T for (_, _, T) in tasks.values())*3
 print("probe rule-window launches: %.4g -> %.0f s at 4us" % (pl, pl*4e-6))
 exact_steps = 534*18*3*sum(T for (_, _, T) in tasks.values())
-print("exact windows per cell 534; exact steps %.4g; on GPU at 16 launches x 4us: %.0f s; dedup /18: %.0f s" % (exact_steps, exact_steps*16*4e-6, exact_steps*16*4e-6/18))
-print("exact f64 FLOP %.4g: at 8 GFLOP/s one core %.0f s; /18 dedup %.0f s; GPU FP64 33.5 TF floor %.2f s" % (tot['probe_exact_f64'], tot['probe_exact_f64']/8e9, tot['probe_exact_f64']/8e9/18, tot['probe_exact_f64']/33.5e12))
 # per-rule FLOP totals for other rules
 per = {}
 for tk, (m, o, T) in tasks.items():

@@ -17,6 +17,7 @@ import re
 import sys
 
 LINE = re.compile(r"suite \[\d+/\d+\] (\S+): (pending|done|stale), estimated ([\d.e+-]+) (s|min|h)")
+DONE = re.compile(r"suite \[\d+/\d+\] (\S+): done")
 UNIT = {"s": 1.0, "min": 60.0, "h": 3600.0}
 
 
@@ -26,14 +27,22 @@ def main():
     parser.add_argument("--exclude", nargs="*", default=[], help="cell files to leave out of the second total")
     args = parser.parse_args()
     rows = []  # (file, estimated seconds, measured seconds)
+    left_out = []  # written cells without an estimate or a recorded time, and why
     for line in sys.stdin:
+        done = DONE.search(line)
+        if not done:
+            continue
         match = LINE.search(line)
-        if not match or match.group(2) != "done":
+        if not match:
+            left_out.append(f"{done.group(1)} (no estimate in the listing)")
             continue
         name = match.group(1)
         with open(os.path.join(args.out_dir, "cells", name)) as f:
-            measured = json.load(f)["wall_seconds"]
-        rows.append((name, float(match.group(3)) * UNIT[match.group(4)], measured))
+            measured = json.load(f).get("wall_seconds")
+        if not isinstance(measured, (int, float)):
+            left_out.append(f"{name} (no wall_seconds in the cell)")
+            continue
+        rows.append((name, float(match.group(3)) * UNIT[match.group(4)], float(measured)))
     if not rows:
         sys.exit("suite_estimates: no written cell with an estimate in the listing on the standard input")
 
@@ -53,6 +62,8 @@ def main():
         tasks.setdefault(r[0].split(".")[0], []).append(r)
     for task, subset in tasks.items():
         total(f"  {task}", subset)
+    for reason in left_out:
+        print(f"  left out: {reason}")
     outliers = [r for r in rows if not 0.5 <= r[2] / r[1] <= 2]
     for name, estimated, measured in outliers:
         print(f"  outside [0.5, 2]: {name}: estimated {estimated:.1f} s, took {measured:.1f} s ({measured / estimated:.2f})")

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <initializer_list>
 #include <stdexcept>
 #include <utility>
@@ -60,6 +61,12 @@ inline void fits(const char* op, const char* name, const Tensor& t, int64_t rows
   std::string want = "[";
   for (size_t i = 0; i < shape.size(); ++i) want += (i ? ", " : "") + std::to_string(shape[i]);
   fail(op, std::string(name) + " is " + t.describe() + ", expected shape " + want + "]");
+}
+
+// Whether the elements of two tensors share a byte: views of one storage can.
+bool overlap(const Tensor& a, const Tensor& b) {
+  const auto first_a = reinterpret_cast<uintptr_t>(a.data()), first_b = reinterpret_cast<uintptr_t>(b.data());
+  return first_a < first_b + b.bytes() && first_b < first_a + a.bytes();
 }
 
 // A braced list becomes a Shape in place (no allocation: a rule's step calls this a few dozen
@@ -405,6 +412,9 @@ void trace_step_and_gradient(Tensor& E, Tensor& G, const Tensor& decay, const Te
   same_backend("trace_step_and_gradient", E, L);
   expect_shape("trace_step_and_gradient", "L", L, {B, n});
   expect_shape("trace_step_and_gradient", "G", G, {n, k});
+  // The CPU loop reads and writes E, G and ahat as separate arrays (its vector loops assume so).
+  if (overlap(E, G) || overlap(ahat, E) || overlap(ahat, G))
+    fail("trace_step_and_gradient", "E, G and ahat must not overlap");
   const Device device = E.device();
   on_dtype(E.dtype(), [&](auto tag) {
     using T = decltype(tag);

@@ -84,7 +84,7 @@ TEST_P(LocalTraceOps, AddSignalTimesTrace) {
 TEST_P(LocalTraceOps, TraceStepAndGradientIsTheTwoOpsInOnePass) {
   // Batches of four sequences, the last B % 4 sequences two rows at a time, and an odd last row:
   // every path of the CPU loop, each against the two ops.
-  for (const auto& [batch, rows] : std::vector<std::pair<int64_t, int64_t>>{{1, 4}, {1, 5}, {3, 5}, {4, 6}, {6, 5}, {9, 7}}) {
+  for (const auto& [batch, rows] : std::vector<std::pair<int64_t, int64_t>>{{1, 4}, {1, 5}, {3, 5}, {4, 6}, {6, 5}, {7, 6}, {9, 7}}) {
     SCOPED_TRACE("B = " + std::to_string(batch) + ", n = " + std::to_string(rows));
     Tensor E1 = rnd({batch, rows, k}, 11), G1 = rnd({rows, k}, 12);
     Tensor E2 = E1.clone(), G2 = G1.clone();
@@ -101,6 +101,12 @@ TEST_P(LocalTraceOps, TraceStepAndGradientIsTheTwoOpsInOnePass) {
   const Tensor wrong_B = rnd({B + 1, n}, 17);
   EXPECT_THROW(ops::trace_step_and_gradient(E, G, decay, dphi, ahat, wrong_B, 0.7), std::invalid_argument);
   EXPECT_THROW(ops::trace_step_and_gradient(E, E, decay, dphi, ahat, L, 0.7), std::invalid_argument);
+  // Views of one storage with the right shapes: G is E's first sequence, or ahat lies inside E.
+  Tensor G_in_E = E.slice(0);
+  EXPECT_THROW(ops::trace_step_and_gradient(E, G_in_E, decay, dphi, ahat, L, 0.7), std::invalid_argument);
+  const Tensor ahat_in_E = E.reshape({B * n * k}).narrow(0, B * k).reshape({B, k});
+  EXPECT_THROW(ops::trace_step_and_gradient(E, G, decay, dphi, ahat_in_E, L, 0.7), std::invalid_argument);
+  ops::trace_step_and_gradient(E, G, decay, dphi, ahat, L, 0.7);  // separate tensors pass
 }
 
 TEST_P(LocalTraceOps, ShapesAreChecked) {

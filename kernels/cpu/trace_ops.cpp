@@ -48,7 +48,7 @@ TCA_VECTOR_CLONES void trace_step_and_gradient(int64_t B, int64_t n, int64_t k, 
                                                const T* dphi, const T* ahat, const T* L, T* E, T* G) {
   // Each row of E is updated and at once added into its row of G: one pass over E. The
   // arithmetic, and the order of the sum over b of every element of G, are those of the two ops.
-  // The rows of E, of ahat and of G do not overlap (the op is called so; see ops.cpp).
+  // E, ahat and G do not overlap: the launcher (kernels/ops.cpp) refuses views of one storage.
   //
   // Four sequences at a time: G's element stays in a register while their four contributions
   // are added in order, instead of a load and a store per sequence.

@@ -9,7 +9,7 @@ For each benchmark: the median over every repetition of every run of each build 
 repetition rows of Google Benchmark's JSON; aggregates are ignored), their ratio (before /
 after: above 1 is faster), and the commits the runs' contexts name.
 
-With --floor, more columns bound what any implementation could reach: the FLOP floor of a
+With --floor, more columns estimate what an implementation could reach: the FLOP floor of a
 window (the rule's counted FLOPs per step and sequence, the rule_FLOP/step counter of the
 benchmark in FLOOR.json, times B and the window's steps, over the highest median FLOP/s of the
 BM_Sgemm* benchmarks in FLOOR.json: every operation at the rate of a dense SGEMM on this
@@ -49,6 +49,11 @@ def stream_rates(path):
     return sorted(rates)
 
 
+def window_steps(run):
+    """The steps of one repetition's window: its items (the benchmark counts a window's steps)."""
+    return round(run["items_per_second"] * gbench.microseconds(run) * 1e-6)
+
+
 def window_bytes(paths, rates):
     """{name: the byte floor of a window in seconds}: 2 x state_KiB per step over the highest stream
     rate of the benchmarked sizes up to the first one that holds the state (all of them beyond)."""
@@ -61,8 +66,7 @@ def window_bytes(paths, rates):
             kib = b["state_KiB"]
             holds = next((i for i, (size, _) in enumerate(rates) if size >= kib), len(rates) - 1)
             rate = max(r for _, r in rates[:holds + 1])
-            steps = b["items_per_second"] * gbench.microseconds(b) * 1e-6  # items are the window's steps
-            out[name] = 2 * kib * 1024 * round(steps) / rate
+            out[name] = 2 * kib * 1024 * window_steps(b) / rate
     return out
 
 
@@ -75,8 +79,7 @@ def window_flops(paths):
             if "rule_FLOP/step" not in b:
                 continue
             batch = re.search(r"/B:(\d+)", name)
-            steps = b["items_per_second"] * gbench.microseconds(b) * 1e-6
-            out[name] = b["rule_FLOP/step"] * (int(batch.group(1)) if batch else 1) * round(steps)
+            out[name] = b["rule_FLOP/step"] * (int(batch.group(1)) if batch else 1) * window_steps(b)
     return out
 
 

@@ -16,7 +16,11 @@
 #  - after a regression, measures the whole subset once more and fails only on the benchmarks
 #    that regressed both times: a real regression repeats, a burst of load rarely does;
 #  - passes --allow-device-mismatch: on another CPU the new times are divided by the machines'
-#    speed factor, so only a benchmark that slowed relative to the others fails.
+#    speed factor, so only a benchmark that slowed relative to the others fails, and at a wider
+#    threshold (PERF_GATE_MISMATCH_THRESHOLD, default 0.9: 1.9 times slower than the rest). From
+#    one CPU to another, benchmarks bound by different units move relative to each other: on
+#    unchanged code, batched RTRL at n = 64 (16 influence matrices, 18 MB) measured 1.55 times the
+#    others' speed factor on an AMD EPYC of family 26 against the baseline's family 25.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 refresh=0
@@ -24,6 +28,7 @@ if [ "${1:-}" = "--refresh" ]; then refresh=1; shift; fi
 build=${1:-build}
 baseline=results/baselines/cpu/micro.json
 threshold=${PERF_GATE_THRESHOLD:-0.5}
+mismatch_threshold=${PERF_GATE_MISMATCH_THRESHOLD:-0.9}
 for binary in "$build/tcabench_micro" "$build/tcabench"; do
   [ -x "$binary" ] || { echo "perf_gate: $binary not found; build first (bash scripts/build.sh)" >&2; exit 2; }
 done
@@ -36,7 +41,7 @@ measure() {
 }
 compare() {
   "$build/tcabench" bench-compare "$baseline" "$1" --threshold "$threshold" \
-    --allow-device-mismatch --json "$2"
+    --allow-device-mismatch --mismatch-threshold "$mismatch_threshold" --json "$2"
 }
 
 out="$build/perf_gate.json"

@@ -322,6 +322,20 @@ TEST_F(BenchCompare, DifferentDevicesAreRefused) {
   const CommandResult relative = compare(base_path, write_synthetic("other_slow", other_slow), "--allow-device-mismatch");
   EXPECT_EQ(relative.status, 1) << relative.output;
   EXPECT_EQ(occurrences(relative.output, "REGRESSION"), 1u) << relative.output;
+  // Across devices the gate may use a threshold of its own: 1.6x relative to the rest fails at
+  // 0.5 and passes at 0.9, 2.5x fails at both; on one device --mismatch-threshold changes nothing.
+  const std::string moved = write_synthetic("other_moved", scaled(other, 1.6, 4, "BM_B/n:32/real_time"));
+  EXPECT_EQ(compare(base_path, moved, "--allow-device-mismatch --threshold 0.5").status, 1);
+  const CommandResult wide = compare(base_path, moved, "--allow-device-mismatch --threshold 0.5 --mismatch-threshold 0.9");
+  EXPECT_EQ(wide.status, 0) << wide.output;
+  EXPECT_NE(wide.output.find("ratio > 1.900"), std::string::npos) << wide.output;
+  const std::string far = write_synthetic("other_far", scaled(other, 2.5, 4, "BM_B/n:32/real_time"));
+  EXPECT_EQ(compare(base_path, far, "--allow-device-mismatch --threshold 0.5 --mismatch-threshold 0.9").status, 1);
+  const std::string same_slow = write_synthetic("same_slow", scaled(base, 1.6, 4, "BM_B/n:32/real_time"));
+  EXPECT_EQ(compare(base_path, same_slow, "--threshold 0.5 --mismatch-threshold 0.9").status, 1);
+  const CommandResult bad = compare(base_path, moved, "--allow-device-mismatch --mismatch-threshold 1.5");
+  EXPECT_EQ(bad.status, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--mismatch-threshold must lie in (0, 1)"), std::string::npos) << bad.output;
 
   // Without tca_device the host name, CPU count and clock identify the device.
   nlohmann::json a = synthetic_json(base), b = synthetic_json(scaled(base, 1.0, 3));

@@ -33,6 +33,10 @@ class BenchCompareCommand final : public Command {
                        "Compare runs of different devices (context tca_device): new times are then divided "
                        "by the machines' speed factor, the median of the median ratios, so only benchmarks "
                        "that moved relative to the others can be flagged");
+    command_.option("--mismatch-threshold", options_.mismatch_threshold,
+                    "With --allow-device-mismatch, the threshold when the devices differ, in (0, 1) "
+                    "(0: --threshold): benchmarks bound by caches or memory move relative to compute-bound "
+                    "ones from one CPU to another");
     command_.text("--json", json_, "Also write the comparison as JSON to this file (-: the standard output, the table then goes to the standard error)");
   }
   std::vector<std::string> names() const override { return {"bench-compare"}; }

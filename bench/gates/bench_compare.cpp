@@ -171,6 +171,9 @@ Comparison compare_benchmark_runs(const BenchmarkRun& base, const BenchmarkRun& 
                                   const CompareOptions& options) {
   if (!(options.threshold > 0 && options.threshold < 1))
     throw std::invalid_argument("--threshold must lie in (0, 1), got " + std::to_string(options.threshold));
+  if (!(options.mismatch_threshold == 0 || (options.mismatch_threshold > 0 && options.mismatch_threshold < 1)))
+    throw std::invalid_argument("--mismatch-threshold must lie in (0, 1), got " +
+                                std::to_string(options.mismatch_threshold));
   if (!(options.alpha > 0 && options.alpha < 1))
     throw std::invalid_argument("--alpha must lie in (0, 1), got " + std::to_string(options.alpha));
   if (options.min_repetitions < 2)
@@ -227,13 +230,14 @@ Comparison compare_benchmark_runs(const BenchmarkRun& base, const BenchmarkRun& 
     for (const ComparedBenchmark& row : c.rows) ratios.push_back(row.new_median_ns / row.base_median_ns);
     c.speed_factor = median(ratios);
   }
+  c.threshold = c.device_mismatch && options.mismatch_threshold > 0 ? options.mismatch_threshold : options.threshold;
   for (ComparedBenchmark& row : c.rows) {
     std::vector<double> scaled = now.times_ns.at(row.name);
     for (double& t : scaled) t /= c.speed_factor;
     row.ratio = median(scaled) / row.base_median_ns;
     row.test = mann_whitney_u(base.times_ns.at(row.name), scaled);
-    if (row.test.p < options.alpha && row.ratio > 1 + options.threshold) row.verdict = Verdict::regression;
-    if (row.test.p < options.alpha && row.ratio < 1 - options.threshold) row.verdict = Verdict::improvement;
+    if (row.test.p < options.alpha && row.ratio > 1 + c.threshold) row.verdict = Verdict::regression;
+    if (row.test.p < options.alpha && row.ratio < 1 - c.threshold) row.verdict = Verdict::improvement;
   }
   return c;
 }
@@ -252,7 +256,7 @@ std::string comparison_table(const Comparison& c) {
   }
   std::snprintf(line, sizeof(line),
                 "regression: U test p < %g and median ratio > %.3f; improvement: p < %g and ratio < %.3f\n\n",
-                c.options.alpha, 1 + c.options.threshold, c.options.alpha, 1 - c.options.threshold);
+                c.options.alpha, 1 + c.threshold, c.options.alpha, 1 - c.threshold);
   s << line;
   size_t width = 9;
   for (const ComparedBenchmark& r : c.rows) width = std::max(width, r.name.size());
@@ -293,11 +297,13 @@ nlohmann::json comparison_json(const Comparison& c) {
           {"new", {{"path", c.new_path}, {"device", c.new_device}}},
           {"options",
            {{"threshold", c.options.threshold},
+            {"mismatch_threshold", c.options.mismatch_threshold},
             {"alpha", c.options.alpha},
             {"min_repetitions", c.options.min_repetitions},
             {"allow_device_mismatch", c.options.allow_device_mismatch}}},
           {"device_mismatch", c.device_mismatch},
           {"speed_factor", c.speed_factor},
+          {"threshold_applied", c.threshold},
           {"benchmarks", rows},
           {"only_in_base", c.only_in_base},
           {"only_in_new", c.only_in_new},

@@ -8,7 +8,7 @@
 // different devices are not comparable: the files must name the same device, unless the
 // caller allows a mismatch, in which case each new time is divided by the machines' speed
 // factor (the median over benchmarks of the median ratios) so that only benchmarks that moved
-// relative to the others can be flagged.
+// relative to the others can be flagged, at a threshold of its own if the caller gives one.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -63,6 +63,10 @@ struct CompareOptions {
   double alpha = 0.05;           // significance level of the U test
   int min_repetitions = 9;       // repetitions each side must have
   bool allow_device_mismatch = false;
+  // The threshold when the devices differ (0: threshold). One speed factor cannot describe two
+  // CPUs whose caches and memory differ: benchmarks bound by different units move relative to
+  // each other with no change in the code.
+  double mismatch_threshold = 0;
 };
 
 enum class Verdict { unchanged, regression, improvement };
@@ -82,6 +86,7 @@ struct Comparison {
   std::string base_path, new_path, base_device, new_device;
   bool device_mismatch = false;
   double speed_factor = 1;  // 1 unless the devices differ (then: median of the median ratios)
+  double threshold = 0;     // the one applied: options.threshold, or mismatch_threshold across devices
   std::vector<ComparedBenchmark> rows;
   std::vector<std::string> only_in_base, only_in_new;
   std::map<std::string, std::string> not_compared;  // name: why (an error in either run)

@@ -3,12 +3,12 @@
 
     leaderboard_checks.py schema TCABENCH SOURCE_DIR
         runs a tiny suite and `tcabench leaderboard`, validates the leaderboard against
-        results/schema/leaderboard.schema.json (and the committed results/leaderboard.json),
+        results/schema/leaderboard.schema.json (and the committed leaderboards, COMMITTED),
         checks that every field of the schema is documented, and that broken documents fail.
     leaderboard_checks.py report TCABENCH SOURCE_DIR
         runs bench/report/figures.py on such a leaderboard and its cells: every figure is a PNG
         that index.html shows, drawing one mark (or curve) per rule as its figures.json records;
-        the committed results/report/ is consistent in the same way.
+        the committed figures (results/report/, results/standard/report/) are consistent the same way.
     leaderboard_checks.py csv TCABENCH SOURCE_DIR
         `tcabench leaderboard --csv` on such a suite: every run's and every probe's numbers are in
         the tidy CSV exactly as in the cells, bench/report/tidy.py loads it into pandas with its
@@ -22,6 +22,10 @@ import os
 import subprocess
 import sys
 import tempfile
+
+# The committed leaderboards and their figures: the smoke suite's and the standard suite's.
+COMMITTED = [("results/leaderboard.json", "results/report"),
+             ("results/standard/leaderboard.json", "results/standard/report")]
 
 TINY_SUITE = {
     "description": "leaderboard checks",
@@ -92,12 +96,13 @@ def check_schema(tcabench, source, work):
     if len(board["tasks"]) != 2 or len(board["tasks"][0]["entries"]) != 6:
         fail("expected 2 tasks of 6 entries, got %s" % [len(t["entries"]) for t in board["tasks"]])
 
-    committed = os.path.join(source, "results", "leaderboard.json")
-    if os.path.exists(committed):
-        with open(committed) as f:
-            errors = list(validator.iter_errors(json.load(f)))
-        if errors:
-            fail("results/leaderboard.json does not validate: %s at %s" % (errors[0].message, list(errors[0].path)))
+    for board_path, _ in COMMITTED:
+        committed = os.path.join(source, board_path)
+        if os.path.exists(committed):
+            with open(committed) as f:
+                errors = list(validator.iter_errors(json.load(f)))
+            if errors:
+                fail("%s does not validate: %s at %s" % (board_path, errors[0].message, list(errors[0].path)))
 
     # Broken documents must fail: the check is not vacuous.
     def broken(edit):
@@ -167,21 +172,23 @@ def check_report(tcabench, source, work):
             if drawn.get(name) != rules:
                 fail("%s draws %s, expected one mark per rule %s" % (name, drawn.get(name), rules))
             figures += 1
-    # The committed figures of the smoke suite: what figures.json says, each shown by index.html.
-    committed = os.path.join(source, "results", "report")
-    if os.path.isdir(committed):
-        kept = check_figure_folder(committed, "results/report")
-        with open(os.path.join(source, "results", "leaderboard.json")) as f:
-            smoke = json.load(f)
-        for task in smoke["tasks"]:
+    # The committed figures of each suite: what figures.json says, each shown by index.html.
+    for board_path, report in COMMITTED:
+        committed = os.path.join(source, report)
+        if not os.path.isdir(committed):
+            continue
+        kept = check_figure_folder(committed, report)
+        with open(os.path.join(source, board_path)) as f:
+            suite = json.load(f)
+        for task in suite["tasks"]:
             for net in sorted({e.get("model", "rate") for e in task["entries"]}):
                 ranked = [e for e in task["entries"] if e.get("model", "rate") == net]
                 for n in sorted({e["hidden"] for e in ranked}):
                     name = "bias_variance-%s-n%d-%s.png" % (task["task"], n, net)
                     rules = sorted(e["rule"] for e in ranked if e["hidden"] == n)
                     if kept.get(name) != rules:
-                        fail("results/report/%s draws %s, but results/leaderboard.json has %s: rerun "
-                             "bench/report/figures.py" % (name, kept.get(name), rules))
+                        fail("%s/%s draws %s, but %s has %s: rerun bench/report/figures.py" %
+                             (report, name, kept.get(name), board_path, rules))
     print("leaderboard figures: %d PNG figures with one mark or curve per rule" % figures)
 
 

@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """The headline table of a leaderboard: per network and hidden size, one row per rule and one
 column per task holding the rule's median test metric, its rank, and a mark when it is the best
-of the task or tied with the best (no lead in the chain from the first entry down to it holds
-across seeds: docs/metrics.md, "lead_over_next"). Rules are sorted by their mean normalised
+of the task or not worse than the best across seeds (paired over seeds, the exact Wilcoxon
+signed-rank test of the per-seed differences at p < 0.05: bench/report/paired.py). Rules are sorted by their mean normalised
 score, 0 for the readout_only baseline and 1 for the best rule of each task.
 
     python3 bench/report/headline.py LEADERBOARD.json            print the Markdown
     python3 bench/report/headline.py LEADERBOARD.json --write FILE
     python3 bench/report/headline.py LEADERBOARD.json --check FILE
+    python3 bench/report/headline.py LEADERBOARD.json --hidden 64 ...   only the networks of n = 64
 
 --write replaces, in FILE, the text between the lines
-    <!-- headline: LEADERBOARD.json -->
+    <!-- headline: LEADERBOARD.json -->        (with --hidden N: <!-- headline: LEADERBOARD.json, n = N -->)
     <!-- end headline -->
 with the table; --check exits 1 when that text differs from the table (a stale headline).
 Standard library only.
@@ -19,6 +20,8 @@ import argparse
 import json
 import math
 import sys
+
+from paired import versus
 
 NETWORKS = {"rate": "rate network", "lif": "spiking network"}
 
@@ -42,20 +45,19 @@ def task_scores(entries, higher):
     return {rule: None if v is None else (v - base[0]) / (top - base[0]) for rule, v in values.items()}
 
 
-def tied_with_best(ranking):
-    """The rules of a ranking (entries in rank order) that no holding lead separates from the first."""
-    tied = set()
-    for e in ranking:
-        tied.add(e["rule"])
-        lead = e.get("lead_over_next")
-        if not lead or lead["holds"]:
-            break
-    return tied
+def tied_with_best(ranking, higher):
+    """The rules of a ranking (entries in rank order) not worse than its first entry at p < 0.05:
+    paired over seeds, the exact Wilcoxon signed-rank test of the per-seed differences
+    (paired.versus), each rule against the first, without a multiplicity correction (which would
+    make more rules tied)."""
+    best = ranking[0]
+    return {e["rule"] for e in ranking if e is best or versus(e, best, higher)[2] == "reaches"}
 
 
-def tables(board):
+def tables(board, hidden=None):
     out = []
-    nets = sorted({(e.get("model", "rate"), e["hidden"]) for t in board["tasks"] for e in t["entries"]},
+    nets = sorted({(e.get("model", "rate"), e["hidden"]) for t in board["tasks"] for e in t["entries"]
+                   if hidden is None or e["hidden"] == hidden},
                   key=lambda key: (key[0] != "rate", key[0], key[1]))  # the rate network first
     for net, n in nets:
         tasks = []
@@ -70,7 +72,7 @@ def tables(board):
         for t, ranking in tasks:
             name = t["task"]
             higher = t["better"] == "higher"
-            best = tied_with_best(ranking)
+            best = tied_with_best(ranking, higher)
             scores = task_scores(ranking, higher) or {}
             for e in ranking:
                 if e["rule"] not in rules:
@@ -91,14 +93,15 @@ def tables(board):
             lines.append("| `%s` | " % r + " | ".join(cell.get((r, c), "") for c in names) + " |")
         out.append("\n".join(lines))
     note = ("Median test metric over seeds at each rule's best learning rate (its rank among the rules "
-            "of that network and size); **bold**: the best, or tied with it across seeds (Wilcoxon "
-            "signed-rank, Holm-adjusted); rows sorted by the mean score between readout_only (0) and the "
+            "of that network and size); **bold**: the best, or not worse than the best at p < 0.05 "
+            "(exact Wilcoxon signed-rank test of the per-seed differences, each rule against the best, "
+            "unadjusted); rows sorted by the mean score between readout_only (0) and the "
             "best rule (1). Commit(s) %s." % ", ".join(board.get("git_commits", [])))
     return "\n\n".join(out) + "\n\n" + note + "\n"
 
 
-def block(path_text, leaderboard):
-    start = "<!-- headline: %s -->" % leaderboard
+def block(path_text, leaderboard, hidden=None):
+    start = "<!-- headline: %s -->" % (leaderboard if hidden is None else "%s, n = %d" % (leaderboard, hidden))
     end = "<!-- end headline -->"
     i = path_text.find(start)
     j = path_text.find(end, i + 1)
@@ -110,19 +113,22 @@ def block(path_text, leaderboard):
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("leaderboard")
+    parser.add_argument("--hidden", type=int, help="only the networks of this hidden size")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--write", metavar="FILE")
     group.add_argument("--check", metavar="FILE")
     args = parser.parse_args(argv)
     with open(args.leaderboard) as f:
-        table = tables(json.load(f))
+        table = tables(json.load(f), args.hidden)
+    if not table.strip().startswith("**"):
+        raise SystemExit("headline: %s has no entry of hidden size %s" % (args.leaderboard, args.hidden))
     target = args.write or args.check
     if not target:
         sys.stdout.write(table)
         return 0
     with open(target) as f:
         text = f.read()
-    i, j = block(text, args.leaderboard)
+    i, j = block(text, args.leaderboard, args.hidden)
     if args.check:
         if text[i:j] != table:
             print("headline: %s: the table from %s is stale; run bench/report/headline.py %s --write %s" %

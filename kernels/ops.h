@@ -94,7 +94,8 @@ void add_signal_times_trace(Tensor& G, const Tensor& L, const Tensor& E);
 // The two above in sequence, the signal applied to the updated trace:
 //   eligibility_trace_step(E, decay, dphi, ahat, scale); add_signal_times_trace(G, L, E);
 // the same numbers, in one pass over E on the CPU (which reads the trace once, not twice);
-// the GPU runs the two kernels.
+// the GPU runs the two kernels. E, G and ahat must not overlap (refused otherwise: the one
+// pass reads ahat and writes E and G in the same loop).
 void trace_step_and_gradient(Tensor& E, Tensor& G, const Tensor& decay, const Tensor& dphi, const Tensor& ahat,
                              const Tensor& L, double scale);
 // ---- diagonal add (uoro, kf_rtrl, rkf_rtrl) ------------------------------------------------------

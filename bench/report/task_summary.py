@@ -73,7 +73,7 @@ def summary(board, cells_dir, only_task=None, hidden=None):
     cache = {}
     for task in board["tasks"]:
         name = task.get("task", task["id"])
-        if only_task and only_task not in (task["id"], name):
+        if only_task and only_task != name:
             continue
         higher = task["better"] == "higher"
         groups = {}
@@ -112,7 +112,7 @@ def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("leaderboard")
     parser.add_argument("--cells", required=True, help="the suite's directory (its cells/ hold the FLOP counts)")
-    parser.add_argument("--task", help="only this task (its id or its name in the suite)")
+    parser.add_argument("--task", help="only this task, by its name in the suite (its id unless renamed, e.g. add-online)")
     parser.add_argument("--hidden", type=int, help="only the networks of this hidden size")
     args = parser.parse_args(argv)
     with open(args.leaderboard) as f:

@@ -21,13 +21,9 @@ import json
 import math
 import sys
 
-from paired import versus
+from paired import number, versus
 
 NETWORKS = {"rate": "rate network", "lif": "spiking network"}
-
-
-def number(x):
-    return x if isinstance(x, (int, float)) and math.isfinite(x) else None
 
 
 def task_scores(entries, higher):
@@ -119,9 +115,10 @@ def main(argv):
     group.add_argument("--check", metavar="FILE")
     args = parser.parse_args(argv)
     with open(args.leaderboard) as f:
-        table = tables(json.load(f), args.hidden)
-    if not table.strip().startswith("**"):
-        raise SystemExit("headline: %s has no entry of hidden size %s" % (args.leaderboard, args.hidden))
+        board = json.load(f)
+    if args.hidden is not None and not any(e["hidden"] == args.hidden for t in board["tasks"] for e in t["entries"]):
+        raise SystemExit("headline: %s has no entry of hidden size %d" % (args.leaderboard, args.hidden))
+    table = tables(board, args.hidden)
     target = args.write or args.check
     if not target:
         sys.stdout.write(table)

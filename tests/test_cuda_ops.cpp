@@ -7,6 +7,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "kernels/ops.h"
 #include "kernels/rule_factors.h"
@@ -298,6 +299,26 @@ TEST_P(CudaOpsTest, PerSequenceOps) {
           [](auto& in, auto& out) { ops::scale_add_diagonal_rows(out[0], in[0], in[1], in[2]); });
   compare({sa, rnd({B, M}, 94)}, {rnd({M}, 95)}, true,
           [](auto& in, auto& out) { ops::add_weighted_rows(out[0], in[0], in[1]); });
+}
+
+TEST_P(CudaOpsTest, ReductionsOfFewLongRowsAreChunkedAndRepeatable) {
+  // A few rows longer than one pass sums (8 192 columns; UORO's and KF-RTRL's norms at small
+  // B) go through per-chunk sums (2 048 columns, the last one partial here); 1 024 rows or more
+  // go one block per row. Both are fixed by the shape, so a second run gives the same bits.
+  const double sum_tol = dtype() == DType::f32 ? 1e-5 : 1e-12;
+  const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 8193}, {5, 4 * 2048 + 2051}, {1023, 8200}, {1024, 8200}};
+  for (const auto& [rows, cols] : shapes) {
+    SCOPED_TRACE("rows " + std::to_string(rows) + ", columns " + std::to_string(cols));
+    compare({rnd({rows, cols}, 150)}, {scalars({rows}, 151)}, false,
+            [](auto& in, auto& out) { ops::row_norms(out[0], in[0]); }, sum_tol);
+    compare({rnd({rows, cols}, 152), rnd({rows, cols}, 153)}, {scalars({rows}, 154)}, false,
+            [](auto& in, auto& out) { ops::row_dots(out[0], in[0], in[1]); }, sum_tol);
+    const Tensor x = rnd({rows, cols}, 155).to(Device::cuda);
+    Tensor first({rows}, DType::f64, Device::cuda), second({rows}, DType::f64, Device::cuda);
+    ops::row_norms(first, x);
+    ops::row_norms(second, x);
+    EXPECT_EQ(first.to_host(), second.to_host());
+  }
 }
 
 TEST_P(CudaOpsTest, StochasticRuleFactors) {

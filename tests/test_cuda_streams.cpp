@@ -3,6 +3,7 @@
 // gpu; skips without a device.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 
 #include "tests/rule_helpers.h"
@@ -118,6 +119,26 @@ TEST_F(CudaStreamsTest, CopiesToTheHostWaitForTheirStream) {
   EXPECT_EQ(v[static_cast<size_t>(count / 2)], 5.0);
   EXPECT_EQ(v.back(), 5.0);
   EXPECT_EQ(ops::nrm2(x), 5.0 * std::sqrt(static_cast<double>(count)));
+}
+
+TEST_F(CudaStreamsTest, FreedMemoryStaysInThePoolAndCountsAsFree) {
+  // Freed device memory stays with the stream-ordered pool for the next allocation; the
+  // memory checks before a run (available_memory) must still count it as free.
+  const size_t mib = size_t{1} << 20;
+  const size_t before = cuda::free_memory();
+  {
+    Tensor x({int64_t{1} << 26}, DType::f32, Device::cuda);  // 256 MiB
+    ops::fill(x, 1.0);
+    EXPECT_LT(cuda::free_memory(), before - 200 * mib);
+  }
+  EXPECT_GT(cuda::free_memory(), before - 16 * mib);
+  // A later allocation of the same size, on another thread's stream too, succeeds and holds
+  // what it was given.
+  std::thread([] {
+    Tensor y({int64_t{1} << 26}, DType::f32, Device::cuda);
+    ops::fill(y, 2.0);
+    EXPECT_EQ(ops::nrm2(y), 2.0 * std::sqrt(double(int64_t{1} << 26)));
+  }).join();
 }
 
 }  // namespace

@@ -19,13 +19,19 @@
 // the same useful work. BM_ForwardEnsemble/n/E and BM_ForwardEnsembleLoop/n/E: E networks
 // with their own parameters (B = 16 each) in one launch, or in one launch per network.
 //
+// Kernels of the backend: BM_RowNorms/rows/cols (per-sequence norms, bytes/s of their read)
+// and BM_AllocateFree/bytes/busy (host time of a device allocation and its free, with another
+// thread's stream idle or busy).
+//
 //   tcabench_gpu_bench --benchmark_repetitions=5 --benchmark_out=gpu.json --benchmark_out_format=json
 #include <benchmark/benchmark.h>
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
+#include <atomic>
 #include <cmath>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "algorithms/learner.h"
@@ -232,6 +238,46 @@ void forward_ensemble(benchmark::State& state, bool one_launch) {
 void BM_ForwardEnsemble(benchmark::State& state) { forward_ensemble(state, true); }
 void BM_ForwardEnsembleLoop(benchmark::State& state) { forward_ensemble(state, false); }
 
+// Per-row norms of a [rows, cols] float matrix (UORO's and KF-RTRL's per-sequence norms):
+// bytes/s of the one compulsory read, to set against BM_CeilingCopy. Few long rows take the
+// chunked two-pass path of kernels/cuda/row_ops.cu, 1 024 rows or more one block per row.
+void BM_RowNorms(benchmark::State& state) {
+  const int64_t rows = state.range(0), cols = state.range(1);
+  Tensor X({rows, cols}, DType::f32, Device::cuda), out({rows}, DType::f64, Device::cuda);
+  ops::random_signs(X, 5, 0);
+  ops::row_norms(out, X);  // warm-up
+  for (auto _ : state) state.SetIterationTime(time_on_device([&] { ops::row_norms(out, X); }));
+  state.counters["bytes/s"] = benchmark::Counter(4.0 * rows * cols, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// A device tensor allocated, filled and freed, host time per round (the cost a rule's set-up
+// or a scratch buffer pays): from the stream-ordered pool after the first round, where
+// cudaMalloc and cudaFree took tens of microseconds and cudaFree waited for the device. With
+// `busy`, a second thread keeps its own stream busy meanwhile, which cudaFree would wait for.
+void BM_AllocateFree(benchmark::State& state) {
+  const int64_t bytes = state.range(0);
+  const bool busy = state.range(1) != 0;
+  std::atomic<bool> stop{false};
+  std::thread other;
+  if (busy)
+    other = std::thread([&] {
+      Tensor big({int64_t{1} << 26}, DType::f32, Device::cuda);
+      while (!stop.load()) {
+        for (int i = 0; i < 20; ++i) ops::scale(big, 1.0);
+        cuda::synchronize();
+      }
+    });
+  auto round = [&] {
+    Tensor t({bytes / 4}, DType::f32, Device::cuda);
+    ops::fill(t, 1.0);
+  };
+  round();  // warm-up: the pool's first allocation
+  for (auto _ : state) round();
+  cuda::synchronize();
+  stop = true;
+  if (other.joinable()) other.join();
+}
+
 }  // namespace
 }  // namespace tca
 
@@ -261,6 +307,16 @@ int main(int argc, char** argv) {
     for (int n : {32, 128})
       for (int E : {1, 8, 64}) ensemble->Args({n, E});
   }
+  auto* norms = benchmark::RegisterBenchmark("BM_RowNorms", tca::BM_RowNorms);
+  norms->ArgNames({"rows", "cols"})->UseManualTime()->Unit(benchmark::kMicrosecond);
+  for (int64_t cols : {66049, 1 << 20})  // n(n + m + 1) at n = 256, m = 2; and 1M
+    for (int64_t rows : {1, 16, 64}) norms->Args({rows, cols});
+  norms->Args({4096, 4096});
+  benchmark::RegisterBenchmark("BM_AllocateFree", tca::BM_AllocateFree)
+      ->ArgNames({"bytes", "busy"})
+      ->Args({1 << 20, 0})
+      ->Args({1 << 20, 1})
+      ->Unit(benchmark::kMicrosecond);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   cudaDeviceProp prop{};

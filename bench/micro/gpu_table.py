@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Markdown tables of tcabench_gpu_bench JSON: every rule's throughput and its fraction of the
-ceilings measured in the same run (SGEMM FLOP/s, device-to-device copy bytes/s); and the
-forward pass alone, the persistent kernel against the step-by-step versions.
+ceilings measured in the same run (SGEMM FLOP/s, device-to-device copy bytes/s); the
+forward pass alone, the persistent kernel against the step-by-step versions; the per-row
+norms against the copy ceiling; and the host time of a device allocation and its free.
 
   python3 bench/micro/gpu_table.py results/<device>/gpu.json
 """
@@ -71,6 +72,29 @@ def main():
             ratio = f"{one['steps/s'] / loop['steps/s']:.1f}x" if one and loop else "–"
             print(f"| {n} | {E} | {one['steps/s'] if one else float('nan'):.3g} | "
                   f"{loop['steps/s'] if loop else float('nan'):.3g} | {ratio} |")
+
+    norms = []
+    for name, b in rows.items():
+        if name.startswith("BM_RowNorms/"):
+            parts = dict(p.split(":") for p in name.split("/")[1:] if ":" in p)
+            norms.append((int(parts["rows"]), int(parts["cols"]), b))
+    if norms:
+        print("\nPer-row norms of a float [rows, cols] matrix (one read of it)\n")
+        print("| rows | cols | µs | GB/s | of copy ceiling |")
+        print("|---|---|---|---|---|")
+        for r, c, b in sorted(norms):
+            frac = f"{b['bytes/s'] / copy:.1%}" if copy else "–"
+            print(f"| {r} | {c} | {gbench.microseconds(b):.1f} | {b['bytes/s'] / 1e9:.0f} | {frac} |")
+
+    allocations = [(n, b) for n, b in sorted(rows.items()) if n.startswith("BM_AllocateFree/")]
+    if allocations:
+        print("\nA device allocation, a fill and the free, host time per round\n")
+        print("| bytes | another thread's stream | µs |")
+        print("|---|---|---|")
+        for name, b in allocations:
+            parts = dict(p.split(":") for p in name.split("/")[1:] if ":" in p)
+            print(f"| {parts['bytes']} | {'busy' if parts['busy'] == '1' else 'idle'} | "
+                  f"{gbench.microseconds(b):.1f} |")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include <thrust/transform_reduce.h>
 
 #include <cmath>
+#include <cstddef>
 
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ops_cuda.h"
@@ -16,6 +17,18 @@
 namespace tca::cuda {
 
 namespace {
+
+// Thrust's temporary storage from the stream-ordered pool (runtime.h) instead of its default
+// cudaMalloc and cudaFree, the latter of which waits for every stream of the device.
+struct PoolAllocator {
+  using value_type = char;
+  char* allocate(std::ptrdiff_t bytes) {
+    return bytes > 0 ? static_cast<char*>(malloc_device(static_cast<size_t>(bytes))) : nullptr;
+  }
+  void deallocate(char* ptr, size_t) noexcept {
+    if (ptr) free_device(ptr);
+  }
+};
 
 template <typename T>
 __global__ void fill_kernel(T* x, int64_t n, T value) {
@@ -119,8 +132,9 @@ double dot(int64_t n, const T* x, const T* y) {
   auto px = thrust::device_pointer_cast(x);
   auto py = thrust::device_pointer_cast(y);
   // On the thread's stream; Thrust waits for the stream to bring the sum to the host.
-  const double s = thrust::inner_product(thrust::cuda::par.on(stream()), px, px + n, py, 0.0, thrust::plus<double>(),
-                                         ProductInDouble());
+  PoolAllocator scratch;
+  const double s = thrust::inner_product(thrust::cuda::par(scratch).on(stream()), px, px + n, py, 0.0,
+                                         thrust::plus<double>(), ProductInDouble());
   TCA_CUDA_CHECK_LAUNCH();
   return s;
 }
@@ -130,11 +144,13 @@ double nrm2(int64_t n, const T* x) {
   // Scaled like the CPU version, so no square overflows: the largest magnitude first (NaN if
   // any element is NaN), then the sum of squares of x / largest.
   auto px = thrust::device_pointer_cast(x);
-  const double largest = thrust::transform_reduce(thrust::cuda::par.on(stream()), px, px + n, Magnitude(), 0.0, MaxOrNaN());
+  PoolAllocator scratch;
+  const double largest =
+      thrust::transform_reduce(thrust::cuda::par(scratch).on(stream()), px, px + n, Magnitude(), 0.0, MaxOrNaN());
   TCA_CUDA_CHECK_LAUNCH();
   if (largest == 0.0 || !std::isfinite(largest)) return largest;
-  const double s = thrust::transform_reduce(thrust::cuda::par.on(stream()), px, px + n, ScaledSquare{largest}, 0.0,
-                                            thrust::plus<double>());
+  const double s = thrust::transform_reduce(thrust::cuda::par(scratch).on(stream()), px, px + n,
+                                            ScaledSquare{largest}, 0.0, thrust::plus<double>());
   TCA_CUDA_CHECK_LAUNCH();
   return largest * std::sqrt(s);
 }

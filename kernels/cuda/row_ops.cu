@@ -1,7 +1,11 @@
 // Per-sequence (per-row) ops on the GPU: one launch for all rows. The per-row scalars (norms,
-// dots, scales, weights) are double arrays in device memory, so nothing here waits for or
-// allocates on the host. Reductions run one block per row, summing in double. The
-// stochastic rules' factors come from kernels/rule_factors.h, the very code the CPU runs.
+// dots, scales, weights) are double arrays in device memory, so nothing here waits for the
+// host. Reductions sum in double, one block per row when there are enough rows to fill the
+// device; a few long rows (UORO's and KF-RTRL's norms at B = 1-16 over n(n+m+1) columns)
+// are cut into fixed chunks summed by blocks of their own, then each row's chunk sums are
+// added in chunk order. The cut depends only on the shape, so the sums are the same on every
+// GPU and every run. The stochastic rules' factors come from kernels/rule_factors.h, the very
+// code the CPU runs.
 #include <cmath>
 
 #include "kernels/cuda/launch.h"
@@ -33,6 +37,34 @@ __global__ void row_dots_kernel(int64_t rows, int64_t cols, const T* X, const T*
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     double s = 0.0;
     for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) s += double(X[r * cols + c]) * double(Y[r * cols + c]);
+    s = block_sum(s);
+    if (threadIdx.x == 0) out[r] = square_root ? sqrt(s) : s;
+  }
+}
+
+// Two passes for a few long rows. Pass 1: block (chunk, r) sums X[r, c] Y[r, c] over
+// the columns of its chunk into partial[r * chunks + chunk]. Pass 2: block r adds row r's
+// chunk sums (one block per row, as above).
+constexpr int64_t kChunkColumns = 2048;       // 8 elements per thread
+constexpr int64_t kOnePassRows = 1024;        // from here on, one block per row fills the device
+constexpr int64_t kOnePassColumns = 4 * kChunkColumns;
+
+template <typename T>
+__global__ void row_dot_chunks_kernel(int64_t cols, int64_t chunks, const T* X, const T* Y, double* partial) {
+  const int64_t chunk = blockIdx.x, r = blockIdx.y;
+  const int64_t begin = chunk * kChunkColumns;
+  const int64_t end = begin + kChunkColumns < cols ? begin + kChunkColumns : cols;
+  double s = 0.0;
+  for (int64_t c = begin + threadIdx.x; c < end; c += blockDim.x) s += double(X[r * cols + c]) * double(Y[r * cols + c]);
+  s = block_sum(s);
+  if (threadIdx.x == 0) partial[r * chunks + chunk] = s;
+}
+
+__global__ void sum_chunks_kernel(int64_t rows, int64_t chunks, const double* partial, bool square_root,
+                                  double* out) {
+  for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+    double s = 0.0;
+    for (int64_t c = threadIdx.x; c < chunks; c += blockDim.x) s += partial[r * chunks + c];
     s = block_sum(s);
     if (threadIdx.x == 0) out[r] = square_root ? sqrt(s) : s;
   }
@@ -110,21 +142,50 @@ __global__ void rkf_rtrl_factors_kernel(int64_t B, const double* norms, double* 
 
 int row_blocks(int64_t rows) { return static_cast<int>(rows < 65535 ? rows : 65535); }
 
+// Device memory for the length of one op, freed on the stream after the op's launches: the
+// pool (runtime.h) hands it out again without waiting for the device.
+class Scratch {
+ public:
+  explicit Scratch(size_t bytes) : ptr_(malloc_device(bytes)) {}
+  ~Scratch() { free_device(ptr_); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  double* doubles() const { return static_cast<double*>(ptr_); }
+
+ private:
+  void* ptr_;
+};
+
+// out[r] = sum_c X[r, c] Y[r, c], or its square root.
+template <typename T>
+void reduce_rows(int64_t rows, int64_t cols, const T* X, const T* Y, bool square_root, double* out) {
+  if (rows == 0) return;
+  if (rows >= kOnePassRows || cols <= kOnePassColumns) {
+    row_dots_kernel<<<row_blocks(rows), kThreads, 0, stream()>>>(rows, cols, X, Y, square_root, out);
+    TCA_CUDA_CHECK_LAUNCH();
+    return;
+  }
+  const int64_t chunks = (cols + kChunkColumns - 1) / kChunkColumns;
+  Scratch partial(static_cast<size_t>(rows * chunks) * sizeof(double));
+  // chunks <= 2^31 - 1 columns of the grid for any cols below 2^42; rows < kOnePassRows.
+  const dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>(rows));
+  row_dot_chunks_kernel<<<grid, kThreads, 0, stream()>>>(cols, chunks, X, Y, partial.doubles());
+  TCA_CUDA_CHECK_LAUNCH();
+  sum_chunks_kernel<<<row_blocks(rows), kThreads, 0, stream()>>>(rows, chunks, partial.doubles(), square_root, out);
+  TCA_CUDA_CHECK_LAUNCH();
+}
+
 }  // namespace
 
 template <typename T>
 void row_dots(int64_t rows, int64_t cols, const T* X, const T* Y, double* out) {
-  if (rows == 0) return;
-  row_dots_kernel<<<row_blocks(rows), kThreads, 0, stream()>>>(rows, cols, X, Y, false, out);
-  TCA_CUDA_CHECK_LAUNCH();
+  reduce_rows(rows, cols, X, Y, false, out);
 }
 
 template <typename T>
 void row_norms(int64_t rows, int64_t cols, const T* X, double* out) {
   // Sums of squares in double: exact enough, and no overflow short of |x| ~ 1e154.
-  if (rows == 0) return;
-  row_dots_kernel<<<row_blocks(rows), kThreads, 0, stream()>>>(rows, cols, X, X, true, out);
-  TCA_CUDA_CHECK_LAUNCH();
+  reduce_rows(rows, cols, X, X, true, out);
 }
 
 template <typename T>

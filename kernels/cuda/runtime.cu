@@ -1,5 +1,7 @@
 #include "kernels/cuda/runtime.h"
 
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
 
 #include "kernels/cuda/check.h"
@@ -17,16 +19,47 @@ int current_device() {
   return device;
 }
 
+// Set when the thread's streams are gone (its thread_local objects are being destroyed):
+// memory freed after that, e.g. by a static tensor at exit, is freed synchronously.
+thread_local bool streams_destroyed = false;
+
 // The calling thread's own streams, one per device, destroyed when the thread ends. Errors
 // there are ignored: at process exit the runtime may already be unloaded.
 struct ThreadStreams {
   Stream streams[kMaxDevices] = {};
   ~ThreadStreams() {
+    streams_destroyed = true;
     for (Stream s : streams)
       if (s) cudaStreamDestroy(s);
   }
 };
 thread_local ThreadStreams thread_streams;
+
+// Whether each device's allocations come from its stream-ordered memory pool (every device
+// of compute capability 6.0 and later on a recent driver; the attribute says). 0 = not yet
+// asked, 1 = pool, 2 = plain cudaMalloc. The first allocation on a device asks, and sets the
+// pool to keep freed memory (release threshold: all of it) instead of handing it back to the
+// driver at every synchronisation, which is what makes a cached allocation cheap.
+std::atomic<int> allocator_kind[kMaxDevices] = {};
+
+bool uses_pool(int device) {
+  int kind = allocator_kind[device].load(std::memory_order_acquire);
+  if (kind != 0) return kind == 1;
+  int supported = 0;
+  if (cudaDeviceGetAttribute(&supported, cudaDevAttrMemoryPoolsSupported, device) != cudaSuccess) {
+    cudaGetLastError();
+    supported = 0;
+  }
+  if (supported) {
+    cudaMemPool_t pool = nullptr;
+    TCA_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, device));
+    uint64_t keep_all = UINT64_MAX;
+    TCA_CUDA_CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep_all));
+  }
+  kind = supported ? 1 : 2;
+  allocator_kind[device].store(kind, std::memory_order_release);
+  return kind == 1;
+}
 
 // The innermost StreamGuard of this thread, if any.
 thread_local bool guarded = false;
@@ -53,7 +86,8 @@ int device_count() {
 
 void* malloc_device(size_t bytes) {
   void* ptr = nullptr;
-  const cudaError_t err = cudaMalloc(&ptr, bytes);
+  const cudaError_t err =
+      uses_pool(current_device()) ? cudaMallocAsync(&ptr, bytes, current_stream()) : cudaMalloc(&ptr, bytes);
   if (err != cudaSuccess) {
     cudaGetLastError();
     throw std::runtime_error("cannot allocate " + std::to_string(bytes) +
@@ -62,9 +96,34 @@ void* malloc_device(size_t bytes) {
   return ptr;
 }
 
-// cudaFree waits for the device's outstanding work, so memory still in use by a kernel on
-// any stream is not released under it.
-void free_device(void* ptr) noexcept { report(cudaFree(ptr), "cudaFree"); }
+// With the pool, the memory returns to it when the current stream reaches the free: work
+// queued before on this stream may still use it, later allocations on this stream may take
+// it at once, and other streams only once the free has run. Work on another stream that
+// reads the memory must therefore be finished or ordered before the free (the rule of
+// runtime.h). Without the pool, cudaFree waits for the whole device.
+void free_device(void* ptr) noexcept {
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || device >= kMaxDevices) {
+    report(cudaFree(ptr), "cudaFree");
+    return;
+  }
+  if (allocator_kind[device].load(std::memory_order_acquire) != 1) {
+    report(cudaFree(ptr), "cudaFree");
+    return;
+  }
+  if (streams_destroyed) {  // the thread's stream is gone: wait for the device, then free
+    report(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+    report(cudaFreeAsync(ptr, nullptr), "cudaFreeAsync");
+    report(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+    return;
+  }
+  try {
+    report(cudaFreeAsync(ptr, current_stream()), "cudaFreeAsync");
+  } catch (const std::exception& e) {  // the thread's stream could not be created
+    std::fprintf(stderr, "tcabench: %s\n", e.what());
+    report(cudaFreeAsync(ptr, nullptr), "cudaFreeAsync");
+  }
+}
 
 void copy_to_device(void* dst, const void* src, size_t bytes) {
   const Stream stream = current_stream();
@@ -89,6 +148,16 @@ void synchronize_device() { TCA_CUDA_CHECK(cudaDeviceSynchronize()); }
 size_t free_memory() {
   size_t free_bytes = 0, total_bytes = 0;
   TCA_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  // Memory the pool holds but no allocation uses is free to the next allocation too.
+  const int device = current_device();
+  if (allocator_kind[device].load(std::memory_order_acquire) == 1) {
+    cudaMemPool_t pool = nullptr;
+    TCA_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, device));
+    uint64_t reserved = 0, used = 0;
+    TCA_CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReservedMemCurrent, &reserved));
+    TCA_CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &used));
+    if (reserved > used) free_bytes += static_cast<size_t>(reserved - used);
+  }
   return free_bytes;
 }
 

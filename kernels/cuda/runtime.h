@@ -26,6 +26,16 @@
 //
 // The streams are created with default flags, so they also order with the legacy default
 // stream (stream 0): work that some library might still put there cannot race with ours.
+//
+// Memory. Device memory comes from the device's stream-ordered pool (cudaMallocAsync on the
+// current stream) and goes back to it on the stream current when it is freed (cudaFreeAsync):
+// neither waits for the device, so one thread's allocations do not stall the other threads'
+// streams, and freed memory is kept for the next allocation rather than returned to the
+// driver. The rule that keeps this safe: device memory is freed on a stream that every use
+// of it is ordered before. Freeing it on the stream that last used it (the thread's own,
+// or the guard's, as in the example above, where `side` is synchronised before the scope's
+// tensors go) is enough. A device without memory pools falls back to cudaMalloc and cudaFree,
+// which waits for the whole device.
 #pragma once
 
 #include <cstddef>
@@ -38,8 +48,10 @@ namespace tca::cuda {
 using Stream = CUstream_st*;
 
 int device_count();  // 0 when no device or no driver (never throws)
-void* malloc_device(size_t bytes);  // throws std::runtime_error naming the size on failure
-void free_device(void* ptr) noexcept;  // a failure is reported on stderr (destructors call it)
+// Stream-ordered (see Memory above). malloc_device throws std::runtime_error naming the size
+// on failure; free_device reports a failure on stderr (destructors call it).
+void* malloc_device(size_t bytes);
+void free_device(void* ptr) noexcept;
 // Copies on the current stream. To the device and device to device they are asynchronous
 // with respect to the host (the host source is consumed before the call returns); to the
 // host the stream is synchronised, so dst holds the data on return.
@@ -48,7 +60,7 @@ void copy_to_host(void* dst, const void* src, size_t bytes);
 void copy_device_to_device(void* dst, const void* src, size_t bytes);
 void synchronize();         // waits for the current stream
 void synchronize_device();  // waits for every stream of the current device
-size_t free_memory();  // bytes free on the current device
+size_t free_memory();  // bytes free on the current device, counting the pool's unused memory
 std::string device_name();  // the current device's name, "unknown CUDA device" if it cannot be read
 
 // The stream the calling thread's CUDA work goes to: the innermost StreamGuard's stream, or

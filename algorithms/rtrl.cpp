@@ -1,5 +1,6 @@
 #include "algorithms/rtrl.h"
 
+#include <stdexcept>
 #include <utility>
 
 #include "algorithms/registry.h"
@@ -33,7 +34,7 @@ void Rtrl::accumulate(const StepState& s) {
   ops::gemm_strided_batched(false, false, 1, n, n, 1.0, s.c, n, n, J_aug_, n, j_stride, 0.0, cJ, n, j_stride, B);
   // One batched GEMM: rows 0..n-1 = J_t M_{t-1}, row n = c_t^T J_t M_{t-1}.
   ops::gemm_strided_batched(false, false, n + 1, nk, n, 1.0, J_aug_, n, j_stride, M_, nk, m_stride, 0.0, M_next_, nk,
-                            m_stride, B);
+                            m_stride, B, influence_product_);
   // gW += sum_b c_t^T J_t M_{t-1} (the scratch rows, m_stride apart).
   Tensor gW = grad_.W.reshape({nk});
   ops::gemv(true, B, nk, 1.0, gradient_rows, m_stride, ones_, 1.0, gW);
@@ -43,6 +44,8 @@ void Rtrl::accumulate(const StepState& s) {
   ops::mul(c_dphi_, s.c, s.dphi, alpha);
   ops::gemm(true, false, n, k, B, 1.0, c_dphi_, n, s.ahat, k, 1.0, grad_.W, k);
 }
+
+std::map<std::string, std::string> Rtrl::config() const { return rtrl_params().text({influence_product_}); }
 
 size_t Rtrl::state_bytes(int /*T*/) const {
   const size_t n = config_.n, nk = n * config_.k(), B = static_cast<size_t>(B_);
@@ -62,14 +65,27 @@ double Rtrl::flops_per_step() const {
 
 namespace tca {
 
+const ParamTable<RtrlConfig>& rtrl_params() {
+  static const auto table = ParamTable<RtrlConfig>().choice(
+      "influence_product", &RtrlConfig::influence_product,
+      {{"full", ops::MatmulPrecision::full}, {"tf32", ops::MatmulPrecision::tf32}},
+      "precision of the inputs of the O(n^4) product J_t M_{t-1}: full (exact) or tf32 (float runs only: "
+      "10 mantissa bits, the GPU's tensor cores; emulated by truncation on the CPU; no longer exact)");
+  return table;
+}
+
 const RuleInfo& rtrl_info() {
-  static const RuleInfo info{
-      "rtrl", "real-time recurrent learning, full influence matrix (exact, O(n^4) per step)", true, {}};
+  static const RuleInfo info{"rtrl",
+                             "real-time recurrent learning, full influence matrix (exact, O(n^4) per step)", true,
+                             rtrl_params().docs()};
   return info;
 }
 
-std::unique_ptr<RateRule> make_rtrl(const RateRnnConfig& config, DType dtype, Device device, const Params&) {
-  return std::make_unique<Rtrl>(config, dtype, device);
+std::unique_ptr<RateRule> make_rtrl(const RateRnnConfig& config, DType dtype, Device device, const Params& params) {
+  const RtrlConfig rtrl = rtrl_params().read(params);
+  if (rtrl.influence_product == ops::MatmulPrecision::tf32 && dtype != DType::f32)
+    throw std::invalid_argument("rtrl: influence_product=tf32 needs --precision float (TF32 rounds float inputs)");
+  return std::make_unique<Rtrl>(config, dtype, device, rtrl);
 }
 
 }  // namespace tca

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "algorithms/rate_rule.h"
+#include "core/param_table.h"
+#include "kernels/ops.h"
 
 namespace tca {
 
@@ -15,10 +17,22 @@ namespace tca {
 // so M is read once per step instead of twice (the influence buffers carry that scratch row).
 // Every sequence's products go in one strided-batched GEMM: a handful of calls per step
 // whatever the batch size (one cuBLAS launch each on the GPU).
+//
+// influence_product=tf32 (float only) takes that GEMM's inputs, J_t and M_{t-1}, at TF32
+// precision (10 mantissa bits): the GPU's tensor cores, ~7x cuBLAS's FP32 rate on an H100 or
+// H200, or the CPU's emulation of them by truncation. The rule is then no longer exact: the
+// probe measures how far it moves from BPTT (docs/rules.md#rtrl-in-tf32).
+struct RtrlConfig {
+  ops::MatmulPrecision influence_product = ops::MatmulPrecision::full;
+};
+const ParamTable<RtrlConfig>& rtrl_params();
+
 class Rtrl : public RateRule {
  public:
-  Rtrl(const RateRnnConfig& config, DType dtype, Device device) : RateRule(config, dtype, device) {}
+  Rtrl(const RateRnnConfig& config, DType dtype, Device device, const RtrlConfig& rtrl = {})
+      : RateRule(config, dtype, device), influence_product_(rtrl.influence_product) {}
   std::string id() const override { return "rtrl"; }
+  std::map<std::string, std::string> config() const override;
   size_t state_bytes(int T) const override;
   double flops_per_step() const override;
 
@@ -30,6 +44,7 @@ class Rtrl : public RateRule {
   Tensor J_aug_;       // [B, n + 1, n]: J_t and c_t^T J_t of every sequence
   Tensor c_dphi_;      // [B, n]: alpha c_t * phi'(h_t)
   Tensor ones_;        // [B] of 1: sums the gradient rows over sequences
+  ops::MatmulPrecision influence_product_;
 };
 
 }  // namespace tca

@@ -192,7 +192,8 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double al
 
 void gemm_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
                           const Tensor& A, int64_t lda, int64_t stride_a, const Tensor& B, int64_t ldb,
-                          int64_t stride_b, double beta, Tensor& C, int64_t ldc, int64_t stride_c, int64_t batch) {
+                          int64_t stride_b, double beta, Tensor& C, int64_t ldc, int64_t stride_c, int64_t batch,
+                          MatmulPrecision precision) {
   same_backend("gemm_strided_batched", C, A);
   same_backend("gemm_strided_batched", C, B);
   if (batch < 1 || stride_a < 0 || stride_b < 0 || stride_c < 0) fail("gemm_strided_batched", "bad batch or stride");
@@ -207,6 +208,13 @@ void gemm_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int6
   last_fits("C", C, M, N, ldc, stride_c);
   if (stride_c < M * ldc && batch > 1) fail("gemm_strided_batched", "outputs of the batch overlap");
   const Device device = C.device();
+  if (precision == MatmulPrecision::tf32) {
+    if (C.dtype() != DType::f32) fail("gemm_strided_batched", "TF32 products take float tensors, not " + C.describe());
+    TCA_CALL_UNTYPED(gemm_strided_batched_tf32)(trans_a, trans_b, M, N, K, static_cast<float>(alpha),
+                                                A.data_as<float>(), lda, stride_a, B.data_as<float>(), ldb, stride_b,
+                                                static_cast<float>(beta), C.data_as<float>(), ldc, stride_c, batch);
+    return;
+  }
   on_dtype(C.dtype(), [&](auto tag) {
     using T = decltype(tag);
     TCA_CALL(gemm_strided_batched)(trans_a, trans_b, M, N, K, static_cast<T>(alpha), A.data_as<T>(), lda, stride_a,

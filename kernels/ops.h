@@ -34,11 +34,15 @@ void random_signs(Tensor& x, uint64_t seed, uint64_t step);
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
           const Tensor& A, int64_t lda, const Tensor& B, int64_t ldb, double beta, Tensor& C,
           int64_t ldc);
+// How a product takes its float inputs: at full float precision, or at TF32's (10 mantissa
+// bits; the tensor cores on the GPU, an emulation by truncation on the CPU; float only).
+enum class MatmulPrecision { full, tf32 };
 // The same for `batch` independent products: matrix i of A starts stride_a elements after
 // matrix i - 1 (likewise B and C). One cuBLAS call on the GPU.
 void gemm_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
                           const Tensor& A, int64_t lda, int64_t stride_a, const Tensor& B, int64_t ldb,
-                          int64_t stride_b, double beta, Tensor& C, int64_t ldc, int64_t stride_c, int64_t batch);
+                          int64_t stride_b, double beta, Tensor& C, int64_t ldc, int64_t stride_c, int64_t batch,
+                          MatmulPrecision precision = MatmulPrecision::full);
 // y = alpha op(A) x + beta y, A is M x N.
 void gemv(bool trans, int64_t M, int64_t N, double alpha, const Tensor& A, int64_t lda,
           const Tensor& x, double beta, Tensor& y);

@@ -392,5 +392,36 @@ TEST_P(CudaOpsTest, TensorRoundTripsThroughTheDevice) {
 INSTANTIATE_TEST_SUITE_P(Precision, CudaOpsTest, testing::Values(DType::f32, DType::f64),
                          [](const testing::TestParamInfo<DType>& i) { return to_string(i.param); });
 
+// RTRL's influence product (n = 64, m = 2: [n + 1, n] times [n, nk], 4 sequences) with TF32
+// inputs on the tensor cores, against the full product in double: within the error of the
+// CPU's emulation, which truncates (the largest error the conversion can make), and so
+// within about 2^-10. The GPU's distance from the full float product is recorded: near float
+// rounding, it would say that cuBLAS did not take the tensor-core path for this shape.
+TEST(CudaTf32, InfluenceProductIsWithinTheEmulatedTf32Error) {
+  TCA_SKIP_WITHOUT_CUDA();
+  const int64_t n = 64, nk = 64 * 67, batch = 4, sa = (n + 1) * n, sb = (n + 1) * nk, sc = (n + 1) * nk;
+  const Tensor A = test::random_tensor({batch * sa}, DType::f32, 160);
+  const Tensor B = test::random_tensor({batch * sb}, DType::f32, 161);
+  auto product = [&](const Tensor& a, const Tensor& b, ops::MatmulPrecision precision) {
+    Tensor c({batch * sc}, a.dtype(), a.device());
+    ops::fill(c, std::nan(""));
+    ops::gemm_strided_batched(false, false, n + 1, nk, n, 1.0, a, n, sa, b, nk, sb, 0.0, c, nk, sc, batch, precision);
+    return c.to_host();
+  };
+  const std::vector<double> exact = product(A.to(DType::f64), B.to(DType::f64), ops::MatmulPrecision::full);
+  const std::vector<double> emulated = product(A, B, ops::MatmulPrecision::tf32);
+  const std::vector<double> gpu = product(A.to(Device::cuda), B.to(Device::cuda), ops::MatmulPrecision::tf32);
+  const std::vector<double> gpu_full = product(A.to(Device::cuda), B.to(Device::cuda), ops::MatmulPrecision::full);
+  for (double v : gpu) ASSERT_FALSE(std::isnan(v));
+  const double err_gpu = test::relative_error(gpu, exact), err_emulated = test::relative_error(emulated, exact);
+  RecordProperty("gpu_tf32_error", std::to_string(err_gpu));
+  RecordProperty("cpu_emulation_error", std::to_string(err_emulated));
+  RecordProperty("gpu_float_error", std::to_string(test::relative_error(gpu_full, exact)));
+  EXPECT_LT(err_emulated, 2e-3);
+  EXPECT_LT(err_gpu, 1.5 * err_emulated);
+  const Tensor A64 = A.to(DType::f64).to(Device::cuda), B64 = B.to(DType::f64).to(Device::cuda);
+  EXPECT_THROW(product(A64, B64, ops::MatmulPrecision::tf32), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace tca

@@ -119,6 +119,25 @@ TEST_P(GradientTest, RtrlMatchesBpttInFloat) {
   EXPECT_LT(test::relative_error(rtrl, bptt), 1e-5);
 }
 
+TEST_P(GradientTest, RtrlWithTf32ProductsIsCloseToBpttButNotExact) {
+  // influence_product=tf32: J_t and M_{t-1} enter their product with 10 mantissa bits, so the
+  // gradient moves by about 2^-10 relative per step, far more than float rounding (1e-5 above).
+  const RateRnnConfig rc = small_config(GetParam(), 16);
+  const Batch batch = test::random_batch(25, 3, rc.m, rc.o, rc.loss, 13);
+  const RateRnnParams params = random_params(rc, DType::f32, 7);
+  const std::vector<double> bptt = gradient_of("bptt", rc, params, batch, DType::f32);
+  RateRnn model(rc, DType::f32, Device::cpu);
+  auto rtrl = make_algorithm("rtrl", rc, DType::f32, Device::cpu, {{"influence_product", "tf32"}});
+  EXPECT_EQ(rtrl->config().at("influence_product"), "tf32");
+  run_window(model, params, to_device(batch, DType::f32, Device::cpu), *rtrl, 0);
+  const double err = test::relative_error(flat(rtrl->gradient()), bptt);
+  RecordProperty("relative_error", std::to_string(err));
+  EXPECT_GT(err, 1e-5);
+  EXPECT_LT(err, 2e-2);
+  EXPECT_THROW(make_algorithm("rtrl", rc, DType::f64, Device::cpu, {{"influence_product", "tf32"}}),
+               std::invalid_argument);
+}
+
 INSTANTIATE_TEST_SUITE_P(LossAndLeak, GradientTest,
                          testing::Values(Case{LossKind::mse, 1.0}, Case{LossKind::mse, 0.5},
                                          Case{LossKind::cross_entropy, 1.0},

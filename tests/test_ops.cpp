@@ -7,6 +7,7 @@
 
 #include "kernels/cpu/tanh_float.h"
 #include "kernels/ops.h"
+#include "kernels/tf32.h"
 #include "test_util.h"
 
 namespace tca {
@@ -470,6 +471,53 @@ TEST(TanhFloat, IsTheCorrectlyRoundedTanh) {
   EXPECT_EQ(cpu::tanh_float(1e30f), 1.0f);
   EXPECT_TRUE(std::signbit(cpu::tanh_float(-0.0f)));
   EXPECT_EQ(cpu::tanh_float(1e-30f), 1e-30f);
+}
+
+TEST(Tf32, TruncatesTheMantissaToTenBits) {
+  EXPECT_EQ(to_tf32_truncated(1.0f + 0x1p-10f), 1.0f + 0x1p-10f);  // the last bit TF32 keeps
+  EXPECT_EQ(to_tf32_truncated(1.0f + 0x1p-11f), 1.0f);              // the first it drops
+  EXPECT_EQ(to_tf32_truncated(1.0f + 0x1p-10f + 0x1p-11f + 0x1p-23f), 1.0f + 0x1p-10f);  // toward zero
+  EXPECT_EQ(to_tf32_truncated(-(1.0f + 0x1p-11f + 0x1p-12f)), -1.0f);
+  EXPECT_EQ(to_tf32_truncated(0x1.fffffep+127f), 0x1.ffcp+127f);  // the largest float stays finite
+  EXPECT_EQ(to_tf32_truncated(INFINITY), INFINITY);
+  EXPECT_TRUE(std::isnan(to_tf32_truncated(NAN)));
+  EXPECT_TRUE(std::signbit(to_tf32_truncated(-0.0f)));
+  // Relative error below 2^-10 everywhere, subnormals aside.
+  for (uint32_t bits = 0x00800000u; bits < 0x7f800000u; bits += 4099) {
+    float x;
+    std::memcpy(&x, &bits, sizeof x);
+    const float t = to_tf32_truncated(x);
+    ASSERT_LE(t, x);
+    ASSERT_LT((x - t) / x, 0x1p-10f);
+  }
+}
+
+TEST(Tf32, ProductsTakeTruncatedInputsAndRefuseDouble) {
+  // The CPU's TF32 product is the float product of the truncated inputs, bit for bit; it
+  // differs from the full product by about 2^-10 relative.
+  const int M = 6, N = 9, K = 40, batch = 3, stride_a = M * K + 2, stride_b = K * N + 5, stride_c = M * N + 1;
+  const Tensor A = test::random_tensor({batch * stride_a}, DType::f32, 61);
+  const Tensor B = test::random_tensor({batch * stride_b}, DType::f32, 62);
+  std::vector<double> a = A.to_host(), b = B.to_host();
+  for (double& v : a) v = to_tf32_truncated(static_cast<float>(v));
+  for (double& v : b) v = to_tf32_truncated(static_cast<float>(v));
+  const Tensor At = Tensor::from_host(a, {batch * stride_a}, DType::f32);
+  const Tensor Bt = Tensor::from_host(b, {batch * stride_b}, DType::f32);
+  Tensor C = test::random_tensor({batch * stride_c}, DType::f32, 63);
+  Tensor want = C.clone(), full = C.clone();
+  ops::gemm_strided_batched(true, false, M, N, K, 0.5, A, M, stride_a, B, N, stride_b, 2.0, C, N, stride_c, batch,
+                            ops::MatmulPrecision::tf32);
+  ops::gemm_strided_batched(true, false, M, N, K, 0.5, At, M, stride_a, Bt, N, stride_b, 2.0, want, N, stride_c, batch);
+  ops::gemm_strided_batched(true, false, M, N, K, 0.5, A, M, stride_a, B, N, stride_b, 2.0, full, N, stride_c, batch);
+  EXPECT_EQ(C.to_host(), want.to_host());
+  const double err = test::relative_error(C.to_host(), full.to_host());
+  EXPECT_GT(err, 1e-5);
+  EXPECT_LT(err, 2e-3);
+
+  Tensor Cd = test::random_tensor({batch * stride_c}, DType::f64, 64);
+  EXPECT_THROW(ops::gemm_strided_batched(true, false, M, N, K, 0.5, A.to(DType::f64), M, stride_a, B.to(DType::f64),
+                                         N, stride_b, 2.0, Cd, N, stride_c, batch, ops::MatmulPrecision::tf32),
+               std::invalid_argument);
 }
 
 TEST(Tensor, ViewsShareStorageAndCopiesDoNot) {

@@ -3,10 +3,12 @@
 #include <cblas.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "kernels/cpu/ops_cpu.h"
 #include "kernels/op_instantiations.h"
 #include "kernels/tensor.h"
+#include "kernels/tf32.h"
 
 namespace tca::cpu {
 
@@ -93,6 +95,28 @@ void gemm_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int6
                           int64_t ldc, int64_t stride_c, int64_t batch) {
   for (int64_t i = 0; i < batch; ++i)
     gemm(trans_a, trans_b, M, N, K, alpha, A + i * stride_a, lda, B + i * stride_b, ldb, beta, C + i * stride_c, ldc);
+}
+
+// TF32 emulated: each input truncated to TF32's 10 mantissa bits (the low 13 of float's 23
+// cleared), then the float product. Truncation, not rounding to nearest: NVIDIA describes
+// the tensor cores as reading only the first 10 mantissa bits of a float input, so this
+// is the conversion's largest error (2^-10 relative per input), never less than the GPU's.
+void gemm_strided_batched_tf32(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                               const float* A, int64_t lda, int64_t stride_a, const float* B, int64_t ldb,
+                               int64_t stride_b, float beta, float* C, int64_t ldc, int64_t stride_c, int64_t batch) {
+  if (M == 0 || N == 0 || batch == 0) return;
+  // The elements each operand's batch spans, copied truncated (a span holds the gaps between
+  // rows and matrices too: they are copied, never read by the product).
+  auto truncated = [](const float* X, int64_t rows, int64_t cols, int64_t ld, int64_t stride, int64_t count) {
+    const int64_t span = rows > 0 && cols > 0 ? (count - 1) * stride + (rows - 1) * ld + cols : 0;
+    std::vector<float> out(static_cast<size_t>(span));
+    for (int64_t i = 0; i < span; ++i) out[i] = to_tf32_truncated(X[i]);
+    return out;
+  };
+  const std::vector<float> a = truncated(A, trans_a ? K : M, trans_a ? M : K, lda, stride_a, batch);
+  const std::vector<float> b = truncated(B, trans_b ? N : K, trans_b ? K : N, ldb, stride_b, batch);
+  gemm_strided_batched<float>(trans_a, trans_b, M, N, K, alpha, a.data(), lda, stride_a, b.data(), ldb, stride_b, beta,
+                              C, ldc, stride_c, batch);
 }
 
 template <typename T>

@@ -99,6 +99,18 @@ void gemm_strided_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int6
                                      stride_c, batch));
 }
 
+// CUBLAS_COMPUTE_32F_FAST_TF32 lets cuBLAS take float inputs at TF32 precision on the tensor
+// cores (the CPU's emulation: kernels/cpu/blas.cpp); alpha, beta and the sums stay float.
+void gemm_strided_batched_tf32(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                               const float* A, int64_t lda, int64_t stride_a, const float* B, int64_t ldb,
+                               int64_t stride_b, float beta, float* C, int64_t ldc, int64_t stride_c, int64_t batch) {
+  if (M == 0 || N == 0 || batch == 0) return;
+  TCA_CUBLAS_CHECK(cublasGemmStridedBatchedEx_64(blas_handle(), op(trans_b), op(trans_a), N, M, K, &alpha, B,
+                                                 CUDA_R_32F, ldb, stride_b, A, CUDA_R_32F, lda, stride_a, &beta, C,
+                                                 CUDA_R_32F, ldc, stride_c, batch, CUBLAS_COMPUTE_32F_FAST_TF32,
+                                                 CUBLAS_GEMM_DEFAULT));
+}
+
 template <typename T>
 void gemv(bool trans, int64_t M, int64_t N, T alpha, const T* A, int64_t lda, const T* x, T beta,
           T* y) {

@@ -50,6 +50,7 @@ double run_window(Network& network, const NetworkParams& params, const DeviceBat
     if (rule) rule->reset(params, batch.B, noise_seed);
   }
   if (rule) rule->attach_batch(batch);
+  network.precompute_window(params, batch);  // the parameters are frozen over the window
   const int o = network.o();
   if (outputs) outputs->assign(static_cast<size_t>(batch.T) * batch.B * o, 0.0);
   WindowClock clock(batch.T);

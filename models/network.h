@@ -63,6 +63,11 @@ class Network {
   virtual void resume() = 0;
   // Advances by step t of the batch (steps in order from 0).
   virtual void step(const NetworkParams& params, const DeviceBatch& batch, int t) = 0;
+  // After begin() or resume(), for parameters frozen over the window (run_window): computes
+  // every step of `batch` now, so that step() only selects step t of `params` and `batch`
+  // (the same objects). Returns false, computing nothing, where the network does not (the
+  // default) or judges it not worth it; step() then computes each step as it comes.
+  virtual bool precompute_window(const NetworkParams& /*params*/, const DeviceBatch& /*batch*/) { return false; }
   // The outputs y_t [B, o] of the last step (logits for cross-entropy).
   virtual const Tensor& outputs() const = 0;
   // The window's objective over the steps since begin() (one transfer to the host).

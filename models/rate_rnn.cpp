@@ -79,6 +79,7 @@ nlohmann::json RateRnn::description() const { return {{"model", "rate"}, {"alpha
 
 void RateRnn::begin(int batch_size) {
   if (batch_size < 1) throw std::invalid_argument("RateRnn: batch size must be at least 1");
+  precomputed_ = false;
   const int n = config_.n, o = config_.o;
   if (batch_size != B_) {
     B_ = batch_size;
@@ -99,6 +100,7 @@ void RateRnn::begin(int batch_size) {
 
 void RateRnn::resume() {
   if (B_ < 1) throw std::logic_error("RateRnn::resume before begin");
+  leave_window();
   ops::fill(loss_sum_, 0.0);
 }
 
@@ -108,9 +110,88 @@ double RateRnn::window_loss() const {
   return total;
 }
 
-void RateRnn::step(const RateRnnParams& params, const DeviceBatch& batch, int t) { advance(params, batch, t, nullptr); }
+void RateRnn::step(const RateRnnParams& params, const DeviceBatch& batch, int t) {
+  if (!precomputed_) return advance(params, batch, t, nullptr);
+  if (&batch != window_batch_) throw std::logic_error("RateRnn::step: not the batch of the precomputed window");
+  if (t < 0 || t >= batch.T) throw std::out_of_range("RateRnn::step: step outside the batch");
+  view_.ahat = window_.ahat.slice(t);
+  view_.h = window_.h.slice(t);
+  view_.dphi = window_.dphi.slice(t);
+  view_.a = window_.a.slice(t + 1);
+  view_.aone = window_.aone.slice(t);
+  view_.y = window_.y.slice(t);
+  view_.e = window_.e.slice(t);
+  view_.c = window_.c.slice(t);
+}
+
+// The state after a precomputed window is its last a_t: back into the step-by-step buffers,
+// for a resumed stream.
+void RateRnn::leave_window() {
+  if (!precomputed_) return;
+  ops::copy(state_.a, window_.a.slice(window_.a.dim(0) - 1));
+  precomputed_ = false;
+}
+
+bool RateRnn::window_forward_fits(const DeviceBatch& batch) {
+  if (window_forward_ == WindowForward::stepwise) return false;
+  if (window_forward_ == WindowForward::automatic && device_ != Device::cuda) return false;
+  if (max_window_hidden_ < 0) max_window_hidden_ = ops::rnn_forward_sequence_max_hidden(device_, dtype_, config_.m);
+  if (config_.n > max_window_hidden_) return false;
+  if (window_forward_ == WindowForward::window) return true;
+  const size_t n = config_.n, k = config_.k(), o = config_.o, rows = static_cast<size_t>(batch.T) * B_;
+  const size_t bytes = rows * ((5 * n + k + 1 + 2 * o) * dtype_size(dtype_) + sizeof(double)) + B_ * n * dtype_size(dtype_);
+  return bytes <= (size_t{1} << 30) && bytes <= available_memory(device_) / 4;
+}
+
+bool RateRnn::precompute_window(const RateRnnParams& params, const DeviceBatch& batch) {
+  if (B_ < 1) throw std::logic_error("RateRnn::precompute_window before begin");
+  if (batch.B != B_) throw std::invalid_argument("RateRnn::precompute_window: batch size differs from begin()");
+  if (batch.inputs.dim(2) != config_.m) throw std::invalid_argument("RateRnn::precompute_window: input size differs from m");
+  leave_window();  // a window after a precomputed one (resumed stream) starts from its last state
+  if (!window_forward_fits(batch)) return false;
+  const int64_t T = batch.T, B = B_, n = config_.n, k = config_.k(), o = config_.o, rows = T * B;
+  WindowBuffers& w = window_;
+  if (!w.a.defined() || w.a.dim(0) != T + 1 || w.a.dim(1) != B) {
+    w.a = Tensor({T + 1, B, n}, dtype_, device_);
+    w.ahat = Tensor({T, B, k}, dtype_, device_);
+    w.h = Tensor({T, B, n}, dtype_, device_);
+    w.dphi = Tensor({T, B, n}, dtype_, device_);
+    w.aone = Tensor({T, B, n + 1}, dtype_, device_);
+    w.y = Tensor({T, B, o}, dtype_, device_);
+    w.e = Tensor({T, B, o}, dtype_, device_);
+    w.c = Tensor({T, B, n}, dtype_, device_);
+    w.loss = Tensor({T, B}, DType::f64, device_);
+    w.ones = Tensor({T}, DType::f64, device_);
+    ops::fill(w.ones, 1.0);
+    w.no_input = Tensor({rows, 0}, dtype_, device_);
+  }
+  // a_{-1}, then a_0 .. a_{T-1} and phi'(h_t) in one call.
+  Tensor a_first = w.a.slice(0);
+  ops::copy(a_first, state_.a);
+  Tensor a_steps = w.a.narrow(1, T);
+  ops::rnn_forward_sequence(a_steps, w.dphi, params.W, batch.inputs, state_.a, config_.alpha);
+  // Every step's [a_{t-1}; x_t; 1], h_t = ahat_t W^T, [a_t; 1] and y_t, as T x B rows.
+  Tensor ahat = w.ahat.reshape({rows, k}), h = w.h.reshape({rows, n}), aone = w.aone.reshape({rows, n + 1});
+  Tensor y = w.y.reshape({rows, o}), e = w.e.reshape({rows, o}), c = w.c.reshape({rows, n});
+  ops::build_presynaptic(ahat, w.a.narrow(0, T).reshape({rows, n}), batch.inputs.reshape({rows, config_.m}));
+  ops::gemm(false, true, rows, n, k, 1.0, ahat, k, params.W, k, 0.0, h, n);
+  ops::build_presynaptic(aone, a_steps.reshape({rows, n}), w.no_input);
+  ops::gemm(false, true, rows, o, n + 1, 1.0, aone, n + 1, params.W_outb, n + 1, 0.0, y, o);
+  // Each step's loss per sequence, then summed over the steps into each sequence's share.
+  ops::fill(w.loss, 0.0);
+  Tensor loss_rows = w.loss.reshape({rows});
+  ops::output_error(e, y, batch.targets.reshape({rows, o}), batch.mask.reshape({rows}), config_.loss, 1.0 / B,
+                    loss_rows);
+  ops::add_weighted_rows(loss_sum_, w.ones, w.loss);
+  ops::gemm(false, false, rows, n, o, 1.0, e, o, params.W_outb, n + 1, 0.0, c, n);  // c_t = e_t W_out
+  precomputed_ = true;
+  window_batch_ = &batch;
+  step(params, batch, 0);  // state() is step 0 until the first step() selects it again
+  return true;
+}
 
 void RateRnn::step_perturbed(const RateRnnParams& params, const DeviceBatch& batch, int t, const Tensor& xi) {
+  if (precomputed_) throw std::logic_error("RateRnn::step_perturbed: the window was precomputed unperturbed");
   if (xi.shape() != Shape{B_, config_.n})
     throw std::invalid_argument("RateRnn::step_perturbed: the noise must be [B, n]");
   advance(params, batch, t, &xi);

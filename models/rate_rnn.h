@@ -88,11 +88,24 @@ class RateRnn final : public Network {
   void resume() override;
   // Advances the state by step t of the batch and fills state() with the step's quantities.
   void step(const RateRnnParams& params, const DeviceBatch& batch, int t) override;
+  // The whole window at once (Network::precompute_window): the recurrence of all T steps in
+  // one ops::rnn_forward_sequence (one launch on the GPU, W in shared memory), then every
+  // step's presynaptic vectors, pre-activations, readout, loss and c_t in one op each over
+  // T x B rows: about 9 launches a window where step() takes 7 a step. state() is then a view
+  // of step t; the same numbers up to the order of sums. When it runs: WindowForward below.
+  bool precompute_window(const RateRnnParams& params, const DeviceBatch& batch) override;
+  // automatic (the default): on the GPU, where the one-launch recurrence takes n
+  // (rnn_forward_sequence_max_hidden) and the window's buffers take under 1 GiB and a
+  // quarter of the free memory; never on the CPU, where launches cost nothing and the
+  // committed results were computed step by step. stepwise: never. window: whenever n fits
+  // (the tests compare the two paths on the CPU).
+  enum class WindowForward { automatic, stepwise, window };
+  void set_window_forward(WindowForward mode) { window_forward_ = mode; }
   // The same with xi [B, n] added to the pre-activation, h_t = W ahat_t + xi (the injected noise
   // of node perturbation).
   void step_perturbed(const RateRnnParams& params, const DeviceBatch& batch, int t, const Tensor& xi);
-  const StepState& state() const { return state_; }
-  const Tensor& outputs() const override { return state_.y; }
+  const StepState& state() const { return precomputed_ ? view_ : state_; }
+  const Tensor& outputs() const override { return state().y; }
   // L of the steps taken since begin() (the loss accumulates on the device: this is the one
   // transfer to the host).
   double window_loss() const override;
@@ -108,7 +121,20 @@ class RateRnn final : public Network {
   Device device_;
   InitOptions init_;
   int B_ = 0;
-  StepState state_;
+  StepState state_;  // step by step: the buffers step() fills
+  // A precomputed window: a [T + 1, B, n] (a_{-1} first), the others [T, B, ...] (loss: double
+  // [T, B], each step's share; ones: double [T]), and view_, step t of them.
+  struct WindowBuffers {
+    Tensor a, ahat, h, dphi, aone, y, e, c, loss, ones, no_input;
+  };
+  WindowBuffers window_;
+  StepState view_;
+  bool precomputed_ = false;
+  const DeviceBatch* window_batch_ = nullptr;
+  WindowForward window_forward_ = WindowForward::automatic;
+  int64_t max_window_hidden_ = -1;  // rnn_forward_sequence_max_hidden, asked once
+  bool window_forward_fits(const DeviceBatch& batch);
+  void leave_window();
   Tensor no_input_;  // [B, 0]: builds [a_t; 1] with build_presynaptic
   Tensor loss_sum_;  // [B] in double: each sequence's share of L so far
 

@@ -16,8 +16,9 @@
 #   bash scripts/gpu.sh bench [quick|full|REGEX]
 #                                   quick (~1 min, the default): one repetition of the ceilings, every
 #                                   rule at n = 64 and 256 with B = 1 and 64, the forward pass at
-#                                   n = 128, per-row norms of 1 and 16 rows, an allocation and
-#                                   its free; full (~8 min): every benchmark, 3 repetitions
+#                                   n = 128, four rules' stepwise forward pass at n = 64, per-row
+#                                   norms of 1 and 16 rows, an allocation and its free;
+#                                   full (~8 min): every benchmark, 3 repetitions
 #   bash scripts/gpu.sh torch       ~30 s: PyTorch on the same shapes (bench/micro/baselines/torch_compare.py)
 #
 # Results go to $OUT when set (the lent machines bring back at most 8 files from there), else
@@ -154,7 +155,7 @@ sanitize)
   ;;
 bench)
   case "$arg" in
-    quick) args=(--benchmark_filter='BM_Ceiling|BM_GpuRule/[^/]+/n:(64|256)/B:(1|64)/|BM_Forward[A-Za-z]+/n:128/B:64/|BM_RowNorms/rows:(1|16)/cols:66049|BM_AllocateFree'
+    quick) args=(--benchmark_filter='BM_Ceiling|BM_GpuRule/[^/]+/n:(64|256)/B:(1|64)/|BM_Forward[A-Za-z]+/n:128/B:64/|BM_GpuRuleStepwise/[^/]+/n:64/|BM_RowNorms/rows:(1|16)/cols:66049|BM_AllocateFree'
                  --benchmark_repetitions=1 --benchmark_min_time=0.05s) ;;
     full) args=(--benchmark_repetitions=3 --benchmark_min_time=0.1s --benchmark_report_aggregates_only=true) ;;
     *) args=(--benchmark_filter="$arg" --benchmark_repetitions=3 --benchmark_min_time=0.1s

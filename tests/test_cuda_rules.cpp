@@ -42,7 +42,10 @@ class CudaRulesTest : public testing::TestWithParam<RuleCase> {
   void SetUp() override { TCA_SKIP_WITHOUT_CUDA(); }
 };
 
-std::vector<double> gradient_on(Device device, const RuleCase& c, Size size, LossKind loss, double* window_loss) {
+// On the GPU the rate network precomputes each window by default (RateRnn::WindowForward:
+// automatic); `mode` can force either path.
+std::vector<double> gradient_on(Device device, const RuleCase& c, Size size, LossKind loss, double* window_loss,
+                                RateRnn::WindowForward mode = RateRnn::WindowForward::automatic) {
   RateRnnConfig rc;
   rc.n = size.n;
   rc.m = 3;
@@ -56,6 +59,7 @@ std::vector<double> gradient_on(Device device, const RuleCase& c, Size size, Los
   const RateRnnParams params{host.W.to(device), host.W_outb.to(device)};
   const Batch batch = test::random_batch(15, size.B, rc.m, rc.o, loss, 4);
   RateRnn model(rc, c.dtype, device);
+  model.set_window_forward(mode);
   auto rule = make_algorithm(c.rule, rc, c.dtype, device);
   *window_loss = run_window(model, params, to_device(batch, c.dtype, device), *rule, 99);
   std::vector<double> g = rule->gradient().W.to_host();
@@ -77,6 +81,23 @@ TEST_P(CudaRulesTest, GradientMatchesTheCpuBackend) {
       expect_backends_agree(cpu, gpu, loss_cpu, loss_gpu, tol, c, size.n);
       if (HasFatalFailure()) return;
     }
+}
+
+TEST_P(CudaRulesTest, PrecomputedWindowMatchesTheStepwiseOneOnTheGpu) {
+  // The one-launch recurrence and the whole-window readout against the GPU's step-by-step
+  // forward pass: a failure here, with the test above passing for one of them, points at the path.
+  const RuleCase c = GetParam();
+  const double tol = c.dtype == DType::f32 ? 1e-5 : 1e-10;
+  for (Size size : {Size{12, 3}, Size{37, 7}}) {
+    SCOPED_TRACE("n = " + std::to_string(size.n) + ", B = " + std::to_string(size.B));
+    double loss_step = 0, loss_window = 0;
+    const std::vector<double> stepwise =
+        gradient_on(Device::cuda, c, size, LossKind::cross_entropy, &loss_step, RateRnn::WindowForward::stepwise);
+    const std::vector<double> window =
+        gradient_on(Device::cuda, c, size, LossKind::cross_entropy, &loss_window, RateRnn::WindowForward::window);
+    expect_backends_agree(stepwise, window, loss_step, loss_window, tol, c, size.n);
+    if (HasFatalFailure()) return;
+  }
 }
 
 // ---- the spiking network (models/lif_rnn.h, algorithms/lif_*) ----

@@ -20,7 +20,9 @@
 // with their own parameters (B = 16 each) in one launch, or in one launch per network.
 //
 // BM_GpuRule/rtrl-tf32/n/B: RTRL with influence_product=tf32 (its O(n^4) product on the
-// tensor cores), FLOP/s counted as for rtrl.
+// tensor cores), FLOP/s counted as for rtrl. BM_GpuRuleStepwise/<rule>/n/B: bptt, rflo, eprop
+// and uoro with the rate network's forward pass step by step (7 launches a step), where
+// BM_GpuRule takes the default, each window precomputed in about 9 launches.
 //
 // Kernels of the backend: BM_RowNorms/rows/cols (per-sequence norms, bytes/s of their read)
 // and BM_AllocateFree/bytes/busy (host time of a device allocation and its free, with another
@@ -91,13 +93,14 @@ void BM_CeilingCopy(benchmark::State& state) {
 }
 
 void BM_GpuRule(benchmark::State& state, const std::string& network, const std::string& rule,
-                const std::map<std::string, std::string>& rule_params) {
+                const std::map<std::string, std::string>& rule_params, bool stepwise) {
   const int n = static_cast<int>(state.range(0));
   const int B = static_cast<int>(state.range(1));
   const std::unique_ptr<Task> task = make_task("dnms-v0");
   Learner learner(make_network(network, sized_knobs(network, n), {task->input_size(), task->output_size(), task->loss()},
                                DType::f32, Device::cuda),
                   rule, rule_params);
+  if (stepwise) dynamic_cast<RateRnn&>(learner.network()).set_window_forward(RateRnn::WindowForward::stepwise);
   const Batch batch = task->sample(B, 1);
   const size_t need = learner.rule().state_bytes_for(B, batch.T);
   if (need > available_memory(Device::cuda) / 2) {
@@ -295,17 +298,27 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_CeilingCopy", tca::BM_CeilingCopy)->UseManualTime()->Unit(benchmark::kMillisecond);
   for (const tca::RegisteredRuleInfo& info : tca::rule_registry()) {
     auto* b = benchmark::RegisterBenchmark(("BM_GpuRule/" + tca::rule_label(info.network, info.id)).c_str(),
-                                           tca::BM_GpuRule, info.network, info.id, std::map<std::string, std::string>{});
+                                           tca::BM_GpuRule, info.network, info.id, std::map<std::string, std::string>{},
+                                           false);
     b->ArgNames({"n", "B"})->UseManualTime()->Unit(benchmark::kMillisecond);
     for (int n : {32, 64, 128, 256, 512, 1024})
       for (int B : {1, 16, 64, 256}) b->Args({n, B});
   }
   // RTRL with its influence product on the tensor cores (influence_product=tf32).
   auto* tf32 = benchmark::RegisterBenchmark("BM_GpuRule/rtrl-tf32", tca::BM_GpuRule, "rate", "rtrl",
-                                            std::map<std::string, std::string>{{"influence_product", "tf32"}});
+                                            std::map<std::string, std::string>{{"influence_product", "tf32"}}, false);
   tf32->ArgNames({"n", "B"})->UseManualTime()->Unit(benchmark::kMillisecond);
   for (int n : {64, 128, 256})
     for (int B : {1, 16, 64, 256}) tf32->Args({n, B});
+  // Cheap rules with the rate network's forward pass step by step, against BM_GpuRule's
+  // precomputed windows (RateRnn::precompute_window).
+  for (const std::string rule : {"bptt", "rflo", "eprop", "uoro"}) {
+    auto* b = benchmark::RegisterBenchmark(("BM_GpuRuleStepwise/" + rule).c_str(), tca::BM_GpuRule, "rate", rule,
+                                           std::map<std::string, std::string>{}, true);
+    b->ArgNames({"n", "B"})->UseManualTime()->Unit(benchmark::kMillisecond);
+    for (int n : {64, 128})
+      for (int B : {1, 64}) b->Args({n, B});
+  }
   for (auto* forward : {benchmark::RegisterBenchmark("BM_ForwardPersistent", tca::BM_ForwardPersistent),
                         benchmark::RegisterBenchmark("BM_ForwardStepwise", tca::BM_ForwardStepwise),
                         benchmark::RegisterBenchmark("BM_ForwardRateRnnStep", tca::BM_ForwardRateRnnStep)}) {

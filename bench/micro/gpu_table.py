@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Markdown tables of tcabench_gpu_bench JSON: every rule's throughput and its fraction of the
 ceilings measured in the same run (SGEMM FLOP/s, device-to-device copy bytes/s); the
-forward pass alone, the persistent kernel against the step-by-step versions; the per-row
+forward pass alone, the persistent kernel against the step-by-step versions; rules with
+the forward pass of each window precomputed against step by step; the per-row
 norms against the copy ceiling; and the host time of a device allocation and its free.
 
   python3 bench/micro/gpu_table.py results/<device>/gpu.json
@@ -72,6 +73,22 @@ def main():
             ratio = f"{one['steps/s'] / loop['steps/s']:.1f}x" if one and loop else "–"
             print(f"| {n} | {E} | {one['steps/s'] if one else float('nan'):.3g} | "
                   f"{loop['steps/s'] if loop else float('nan'):.3g} | {ratio} |")
+
+    stepwise = []
+    for name, b in rows.items():
+        if name.startswith("BM_GpuRuleStepwise/"):
+            window = next((w for n, w in rows.items() if n == name.replace("BM_GpuRuleStepwise/", "BM_GpuRule/")), None)
+            parts = dict(p.split(":") for p in name.split("/")[2:] if ":" in p)
+            stepwise.append((name.split("/")[1], int(parts["n"]), int(parts["B"]), b, window))
+    if stepwise:
+        print("\nThe rate network's forward pass: each window precomputed (the default on the GPU) against "
+              "step by step, sequence steps/s\n")
+        print("| rule | n | B | precomputed | step by step | ratio |")
+        print("|---|---|---|---|---|---|")
+        for rule, n, B, step, window in sorted(stepwise):
+            ratio = f"{window['steps/s'] / step['steps/s']:.2f}x" if window else "–"
+            print(f"| `{rule}` | {n} | {B} | {window['steps/s'] if window else float('nan'):.3g} | "
+                  f"{step['steps/s']:.3g} | {ratio} |")
 
     norms = []
     for name, b in rows.items():

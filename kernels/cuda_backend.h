@@ -31,6 +31,7 @@ namespace tca::cuda_backend {
   X(void, copy_to_host, (void* dst, const void* src, size_t bytes))           \
   X(void, copy_device_to_device, (void* dst, const void* src, size_t bytes))  \
   X(size_t, free_memory, ())                                                  \
+  X(void, synchronize, ())                                                    \
   X(std::string, device_name, ())
 
 // The ops with one implementation per dtype, for one T.

@@ -54,6 +54,10 @@ size_t available_memory(Device device) {
   return host_memory().available();
 }
 
+void synchronize(Device device) {
+  if (device == Device::cuda) cuda_backend::table().synchronize();
+}
+
 // ---- Storage ----------------------------------------------------------------------------
 
 Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {

@@ -153,6 +153,10 @@ std::string cuda_device_name();  // the current CUDA device's name (loads the CU
 // the memory control groups' headroom and RLIMIT_AS's (kernels/host_memory.h); free device
 // memory for CUDA.
 size_t available_memory(Device device);
+// Waits until the calling thread's work on `device` is done (nothing to wait for on the CPU).
+// Memory this thread allocated on the GPU is then ready for other threads' streams
+// (kernels/cuda/runtime.h: Memory).
+void synchronize(Device device);
 // The threads one CPU BLAS call may use (OpenBLAS: OPENBLAS_NUM_THREADS, else every CPU), and
 // setting it for the whole process. Runs side by side on the CPU set it to 1, so that they do not
 // compete for the cores with BLAS's own threads (kernels/cpu/blas.cpp).

@@ -26,7 +26,7 @@ SuiteCommands::SuiteCommands(CLI::App& app)
   suite_.option("--max-hours", options_.max_hours,
                 "Refuse to start when the cells to run are estimated to take longer than this (default: no limit)");
   suite_.flag("--go-on", options_.go_on, "Start whatever the estimated time (with --max-hours)");
-  suite_.option("--jobs", jobs_, "Training runs of a cell computed at a time on the CPU; 0: one per usable CPU");
+  suite_.option("--jobs", jobs_, "Training runs of a cell computed at a time (on a GPU each on its own stream); 0: one per usable CPU");
 
   merge_.required("dirs", merge_dirs_, "Suite folders (or their cells/ folders) to merge");
   merge_.required("--out-dir", merge_out_, "Folder to merge into (cells go to DIR/cells/)");

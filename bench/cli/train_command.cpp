@@ -48,7 +48,7 @@ TrainCommand::TrainCommand(CLI::App& app)
   command_.text("--out", out_, "Write the JSON report to this file (- for the standard output)");
   command_.flag("--quiet", quiet_, "No table or progress lines on the terminal");
   add_cost_options(command_, max_hours_, go_on_);
-  command_.option("--jobs", jobs_, "Runs (seeds x learning rates) computed at a time on the CPU; 0: one per usable CPU");
+  command_.option("--jobs", jobs_, "Runs (seeds x learning rates) computed at a time (on a GPU each on its own stream); 0: one per usable CPU");
 }
 
 void TrainCommand::add_schedule_options() {

@@ -297,7 +297,9 @@ CostEstimate estimate_training(const TrainConfig& config, int jobs, CostCalibrat
     exact_state = std::max(exact_state, exact_state_bytes(config, *task, config.curvature_batch));
   }
   CostEstimate cost;
-  const size_t rounds = (runs + parallel - 1) / parallel;
+  // Runs side by side share a GPU: how much they overlap depends on how launch-bound they are,
+  // not measured yet, so a GPU's estimate counts them one after another (an upper bound).
+  const size_t rounds = config.device == Device::cpu ? (runs + parallel - 1) / parallel : runs;
   cost.seconds = static_cast<double>(rounds) * run;
   cost.flops = flops_per_step * task->steps() * config.batch * static_cast<double>(iterations) * runs;
   cost.memory_bytes = parallel * (state + exact_state + batch_bytes(*task, config.batch, config.dtype)) +

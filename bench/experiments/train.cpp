@@ -445,10 +445,9 @@ double best_learning_rate(const TrainConfig& config, const std::vector<TrainRun>
 }  // namespace
 
 size_t runs_side_by_side(const TrainConfig& config, int jobs, size_t state_bytes) {
-  if (config.device != Device::cpu) return 1;
   const size_t runs = config.learning_rates.size() * config.seeds.size();
   const size_t parallel = std::min<size_t>(static_cast<size_t>(std::max(1, jobs)), runs);
-  return std::min(parallel, 1 + available_memory(Device::cpu) / std::max<size_t>(1, state_bytes));
+  return std::min(parallel, 1 + available_memory(config.device) / std::max<size_t>(1, state_bytes));
 }
 
 void check_training(const TrainConfig& config) {
@@ -503,8 +502,9 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress, int 
   for (const auto& [key, value] : task->config()) result.task_config[key] = value;
   result.algorithm_config = learner.rule().config();
 
-  // Runs side by side on the CPU only (a GPU runs one at a time), no more than there are runs, and
-  // no more than the memory holds the states of.
+  // Runs side by side, no more than there are runs, and no more than the memory holds the states
+  // of. On a GPU each worker thread issues its run's work on its own stream
+  // (kernels/cuda/runtime.h), so the small kernels of several runs overlap.
   const size_t total_runs = config.learning_rates.size() * config.seeds.size();
   const size_t parallel = runs_side_by_side(config, jobs, learner.rule().state_bytes_for(config.batch, result.T));
   result.parallel_runs = static_cast<int>(parallel);
@@ -524,6 +524,9 @@ TrainResult run_training(const TrainConfig& config, std::ostream* progress, int 
   for (const double lr : config.learning_rates)
     for (const uint64_t seed : config.seeds) order.emplace_back(lr, seed);
   result.runs.resize(order.size());
+  // The workspaces and held-out batches were allocated on this thread's stream: finished before
+  // the workers' streams use them.
+  synchronize(config.device);
   for_each_in_parallel(order.size(), static_cast<int>(parallel), [&](size_t index, int worker) {
     RunWorkspace& w = workspaces[static_cast<size_t>(worker)];
     const TrainingContext c{config, *task, *w.learner, *w.evaluator, validation, test, lines, total_runs,

@@ -161,12 +161,12 @@ void set_online_regime(TrainConfig& config);
 // or a batch that does not fit in memory.
 void check_training(const TrainConfig& config);
 
-// How many of the config's runs run_training computes at a time: on the CPU up to jobs, the
-// number of runs, and what the memory holds of rule states of state_bytes each; one on a GPU.
+// How many of the config's runs run_training computes at a time: up to jobs, the number of runs,
+// and what the memory of the config's device holds of rule states of state_bytes each.
 size_t runs_side_by_side(const TrainConfig& config, int jobs, size_t state_bytes);
 
-// Trains every (learning rate, seed) pair, up to `jobs` of them at a time on the CPU
-// (parallel_runs.h; fewer when the memory holds fewer rule states; one at a time on a GPU): the
+// Trains every (learning rate, seed) pair, up to `jobs` of them at a time (parallel_runs.h;
+// fewer when the memory holds fewer rule states; on a GPU each worker on its own stream): the
 // results are the same for every jobs. Throws std::invalid_argument on a bad configuration
 // (unknown task or rule, bad sizes, an online schedule for a rule that cannot update online,
 // state that does not fit in memory). progress (may be null) receives a progress line.

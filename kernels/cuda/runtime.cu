@@ -29,8 +29,13 @@ struct ThreadStreams {
   Stream streams[kMaxDevices] = {};
   ~ThreadStreams() {
     streams_destroyed = true;
+    // Finished first: memory the thread used may be freed by another thread next, on a
+    // stream that knows nothing of this one's work.
     for (Stream s : streams)
-      if (s) cudaStreamDestroy(s);
+      if (s) {
+        cudaStreamSynchronize(s);
+        cudaStreamDestroy(s);
+      }
   }
 };
 thread_local ThreadStreams thread_streams;

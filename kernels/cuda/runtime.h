@@ -31,10 +31,14 @@
 // current stream) and goes back to it on the stream current when it is freed (cudaFreeAsync):
 // neither waits for the device, so one thread's allocations do not stall the other threads'
 // streams, and freed memory is kept for the next allocation rather than returned to the
-// driver. The rule that keeps this safe: device memory is freed on a stream that every use
-// of it is ordered before. Freeing it on the stream that last used it (the thread's own,
-// or the guard's, as in the example above, where `side` is synchronised before the scope's
-// tensors go) is enough. A device without memory pools falls back to cudaMalloc and cudaFree,
+// driver. The rules that keep this safe: device memory is used on another stream than the
+// one it was allocated on only once that stream is ordered after the allocation (synchronise
+// the allocating thread's stream before handing its tensors to other threads, as training
+// does before its runs side by side); and it is freed on a stream that every use of it is
+// ordered before. Freeing it on the stream that last used it (the thread's own, or the
+// guard's, as in the example above, where `side` is synchronised before the scope's tensors
+// go) is enough; a thread's streams finish their work when the thread ends, so its tensors
+// may be freed by another thread after it has been joined. A device without memory pools falls back to cudaMalloc and cudaFree,
 // which waits for the whole device.
 #pragma once
 

@@ -49,7 +49,10 @@ std::map<std::string, std::string> Rtrl::config() const { return rtrl_params().t
 
 size_t Rtrl::state_bytes(int /*T*/) const {
   const size_t n = config_.n, nk = n * config_.k(), B = static_cast<size_t>(B_);
-  return (2 * B * (n + 1) * nk + B * (n + 1) * n + 2 * B * n) * dtype_size(dtype_);
+  // The CPU's TF32 emulation copies the product's inputs, M_{t-1} and [J_t; c_t^T J_t], each step.
+  const size_t emulation =
+      influence_product_ == ops::MatmulPrecision::tf32 && device_ == Device::cpu ? B * (n + 1) * (nk + n) : 0;
+  return (2 * B * (n + 1) * nk + B * (n + 1) * n + 2 * B * n + emulation) * dtype_size(dtype_);
 }
 
 double Rtrl::flops_per_step() const {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "kernels/ops.h"
 #include "kernels/philox.h"
@@ -132,15 +133,19 @@ void RateRnn::leave_window() {
   precomputed_ = false;
 }
 
+size_t RateRnn::window_bytes(const RateRnnConfig& config, int64_t T, int64_t B, DType dtype) {
+  // a: T + 1 rows of B x n; per step and sequence: ahat (k), h, dphi, c (n each), aone (n + 1),
+  // y and e (o each), and the loss in double.
+  const size_t n = config.n, k = config.k(), o = config.o, rows = static_cast<size_t>(T) * B;
+  return rows * ((5 * n + k + 1 + 2 * o) * dtype_size(dtype) + sizeof(double)) + B * n * dtype_size(dtype);
+}
+
 bool RateRnn::window_forward_fits(const DeviceBatch& batch) {
   if (window_forward_ == WindowForward::stepwise) return false;
   if (window_forward_ == WindowForward::automatic && device_ != Device::cuda) return false;
   if (max_window_hidden_ < 0) max_window_hidden_ = ops::rnn_forward_sequence_max_hidden(device_, dtype_, config_.m);
   if (config_.n > max_window_hidden_) return false;
-  if (window_forward_ == WindowForward::window) return true;
-  const size_t n = config_.n, k = config_.k(), o = config_.o, rows = static_cast<size_t>(batch.T) * B_;
-  const size_t bytes = rows * ((5 * n + k + 1 + 2 * o) * dtype_size(dtype_) + sizeof(double)) + B_ * n * dtype_size(dtype_);
-  return bytes <= (size_t{1} << 30) && bytes <= available_memory(device_) / 4;
+  return window_forward_ == WindowForward::window || window_bytes(config_, batch.T, B_, dtype_) <= kMaxWindowBytes;
 }
 
 bool RateRnn::precompute_window(const RateRnnParams& params, const DeviceBatch& batch) {
@@ -148,29 +153,32 @@ bool RateRnn::precompute_window(const RateRnnParams& params, const DeviceBatch& 
   if (batch.B != B_) throw std::invalid_argument("RateRnn::precompute_window: batch size differs from begin()");
   if (batch.inputs.dim(2) != config_.m) throw std::invalid_argument("RateRnn::precompute_window: input size differs from m");
   leave_window();  // a window after a precomputed one (resumed stream) starts from its last state
-  if (!window_forward_fits(batch)) return false;
+  if (batch.T < 1 || !window_forward_fits(batch)) return false;
   const int64_t T = batch.T, B = B_, n = config_.n, k = config_.k(), o = config_.o, rows = T * B;
-  WindowBuffers& w = window_;
-  if (!w.a.defined() || w.a.dim(0) != T + 1 || w.a.dim(1) != B) {
-    w.a = Tensor({T + 1, B, n}, dtype_, device_);
-    w.ahat = Tensor({T, B, k}, dtype_, device_);
-    w.h = Tensor({T, B, n}, dtype_, device_);
-    w.dphi = Tensor({T, B, n}, dtype_, device_);
-    w.aone = Tensor({T, B, n + 1}, dtype_, device_);
-    w.y = Tensor({T, B, o}, dtype_, device_);
-    w.e = Tensor({T, B, o}, dtype_, device_);
-    w.c = Tensor({T, B, n}, dtype_, device_);
-    w.loss = Tensor({T, B}, DType::f64, device_);
-    w.ones = Tensor({T}, DType::f64, device_);
-    ops::fill(w.ones, 1.0);
-    w.no_input = Tensor({rows, 0}, dtype_, device_);
+  if (!window_.a.defined() || window_.a.dim(0) != T + 1 || window_.a.dim(1) != B) {
+    WindowBuffers fresh;  // all or nothing: a failed allocation leaves the old buffers as they were
+    fresh.a = Tensor({T + 1, B, n}, dtype_, device_);
+    fresh.ahat = Tensor({T, B, k}, dtype_, device_);
+    fresh.h = Tensor({T, B, n}, dtype_, device_);
+    fresh.dphi = Tensor({T, B, n}, dtype_, device_);
+    fresh.aone = Tensor({T, B, n + 1}, dtype_, device_);
+    fresh.y = Tensor({T, B, o}, dtype_, device_);
+    fresh.e = Tensor({T, B, o}, dtype_, device_);
+    fresh.c = Tensor({T, B, n}, dtype_, device_);
+    fresh.loss = Tensor({T, B}, DType::f64, device_);
+    fresh.ones = Tensor({T}, DType::f64, device_);
+    ops::fill(fresh.ones, 1.0);
+    fresh.no_input = Tensor({rows, 0}, dtype_, device_);
+    window_ = std::move(fresh);
   }
+  WindowBuffers& w = window_;
   // a_{-1}, then a_0 .. a_{T-1} and phi'(h_t) in one call.
   Tensor a_first = w.a.slice(0);
   ops::copy(a_first, state_.a);
   Tensor a_steps = w.a.narrow(1, T);
   ops::rnn_forward_sequence(a_steps, w.dphi, params.W, batch.inputs, state_.a, config_.alpha);
-  // Every step's [a_{t-1}; x_t; 1], h_t = ahat_t W^T, [a_t; 1] and y_t, as T x B rows.
+  // Every step's [a_{t-1}; x_t; 1], h_t = ahat_t W^T, [a_t; 1] and y_t, as T x B rows. (h is
+  // the product again: the recurrence kept its own in shared memory; the two agree to rounding.)
   Tensor ahat = w.ahat.reshape({rows, k}), h = w.h.reshape({rows, n}), aone = w.aone.reshape({rows, n + 1});
   Tensor y = w.y.reshape({rows, o}), e = w.e.reshape({rows, o}), c = w.c.reshape({rows, n});
   ops::build_presynaptic(ahat, w.a.narrow(0, T).reshape({rows, n}), batch.inputs.reshape({rows, config_.m}));

@@ -9,6 +9,7 @@
 // truth every learning rule estimates is dL/dW and dL/dW_outb with parameters frozen.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -92,15 +93,20 @@ class RateRnn final : public Network {
   // one ops::rnn_forward_sequence (one launch on the GPU, W in shared memory), then every
   // step's presynaptic vectors, pre-activations, readout, loss and c_t in one op each over
   // T x B rows: about 9 launches a window where step() takes 7 a step. state() is then a view
-  // of step t; the same numbers up to the order of sums. When it runs: WindowForward below.
+  // of step t; the same numbers up to the order of sums. When it runs: WindowForward below;
+  // never for a window of no steps.
   bool precompute_window(const RateRnnParams& params, const DeviceBatch& batch) override;
   // automatic (the default): on the GPU, where the one-launch recurrence takes n
-  // (rnn_forward_sequence_max_hidden) and the window's buffers take under 1 GiB and a
-  // quarter of the free memory; never on the CPU, where launches cost nothing and the
-  // committed results were computed step by step. stepwise: never. window: whenever n fits
-  // (the tests compare the two paths on the CPU).
+  // (rnn_forward_sequence_max_hidden) and the window's buffers take at most
+  // kMaxWindowBytes; never on the CPU, where launches cost nothing and the committed results
+  // were computed step by step. The choice depends on the configuration only, never on the
+  // memory free at the time, so runs give the same numbers however many run side by side.
+  // stepwise: never. window: whenever n fits (the tests compare the two paths on the CPU).
   enum class WindowForward { automatic, stepwise, window };
   void set_window_forward(WindowForward mode) { window_forward_ = mode; }
+  static constexpr size_t kMaxWindowBytes = size_t{256} << 20;
+  // The buffers of a precomputed window of T steps and B sequences.
+  static size_t window_bytes(const RateRnnConfig& config, int64_t T, int64_t B, DType dtype);
   // The same with xi [B, n] added to the pre-activation, h_t = W ahat_t + xi (the injected noise
   // of node perturbation).
   void step_perturbed(const RateRnnParams& params, const DeviceBatch& batch, int t, const Tensor& xi);

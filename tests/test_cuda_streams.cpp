@@ -124,13 +124,17 @@ TEST_F(CudaStreamsTest, CopiesToTheHostWaitForTheirStream) {
 TEST_F(CudaStreamsTest, FreedMemoryStaysInThePoolAndCountsAsFree) {
   // Freed device memory stays with the stream-ordered pool for the next allocation; the
   // memory checks before a run (available_memory) must still count it as free.
+  // Synchronised before each reading: the pool counts a free once the stream has reached it.
   const size_t mib = size_t{1} << 20;
+  cuda::synchronize();
   const size_t before = cuda::free_memory();
   {
     Tensor x({int64_t{1} << 26}, DType::f32, Device::cuda);  // 256 MiB
     ops::fill(x, 1.0);
+    cuda::synchronize();
     EXPECT_LT(cuda::free_memory(), before - 200 * mib);
   }
+  cuda::synchronize();
   EXPECT_GT(cuda::free_memory(), before - 16 * mib);
   // A later allocation of the same size, on another thread's stream too, succeeds and holds
   // what it was given.

@@ -128,6 +128,22 @@ TEST_P(WindowForwardTest, AutomaticStaysStepwiseOnTheCpuAndChecksItsBatch) {
   model.begin(batch.B + 1);
   const DeviceBatch wrong = to_device(test::random_batch(5, 2, rc.m, rc.o, rc.loss, 42), dtype(), Device::cpu);
   EXPECT_THROW(model.precompute_window(params, wrong), std::invalid_argument);
+  model.begin(batch.B);
+  DeviceBatch empty = to_device(test::random_batch(1, 2, rc.m, rc.o, rc.loss, 43), dtype(), Device::cpu);
+  empty.T = 0;
+  EXPECT_FALSE(model.precompute_window(params, empty));  // no steps: nothing to precompute
+}
+
+TEST(WindowForwardSize, TheDefaultGridsLargestWindowFitsTheCap) {
+  // An evaluation batch of 512 on path_integration-v0 (m = 4, o = 2, T = 100) at n = 128:
+  // 100 x 512 x (5 n + k + 2 o + 1) floats and a double each, plus a_{-1}.
+  RateRnnConfig rc;
+  rc.n = 128;
+  rc.m = 4;
+  rc.o = 2;
+  const size_t bytes = RateRnn::window_bytes(rc, 100, 512, DType::f32);
+  EXPECT_EQ(bytes, size_t{100} * 512 * ((5 * 128 + 133 + 1 + 4) * 4 + 8) + 512 * 128 * 4);
+  EXPECT_LE(bytes, RateRnn::kMaxWindowBytes);
 }
 
 INSTANTIATE_TEST_SUITE_P(Precision, WindowForwardTest, testing::Values(DType::f32, DType::f64),

@@ -22,6 +22,7 @@
 #include "bench/experiments/parallel_runs.h"
 #include "core/seeds.h"
 #include "core/statistics.h"
+#include "models/rate_rnn.h"
 #include "models/registry.h"
 #include "tasks/task.h"
 
@@ -447,7 +448,9 @@ double best_learning_rate(const TrainConfig& config, const std::vector<TrainRun>
 size_t runs_side_by_side(const TrainConfig& config, int jobs, size_t state_bytes) {
   const size_t runs = config.learning_rates.size() * config.seeds.size();
   const size_t parallel = std::min<size_t>(static_cast<size_t>(std::max(1, jobs)), runs);
-  return std::min(parallel, 1 + available_memory(config.device) / std::max<size_t>(1, state_bytes));
+  // On a GPU a run's learner and evaluator networks may each hold a precomputed window.
+  const size_t per_run = state_bytes + (config.device == Device::cuda ? 2 * RateRnn::kMaxWindowBytes : 0);
+  return std::min(parallel, 1 + available_memory(config.device) / std::max<size_t>(1, per_run));
 }
 
 void check_training(const TrainConfig& config) {

@@ -10,24 +10,47 @@
 
 namespace tca::cuda {
 
+namespace {
+
+constexpr int kMaxDevices = 64;
+
+// The calling thread's cuBLAS handles, one per device, destroyed when the thread ends: training
+// starts worker threads for every run of runs side by side, and a handle holds device memory
+// (its workspace). Errors there are ignored, as at process exit the runtime may be unloading.
+struct ThreadHandles {
+  cublasHandle_t handles[kMaxDevices] = {};
+  cudaStream_t bound[kMaxDevices] = {};
+  bool is_bound[kMaxDevices] = {};
+  ~ThreadHandles() {
+    for (cublasHandle_t h : handles)
+      if (h) {
+        cublasSetStream(h, nullptr);  // the thread's stream may already be gone
+        cublasDestroy(h);
+      }
+  }
+};
+
+}  // namespace
+
 cublasHandle_t blas_handle() {
-  // One handle per thread and device, kept for the life of the process, and bound to the
-  // thread's current stream: set again only when that changes (a StreamGuard).
-  constexpr int kMaxDevices = 64;
-  thread_local cublasHandle_t handles[kMaxDevices] = {};
-  thread_local cudaStream_t bound[kMaxDevices] = {};
-  thread_local bool is_bound[kMaxDevices] = {};
+  // One handle per thread and device, bound to the thread's current stream: set again only
+  // when that changes (a StreamGuard). One handle per stream also keeps cuBLAS's results
+  // bitwise reproducible while other threads' streams run.
+  thread_local ThreadHandles mine;
   int device = 0;
   TCA_CUDA_CHECK(cudaGetDevice(&device));
   if (device >= kMaxDevices) fail("more than 64 devices", __FILE__, __LINE__);
-  if (!handles[device]) TCA_CUBLAS_CHECK(cublasCreate(&handles[device]));
-  const cudaStream_t s = stream();
-  if (!is_bound[device] || bound[device] != s) {
-    TCA_CUBLAS_CHECK(cublasSetStream(handles[device], s));
-    bound[device] = s;
-    is_bound[device] = true;
+  if (!mine.handles[device]) {
+    release_cached_memory();  // cublasCreate takes its workspace with cudaMalloc, outside the pool
+    TCA_CUBLAS_CHECK(cublasCreate(&mine.handles[device]));
   }
-  return handles[device];
+  const cudaStream_t s = stream();
+  if (!mine.is_bound[device] || mine.bound[device] != s) {
+    TCA_CUBLAS_CHECK(cublasSetStream(mine.handles[device], s));
+    mine.bound[device] = s;
+    mine.is_bound[device] = true;
+  }
+  return mine.handles[device];
 }
 
 namespace {

@@ -17,6 +17,7 @@
 // CPU reference: kernels/cpu/rnn_forward_sequence.cpp (the same recurrence, a GEMM per step).
 #include <algorithm>
 #include <cstdint>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -117,8 +118,14 @@ template <typename T, int kMaxS>
 void launch(int64_t steps, int64_t E, int64_t B, int64_t n, int64_t m, int64_t S, size_t bytes, T alpha,
             const T* W, const T* x, const T* a0, T* a, T* dphi) {
   auto* kernel = rnn_forward_sequence_kernel<T, kMaxS>;
-  // Above 48 KiB a block must opt in to its dynamic shared memory.
-  TCA_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
+  // Above 48 KiB a block must opt in to its dynamic shared memory. The attribute is one per
+  // kernel for the whole process: set once, to the device's limit, so that threads launching
+  // with different sizes cannot lower it between another thread's setting and its launch.
+  static std::once_flag opted_in;
+  std::call_once(opted_in, [&] {
+    TCA_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                        static_cast<int>(device_limits().shared_optin)));
+  });
   const int64_t blocks_per_network = (B + S - 1) / S, blocks = E * blocks_per_network;
   if (blocks > INT32_MAX) throw std::invalid_argument("ops::rnn_forward_sequence: batch too large for one grid");
   const int threads = static_cast<int>(std::min<int64_t>(1024, (n + 31) / 32 * 32));

@@ -3,8 +3,8 @@
 // host. Reductions sum in double, one block per row when there are enough rows to fill the
 // device; a few long rows (UORO's and KF-RTRL's norms at B = 1-16 over n(n+m+1) columns)
 // are cut into fixed chunks summed by blocks of their own, then each row's chunk sums are
-// added in chunk order. The cut depends only on the shape, so the sums are the same on every
-// GPU and every run. The stochastic rules' factors come from kernels/rule_factors.h, the very
+// added by one block in a fixed order. The cut depends only on the shape, so the sums are the
+// same on every GPU and every run. The stochastic rules' factors come from kernels/rule_factors.h, the very
 // code the CPU runs.
 #include <cmath>
 

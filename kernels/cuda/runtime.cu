@@ -31,10 +31,11 @@ struct ThreadStreams {
     streams_destroyed = true;
     // Finished first: memory the thread used may be freed by another thread next, on a
     // stream that knows nothing of this one's work.
-    for (Stream s : streams)
+    for (Stream& s : streams)
       if (s) {
         cudaStreamSynchronize(s);
         cudaStreamDestroy(s);
+        s = nullptr;
       }
   }
 };
@@ -71,9 +72,14 @@ thread_local bool guarded = false;
 thread_local Stream guarded_stream = nullptr;
 
 // Reports a failure where nothing can be thrown (destructors), and clears a non-sticky error
-// so that it is not blamed on the next, unrelated launch.
+// so that it is not blamed on the next, unrelated launch. At process exit, once the runtime is
+// unloading, there is nothing to report.
 void report(cudaError_t err, const char* what) noexcept {
   if (err == cudaSuccess) return;
+  if (err == cudaErrorCudartUnloading) {
+    cudaGetLastError();
+    return;
+  }
   std::fprintf(stderr, "tcabench: CUDA error in %s: %s\n", what, cudaGetErrorString(err));
   cudaGetLastError();
 }
@@ -89,10 +95,33 @@ int device_count() {
   return count;
 }
 
+void release_cached_memory() noexcept {
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || device >= kMaxDevices) {
+    cudaGetLastError();
+    return;
+  }
+  if (allocator_kind[device].load(std::memory_order_acquire) != 1) return;
+  cudaMemPool_t pool = nullptr;
+  if (cudaDeviceGetDefaultMemPool(&pool, device) != cudaSuccess) {
+    cudaGetLastError();
+    return;
+  }
+  report(cudaMemPoolTrimTo(pool, 0), "cudaMemPoolTrimTo");
+}
+
 void* malloc_device(size_t bytes) {
   void* ptr = nullptr;
-  const cudaError_t err =
-      uses_pool(current_device()) ? cudaMallocAsync(&ptr, bytes, current_stream()) : cudaMalloc(&ptr, bytes);
+  const bool pool = uses_pool(current_device());
+  cudaError_t err = pool ? cudaMallocAsync(&ptr, bytes, current_stream()) : cudaMalloc(&ptr, bytes);
+  if (err == cudaErrorMemoryAllocation && pool) {
+    // The pool may hold freed memory that no stream of ours can take yet (its frees not yet
+    // reached) in pieces too small: wait for the device, hand it all back, and ask again.
+    cudaGetLastError();
+    report(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+    release_cached_memory();
+    err = cudaMallocAsync(&ptr, bytes, current_stream());
+  }
   if (err != cudaSuccess) {
     cudaGetLastError();
     throw std::runtime_error("cannot allocate " + std::to_string(bytes) +
@@ -180,7 +209,12 @@ Stream thread_stream() {
   return s;
 }
 
-Stream current_stream() { return guarded ? guarded_stream : thread_stream(); }
+// After the thread's streams are gone (its thread_local objects being destroyed), what is left
+// of its work goes to the legacy default stream, which orders with every other stream.
+Stream current_stream() {
+  if (guarded) return guarded_stream;
+  return streams_destroyed ? nullptr : thread_stream();
+}
 
 StreamGuard::StreamGuard(Stream stream) : previous_(guarded_stream), had_previous_(guarded) {
   guarded = true;

@@ -18,6 +18,7 @@
 // thread), hold a StreamGuard:
 //
 //   tca::cuda::OwnedStream side;             // a new stream, destroyed at scope end
+//   tca::cuda::synchronize();                // the thread's tensors ready for `side` (Memory)
 //   {
 //     tca::cuda::StreamGuard on_side(side.get());
 //     run_window(...);                       // every launch and copy goes to `side`
@@ -65,6 +66,9 @@ void copy_device_to_device(void* dst, const void* src, size_t bytes);
 void synchronize();         // waits for the current stream
 void synchronize_device();  // waits for every stream of the current device
 size_t free_memory();  // bytes free on the current device, counting the pool's unused memory
+// Hands the memory the current device's pool holds unused back to the driver, for allocations
+// outside the pool (cuBLAS's workspace, other processes). Failures are reported on stderr.
+void release_cached_memory() noexcept;
 std::string device_name();  // the current device's name, "unknown CUDA device" if it cannot be read
 
 // The stream the calling thread's CUDA work goes to: the innermost StreamGuard's stream, or

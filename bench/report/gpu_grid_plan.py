@@ -71,6 +71,20 @@ SYNC = {"node_perturbation": 2, "miconi": 1, "kernl": 1}   # pageable host-to-de
 print("launches per step, sum over 18 rows:", sum(L.values()), "mean %.1f" % (sum(L.values())/18))
 seq_steps_per_rule = 3*RUNS*I*sum(T for (_, _, T) in tasks.values())
 print("sequential steps per rule row (E=1):", seq_steps_per_rule, " total launches (E=1): %.4g" % (seq_steps_per_rule*sum(L.values())))
+# Precomputed windows (RateRnn::precompute_window): the network's 7 launches leave every step and
+# about 10 come per window (copy of a_{-1}, the recurrence, 2 presynaptic builds, 3 products, a fill,
+# the output error, the sum over steps), spread over the mean training window's T steps.
+WINDOW_LAUNCHES, NETWORK_PER_STEP = 10, 7
+mean_T = sum(T for (_, _, T) in tasks.values()) / len(tasks)
+per_step_precomputed = sum(L.values()) - len(L) * NETWORK_PER_STEP + len(L) * WINDOW_LAUNCHES / mean_T
+launches_precomputed = seq_steps_per_rule * per_step_precomputed
+print("precomputed windows: %d - %d + %.1f = %.1f launches per step over the rows (mean T %.1f); %.4g launches,"
+      " %.2f h at 4 us; runs side by side on 15 streams, if launches overlap 15-fold: %.1f min"
+      % (sum(L.values()), len(L) * NETWORK_PER_STEP, len(L) * WINDOW_LAUNCHES / mean_T, per_step_precomputed, mean_T,
+         launches_precomputed, launches_precomputed * 4e-6 / 3600, launches_precomputed * 4e-6 / 15 / 60))
+# The largest precomputed window: an evaluation batch of 512 on path_integration-v0 at n = 128.
+n_, (m_, o_, T_) = 128, tasks["path_integration-v0"]
+print("largest precomputed window: %.0f MB" % (T_ * 512 * (5 * n_ + (n_ + m_ + 1) + 2 * o_ + 1) * 4 / 1e6))
 FP32 = 66.9e12
 def total(E, c, eff, bw, tf32=False, sync_cost=15e-6, win_cost=50e-6):
     t_launch_only = 0; t = 0; t_rtrl = {n: 0 for n in Ns}

@@ -68,6 +68,49 @@ TEST(LifProbe, AdaptiveFeedbackFollowsTheTrainingRun) {
   EXPECT_NE(r.points[0].W_outb, r.points[1].W_outb);
 }
 
+// A suite probes each rule in a cell of its own and shares the reference between them
+// (ProbeReferences): every rule must get, bit for bit, what one probe of all of them gives,
+// eprop_adaptive too, whose feedback follows the training run through the recorded W_outb.
+TEST(LifProbe, RulesProbedAloneOnASharedReferenceGetTheirNumbers) {
+  ProbeConfig c = small_lif_probe();
+  c.algorithms = {"eprop_random", "eprop_adaptive", "bptt"};
+  c.checkpoints = {0, 3, 5};
+  c.train_lr = 0.01;
+  c.data_batches = 2;
+  const ProbeResult together = run_probe(c);
+  ProbeReferences references;
+  for (size_t i = 0; i < c.algorithms.size(); ++i) {
+    ProbeConfig one = c;
+    one.algorithms = {c.algorithms[i]};
+    const ProbeResult alone = run_probe(one, nullptr, &references);
+    ASSERT_EQ(alone.points.size(), together.points.size());
+    for (size_t p = 0; p < alone.points.size(); ++p) {
+      const ProbePoint& a = alone.points[p];
+      const ProbePoint& t = together.points[p];
+      EXPECT_EQ(a.reference, t.reference);
+      EXPECT_EQ(a.W_outb, t.W_outb);
+      EXPECT_EQ(a.data_floor.recurrent, t.data_floor.recurrent);
+      EXPECT_EQ(a.task_metrics, t.task_metrics);
+      EXPECT_EQ(a.algorithms[0].estimates, t.algorithms[i].estimates) << c.algorithms[i] << " step " << a.step;
+      EXPECT_EQ(a.algorithms[0].total.rel_bias, t.algorithms[i].total.rel_bias) << c.algorithms[i];
+    }
+  }
+  EXPECT_EQ(references.size(), 1u);  // computed once, for the first rule
+  ProbeConfig other = c;
+  other.train_lr = 0.02;  // another training run: another reference
+  other.algorithms = {"bptt"};
+  run_probe(other, nullptr, &references);
+  EXPECT_EQ(references.size(), 2u);
+  EXPECT_EQ(probe_reference_key(c), probe_reference_key([&] {
+              ProbeConfig rules_only = c;
+              rules_only.algorithms = {"eprop"};
+              rules_only.samples = 7;
+              rules_only.adapt_windows = 3;
+              return rules_only;
+            }()));
+  EXPECT_NE(probe_reference_key(c), probe_reference_key(other));
+}
+
 TEST(LifProbe, EveryTaskRunsOnTheSpikingNetwork) {
   for (const TaskInfo& info : task_registry()) {
     ProbeConfig c = small_lif_probe();

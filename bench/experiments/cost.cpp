@@ -307,7 +307,7 @@ CostEstimate estimate_training(const TrainConfig& config, int jobs, CostCalibrat
   return cost;
 }
 
-CostEstimate estimate_probe(const ProbeConfig& config, CostCalibration& calibration) {
+CostEstimate estimate_probe(const ProbeConfig& config, CostCalibration& calibration, bool with_reference) {
   check_probe(config);
   const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
   const TrainConfig exact_view = probe_view(config, "bptt");
@@ -316,7 +316,8 @@ CostEstimate estimate_probe(const ProbeConfig& config, CostCalibration& calibrat
   const int points = static_cast<int>(config.checkpoints.size());
   // The probe's own training run, then at each checkpoint the reference and the data floor.
   CostEstimate cost;
-  cost.seconds = exact * (last + static_cast<double>(points) * (1 + (config.data_batches >= 2 ? config.data_batches : 0)));
+  if (with_reference)
+    cost.seconds = exact * (last + static_cast<double>(points) * (1 + (config.data_batches >= 2 ? config.data_batches : 0)));
   size_t states = exact_state_bytes(exact_view, *task, config.batch);
   for (const std::string& rule : config.algorithms) {
     const TrainConfig view = probe_view(config, rule);

@@ -76,6 +76,8 @@ constexpr int kExpectedCurvatureIterations = 11;
 // them), and the probe of every rule of the config. They first refuse what the runs would refuse
 // before any work (check_training, check_probe), so nothing too large is calibrated.
 CostEstimate estimate_training(const TrainConfig& config, int jobs, CostCalibration& calibration);
-CostEstimate estimate_probe(const ProbeConfig& config, CostCalibration& calibration);
+// with_reference false: the probe's reference (its training run, exact gradients and data
+// floor) comes from an earlier probe of the same probe_reference_key (ProbeReferences).
+CostEstimate estimate_probe(const ProbeConfig& config, CostCalibration& calibration, bool with_reference = true);
 
 }  // namespace tca

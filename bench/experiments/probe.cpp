@@ -1,8 +1,11 @@
 #include "bench/experiments/probe.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
@@ -202,13 +205,118 @@ void check_probe(const ProbeConfig& config) {
   for (Learner& learner : learners) learner.require_state_fits(config.batch, task->steps());
 }
 
-ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
+std::string probe_reference_key(const ProbeConfig& config) {
+  nlohmann::json j = config.to_json();
+  for (const char* rule_side : {"algorithms", "algo_params", "samples", "adapt_windows", "device"}) j.erase(rule_side);
+  return j.dump();
+}
+
+// The reference's training run, one checkpoint at a time, so that a probe measures its rules at
+// each checkpoint before it trains on to the next (progress as it goes, and an interrupted probe
+// has spent nothing past the checkpoint it was at).
+class ProbeReferenceRun {
+ public:
+  ProbeReferenceRun(const ProbeConfig& config, const Task& task, bool with_trajectory)
+      : config_(config),
+        task_(task),
+        with_trajectory_(with_trajectory),
+        exact_(probe_learner(config, task, "bptt", DType::f64, Device::cpu)),
+        groups_(exact_.group_indices()),
+        recurrent_(exact_.recurrent_indices()) {
+    ref_.batch = task.sample(config.batch, config.seed);
+    // The training run (Adam on the exact gradient, fresh batch per step) moves the exact
+    // learner's parameters, in double; each checkpoint rounds them to the run's dtype.
+    exact_.set_params(exact_.initial_flat_params(config.seed));
+    adam_ = std::make_unique<ParameterUpdate>(Optimizer::adam, config.train_lr, /*clip=*/0, exact_.params(),
+                                              exact_.network());
+    if (with_trajectory_) ref_.W_outb_trajectory.push_back(exact_.params().W_outb.to_host());
+  }
+
+  const ProbeReference& so_far() const { return ref_; }
+
+  // Trains on to the next checkpoint and measures the reference there; returns that point.
+  const ProbePoint& next() {
+    const int checkpoint = config_.checkpoints[ref_.points.size()];
+    for (; trained_ < checkpoint; ++trained_) {
+      const Batch train = task_.sample(config_.batch, derived_seed(config_.seed, SeedPurpose::training, trained_));
+      exact_gradient(exact_, train);
+      if (!std::isfinite(adam_->apply(exact_.gradient())))
+        throw std::runtime_error("the training run diverged before step " + std::to_string(checkpoint) +
+                                 "; lower --train-lr");
+      if (with_trajectory_) ref_.W_outb_trajectory.push_back(exact_.params().W_outb.to_host());
+    }
+    const std::vector<double> theta = exact_.flat_params();
+    for (double v : theta)
+      if (!std::isfinite(v))
+        throw std::runtime_error("the training run diverged before step " + std::to_string(checkpoint) +
+                                 "; lower --train-lr");
+    ProbePoint point;
+    point.step = checkpoint;
+    const size_t W_size = exact_.W_size();
+    const std::vector<double> theta_run = rounded(theta, config_.dtype);
+    point.W.assign(theta_run.begin(), theta_run.begin() + static_cast<ptrdiff_t>(W_size));
+    point.W_outb.assign(theta_run.begin() + static_cast<ptrdiff_t>(W_size), theta_run.end());
+    // The reference at the point the rules see: the run's rounding of the training run's theta.
+    exact_.set_params(theta_run);
+    const Exact reference = exact_gradient(exact_, ref_.batch);
+    point.reference_loss = reference.loss;
+    point.reference = reference.gradient;
+    point.task_metrics = task_.metrics(ref_.batch, reference.outputs);
+    point.data_floor = data_floor(config_, task_, exact_, point.reference, groups_, recurrent_);
+    exact_.set_params(theta);  // training goes on from the unrounded point
+    ref_.points.push_back(std::move(point));
+    return ref_.points.back();
+  }
+
+  ProbeReference take() { return std::move(ref_); }
+
+ private:
+  const ProbeConfig& config_;
+  const Task& task_;
+  bool with_trajectory_;
+  Learner exact_;
+  std::vector<std::pair<std::string, std::vector<size_t>>> groups_;
+  std::vector<size_t> recurrent_;
+  std::unique_ptr<ParameterUpdate> adam_;
+  ProbeReference ref_;
+  int trained_ = 0;
+};
+
+ProbeReference probe_reference(const ProbeConfig& config, const Task& task, bool with_trajectory) {
+  ProbeReferenceRun run(config, task, with_trajectory);
+  for (size_t i = 0; i < config.checkpoints.size(); ++i) run.next();
+  return run.take();
+}
+
+const ProbeReference* ProbeReferences::find(const ProbeConfig& config, bool need_trajectory) const {
+  const auto found = cache_.find(probe_reference_key(config));
+  if (found == cache_.end() || (need_trajectory && found->second.W_outb_trajectory.empty())) return nullptr;
+  return &found->second;
+}
+
+void ProbeReferences::store(const ProbeConfig& config, ProbeReference reference) {
+  cache_[probe_reference_key(config)] = std::move(reference);
+}
+
+ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress, ProbeReferences* references) {
   check_probe(config);
   const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
   std::vector<Learner> learners;
   for (const std::string& id : config.algorithms)
     learners.push_back(probe_learner(config, *task, id, config.dtype, config.device));
-  Learner exact = probe_learner(config, *task, "bptt", DType::f64, Device::cpu);
+  const Learner exact = probe_learner(config, *task, "bptt", DType::f64, Device::cpu);
+  const bool followers = std::any_of(learners.begin(), learners.end(),
+                                     [](const Learner& l) { return l.rule().follows_training(); });
+  // The reference from an earlier probe of the same key, or computed here checkpoint by
+  // checkpoint. A shared one records W_outb along the training run whenever that is small
+  // (64 MiB), so that a later rule that follows the training finds it there.
+  const ProbeReference* cached = references ? references->find(config, followers) : nullptr;
+  const size_t trajectory_bytes = (static_cast<size_t>(config.checkpoints.back()) + 1) *
+                                  static_cast<size_t>(exact.network().o() * (exact.network().n() + 1)) * sizeof(double);
+  std::unique_ptr<ProbeReferenceRun> run;
+  if (!cached)
+    run = std::make_unique<ProbeReferenceRun>(config, *task,
+                                              followers || (references && trajectory_bytes <= (size_t{64} << 20)));
 
   ProbeResult result;
   result.config = config;
@@ -217,60 +325,29 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
   result.o = exact.network().o();
   result.network = exact.network().description();
   for (const auto& [key, value] : task->config()) result.task_config[key] = value;
-  result.batch = task->sample(config.batch, config.seed);
-
-  // The training run (Adam on the exact gradient, fresh batch per step) moves the exact
-  // learner's parameters, in double; each checkpoint rounds them to the run's dtype.
-  exact.set_params(exact.initial_flat_params(config.seed));
-  ParameterUpdate adam(Optimizer::adam, config.train_lr, /*clip=*/0, exact.params(), exact.network());
-  const size_t W_size = exact.W_size();
-  int trained = 0;
-  const bool followers = std::any_of(learners.begin(), learners.end(),
-                                     [](const Learner& l) { return l.rule().follows_training(); });
+  result.batch = cached ? cached->batch : run->so_far().batch;
 
   const std::vector<std::pair<std::string, std::vector<size_t>>> groups = exact.group_indices();
   const std::vector<size_t> recurrent = exact.recurrent_indices();
   const DeviceBatch batch = to_device(result.batch, config.dtype, config.device);
-  for (const int checkpoint : config.checkpoints) {
-    for (; trained < checkpoint; ++trained) {
-      const Batch train = task->sample(config.batch, derived_seed(config.seed, SeedPurpose::training, trained));
-      std::vector<double> before;  // W_outb before the step, for rules whose state follows training
-      if (followers) before = exact.params().W_outb.to_host();
-      exact_gradient(exact, train);
-      if (!std::isfinite(adam.apply(exact.gradient())))
-        throw std::runtime_error("the training run diverged before step " + std::to_string(checkpoint) +
-                                 "; lower --train-lr");
-      if (!followers) continue;
-      const std::vector<double> after = exact.params().W_outb.to_host();
+  int trained = 0;
+  for (size_t i = 0; i < config.checkpoints.size(); ++i) {
+    ProbePoint point = cached ? cached->points[i] : run->next();
+    // Rules whose state follows the training take its steps up to this point, as it made them.
+    const std::vector<std::vector<double>>& trajectory = cached ? cached->W_outb_trajectory : run->so_far().W_outb_trajectory;
+    for (; followers && trained < point.step; ++trained)
       for (Learner& learner : learners)
-        if (learner.rule().follows_training()) learner.rule().follow_training_step(before, after, 0.0);
-    }
-    const std::vector<double> theta = exact.flat_params();
-    for (double v : theta)
-      if (!std::isfinite(v))
-        throw std::runtime_error("the training run diverged before step " + std::to_string(checkpoint) +
-                                 "; lower --train-lr");
-
-    ProbePoint point;
-    point.step = checkpoint;
-    const std::vector<double> theta_run = rounded(theta, config.dtype);
-    point.W.assign(theta_run.begin(), theta_run.begin() + static_cast<ptrdiff_t>(W_size));
-    point.W_outb.assign(theta_run.begin() + static_cast<ptrdiff_t>(W_size), theta_run.end());
-    // The reference at the point the rules see: the run's rounding of the training run's theta.
-    exact.set_params(theta_run);
-    const Exact reference = exact_gradient(exact, result.batch);
-    point.reference_loss = reference.loss;
-    point.reference = reference.gradient;
-    point.task_metrics = task->metrics(result.batch, reference.outputs);
-    point.data_floor = data_floor(config, *task, exact, point.reference, groups, recurrent);
-    exact.set_params(theta);  // training goes on from the unrounded point
-
+        if (learner.rule().follows_training())
+          learner.rule().follow_training_step(trajectory[static_cast<size_t>(trained)],
+                                              trajectory[static_cast<size_t>(trained) + 1], 0.0);
+    std::vector<double> theta_run = point.W;
+    theta_run.insert(theta_run.end(), point.W_outb.begin(), point.W_outb.end());
     for (Learner& learner : learners) {
       learner.set_params(theta_run);
       AlgorithmProbe probe =
-          probe_rule(config, *task, checkpoint, learner, batch, result.batch.T, recurrent, point.reference, groups);
+          probe_rule(config, *task, point.step, learner, batch, result.batch.T, recurrent, point.reference, groups);
       if (progress) {
-        *progress << "probe " << config.task << " step " << checkpoint << ": " << probe.id << " done ("
+        *progress << "probe " << config.task << " step " << point.step << ": " << probe.id << " done ("
                   << probe.samples << (probe.samples == 1 ? " window, " : " windows, ")
                   << probe.seconds_per_window * probe.samples << " s)\n";
         progress->flush();
@@ -279,6 +356,7 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress) {
     }
     result.points.push_back(std::move(point));
   }
+  if (run && references) references->store(config, run->take());
   return result;
 }
 

@@ -121,8 +121,43 @@ std::vector<std::vector<double>> rule_estimates(const ProbeConfig& config, Learn
 // tasks, rules or hyperparameters, a batch or a rule state that does not fit in memory.
 void check_probe(const ProbeConfig& config);
 
+// The part of a probe that no rule changes: the batch, the exact-gradient training run and, at
+// each checkpoint, the point, the exact gradient there, its loss and task metrics and the data
+// floor (ProbePoints without algorithms). A suite probes every rule at one (task, n) on the
+// same reference, so ProbeReferences computes it once for all of them.
+struct ProbeReference {
+  Batch batch;
+  std::vector<ProbePoint> points;
+  // W_outb of the training run before each step s (entry s) and after the last (entry
+  // last + 1), for rules whose state follows the training (Rule::follows_training); empty
+  // when not recorded.
+  std::vector<std::vector<double>> W_outb_trajectory;
+};
+// What a config's reference depends on (every field but the rules, their hyperparameters, the
+// samples, the adaptation windows and the device), as text: configs with one key share it.
+std::string probe_reference_key(const ProbeConfig& config);
+// Computes it; with_trajectory records W_outb along the training run.
+ProbeReference probe_reference(const ProbeConfig& config, const Task& task, bool with_trajectory);
+
+// References by key, for many probes in one process (a suite's cells): run_probe takes the
+// reference from here when it holds config's key (with W_outb along the training run when the
+// probe's rules need it) and stores the one it computed otherwise. The numbers are those each
+// probe would compute alone (tested bit for bit); clear() drops them.
+class ProbeReferences {
+ public:
+  const ProbeReference* find(const ProbeConfig& config, bool need_trajectory) const;
+  void store(const ProbeConfig& config, ProbeReference reference);
+  void clear() { cache_.clear(); }
+  size_t size() const { return cache_.size(); }
+
+ private:
+  std::map<std::string, ProbeReference> cache_;
+};
+
 // Runs the probe. Throws std::invalid_argument on bad configuration (unknown task or rule,
 // sizes out of range). progress (may be null) receives one line per finished measurement.
-ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress = nullptr);
+// references (may be null): where the reference comes from, and goes, for probes to come.
+ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress = nullptr,
+                      ProbeReferences* references = nullptr);
 
 }  // namespace tca

@@ -639,11 +639,12 @@ json cell_config_json(const SuiteCell& cell, const SuiteConfig& config, Device d
           {"probe", cell_probe_config(cell, config, device).to_json()}};
 }
 
-json run_cell(const SuiteCell& cell, const SuiteConfig& config, Device device, int jobs, std::ostream* progress) {
+json run_cell(const SuiteCell& cell, const SuiteConfig& config, Device device, int jobs, std::ostream* progress,
+              ProbeReferences* references) {
   const bool peak_reset = reset_peak_memory();
   const auto start = std::chrono::steady_clock::now();
   const TrainResult trained = run_training(cell_train_config(cell, config, device), progress, jobs);
-  const ProbeResult probed = run_probe(cell_probe_config(cell, config, device), progress);
+  const ProbeResult probed = run_probe(cell_probe_config(cell, config, device), progress, references);
   const TrainConfig& t = trained.config;
 
   json doc;
@@ -684,10 +685,11 @@ std::string cells_folder(const std::string& dir) {
   return fs::is_directory(nested) ? nested.string() : dir;
 }
 
+// with_reference false: an earlier cell of this run computes the probe's reference.
 CostEstimate estimate_cell(const SuiteCell& cell, const SuiteConfig& config, const SuiteOptions& options,
-                           CostCalibration& calibration) {
+                           CostCalibration& calibration, bool with_reference) {
   CostEstimate cost = estimate_training(cell_train_config(cell, config, options.device), options.jobs, calibration);
-  cost += estimate_probe(cell_probe_config(cell, config, options.device), calibration);
+  cost += estimate_probe(cell_probe_config(cell, config, options.device), calibration, with_reference);
   return cost;
 }
 
@@ -713,10 +715,13 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
   std::map<int, std::string> no_estimate;  // listing: why a cell has none (it would not fit)
   CostEstimate to_run;
   int pending = 0;
+  std::set<std::string> references;  // the probe references the cells to run compute, the first of a key each
   for (const SuiteCell& cell : cells) {
     if (!options.shard.contains(cell.index) || (state[cell.index] == CellState::done && !options.list_only)) continue;
     try {
-      estimates[cell.index] = estimate_cell(cell, config, options, calibration);
+      const bool first_of_key = state[cell.index] == CellState::done ||
+                                references.insert(probe_reference_key(cell_probe_config(cell, config, options.device))).second;
+      estimates[cell.index] = estimate_cell(cell, config, options, calibration, first_of_key);
     } catch (const std::invalid_argument& e) {
       if (!options.list_only) throw;
       no_estimate[cell.index] = e.what();
@@ -738,6 +743,8 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
 
   SuiteSummary summary;
   const int total = static_cast<int>(cells.size());
+  ProbeReferences probe_references;  // one per (task, n) and probe settings, shared by its rules' cells
+  const SuiteTask* last_task = nullptr;
   for (const SuiteCell& cell : cells) {
     char head[64];
     std::snprintf(head, sizeof(head), "suite [%d/%d] ", cell.index + 1, total);
@@ -766,7 +773,11 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
     set_interrupt_message("cell " + cell_label(cell) + " (" + cell.file_name() + ") is abandoned; the " +
                           std::to_string(summary.ran + summary.skipped) + " cells written before it are kept in " +
                           folder.string() + "; the same command continues from there");
-    const json doc = run_cell(cell, config, options.device, options.jobs, options.quiet ? nullptr : progress);
+    // Cells go task by task: the references of the last task are not needed again.
+    if (cell.task != last_task) probe_references.clear();
+    last_task = cell.task;
+    const json doc = run_cell(cell, config, options.device, options.jobs, options.quiet ? nullptr : progress,
+                              &probe_references);
     write_file_atomically((folder / cell.file_name()).string(), doc.dump(2) + "\n");
     ++summary.ran;
     if (progress) *progress << head << cell_label(cell) << ": " << cell_done_line(cell, doc) << '\n' << std::flush;

@@ -98,9 +98,11 @@ ProbeConfig cell_probe_config(const SuiteCell& cell, const SuiteConfig& config, 
 // Everything that determines a cell's results (its hash decides whether a written cell is reused).
 nlohmann::json cell_config_json(const SuiteCell& cell, const SuiteConfig& config, Device device);
 
-// Trains and probes one cell; returns its JSON document.
-nlohmann::json run_cell(const SuiteCell& cell, const SuiteConfig& config, Device device,
-                        std::ostream* progress = nullptr);
+// Trains (jobs runs side by side) and probes one cell; returns its JSON document. references
+// (may be null): the probe references computed so far, shared by the cells of one (task, n)
+// (ProbeReferences).
+nlohmann::json run_cell(const SuiteCell& cell, const SuiteConfig& config, Device device, int jobs = 1,
+                        std::ostream* progress = nullptr, ProbeReferences* references = nullptr);
 
 struct SuiteOptions {
   std::string out_dir = "out/suite";  // cells go to out_dir/cells/

@@ -111,6 +111,27 @@ TEST(LifProbe, RulesProbedAloneOnASharedReferenceGetTheirNumbers) {
   EXPECT_NE(probe_reference_key(c), probe_reference_key(other));
 }
 
+TEST(LifProbe, TheReferenceIsPlainBpttWhateverAProbedBpttIsGiven) {
+  // A probed bptt with stop_gradient=recurrent is not exact; the reference stays exact, and so
+  // the same whichever rule of a shared (task, n) runs first.
+  ProbeConfig c = small_lif_probe();
+  c.algorithms = {"bptt"};
+  c.checkpoints = {0, 2};
+  c.algo_params["bptt"] = {{"stop_gradient", "recurrent"}};
+  ProbeConfig plain = c;
+  plain.algorithms = {"eprop"};
+  plain.algo_params.clear();
+  const ProbeResult truncated = run_probe(c), alone = run_probe(plain);
+  ProbeReferences references;
+  run_probe(c, nullptr, &references);
+  const ProbeResult shared = run_probe(plain, nullptr, &references);
+  for (size_t p = 0; p < alone.points.size(); ++p) {
+    EXPECT_EQ(truncated.points[p].reference, alone.points[p].reference);
+    EXPECT_EQ(shared.points[p].algorithms[0].estimates, alone.points[p].algorithms[0].estimates);
+    EXPECT_GT(truncated.points[p].algorithms[0].total.rel_bias, 1e-3);  // the truncated rule measured as such
+  }
+}
+
 TEST(LifProbe, EveryTaskRunsOnTheSpikingNetwork) {
   for (const TaskInfo& info : task_registry()) {
     ProbeConfig c = small_lif_probe();

@@ -310,7 +310,8 @@ CostEstimate estimate_training(const TrainConfig& config, int jobs, CostCalibrat
 CostEstimate estimate_probe(const ProbeConfig& config, CostCalibration& calibration, bool with_reference) {
   check_probe(config);
   const std::unique_ptr<Task> task = make_task(config.task, config.task_params);
-  const TrainConfig exact_view = probe_view(config, "bptt");
+  TrainConfig exact_view = probe_view(config, "bptt");
+  exact_view.algo_params.clear();  // the reference is plain BPTT, whatever a probed bptt is given
   const int last = config.checkpoints.empty() ? 0 : *std::max_element(config.checkpoints.begin(), config.checkpoints.end());
   const double exact = calibration.exact_window(exact_view, config.batch);
   const int points = static_cast<int>(config.checkpoints.size());

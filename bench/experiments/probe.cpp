@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <sstream>
@@ -125,6 +126,14 @@ AlgorithmProbe probe_rule(const ProbeConfig& config, const Task& task, int check
   return probe;
 }
 
+// The reference's learner: exact BPTT in double on the CPU, whatever hyperparameters the config
+// gives a probed `bptt` (the spiking network's stop_gradient would make it inexact).
+Learner reference_learner(const ProbeConfig& config, const Task& task) {
+  return Learner(make_network(config.model, config.network_knobs(), {task.input_size(), task.output_size(), task.loss()},
+                              DType::f64, Device::cpu),
+                 "bptt");
+}
+
 }  // namespace
 
 Learner probe_learner(const ProbeConfig& config, const Task& task, const std::string& rule, DType dtype,
@@ -199,7 +208,7 @@ void check_probe(const ProbeConfig& config) {
   std::vector<Learner> learners;
   for (const std::string& id : config.algorithms)
     learners.push_back(probe_learner(config, *task, id, config.dtype, config.device));
-  probe_learner(config, *task, "bptt", DType::f64, Device::cpu);
+  reference_learner(config, *task);
   require_batch_fits(config.batch, task->steps(), task->input_size(), task->output_size(), config.dtype,
                      config.device);
   for (Learner& learner : learners) learner.require_state_fits(config.batch, task->steps());
@@ -216,11 +225,16 @@ std::string probe_reference_key(const ProbeConfig& config) {
 // has spent nothing past the checkpoint it was at).
 class ProbeReferenceRun {
  public:
-  ProbeReferenceRun(const ProbeConfig& config, const Task& task, bool with_trajectory)
+  // Called with W_outb before and after each training step, for rules that follow the run.
+  using StepCallback = std::function<void(const std::vector<double>& before, const std::vector<double>& after)>;
+
+  // with_trajectory: keep W_outb along the run in the reference, for probes to come.
+  ProbeReferenceRun(const ProbeConfig& config, const Task& task, bool with_trajectory, StepCallback on_step)
       : config_(config),
         task_(task),
         with_trajectory_(with_trajectory),
-        exact_(probe_learner(config, task, "bptt", DType::f64, Device::cpu)),
+        on_step_(std::move(on_step)),
+        exact_(reference_learner(config, task)),
         groups_(exact_.group_indices()),
         recurrent_(exact_.recurrent_indices()) {
     ref_.batch = task.sample(config.batch, config.seed);
@@ -239,11 +253,16 @@ class ProbeReferenceRun {
     const int checkpoint = config_.checkpoints[ref_.points.size()];
     for (; trained_ < checkpoint; ++trained_) {
       const Batch train = task_.sample(config_.batch, derived_seed(config_.seed, SeedPurpose::training, trained_));
+      std::vector<double> before;
+      if (on_step_) before = exact_.params().W_outb.to_host();
       exact_gradient(exact_, train);
       if (!std::isfinite(adam_->apply(exact_.gradient())))
         throw std::runtime_error("the training run diverged before step " + std::to_string(checkpoint) +
                                  "; lower --train-lr");
-      if (with_trajectory_) ref_.W_outb_trajectory.push_back(exact_.params().W_outb.to_host());
+      if (!with_trajectory_ && !on_step_) continue;
+      const std::vector<double> after = exact_.params().W_outb.to_host();
+      if (on_step_) on_step_(before, after);
+      if (with_trajectory_) ref_.W_outb_trajectory.push_back(after);
     }
     const std::vector<double> theta = exact_.flat_params();
     for (double v : theta)
@@ -274,6 +293,7 @@ class ProbeReferenceRun {
   const ProbeConfig& config_;
   const Task& task_;
   bool with_trajectory_;
+  StepCallback on_step_;
   Learner exact_;
   std::vector<std::pair<std::string, std::vector<size_t>>> groups_;
   std::vector<size_t> recurrent_;
@@ -281,12 +301,6 @@ class ProbeReferenceRun {
   ProbeReference ref_;
   int trained_ = 0;
 };
-
-ProbeReference probe_reference(const ProbeConfig& config, const Task& task, bool with_trajectory) {
-  ProbeReferenceRun run(config, task, with_trajectory);
-  for (size_t i = 0; i < config.checkpoints.size(); ++i) run.next();
-  return run.take();
-}
 
 const ProbeReference* ProbeReferences::find(const ProbeConfig& config, bool need_trajectory) const {
   const auto found = cache_.find(probe_reference_key(config));
@@ -304,19 +318,25 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress, ProbeRe
   std::vector<Learner> learners;
   for (const std::string& id : config.algorithms)
     learners.push_back(probe_learner(config, *task, id, config.dtype, config.device));
-  const Learner exact = probe_learner(config, *task, "bptt", DType::f64, Device::cpu);
+  const Learner exact = reference_learner(config, *task);
   const bool followers = std::any_of(learners.begin(), learners.end(),
                                      [](const Learner& l) { return l.rule().follows_training(); });
-  // The reference from an earlier probe of the same key, or computed here checkpoint by
-  // checkpoint. A shared one records W_outb along the training run whenever that is small
-  // (64 MiB), so that a later rule that follows the training finds it there.
+  // Rules whose state follows the training run take each of its steps as it is made.
+  const auto follow = [&](const std::vector<double>& before, const std::vector<double>& after) {
+    for (Learner& learner : learners)
+      if (learner.rule().follows_training()) learner.rule().follow_training_step(before, after, 0.0);
+  };
+  // The reference from an earlier probe of the same key (replaying the training run's W_outb
+  // for followers), or computed here checkpoint by checkpoint. A shared one keeps W_outb along
+  // the run whenever that is small (64 MiB), so that a later rule that follows the training
+  // finds it there.
   const ProbeReference* cached = references ? references->find(config, followers) : nullptr;
   const size_t trajectory_bytes = (static_cast<size_t>(config.checkpoints.back()) + 1) *
                                   static_cast<size_t>(exact.network().o() * (exact.network().n() + 1)) * sizeof(double);
   std::unique_ptr<ProbeReferenceRun> run;
   if (!cached)
-    run = std::make_unique<ProbeReferenceRun>(config, *task,
-                                              followers || (references && trajectory_bytes <= (size_t{64} << 20)));
+    run = std::make_unique<ProbeReferenceRun>(config, *task, references && trajectory_bytes <= (size_t{64} << 20),
+                                              followers ? ProbeReferenceRun::StepCallback(follow) : nullptr);
 
   ProbeResult result;
   result.config = config;
@@ -330,16 +350,12 @@ ProbeResult run_probe(const ProbeConfig& config, std::ostream* progress, ProbeRe
   const std::vector<std::pair<std::string, std::vector<size_t>>> groups = exact.group_indices();
   const std::vector<size_t> recurrent = exact.recurrent_indices();
   const DeviceBatch batch = to_device(result.batch, config.dtype, config.device);
-  int trained = 0;
+  int replayed = 0;
   for (size_t i = 0; i < config.checkpoints.size(); ++i) {
     ProbePoint point = cached ? cached->points[i] : run->next();
-    // Rules whose state follows the training take its steps up to this point, as it made them.
-    const std::vector<std::vector<double>>& trajectory = cached ? cached->W_outb_trajectory : run->so_far().W_outb_trajectory;
-    for (; followers && trained < point.step; ++trained)
-      for (Learner& learner : learners)
-        if (learner.rule().follows_training())
-          learner.rule().follow_training_step(trajectory[static_cast<size_t>(trained)],
-                                              trajectory[static_cast<size_t>(trained) + 1], 0.0);
+    for (; cached && followers && replayed < point.step; ++replayed)
+      follow(cached->W_outb_trajectory[static_cast<size_t>(replayed)],
+             cached->W_outb_trajectory[static_cast<size_t>(replayed) + 1]);
     std::vector<double> theta_run = point.W;
     theta_run.insert(theta_run.end(), point.W_outb.begin(), point.W_outb.end());
     for (Learner& learner : learners) {

@@ -136,8 +136,6 @@ struct ProbeReference {
 // What a config's reference depends on (every field but the rules, their hyperparameters, the
 // samples, the adaptation windows and the device), as text: configs with one key share it.
 std::string probe_reference_key(const ProbeConfig& config);
-// Computes it; with_trajectory records W_outb along the training run.
-ProbeReference probe_reference(const ProbeConfig& config, const Task& task, bool with_trajectory);
 
 // References by key, for many probes in one process (a suite's cells): run_probe takes the
 // reference from here when it holds config's key (with W_outb along the training run when the
@@ -147,6 +145,7 @@ class ProbeReferences {
  public:
   const ProbeReference* find(const ProbeConfig& config, bool need_trajectory) const;
   void store(const ProbeConfig& config, ProbeReference reference);
+  void erase(const std::string& key) { cache_.erase(key); }
   void clear() { cache_.clear(); }
   size_t size() const { return cache_.size(); }
 

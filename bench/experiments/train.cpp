@@ -448,8 +448,9 @@ double best_learning_rate(const TrainConfig& config, const std::vector<TrainRun>
 size_t runs_side_by_side(const TrainConfig& config, int jobs, size_t state_bytes) {
   const size_t runs = config.learning_rates.size() * config.seeds.size();
   const size_t parallel = std::min<size_t>(static_cast<size_t>(std::max(1, jobs)), runs);
-  // On a GPU a run's learner and evaluator networks may each hold a precomputed window.
-  const size_t per_run = state_bytes + (config.device == Device::cuda ? 2 * RateRnn::kMaxWindowBytes : 0);
+  // On a GPU a run's learner and evaluator rate networks may each hold a precomputed window.
+  const bool windows = config.device == Device::cuda && config.model == "rate";
+  const size_t per_run = state_bytes + (windows ? 2 * RateRnn::kMaxWindowBytes : 0);
   return std::min(parallel, 1 + available_memory(config.device) / std::max<size_t>(1, per_run));
 }
 

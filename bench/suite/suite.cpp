@@ -715,13 +715,16 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
   std::map<int, std::string> no_estimate;  // listing: why a cell has none (it would not fit)
   CostEstimate to_run;
   int pending = 0;
-  std::set<std::string> references;  // the probe references the cells to run compute, the first of a key each
+  // The cells to run of each probe reference key: the first computes it, the others share it
+  // (ProbeReferences), which is dropped after the last of them.
+  std::map<std::string, int> cells_of_reference;
   for (const SuiteCell& cell : cells) {
     if (!options.shard.contains(cell.index) || (state[cell.index] == CellState::done && !options.list_only)) continue;
     try {
-      const bool first_of_key = state[cell.index] == CellState::done ||
-                                references.insert(probe_reference_key(cell_probe_config(cell, config, options.device))).second;
+      const std::string key = probe_reference_key(cell_probe_config(cell, config, options.device));
+      const bool first_of_key = state[cell.index] == CellState::done || cells_of_reference.count(key) == 0;
       estimates[cell.index] = estimate_cell(cell, config, options, calibration, first_of_key);
+      if (state[cell.index] != CellState::done) ++cells_of_reference[key];
     } catch (const std::invalid_argument& e) {
       if (!options.list_only) throw;
       no_estimate[cell.index] = e.what();
@@ -744,7 +747,6 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
   SuiteSummary summary;
   const int total = static_cast<int>(cells.size());
   ProbeReferences probe_references;  // one per (task, n) and probe settings, shared by its rules' cells
-  const SuiteTask* last_task = nullptr;
   for (const SuiteCell& cell : cells) {
     char head[64];
     std::snprintf(head, sizeof(head), "suite [%d/%d] ", cell.index + 1, total);
@@ -773,11 +775,10 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
     set_interrupt_message("cell " + cell_label(cell) + " (" + cell.file_name() + ") is abandoned; the " +
                           std::to_string(summary.ran + summary.skipped) + " cells written before it are kept in " +
                           folder.string() + "; the same command continues from there");
-    // Cells go task by task: the references of the last task are not needed again.
-    if (cell.task != last_task) probe_references.clear();
-    last_task = cell.task;
     const json doc = run_cell(cell, config, options.device, options.jobs, options.quiet ? nullptr : progress,
                               &probe_references);
+    const std::string key = probe_reference_key(cell_probe_config(cell, config, options.device));
+    if (--cells_of_reference[key] <= 0) probe_references.erase(key);  // no cell to run needs it again
     write_file_atomically((folder / cell.file_name()).string(), doc.dump(2) + "\n");
     ++summary.ran;
     if (progress) *progress << head << cell_label(cell) << ": " << cell_done_line(cell, doc) << '\n' << std::flush;

@@ -4,6 +4,9 @@
 // call runs on the calling thread's current stream (blas_handle binds it).
 #include <cublas_v2.h>
 
+#include <mutex>
+#include <vector>
+
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ops_cuda.h"
 #include "kernels/op_instantiations.h"
@@ -14,36 +17,63 @@ namespace {
 
 constexpr int kMaxDevices = 64;
 
-// The calling thread's cuBLAS handles, one per device, destroyed when the thread ends: training
-// starts worker threads for every run of runs side by side, and a handle holds device memory
-// (its workspace). Errors there are ignored, as at process exit the runtime may be unloading.
+// Handles of threads that have ended, per device, for the next threads: training starts worker
+// threads for each call of runs side by side, and creating a handle for each would take a
+// workspace each time, while destroying one waits for the whole device. Never destroyed: the
+// handles live as long as the process.
+struct FreeHandles {
+  std::mutex mutex;
+  std::vector<cublasHandle_t> handles[kMaxDevices];
+};
+FreeHandles& free_handles() {
+  static FreeHandles* pool = new FreeHandles;
+  return *pool;
+}
+
+// The calling thread's cuBLAS handles, one per device, handed back to the pool when the thread
+// ends, unbound from its stream (which may already be gone).
 struct ThreadHandles {
   cublasHandle_t handles[kMaxDevices] = {};
   cudaStream_t bound[kMaxDevices] = {};
   bool is_bound[kMaxDevices] = {};
   ~ThreadHandles() {
-    for (cublasHandle_t h : handles)
-      if (h) {
-        cublasSetStream(h, nullptr);  // the thread's stream may already be gone
-        cublasDestroy(h);
+    for (int d = 0; d < kMaxDevices; ++d)
+      if (handles[d]) {
+        cublasSetStream(handles[d], nullptr);
+        const std::lock_guard<std::mutex> lock(free_handles().mutex);
+        free_handles().handles[d].push_back(handles[d]);
       }
   }
 };
+
+// A handle for `device`: one a finished thread left, or a new one.
+cublasHandle_t take_handle(int device) {
+  {
+    const std::lock_guard<std::mutex> lock(free_handles().mutex);
+    std::vector<cublasHandle_t>& left = free_handles().handles[device];
+    if (!left.empty()) {
+      const cublasHandle_t h = left.back();
+      left.pop_back();
+      return h;
+    }
+  }
+  release_cached_memory();  // cublasCreate takes its workspace with cudaMalloc, outside the pool
+  cublasHandle_t h = nullptr;
+  TCA_CUBLAS_CHECK(cublasCreate(&h));
+  return h;
+}
 
 }  // namespace
 
 cublasHandle_t blas_handle() {
   // One handle per thread and device, bound to the thread's current stream: set again only
-  // when that changes (a StreamGuard). One handle per stream also keeps cuBLAS's results
-  // bitwise reproducible while other threads' streams run.
+  // when that changes (a StreamGuard). One handle per stream at a time also keeps cuBLAS's
+  // results bitwise reproducible while other threads' streams run.
   thread_local ThreadHandles mine;
   int device = 0;
   TCA_CUDA_CHECK(cudaGetDevice(&device));
   if (device >= kMaxDevices) fail("more than 64 devices", __FILE__, __LINE__);
-  if (!mine.handles[device]) {
-    release_cached_memory();  // cublasCreate takes its workspace with cudaMalloc, outside the pool
-    TCA_CUBLAS_CHECK(cublasCreate(&mine.handles[device]));
-  }
+  if (!mine.handles[device]) mine.handles[device] = take_handle(device);
   const cudaStream_t s = stream();
   if (!mine.is_bound[device] || mine.bound[device] != s) {
     TCA_CUBLAS_CHECK(cublasSetStream(mine.handles[device], s));

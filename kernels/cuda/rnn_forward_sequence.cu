@@ -119,10 +119,15 @@ void launch(int64_t steps, int64_t E, int64_t B, int64_t n, int64_t m, int64_t S
             const T* W, const T* x, const T* a0, T* a, T* dphi) {
   auto* kernel = rnn_forward_sequence_kernel<T, kMaxS>;
   // Above 48 KiB a block must opt in to its dynamic shared memory. The attribute is one per
-  // kernel for the whole process: set once, to the device's limit, so that threads launching
-  // with different sizes cannot lower it between another thread's setting and its launch.
-  static std::once_flag opted_in;
-  std::call_once(opted_in, [&] {
+  // kernel and device for the whole process: set once per device, to its limit, so that threads
+  // launching with different sizes cannot lower it between another thread's setting and its
+  // launch.
+  constexpr int kMaxDevices = 64;
+  static std::once_flag opted_in[kMaxDevices];
+  int device = 0;
+  TCA_CUDA_CHECK(cudaGetDevice(&device));
+  if (device >= kMaxDevices) fail("more than 64 devices", __FILE__, __LINE__);
+  std::call_once(opted_in[device], [&] {
     TCA_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                         static_cast<int>(device_limits().shared_optin)));
   });

@@ -27,6 +27,16 @@ class FixedUnits : public CostCalibration {
   double exact_window(const TrainConfig&, int batch) override { return 0.01 * batch; }
 };
 
+// Unit times, recording the CPU BLAS threads each training window was timed under.
+class ThreadsSeen : public FixedUnits {
+ public:
+  std::vector<int> threads;
+  double training_window(const TrainConfig& c) override {
+    threads.push_back(cpu_blas_threads());
+    return FixedUnits::training_window(c);
+  }
+};
+
 TrainConfig small_training() {
   TrainConfig c;
   c.task = "add-v0";
@@ -72,6 +82,20 @@ TEST(Cost, TrainingCountsEveryWindowOfEveryRun) {
   c.align_every = 25;
   c.align_batch = 8;
   EXPECT_NEAR(estimate_training(c, 1, units).seconds, 6 * (run + curvature + 3 * (0.08 + 1.25)), 1e-9);
+}
+
+TEST(Cost, RunsSideBySideAreTimedWithTheOneBlasThreadEachGets) {
+  // Runs side by side give each BLAS call one thread (parallel_runs.h); timing their windows
+  // with all of them would count the cores twice for a BLAS-bound rule.
+  const int threads = cpu_blas_threads();
+  ThreadsSeen seen;
+  const TrainConfig c = small_training();
+  estimate_training(c, 1, seen);
+  estimate_training(c, 3, seen);
+  ASSERT_EQ(seen.threads.size(), 2u);
+  EXPECT_EQ(seen.threads[0], threads);
+  EXPECT_EQ(seen.threads[1], 1);
+  EXPECT_EQ(cpu_blas_threads(), threads);  // restored
 }
 
 TEST(Cost, OnlineTrainingScoresAfterAWarmUpWindow) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "algorithms/learner.h"
@@ -28,6 +29,21 @@ std::unique_ptr<Network> make_config_network(const std::string& model, const std
 std::map<std::string, std::string> training_knobs(const TrainConfig& c) {
   return rate_or_model_knobs(c.model, c.hidden, c.alpha, c.gain, c.model_params);
 }
+
+// Sets the CPU BLAS threads for a scope, restoring them at its end.
+class BlasThreadsScope {
+ public:
+  explicit BlasThreadsScope(int threads) : saved_(cpu_blas_threads()) { set_cpu_blas_threads(threads); }
+  ~BlasThreadsScope() { set_cpu_blas_threads(saved_); }
+  BlasThreadsScope(const BlasThreadsScope&) = delete;
+  BlasThreadsScope& operator=(const BlasThreadsScope&) = delete;
+
+ private:
+  int saved_;
+};
+
+// A calibration holds for the BLAS threads it was timed with.
+std::string blas_threads_key() { return " blas " + std::to_string(cpu_blas_threads()); }
 
 // Times windows until kCalibrationSeconds have passed or kCalibrationWindows have run, three at
 // least, and returns the seconds of one. window(i, budget_end) runs window i and returns its seconds, or, when it passes
@@ -138,7 +154,7 @@ std::string describe(const CostEstimate& cost) {
 }
 
 double CostCalibration::training_window(const TrainConfig& config) {
-  const std::string key = "train " + config.to_json().dump();
+  const std::string key = "train " + config.to_json().dump() + blas_threads_key();
   const auto found = cache_.find(key);
   if (found != cache_.end()) return found->second;
   const auto start = Clock::now();
@@ -175,7 +191,7 @@ double CostCalibration::training_window(const TrainConfig& config) {
 }
 
 double CostCalibration::forward_window(const TrainConfig& config, int batch) {
-  const std::string key = "forward " + std::to_string(batch) + " " + config.to_json().dump();
+  const std::string key = "forward " + std::to_string(batch) + " " + config.to_json().dump() + blas_threads_key();
   const auto found = cache_.find(key);
   if (found != cache_.end()) return found->second;
   const auto start = Clock::now();
@@ -201,7 +217,7 @@ double CostCalibration::forward_window(const TrainConfig& config, int batch) {
 double CostCalibration::exact_window(const TrainConfig& config, int batch) {
   const std::string key = "exact " + std::to_string(batch) + " " + config.model + " " + config.task + " " +
                           nlohmann::json(config.task_params).dump() + " " +
-                          nlohmann::json(training_knobs(config)).dump();
+                          nlohmann::json(training_knobs(config)).dump() + blas_threads_key();
   const auto found = cache_.find(key);
   if (found != cache_.end()) return found->second;
   const auto start = Clock::now();
@@ -272,6 +288,10 @@ CostEstimate estimate_training(const TrainConfig& config, int jobs, CostCalibrat
   const size_t runs = config.learning_rates.size() * config.seeds.size();
   const size_t parallel = runs_side_by_side(config, jobs, state);
   const bool online = config.regime == Regime::online;
+  // Runs side by side on the CPU give each BLAS call one thread (parallel_runs.h): timed so,
+  // or a BLAS-bound rule (RTRL at large n) would count the cores twice.
+  std::optional<BlasThreadsScope> as_side_by_side;
+  if (config.device == Device::cpu && parallel > 1) as_side_by_side.emplace(1);
 
   // One run: its windows, its validation points (two forward windows each online: warm-up and
   // scored), the test, and where it ends.

@@ -162,5 +162,16 @@ void synchronize(Device device);
 // compete for the cores with BLAS's own threads (kernels/cpu/blas.cpp).
 int cpu_blas_threads();
 void set_cpu_blas_threads(int threads);
+// Sets the CPU BLAS threads for a scope, restoring the previous count at its end.
+class CpuBlasThreadsScope {
+ public:
+  explicit CpuBlasThreadsScope(int threads) : saved_(cpu_blas_threads()) { set_cpu_blas_threads(threads); }
+  ~CpuBlasThreadsScope() { set_cpu_blas_threads(saved_); }
+  CpuBlasThreadsScope(const CpuBlasThreadsScope&) = delete;
+  CpuBlasThreadsScope& operator=(const CpuBlasThreadsScope&) = delete;
+
+ private:
+  int saved_;
+};
 
 }  // namespace tca

@@ -92,7 +92,7 @@ class RateRnn final : public Network {
   // The whole window at once (Network::precompute_window): the recurrence of all T steps in
   // one ops::rnn_forward_sequence (one launch on the GPU, W in shared memory), then every
   // step's presynaptic vectors, pre-activations, readout, loss and c_t in one op each over
-  // T x B rows: about 9 launches a window where step() takes 7 a step. state() is then a view
+  // T x B rows: about 10 launches a window where step() takes 7 a step. state() is then a view
   // of step t; the same numbers up to the order of sums. When it runs: WindowForward below;
   // never for a window of no steps.
   bool precompute_window(const RateRnnParams& params, const DeviceBatch& batch) override;

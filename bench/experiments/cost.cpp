@@ -30,18 +30,6 @@ std::map<std::string, std::string> training_knobs(const TrainConfig& c) {
   return rate_or_model_knobs(c.model, c.hidden, c.alpha, c.gain, c.model_params);
 }
 
-// Sets the CPU BLAS threads for a scope, restoring them at its end.
-class BlasThreadsScope {
- public:
-  explicit BlasThreadsScope(int threads) : saved_(cpu_blas_threads()) { set_cpu_blas_threads(threads); }
-  ~BlasThreadsScope() { set_cpu_blas_threads(saved_); }
-  BlasThreadsScope(const BlasThreadsScope&) = delete;
-  BlasThreadsScope& operator=(const BlasThreadsScope&) = delete;
-
- private:
-  int saved_;
-};
-
 // A calibration holds for the BLAS threads it was timed with.
 std::string blas_threads_key() { return " blas " + std::to_string(cpu_blas_threads()); }
 
@@ -290,7 +278,7 @@ CostEstimate estimate_training(const TrainConfig& config, int jobs, CostCalibrat
   const bool online = config.regime == Regime::online;
   // Runs side by side on the CPU give each BLAS call one thread (parallel_runs.h): timed so,
   // or a BLAS-bound rule (RTRL at large n) would count the cores twice.
-  std::optional<BlasThreadsScope> as_side_by_side;
+  std::optional<CpuBlasThreadsScope> as_side_by_side;
   if (config.device == Device::cpu && parallel > 1) as_side_by_side.emplace(1);
 
   // One run: its windows, its validation points (two forward windows each online: warm-up and

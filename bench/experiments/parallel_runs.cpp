@@ -41,13 +41,13 @@ void for_each_in_parallel(size_t count, int jobs, const std::function<void(size_
       }
     }
   };
-  const int blas_threads = cpu_blas_threads();
-  set_cpu_blas_threads(1);
-  std::vector<std::thread> threads;
-  for (int w = 1; w < workers; ++w) threads.emplace_back(worker_loop, w);
-  worker_loop(0);
-  for (std::thread& t : threads) t.join();
-  set_cpu_blas_threads(blas_threads);
+  {
+    const CpuBlasThreadsScope one_each(1);
+    std::vector<std::thread> threads;
+    for (int w = 1; w < workers; ++w) threads.emplace_back(worker_loop, w);
+    worker_loop(0);
+    for (std::thread& t : threads) t.join();
+  }
   if (first_error) std::rethrow_exception(first_error);
 }
 

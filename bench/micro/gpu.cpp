@@ -22,7 +22,7 @@
 // BM_GpuRule/rtrl-tf32/n/B: RTRL with influence_product=tf32 (its O(n^4) product on the
 // tensor cores), FLOP/s counted as for rtrl. BM_GpuRuleStepwise/<rule>/n/B: bptt, rflo, eprop
 // and uoro with the rate network's forward pass step by step (7 launches a step), where
-// BM_GpuRule takes the default, each window precomputed in about 9 launches.
+// BM_GpuRule takes the default, each window precomputed in about 10 launches.
 //
 // Kernels of the backend: BM_RowNorms/rows/cols (per-sequence norms, bytes/s of their read)
 // and BM_AllocateFree/bytes/busy (host time of a device allocation and its free, with another

@@ -718,10 +718,12 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
   // The cells to run of each probe reference key: the first computes it, the others share it
   // (ProbeReferences), which is dropped after the last of them.
   std::map<std::string, int> cells_of_reference;
+  std::map<int, std::string> reference_key;  // of each cell estimated
   for (const SuiteCell& cell : cells) {
     if (!options.shard.contains(cell.index) || (state[cell.index] == CellState::done && !options.list_only)) continue;
     try {
-      const std::string key = probe_reference_key(cell_probe_config(cell, config, options.device));
+      const std::string& key = reference_key[cell.index] =
+          probe_reference_key(cell_probe_config(cell, config, options.device));
       const bool first_of_key = state[cell.index] == CellState::done || cells_of_reference.count(key) == 0;
       estimates[cell.index] = estimate_cell(cell, config, options, calibration, first_of_key);
       if (state[cell.index] != CellState::done) ++cells_of_reference[key];
@@ -777,7 +779,7 @@ SuiteSummary run_suite(const SuiteConfig& config, const SuiteOptions& options, s
                           folder.string() + "; the same command continues from there");
     const json doc = run_cell(cell, config, options.device, options.jobs, options.quiet ? nullptr : progress,
                               &probe_references);
-    const std::string key = probe_reference_key(cell_probe_config(cell, config, options.device));
+    const std::string& key = reference_key.at(cell.index);
     if (--cells_of_reference[key] <= 0) probe_references.erase(key);  // no cell to run needs it again
     write_file_atomically((folder / cell.file_name()).string(), doc.dump(2) + "\n");
     ++summary.ran;
